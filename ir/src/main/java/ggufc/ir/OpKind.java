@@ -1,0 +1,94 @@
+package ggufc.ir;
+
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The closed list of IR ops. Semantics (shapes in IR order, outermost first) are given here once;
+ * {@link TypeRules} checks them and {@code ggufc.ir.interp.Interpreter} defines them by execution.
+ */
+public enum OpKind {
+    // ---- leaves: no operands; the result type is declared ----
+    /** Runtime input {name}: token ids, positions. */
+    INPUT(0),
+    /** Weight {name}, usually memory-mapped; any dtype, quantized included. */
+    PARAM(0),
+    /** Mutable state {name} read at step start (KV cache); an output of the same name writes it back. */
+    STATE(0),
+    /** Small constant {values: float list} (row-major, static shape). */
+    CONSTANT(0),
+
+    // ---- elementwise ----
+    /** a + b; b's shape equals a's or a trailing suffix of it (broadcast). */
+    ADD(2),
+    /** a * b; broadcast as ADD. */
+    MUL(2),
+    /** x * {factor}. */
+    SCALE(1),
+    /** x * sigmoid(x). */
+    SILU(1),
+    /** GELU, tanh approximation (as ggml). */
+    GELU(1),
+    /** softmax over the last dimension. */
+    SOFTMAX(1),
+
+    // ---- normalization / linear algebra ----
+    /** x / sqrt(mean(x^2 over last dim) + {eps}) * w; w has the last dim of x. */
+    RMS_NORM(2),
+    /** x[..., K] times w[N, K] transposed: [..., N] f32. w may be any dtype (as ggml_mul_mat). */
+    MATMUL(2),
+    /** rows of table[V, D] picked by ids[T] (i32): [T, D] f32. */
+    EMBED(2),
+
+    // ---- positions and attention ----
+    /** rotary embedding of x[T, H, Dh] at pos[T]; {mode: normal|neox, n_rot, freq_base, freq_scale}. */
+    ROPE(2),
+    /** cache[C, Hkv, Dh] with rows pos[t] replaced by x[t]: the updated cache. */
+    KV_WRITE(3),
+    /** the first L rows of cache[C, Hkv, Dh] as f32 (L is the result's first dimension). */
+    KV_READ(1),
+    /** q[T, H, Dh] . k[L, Hkv, Dh] per head times {scale}: [H, T, L]; query head h reads kv head h / (H / Hkv). */
+    ATTN_SCORES(2),
+    /** scores[H, T, L] with -inf where key j > pos[t]. */
+    CAUSAL_MASK(2),
+    /** probs[H, T, L] times v[L, Hkv, Dh]: [T, H, Dh]. */
+    ATTN_VALUES(2),
+    /** fused ATTN_VALUES(SOFTMAX(CAUSAL_MASK(ATTN_SCORES(q, k) * scale, pos)), v): q, k, v, pos; {scale}. */
+    ATTENTION(4),
+
+    // ---- shapes ----
+    /** same elements, new declared shape. */
+    RESHAPE(1),
+    /** x[T, D] to its last row [1, D]. */
+    LAST_ROW(1),
+
+    // ---- quantization ----
+    /** quantized or half tensor to f32, same shape. */
+    DEQUANT(1),
+    /** f32 tensor to dtype {to}, same shape (rows must be whole blocks). */
+    QUANTIZE(1);
+
+    private final int arity;
+
+    OpKind(int arity) { this.arity = arity; }
+
+    public int arity() { return arity; }
+
+    public boolean isLeaf() { return arity == 0; }
+
+    /** Name in the textual IR, e.g. {@code rms_norm}. */
+    public String irName() { return name().toLowerCase(Locale.ROOT); }
+
+    public static OpKind fromIrName(String s) {
+        for (OpKind k : values()) if (k.irName().equals(s)) return k;
+        return null;
+    }
+
+    /** Ops computed element by element (fusable into one loop). */
+    public static final Set<OpKind> ELEMENTWISE = EnumSet.of(ADD, MUL, SCALE, SILU, GELU);
+    public static final Set<OpKind> COMMUTATIVE = EnumSet.of(ADD, MUL);
+    public static final Set<OpKind> LEAVES = EnumSet.of(INPUT, PARAM, STATE, CONSTANT);
+    /** Ops whose result type is declared, not inferred. */
+    public static final Set<OpKind> DECLARED_TYPE = EnumSet.of(INPUT, PARAM, STATE, CONSTANT, RESHAPE, KV_READ);
+}

@@ -1,0 +1,226 @@
+package ggufc.ir;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The typing rule of every op: checks operands and attributes and gives the result type. Used by
+ * {@link GraphBuilder} to infer types and by {@link Verifier} to check declared ones. Messages say
+ * what is wrong in the op's own terms.
+ */
+public final class TypeRules {
+    private TypeRules() {}
+
+    /** A rule violation (without the node's id; callers add it). */
+    public static final class TypeError extends RuntimeException {
+        TypeError(String m) { super(m); }
+    }
+
+    private static void check(boolean ok, String fmt, Object... args) {
+        if (!ok) throw new TypeError(String.format(fmt, args));
+    }
+
+    static boolean same(Dim a, Dim b) { return a.equals(b); }
+
+    /** Result type of {@code op} applied to operands of types {@code in}. {@code declared} is needed for declared-type ops. */
+    public static TensorType infer(OpKind op, List<TensorType> in, Attrs a, TensorType declared) {
+        check(in.size() == op.arity(), "expects %d operands, got %d", op.arity(), in.size());
+        return switch (op) {
+            case INPUT, PARAM, STATE -> {
+                check(a.get("name") instanceof String s && !s.isEmpty(), "needs a non-empty string attribute 'name'");
+                check(declared != null, "needs a declared type");
+                yield declared;
+            }
+            case CONSTANT -> {
+                check(declared != null && declared.shape().isStatic(), "needs a declared static shape");
+                check(declared.dtype() == DType.F32 || declared.dtype() == DType.I32, "constants are f32 or i32, not %s", declared.dtype().irName());
+                check(a.has("values"), "needs attribute 'values'");
+                int n = a.reals("values").size();
+                check(n == declared.shape().staticElements(), "has %d values for shape %s", n, declared.shape());
+                yield declared;
+            }
+            case ADD, MUL -> {
+                TensorType x = in.get(0), y = in.get(1);
+                f32(x, "lhs");
+                f32(y, "rhs");
+                check(isSuffix(y.shape(), x.shape()), "rhs shape %s does not broadcast to lhs shape %s (must equal a trailing part)", y.shape(), x.shape());
+                yield x;
+            }
+            case SCALE -> {
+                f32(in.get(0), "operand");
+                a.real("factor");
+                yield in.get(0);
+            }
+            case SILU, GELU, SOFTMAX -> {
+                f32(in.get(0), "operand");
+                check(in.get(0).rank() >= 1, "needs rank >= 1");
+                yield in.get(0);
+            }
+            case RMS_NORM -> {
+                TensorType x = in.get(0), w = in.get(1);
+                f32(x, "input");
+                check(w.dtype() == DType.F32, "weight must be f32, got %s", w.dtype().irName());
+                check(w.rank() == 1 && same(w.shape().dim(0), x.shape().last()), "weight %s must be [%s] (the last dim of the input)", w.shape(), x.shape().last());
+                check(a.real("eps") > 0, "eps must be > 0");
+                yield x;
+            }
+            case MATMUL -> {
+                TensorType x = in.get(0), w = in.get(1);
+                f32(x, "activation");
+                check(w.rank() == 2, "weight must be 2-D [N, K], got %s", w.shape());
+                check(x.rank() >= 1 && same(x.shape().last(), w.shape().dim(1)), "inner dims differ: activation %s, weight %s (x[..., K] . w[N, K])", x.shape(), w.shape());
+                yield new TensorType(x.shape().replaceLast(w.shape().dim(0)), DType.F32);
+            }
+            case EMBED -> {
+                TensorType t = in.get(0), ids = in.get(1);
+                check(t.rank() == 2, "table must be 2-D [V, D], got %s", t.shape());
+                check(ids.dtype() == DType.I32 && ids.rank() == 1, "ids must be 1-D i32, got %s", ids);
+                yield new TensorType(new Shape(List.of(ids.shape().dim(0), t.shape().dim(1))), DType.F32);
+            }
+            case ROPE -> {
+                TensorType x = in.get(0), pos = in.get(1);
+                f32(x, "input");
+                check(x.rank() == 3, "input must be [T, H, Dh], got %s", x.shape());
+                positions(pos, x.shape().dim(0));
+                String mode = a.string("mode");
+                check(mode.equals("normal") || mode.equals("neox"), "mode must be normal or neox, got %s", mode);
+                long nRot = a.integer("n_rot");
+                Dim dh = x.shape().dim(2);
+                check(nRot > 0 && nRot % 2 == 0 && (dh.isSymbolic() || nRot <= dh.size()), "n_rot %d must be even, positive and <= head dim %s", nRot, dh);
+                a.real("freq_base");
+                a.real("freq_scale");
+                yield x;
+            }
+            case KV_WRITE -> {
+                TensorType c = in.get(0), x = in.get(1), pos = in.get(2);
+                check(c.rank() == 3 && (c.dtype() == DType.F32 || c.dtype() == DType.F16), "cache must be [C, Hkv, Dh] f32 or f16, got %s", c);
+                f32(x, "new rows");
+                check(x.rank() == 3 && same(x.shape().dim(1), c.shape().dim(1)) && same(x.shape().dim(2), c.shape().dim(2)),
+                        "new rows %s do not match cache %s in [Hkv, Dh]", x.shape(), c.shape());
+                positions(pos, x.shape().dim(0));
+                yield c;
+            }
+            case KV_READ -> {
+                TensorType c = in.get(0);
+                check(c.rank() == 3, "cache must be [C, Hkv, Dh], got %s", c.shape());
+                check(declared != null && declared.rank() == 3 && declared.dtype() == DType.F32
+                        && same(declared.shape().dim(1), c.shape().dim(1)) && same(declared.shape().dim(2), c.shape().dim(2)),
+                        "result must be f32 [L, %s, %s], got %s", c.shape().dim(1), c.shape().dim(2), declared);
+                yield declared;
+            }
+            case ATTN_SCORES -> {
+                TensorType q = in.get(0), k = in.get(1);
+                f32(q, "q");
+                f32(k, "k");
+                headsMatch(q, k, "k");
+                a.real("scale");
+                yield new TensorType(new Shape(List.of(q.shape().dim(1), q.shape().dim(0), k.shape().dim(0))), DType.F32);
+            }
+            case CAUSAL_MASK -> {
+                TensorType s = in.get(0);
+                f32(s, "scores");
+                check(s.rank() == 3, "scores must be [H, T, L], got %s", s.shape());
+                positions(in.get(1), s.shape().dim(1));
+                yield s;
+            }
+            case ATTN_VALUES -> {
+                TensorType p = in.get(0), v = in.get(1);
+                f32(p, "probs");
+                f32(v, "v");
+                check(p.rank() == 3 && v.rank() == 3, "probs must be [H, T, L] and v [L, Hkv, Dh]");
+                check(same(p.shape().dim(2), v.shape().dim(0)), "probs length %s differs from v length %s", p.shape().dim(2), v.shape().dim(0));
+                groups(p.shape().dim(0), v.shape().dim(1));
+                yield new TensorType(new Shape(List.of(p.shape().dim(1), p.shape().dim(0), v.shape().dim(2))), DType.F32);
+            }
+            case ATTENTION -> {
+                TensorType q = in.get(0), k = in.get(1), v = in.get(2);
+                f32(q, "q");
+                f32(k, "k");
+                f32(v, "v");
+                headsMatch(q, k, "k");
+                check(v.rank() == 3 && same(v.shape().dim(0), k.shape().dim(0)) && same(v.shape().dim(1), k.shape().dim(1)), "v %s must match k %s in [L, Hkv]", v.shape(), k.shape());
+                positions(in.get(3), q.shape().dim(0));
+                a.real("scale");
+                yield new TensorType(new Shape(List.of(q.shape().dim(0), q.shape().dim(1), v.shape().dim(2))), DType.F32);
+            }
+            case RESHAPE -> {
+                TensorType x = in.get(0);
+                check(declared != null && declared.dtype() == x.dtype(), "result dtype must equal the operand's %s", x.dtype().irName());
+                check(sameElements(x.shape(), declared.shape()), "cannot reshape %s to %s", x.shape(), declared.shape());
+                yield declared;
+            }
+            case LAST_ROW -> {
+                TensorType x = in.get(0);
+                f32(x, "operand");
+                check(x.rank() == 2, "operand must be [T, D], got %s", x.shape());
+                yield new TensorType(Shape.of(1L, x.shape().dim(1)), DType.F32);
+            }
+            case DEQUANT -> {
+                TensorType x = in.get(0);
+                check(x.dtype().isQuantized() || x.dtype() == DType.F16 || x.dtype() == DType.BF16, "operand must be quantized or half, got %s", x.dtype().irName());
+                yield x.withDType(DType.F32);
+            }
+            case QUANTIZE -> {
+                TensorType x = in.get(0);
+                f32(x, "operand");
+                DType to = DType.fromIrName(a.string("to"));
+                check(to.isQuantized() || to == DType.F16 || to == DType.BF16, "target must be quantized or half, got %s", to.irName());
+                Dim last = x.shape().last();
+                check(last.isSymbolic() || last.size() % to.blockSize() == 0, "rows of %s are not whole %s blocks of %d", last, to.irName(), to.blockSize());
+                yield x.withDType(to);
+            }
+        };
+    }
+
+    private static void f32(TensorType t, String what) {
+        check(t.dtype() == DType.F32, "%s must be f32, got %s", what, t.dtype().irName());
+    }
+
+    private static void positions(TensorType pos, Dim tokens) {
+        check(pos.dtype() == DType.I32 && pos.rank() == 1 && same(pos.shape().dim(0), tokens), "positions must be i32 [%s], got %s", tokens, pos);
+    }
+
+    private static void headsMatch(TensorType q, TensorType k, String what) {
+        check(q.rank() == 3 && k.rank() == 3, "q must be [T, H, Dh] and %s [L, Hkv, Dh]", what);
+        check(same(q.shape().dim(2), k.shape().dim(2)), "head dims differ: q %s, %s %s", q.shape(), what, k.shape());
+        groups(q.shape().dim(1), k.shape().dim(1));
+    }
+
+    private static void groups(Dim heads, Dim kvHeads) {
+        check(heads.isSymbolic() || kvHeads.isSymbolic() || (kvHeads.size() > 0 && heads.size() % kvHeads.size() == 0),
+                "%s query heads are not a multiple of %s kv heads", heads, kvHeads);
+    }
+
+    /** b equals a trailing part of a. */
+    static boolean isSuffix(Shape b, Shape a) {
+        if (b.rank() > a.rank()) return false;
+        for (int i = 1; i <= b.rank(); i++) if (!same(b.dim(-i), a.dim(-i))) return false;
+        return true;
+    }
+
+    /** Element counts equal: static products equal and the symbolic factors the same multiset. */
+    static boolean sameElements(Shape x, Shape y) {
+        long px = 1, py = 1;
+        List<String> sx = new ArrayList<>(), sy = new ArrayList<>();
+        for (Dim d : x.dims()) if (d.isSymbolic()) sx.add(d.symbol()); else px *= d.size();
+        for (Dim d : y.dims()) if (d.isSymbolic()) sy.add(d.symbol()); else py *= d.size();
+        sx.sort(null);
+        sy.sort(null);
+        return px == py && sx.equals(sy);
+    }
+
+    /** Attributes an op must carry (for messages and the parser). */
+    public static Set<String> requiredAttrs(OpKind op) {
+        return switch (op) {
+            case INPUT, PARAM, STATE -> Set.of("name");
+            case CONSTANT -> Set.of("values");
+            case SCALE -> Set.of("factor");
+            case RMS_NORM -> Set.of("eps");
+            case ROPE -> Set.of("mode", "n_rot", "freq_base", "freq_scale");
+            case ATTN_SCORES, ATTENTION -> Set.of("scale");
+            case QUANTIZE -> Set.of("to");
+            default -> Set.of();
+        };
+    }
+}
