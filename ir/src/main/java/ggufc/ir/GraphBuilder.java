@@ -53,6 +53,12 @@ public final class GraphBuilder {
     public Node param(String name, TensorType t) { return add(OpKind.PARAM, List.of(), Attrs.of("name", name), t); }
     public Node state(String name, TensorType t) { return add(OpKind.STATE, List.of(), Attrs.of("name", name), t); }
 
+    /** The param named {@code name} declared so far, or null (weights shared by several uses, e.g. tied embeddings). */
+    public Node graphParam(String paramName) {
+        for (Node n : nodes) if (n.op() == OpKind.PARAM && n.name().equals(paramName)) return n;
+        return null;
+    }
+
     public Node constant(TensorType t, List<Double> values) { return add(OpKind.CONSTANT, List.of(), Attrs.of("values", values), t); }
 
     // ---- compute ----

@@ -1,0 +1,360 @@
+package ggufc.ir.interp;
+
+import ggufc.ir.DType;
+import ggufc.ir.Graph;
+import ggufc.ir.Node;
+import ggufc.ir.OpKind;
+import ggufc.ir.TensorData;
+import ggufc.ir.quant.BlockCodecs;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.IntStream;
+
+/**
+ * The reference interpreter: plain Java, one op at a time, defining what every graph means. It is
+ * the oracle that passes and generated kernels are checked against, so it favours clarity and
+ * accuracy (double accumulators for sums) over speed.
+ *
+ * <p>State leaves (KV caches) live in the interpreter between {@link #run} calls and are written
+ * back from outputs of the same name; they start as zeros.
+ */
+public final class Interpreter {
+    private final Graph graph;
+    private final Function<String, TensorData> params;
+    private final Map<String, Value> states = new HashMap<>();
+    private final Map<Node, Integer> uses;
+    private final boolean parallel;
+
+    /** {@code params} maps a param name to its bytes (e.g. a slice of a memory-mapped GGUF). */
+    public Interpreter(Graph graph, Function<String, TensorData> params) {
+        this(graph, params, true);
+    }
+
+    public Interpreter(Graph graph, Function<String, TensorData> params, boolean parallel) {
+        this.graph = graph;
+        this.params = params;
+        this.uses = graph.useCounts();
+        this.parallel = parallel;
+    }
+
+    public Graph graph() { return graph; }
+
+    /** Drops all state (an empty KV cache). */
+    public void resetState() { states.clear(); }
+
+    /** Current value of a state, or null before it is first used. */
+    public Value state(String name) { return states.get(name); }
+
+    /**
+     * Runs one step. {@code inputs} by input name; {@code symbols} binds the dimension symbols
+     * (e.g. T and L). Returns every graph output by name.
+     */
+    public Map<String, Value> run(Map<String, Value> inputs, Map<String, Long> symbols) {
+        Map<Node, Value> env = new HashMap<>();
+        for (Node n : graph.nodes()) {
+            try {
+                env.put(n, eval(n, env, inputs, symbols));
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("interpreting " + n + ": " + e.getMessage(), e);
+            }
+        }
+        Map<String, Value> out = new LinkedHashMap<>();
+        for (var e : graph.outputs().entrySet()) {
+            Value v = env.get(e.getValue());
+            out.put(e.getKey(), v);
+        }
+        for (Node s : graph.states()) {
+            Node written = graph.outputs().get(s.name());
+            if (written != null) states.put(s.name(), env.get(written));
+        }
+        return out;
+    }
+
+    private Value eval(Node n, Map<Node, Value> env, Map<String, Value> inputs, Map<String, Long> symbols) {
+        List<Node> in = n.inputs();
+        return switch (n.op()) {
+            case INPUT -> {
+                Value v = inputs.get(n.name());
+                if (v == null) throw new IllegalArgumentException("input \"" + n.name() + "\" was not given");
+                long[] want = n.shape().resolve(symbols);
+                if (!java.util.Arrays.equals(want, v.shape()) || v.dtype() != n.dtype()) {
+                    throw new IllegalArgumentException("input \"" + n.name() + "\" is " + v + ", the graph wants " + n.dtype().irName() + " " + java.util.Arrays.toString(want));
+                }
+                yield v;
+            }
+            case PARAM -> {
+                TensorData d = params.apply(n.name());
+                if (d == null) throw new IllegalArgumentException("no data for param \"" + n.name() + "\"");
+                if (d.dtype() != n.dtype() || !java.util.Arrays.equals(d.shape(), n.shape().resolve(symbols))) {
+                    throw new IllegalArgumentException("param \"" + n.name() + "\" data is " + d.dtype() + " " + java.util.Arrays.toString(d.shape()) + ", the graph declares " + n.type());
+                }
+                yield Value.ofRaw(d);
+            }
+            case STATE -> states.computeIfAbsent(n.name(), k -> Value.ofF32(n.shape().resolve(symbols), new float[(int) TensorData.elements(n.shape().resolve(symbols))]));
+            case CONSTANT -> {
+                List<Double> vals = n.attrs().reals("values");
+                long[] shape = n.shape().resolve(symbols);
+                if (n.dtype() == DType.I32) {
+                    int[] a = new int[vals.size()];
+                    for (int i = 0; i < a.length; i++) a[i] = vals.get(i).intValue();
+                    yield Value.ofI32(shape, a);
+                }
+                float[] a = new float[vals.size()];
+                for (int i = 0; i < a.length; i++) a[i] = vals.get(i).floatValue();
+                yield Value.ofF32(shape, a);
+            }
+            case ADD, MUL -> binary(n.op(), env.get(in.get(0)), env.get(in.get(1)));
+            case SCALE -> {
+                Value x = env.get(in.get(0));
+                float f = (float) n.attrs().real("factor");
+                float[] r = new float[x.f32().length];
+                for (int i = 0; i < r.length; i++) r[i] = x.f32()[i] * f;
+                yield Value.ofF32(x.shape(), r);
+            }
+            case SILU -> unary(env.get(in.get(0)), v -> v / (1.0f + (float) Math.exp(-v)));
+            case GELU -> unary(env.get(in.get(0)), Interpreter::gelu);
+            case SOFTMAX -> softmax(env.get(in.get(0)));
+            case RMS_NORM -> rmsNorm(env.get(in.get(0)), env.get(in.get(1)), n.attrs().real("eps"));
+            case MATMUL -> matmul(env.get(in.get(0)), env.get(in.get(1)));
+            case EMBED -> embed(env.get(in.get(0)), env.get(in.get(1)));
+            case ROPE -> rope(env.get(in.get(0)), env.get(in.get(1)), n.attrs().string("mode").equals("neox"),
+                    (int) n.attrs().integer("n_rot"), (float) n.attrs().real("freq_base"), (float) n.attrs().real("freq_scale"));
+            case KV_WRITE -> kvWrite(in.get(0), env.get(in.get(0)), env.get(in.get(1)), env.get(in.get(2)));
+            case KV_READ -> kvRead(env.get(in.get(0)), n.shape().resolve(symbols));
+            case ATTN_SCORES -> attnScores(env.get(in.get(0)), env.get(in.get(1)), (float) n.attrs().real("scale"));
+            case CAUSAL_MASK -> causalMask(env.get(in.get(0)), env.get(in.get(1)));
+            case ATTN_VALUES -> attnValues(env.get(in.get(0)), env.get(in.get(1)));
+            case ATTENTION -> {
+                Value q = env.get(in.get(0)), k = env.get(in.get(1)), v = env.get(in.get(2)), pos = env.get(in.get(3));
+                Value s = causalMask(attnScores(q, k, (float) n.attrs().real("scale")), pos);
+                yield attnValues(softmax(s), v);
+            }
+            case RESHAPE -> {
+                Value x = env.get(in.get(0));
+                long[] shape = n.shape().resolve(symbols);
+                yield x.isRaw() ? Value.ofRaw(new TensorData(x.dtype(), shape, x.raw().bytes()))
+                        : x.dtype() == DType.I32 ? Value.ofI32(shape, x.i32()) : Value.ofF32(shape, x.f32());
+            }
+            case LAST_ROW -> {
+                Value x = env.get(in.get(0));
+                int d = x.rowLength(), t = x.rows();
+                float[] r = new float[d];
+                System.arraycopy(x.f32(), (t - 1) * d, r, 0, d);
+                yield Value.ofF32(new long[] {1, d}, r);
+            }
+            case DEQUANT -> Value.ofF32(env.get(in.get(0)).shape(), toF32(env.get(in.get(0))));
+            case QUANTIZE -> throw new UnsupportedOperationException("quantize needs the quant codecs");
+        };
+    }
+
+    // ---- ops ----------------------------------------------------------------------------------
+
+    /** All elements as f32 (decoding raw weights). */
+    public static float[] toF32(Value v) {
+        if (v.f32() != null) return v.f32();
+        if (v.i32() != null) {
+            float[] r = new float[v.i32().length];
+            for (int i = 0; i < r.length; i++) r[i] = v.i32()[i];
+            return r;
+        }
+        float[] r = new float[(int) v.elements()];
+        BlockCodecs.dequantize(v.dtype(), v.raw().bytes(), 0, r, 0, r.length);
+        return r;
+    }
+
+    /** Row {@code r} of a 2-D f32 or raw tensor as f32. */
+    private static void row(Value v, int r, float[] dst) {
+        int k = v.rowLength();
+        if (v.f32() != null) {
+            System.arraycopy(v.f32(), r * k, dst, 0, k);
+        } else {
+            BlockCodecs.dequantize(v.dtype(), v.raw().bytes(), r * v.raw().rowBytes(), dst, 0, k);
+        }
+    }
+
+    private static Value binary(OpKind op, Value a, Value b) {
+        float[] x = toF32(a), y = toF32(b), r = new float[x.length];
+        int m = y.length;
+        for (int i = 0; i < x.length; i++) r[i] = op == OpKind.ADD ? x[i] + y[i % m] : x[i] * y[i % m];
+        return Value.ofF32(a.shape(), r);
+    }
+
+    private static Value unary(Value a, FloatOp f) {
+        float[] r = new float[a.f32().length];
+        for (int i = 0; i < r.length; i++) r[i] = f.apply(a.f32()[i]);
+        return Value.ofF32(a.shape(), r);
+    }
+
+    private interface FloatOp { float apply(float x); }
+
+    private static float gelu(float x) {
+        final float c = 0.7978845608028654f; // sqrt(2/pi)
+        return 0.5f * x * (1.0f + (float) Math.tanh(c * x * (1.0f + 0.044715f * x * x)));
+    }
+
+    private static Value softmax(Value a) {
+        int d = a.rowLength(), rows = a.rows();
+        float[] x = a.f32(), r = new float[x.length];
+        for (int t = 0; t < rows; t++) {
+            int o = t * d;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < d; i++) max = Math.max(max, x[o + i]);
+            double sum = 0;
+            for (int i = 0; i < d; i++) {
+                float e = max == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(x[o + i] - max);
+                r[o + i] = e;
+                sum += e;
+            }
+            float inv = sum == 0 ? 0f : (float) (1.0 / sum);
+            for (int i = 0; i < d; i++) r[o + i] *= inv;
+        }
+        return Value.ofF32(a.shape(), r);
+    }
+
+    private static Value rmsNorm(Value a, Value w, double eps) {
+        int d = a.rowLength(), rows = a.rows();
+        float[] x = a.f32(), wt = toF32(w), r = new float[x.length];
+        for (int t = 0; t < rows; t++) {
+            int o = t * d;
+            double sum = 0;
+            for (int i = 0; i < d; i++) sum += (double) x[o + i] * x[o + i];
+            float scale = (float) (1.0 / Math.sqrt((float) (sum / d) + (float) eps));
+            for (int i = 0; i < d; i++) r[o + i] = (x[o + i] * scale) * wt[i];
+        }
+        return Value.ofF32(a.shape(), r);
+    }
+
+    private Value matmul(Value xv, Value w) {
+        int k = xv.rowLength(), t = xv.rows(), nOut = w.rows();
+        float[] x = xv.f32(), r = new float[t * nOut];
+        IntStream rows = IntStream.range(0, nOut);
+        (parallel && (long) nOut * k * t > 1 << 16 ? rows.parallel() : rows).forEach(j -> {
+            float[] wr = new float[k];
+            row(w, j, wr);
+            for (int s = 0; s < t; s++) {
+                double acc = 0;
+                int o = s * k;
+                for (int i = 0; i < k; i++) acc += (double) x[o + i] * wr[i];
+                r[s * nOut + j] = (float) acc;
+            }
+        });
+        long[] shape = xv.shape().clone();
+        shape[shape.length - 1] = nOut;
+        return Value.ofF32(shape, r);
+    }
+
+    private static Value embed(Value table, Value ids) {
+        int d = table.rowLength(), vocab = table.rows(), t = ids.i32().length;
+        float[] r = new float[t * d], buf = new float[d];
+        for (int s = 0; s < t; s++) {
+            int id = ids.i32()[s];
+            if (id < 0 || id >= vocab) throw new IllegalArgumentException("token id " + id + " outside the vocabulary of " + vocab);
+            row(table, id, buf);
+            System.arraycopy(buf, 0, r, s * d, d);
+        }
+        return Value.ofF32(new long[] {t, d}, r);
+    }
+
+    /**
+     * Rotary embedding as ggml computes it: per pair, theta = pos * freq_scale * base^(-2i/n_rot),
+     * with the power built by repeated float multiplication like ggml so results agree to the ulp.
+     * normal mode rotates adjacent pairs (x[2i], x[2i+1]); neox rotates (x[i], x[i + n_rot/2]).
+     */
+    private static Value rope(Value xv, Value pos, boolean neox, int nRot, float base, float freqScale) {
+        int t = (int) xv.shape()[0], h = (int) xv.shape()[1], dh = (int) xv.shape()[2];
+        float[] x = xv.f32(), r = x.clone();
+        float thetaScale = (float) Math.pow(base, -2.0f / nRot);
+        for (int s = 0; s < t; s++) {
+            float[] cos = new float[nRot / 2], sin = new float[nRot / 2];
+            float theta = pos.i32()[s];
+            for (int i = 0; i < nRot / 2; i++) {
+                float th = freqScale * theta;
+                cos[i] = (float) Math.cos(th);
+                sin[i] = (float) Math.sin(th);
+                theta *= thetaScale;
+            }
+            for (int head = 0; head < h; head++) {
+                int o = (s * h + head) * dh;
+                for (int i = 0; i < nRot / 2; i++) {
+                    int a = neox ? o + i : o + 2 * i;
+                    int b = neox ? o + i + nRot / 2 : o + 2 * i + 1;
+                    float x0 = x[a], x1 = x[b];
+                    r[a] = x0 * cos[i] - x1 * sin[i];
+                    r[b] = x0 * sin[i] + x1 * cos[i];
+                }
+            }
+        }
+        return Value.ofF32(xv.shape(), r);
+    }
+
+    private Value kvWrite(Node cacheNode, Value cache, Value x, Value pos) {
+        // update in place when nothing else reads the old cache (the usual case), else copy
+        float[] c = uses.getOrDefault(cacheNode, 0) <= 1 ? cache.f32() : cache.f32().clone();
+        int rowLen = (int) (cache.shape()[1] * cache.shape()[2]), capacity = (int) cache.shape()[0];
+        boolean half = cacheNode.dtype() == DType.F16;
+        for (int s = 0; s < pos.i32().length; s++) {
+            int p = pos.i32()[s];
+            if (p < 0 || p >= capacity) throw new IllegalArgumentException("position " + p + " is outside the KV cache of " + capacity);
+            for (int i = 0; i < rowLen; i++) {
+                float v = x.f32()[s * rowLen + i];
+                c[p * rowLen + i] = half ? Float.float16ToFloat(Float.floatToFloat16(v)) : v;
+            }
+        }
+        return Value.ofF32(cache.shape(), c);
+    }
+
+    private static Value kvRead(Value cache, long[] shape) {
+        int n = (int) TensorData.elements(shape);
+        if (shape[0] > cache.shape()[0]) throw new IllegalArgumentException("reading " + shape[0] + " rows from a KV cache of " + cache.shape()[0]);
+        float[] r = new float[n];
+        System.arraycopy(cache.f32(), 0, r, 0, n);
+        return Value.ofF32(shape, r);
+    }
+
+    private static Value attnScores(Value qv, Value kv, float scale) {
+        int t = (int) qv.shape()[0], h = (int) qv.shape()[1], dh = (int) qv.shape()[2];
+        int l = (int) kv.shape()[0], hkv = (int) kv.shape()[1], group = h / hkv;
+        float[] q = qv.f32(), k = kv.f32(), r = new float[h * t * l];
+        for (int head = 0; head < h; head++) {
+            int kh = head / group;
+            for (int s = 0; s < t; s++) {
+                for (int j = 0; j < l; j++) {
+                    double acc = 0;
+                    int qo = (s * h + head) * dh, ko = (j * hkv + kh) * dh;
+                    for (int i = 0; i < dh; i++) acc += (double) q[qo + i] * k[ko + i];
+                    r[(head * t + s) * l + j] = (float) acc * scale;
+                }
+            }
+        }
+        return Value.ofF32(new long[] {h, t, l}, r);
+    }
+
+    private static Value causalMask(Value sv, Value pos) {
+        int h = (int) sv.shape()[0], t = (int) sv.shape()[1], l = (int) sv.shape()[2];
+        float[] r = sv.f32().clone();
+        for (int head = 0; head < h; head++)
+            for (int s = 0; s < t; s++)
+                for (int j = pos.i32()[s] + 1; j < l; j++) r[(head * t + s) * l + j] = Float.NEGATIVE_INFINITY;
+        return Value.ofF32(sv.shape(), r);
+    }
+
+    private static Value attnValues(Value pv, Value vv) {
+        int h = (int) pv.shape()[0], t = (int) pv.shape()[1], l = (int) pv.shape()[2];
+        int hkv = (int) vv.shape()[1], dh = (int) vv.shape()[2], group = h / hkv;
+        float[] p = pv.f32(), v = vv.f32(), r = new float[t * h * dh];
+        for (int head = 0; head < h; head++) {
+            int kh = head / group;
+            for (int s = 0; s < t; s++) {
+                for (int i = 0; i < dh; i++) {
+                    double acc = 0;
+                    for (int j = 0; j < l; j++) acc += (double) p[(head * t + s) * l + j] * v[(j * hkv + kh) * dh + i];
+                    r[(s * h + head) * dh + i] = (float) acc;
+                }
+            }
+        }
+        return Value.ofF32(new long[] {t, h, dh}, r);
+    }
+}
