@@ -49,11 +49,18 @@ public final class LlamaLifter {
 
     public static String cacheV(int layer) { return "cache.v." + layer; }
 
-    public static Graph lift(GgufFile f, Options opt) {
+    /** Fails with a clear message unless the file's architecture can be lifted. */
+    public static void requireSupported(GgufFile f) {
+        if (!f.has("general.architecture")) throw new GgufException(f.path(), "missing metadata key 'general.architecture'");
         String arch = f.getString("general.architecture");
         if (!ARCHITECTURES.contains(arch)) {
             throw new GgufException(f.path(), "unknown or unsupported architecture '" + arch + "' (supported: " + String.join(", ", ARCHITECTURES) + ")");
         }
+    }
+
+    public static Graph lift(GgufFile f, Options opt) {
+        requireSupported(f);
+        String arch = f.getString("general.architecture");
         LlamaHparams hp = LlamaHparams.read(f);
         GraphBuilder b = new GraphBuilder(arch + "_step");
         Node tokens = b.input(TOKENS, TensorType.of(DType.I32, T));

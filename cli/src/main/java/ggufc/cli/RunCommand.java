@@ -1,0 +1,77 @@
+package ggufc.cli;
+
+import ggufc.ir.DType;
+import ggufc.runtime.Generator;
+import ggufc.runtime.LoadedModel;
+import ggufc.runtime.SamplerOptions;
+import java.io.PrintStream;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Generate text from a prompt. Only the generated text goes to stdout; logs go to stderr."})
+final class RunCommand implements Callable<Integer> {
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "GGUF", description = "Model file: a path, or a file name looked up in $GGUFC_MODELS, ./models, ../shared/models, ~/.cache/ggufc/models.")
+    String model;
+
+    @Option(names = {"-p", "--prompt"}, required = true, description = "Prompt text (BOS is added as the model's metadata says).")
+    String prompt;
+
+    @Option(names = {"-n", "--n-predict"}, defaultValue = "32", description = "Tokens to generate (default: ${DEFAULT-VALUE}).")
+    int nPredict;
+
+    @Option(names = "--temp", defaultValue = "0.8", description = "Temperature; 0 is greedy (default: ${DEFAULT-VALUE}).")
+    double temperature;
+
+    @Option(names = "--top-k", defaultValue = "40", description = "Keep the K most likely tokens, 0 = off (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--top-p", defaultValue = "0.95", description = "Nucleus sampling threshold in (0, 1] (default: ${DEFAULT-VALUE}).")
+    double topP;
+
+    @Option(names = {"-s", "--seed"}, defaultValue = "42", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = {"-c", "--ctx"}, defaultValue = "0", description = "KV cache size in tokens; 0 = the model's training context (default).")
+    int ctx;
+
+    @Option(names = "--kv-type", defaultValue = "f32", description = "KV cache element type: f32 or f16 (default: ${DEFAULT-VALUE}).")
+    String kvType;
+
+    @Option(names = "--ignore-eos", description = "Keep generating after an end-of-generation token.")
+    boolean ignoreEos;
+
+    @Option(names = "--timings", description = "End with one line on stderr: load, prompt and decode speed.")
+    boolean timings;
+
+    @Override
+    public Integer call() {
+        if (nPredict < 0) throw new IllegalArgumentException("-n must be >= 0, got " + nPredict);
+        SamplerOptions sampling = new SamplerOptions(temperature, topK, topP, seed);
+        DType kv = switch (kvType) {
+            case "f32" -> DType.F32;
+            case "f16" -> DType.F16;
+            default -> throw new IllegalArgumentException("--kv-type must be f32 or f16, got '" + kvType + "'");
+        };
+        long t0 = System.nanoTime();
+        PrintStream out = System.out;
+        try (LoadedModel m = LoadedModel.open(ModelLocator.resolve(model), ctx, kv, false)) {
+            long loadNanos = System.nanoTime() - t0;
+            System.err.printf("ggufc: %s: %s, %d layers, %d embd, vocab %d, ctx %d%n", m.file().path().getFileName(), m.hparams().arch(),
+                    m.hparams().nLayer(), m.hparams().nEmbd(), m.hparams().vocab(), m.executor().contextSize());
+            Generator.Result r = m.generator().generate(prompt, nPredict, sampling, ignoreEos, piece -> {
+                out.print(piece);
+                out.flush();
+            });
+            out.println();
+            out.flush();
+            if (r.stopReason().equals("context")) System.err.println("ggufc: stopped: the context of " + m.executor().contextSize() + " tokens is full (raise --ctx)");
+            if (timings) {
+                System.err.printf("timings: load %d ms, prompt %d tok %.1f tok/s, decode %d tok %.1f tok/s%n", loadNanos / 1_000_000,
+                        r.promptTokens().length, r.promptTokensPerSecond(), r.decodeSteps(), r.decodeTokensPerSecond());
+            }
+        }
+        return 0;
+    }
+}

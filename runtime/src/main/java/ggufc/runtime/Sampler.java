@@ -1,0 +1,56 @@
+package ggufc.runtime;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/** Picks the next token from logits (see {@link SamplerOptions}); deterministic for a seed. */
+public final class Sampler {
+    private final SamplerOptions opt;
+    private final SplittableRandom random;
+
+    public Sampler(SamplerOptions opt) {
+        this.opt = opt;
+        this.random = new SplittableRandom(opt.seed());
+    }
+
+    /** Index of the largest logit; the first one on ties (as llama.cpp's greedy sampler). */
+    public static int argmax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+        return best;
+    }
+
+    public int sample(float[] logits) {
+        if (opt.isGreedy()) return argmax(logits);
+        int n = logits.length;
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
+        int keep = opt.topK() > 0 ? Math.min(opt.topK(), n) : n;
+        // top-p on the softmax of the raw logits
+        double max = logits[order[0]];
+        double[] p = new double[keep];
+        double sum = 0;
+        for (int i = 0; i < keep; i++) sum += p[i] = Math.exp(logits[order[i]] - max);
+        if (opt.topP() < 1) {
+            double cum = 0;
+            for (int i = 0; i < keep; i++) {
+                cum += p[i] / sum;
+                if (cum >= opt.topP()) {
+                    keep = i + 1;
+                    break;
+                }
+            }
+        }
+        // temperature, then a draw
+        double total = 0;
+        double[] w = new double[keep];
+        for (int i = 0; i < keep; i++) total += w[i] = Math.exp((logits[order[i]] - max) / opt.temperature());
+        double r = random.nextDouble() * total;
+        for (int i = 0; i < keep; i++) {
+            r -= w[i];
+            if (r < 0) return order[i];
+        }
+        return order[keep - 1];
+    }
+}
