@@ -96,16 +96,20 @@ public final class LlamaLifter {
         if (!opt.allLogits()) x = b.lastRow(x);
         Node hidden = b.rmsNorm(x, weight(b, f, "output_norm.weight", hp.nEmbd()), hp.rmsEps());
         String out = hp.tiedOutput() ? "token_embd.weight" : "output.weight";
-        Node logits = b.matmul(hidden, hp.tiedOutput() ? b.graphParam(out) : weight(b, f, out, hp.vocab(), hp.nEmbd()));
+        Node logits = b.matmul(hidden, weight(b, f, out, hp.vocab(), hp.nEmbd()));
         b.output(LOGITS, logits);
         b.output(HIDDEN, hidden);
         return b.build();
     }
 
-    /** Declares param {@code name} with its file dtype after checking its shape (IR order). */
+    /**
+     * Declares param {@code name} with its file dtype after checking its shape (IR order), and
+     * returns it as f32: quantized and half weights go through an explicit DEQUANT, which the
+     * fold-quant-dequant pass later folds into the consuming op.
+     */
     private static Node weight(GraphBuilder b, GgufFile f, String name, long... shape) {
         Node existing = b.graphParam(name);
-        if (existing != null) return existing;
+        if (existing != null) return existing.dtype() == DType.F32 ? existing : b.dequantOf(existing);
         GgufTensorInfo t = f.tensor(name);
         if (t == null) throw new GgufException(f.path(), "missing tensor '" + name + "'");
         long[] s = t.irShape();
@@ -113,6 +117,7 @@ public final class LlamaLifter {
             throw new GgufException(f.path(), "tensor '" + name + "' has shape " + java.util.Arrays.toString(s) + ", expected " + java.util.Arrays.toString(shape));
         }
         DType dt = GgufWeights.irDType(t);
-        return b.param(name, new TensorType(Shape.of(s), dt));
+        Node p = b.param(name, new TensorType(Shape.of(s), dt));
+        return dt == DType.F32 ? p : b.dequant(p);
     }
 }

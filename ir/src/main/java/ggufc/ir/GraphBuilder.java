@@ -59,6 +59,12 @@ public final class GraphBuilder {
         return null;
     }
 
+    /** The existing DEQUANT of {@code x}, or a new one (so a tied weight is decoded once). */
+    public Node dequantOf(Node x) {
+        for (Node n : nodes) if (n.op() == OpKind.DEQUANT && n.input(0) == x) return n;
+        return dequant(x);
+    }
+
     public Node constant(TensorType t, List<Double> values) { return add(OpKind.CONSTANT, List.of(), Attrs.of("values", values), t); }
 
     // ---- compute ----

@@ -67,13 +67,34 @@ public enum OpKind {
     /** quantized or half tensor to f32, same shape. */
     DEQUANT(1),
     /** f32 tensor to dtype {to}, same shape (rows must be whole blocks). */
-    QUANTIZE(1);
+    QUANTIZE(1),
+
+    // ---- fused ops (made by passes; each equals the composition given) ----
+    /** x[..., K], nw[K], w1[N1, K] ... wn[Nn, K]: concat_i(MATMUL(RMS_NORM(x, nw){eps}, wi)) along the last dim: [..., sum Ni]. */
+    NORM_MATMUL(-3),
+    /** x[..., N]: x[..., offset : offset + size] ({offset, size}). */
+    SPLIT(1),
+    /** x, wg[F, K], wu[F, K]: act(MATMUL(x, wg)) * MATMUL(x, wu), {act: silu|gelu}: [..., F]. */
+    GLU_MATMUL(3),
+    /** x, nw, wg, wu: GLU_MATMUL(RMS_NORM(x, nw){eps}, wg, wu){act}. */
+    NORM_GLU_MATMUL(4),
+    /** x, w, r: MATMUL(x, w) + r (residual epilogue). */
+    MATMUL_ADD(3),
+    /** cache, x, pos: KV_WRITE(cache, ROPE(x, pos){rope attrs}, pos). */
+    ROPE_KV_WRITE(3);
 
     private final int arity;
 
+    /** @param arity operand count; negative -n means variadic with at least n operands */
     OpKind(int arity) { this.arity = arity; }
 
+    /** Operand count, or -n for variadic ops taking at least n. */
     public int arity() { return arity; }
+
+    public boolean isVariadic() { return arity < 0; }
+
+    /** Whether {@code n} operands are allowed. */
+    public boolean acceptsOperands(int n) { return arity >= 0 ? n == arity : n >= -arity; }
 
     public boolean isLeaf() { return arity == 0; }
 
@@ -90,5 +111,9 @@ public enum OpKind {
     public static final Set<OpKind> COMMUTATIVE = EnumSet.of(ADD, MUL);
     public static final Set<OpKind> LEAVES = EnumSet.of(INPUT, PARAM, STATE, CONSTANT);
     /** Ops whose result type is declared, not inferred. */
+    /** Ops made by fusion passes (a target declares which it implements). */
+    public static final Set<OpKind> FUSED = EnumSet.of(NORM_MATMUL, GLU_MATMUL, NORM_GLU_MATMUL, MATMUL_ADD, ROPE_KV_WRITE, ATTENTION);
+    /** Ops that read a weight matrix as their operand 1 (or more): matmul family. */
+    public static final Set<OpKind> MATMUL_FAMILY = EnumSet.of(MATMUL, NORM_MATMUL, GLU_MATMUL, NORM_GLU_MATMUL, MATMUL_ADD);
     public static final Set<OpKind> DECLARED_TYPE = EnumSet.of(INPUT, PARAM, STATE, CONSTANT, RESHAPE, KV_READ);
 }

@@ -25,7 +25,7 @@ public final class TypeRules {
 
     /** Result type of {@code op} applied to operands of types {@code in}. {@code declared} is needed for declared-type ops. */
     public static TensorType infer(OpKind op, List<TensorType> in, Attrs a, TensorType declared) {
-        check(in.size() == op.arity(), "expects %d operands, got %d", op.arity(), in.size());
+        check(op.acceptsOperands(in.size()), op.isVariadic() ? "expects at least %d operands, got %d" : "expects %d operands, got %d", Math.abs(op.arity()), in.size());
         return switch (op) {
             case INPUT, PARAM, STATE -> {
                 check(a.get("name") instanceof String s && !s.isEmpty(), "needs a non-empty string attribute 'name'");
@@ -67,10 +67,49 @@ public final class TypeRules {
             }
             case MATMUL -> {
                 TensorType x = in.get(0), w = in.get(1);
-                f32(x, "activation");
-                check(w.rank() == 2, "weight must be 2-D [N, K], got %s", w.shape());
-                check(x.rank() >= 1 && same(x.shape().last(), w.shape().dim(1)), "inner dims differ: activation %s, weight %s (x[..., K] . w[N, K])", x.shape(), w.shape());
-                yield new TensorType(x.shape().replaceLast(w.shape().dim(0)), DType.F32);
+                check(x.dtype() == DType.F32 || ACTIVATION_QUANTS.contains(x.dtype()), "activation must be f32 or %s, got %s", ACTIVATION_QUANTS, x.dtype().irName());
+                yield linear(x, w);
+            }
+            case MATMUL_ADD -> {
+                TensorType x = in.get(0), r = in.get(2);
+                check(x.dtype() == DType.F32 || ACTIVATION_QUANTS.contains(x.dtype()), "activation must be f32 or %s, got %s", ACTIVATION_QUANTS, x.dtype().irName());
+                TensorType y = linear(x, in.get(1));
+                check(r.equals(y), "residual %s must have the product's type %s", r, y);
+                yield y;
+            }
+            case NORM_MATMUL -> {
+                TensorType x = in.get(0);
+                normPrologue(x, in.get(1), a);
+                long total = 0;
+                boolean symbolic = false;
+                for (int i = 2; i < in.size(); i++) {
+                    Dim n = linear(x, in.get(i)).shape().last();
+                    if (n.isSymbolic()) symbolic = true; else total += n.size();
+                }
+                check(!symbolic || in.size() == 3, "several weights need static output sizes");
+                yield new TensorType(x.shape().replaceLast(in.size() == 3 ? in.get(2).shape().dim(0) : Dim.of(total)), DType.F32);
+            }
+            case SPLIT -> {
+                TensorType x = in.get(0);
+                f32(x, "operand");
+                long off = a.integer("offset"), size = a.integer("size");
+                Dim last = x.shape().last();
+                check(off >= 0 && size > 0 && (last.isSymbolic() || off + size <= last.size()), "slice [%d, %d) is outside the last dim %s", off, off + size, last);
+                yield x.withShape(x.shape().replaceLast(Dim.of(size)));
+            }
+            case GLU_MATMUL, NORM_GLU_MATMUL -> {
+                int base = op == OpKind.NORM_GLU_MATMUL ? 1 : 0;
+                TensorType x = in.get(0);
+                if (base == 1) normPrologue(x, in.get(1), a); else f32(x, "activation");
+                String act = a.string("act");
+                check(act.equals("silu") || act.equals("gelu"), "act must be silu or gelu, got %s", act);
+                TensorType g = linear(x, in.get(base + 1)), u = linear(x, in.get(base + 2));
+                check(g.equals(u), "gate %s and up %s weights give different shapes", in.get(base + 1).shape(), in.get(base + 2).shape());
+                yield g;
+            }
+            case ROPE_KV_WRITE -> {
+                TypeRules.infer(OpKind.ROPE, List.of(in.get(1), in.get(2)), a, null);
+                yield TypeRules.infer(OpKind.KV_WRITE, in, Attrs.EMPTY, null);
             }
             case EMBED -> {
                 TensorType t = in.get(0), ids = in.get(1);
@@ -173,6 +212,21 @@ public final class TypeRules {
         };
     }
 
+    /** Activation dtypes a matmul may take besides f32 (quantized as llama.cpp's vec_dot_type). */
+    public static final Set<DType> ACTIVATION_QUANTS = java.util.EnumSet.of(DType.Q8_0, DType.Q8_1, DType.Q8_K);
+
+    private static TensorType linear(TensorType x, TensorType w) {
+        check(w.rank() == 2, "weight must be 2-D [N, K], got %s", w.shape());
+        check(x.rank() >= 1 && same(x.shape().last(), w.shape().dim(1)), "inner dims differ: activation %s, weight %s (x[..., K] . w[N, K])", x.shape(), w.shape());
+        return new TensorType(x.shape().replaceLast(w.shape().dim(0)), DType.F32);
+    }
+
+    private static void normPrologue(TensorType x, TensorType nw, Attrs a) {
+        f32(x, "input");
+        check(nw.dtype() == DType.F32 && nw.rank() == 1 && same(nw.shape().dim(0), x.shape().last()), "norm weight %s must be f32 [%s]", nw, x.shape().last());
+        check(a.real("eps") > 0, "eps must be > 0");
+    }
+
     private static void f32(TensorType t, String what) {
         check(t.dtype() == DType.F32, "%s must be f32, got %s", what, t.dtype().irName());
     }
@@ -217,7 +271,11 @@ public final class TypeRules {
             case CONSTANT -> Set.of("values");
             case SCALE -> Set.of("factor");
             case RMS_NORM -> Set.of("eps");
-            case ROPE -> Set.of("mode", "n_rot", "freq_base", "freq_scale");
+            case ROPE, ROPE_KV_WRITE -> Set.of("mode", "n_rot", "freq_base", "freq_scale");
+            case NORM_MATMUL -> Set.of("eps");
+            case SPLIT -> Set.of("offset", "size");
+            case GLU_MATMUL -> Set.of("act");
+            case NORM_GLU_MATMUL -> Set.of("eps", "act");
             case ATTN_SCORES, ATTENTION -> Set.of("scale");
             case QUANTIZE -> Set.of("to");
             default -> Set.of();

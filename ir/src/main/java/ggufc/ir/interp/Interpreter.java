@@ -108,13 +108,10 @@ public final class Interpreter {
             }
             case ADD, MUL -> binary(n.op(), env.get(in.get(0)), env.get(in.get(1)));
             case SCALE -> {
-                Value x = env.get(in.get(0));
                 float f = (float) n.attrs().real("factor");
-                float[] r = new float[x.f32().length];
-                for (int i = 0; i < r.length; i++) r[i] = x.f32()[i] * f;
-                yield Value.ofF32(x.shape(), r);
+                yield unary(env.get(in.get(0)), v -> v * f);
             }
-            case SILU -> unary(env.get(in.get(0)), v -> v / (1.0f + (float) Math.exp(-v)));
+            case SILU -> unary(env.get(in.get(0)), Interpreter::silu);
             case GELU -> unary(env.get(in.get(0)), Interpreter::gelu);
             case SOFTMAX -> softmax(env.get(in.get(0)));
             case RMS_NORM -> rmsNorm(env.get(in.get(0)), env.get(in.get(1)), n.attrs().real("eps"));
@@ -135,7 +132,7 @@ public final class Interpreter {
             case RESHAPE -> {
                 Value x = env.get(in.get(0));
                 long[] shape = n.shape().resolve(symbols);
-                yield x.isRaw() ? Value.ofRaw(new TensorData(x.dtype(), shape, x.raw().bytes()))
+                yield x.isRaw() ? new Value(x.dtype(), shape, null, null, new TensorData(x.raw().dtype(), shape, x.raw().bytes()))
                         : x.dtype() == DType.I32 ? Value.ofI32(shape, x.i32()) : Value.ofF32(shape, x.f32());
             }
             case LAST_ROW -> {
@@ -145,8 +142,33 @@ public final class Interpreter {
                 System.arraycopy(x.f32(), (t - 1) * d, r, 0, d);
                 yield Value.ofF32(new long[] {1, d}, r);
             }
-            case DEQUANT -> Value.ofF32(env.get(in.get(0)).shape(), toF32(env.get(in.get(0))));
-            case QUANTIZE -> throw new UnsupportedOperationException("quantize needs the quant codecs");
+            // a dequantized weight stays its raw bytes viewed as f32; rows are decoded where they are read
+            case DEQUANT -> {
+                Value x = env.get(in.get(0));
+                yield x.isRaw() ? new Value(DType.F32, x.shape(), null, null, x.raw()) : Value.ofF32(x.shape(), toF32(x));
+            }
+            case QUANTIZE -> quantize(env.get(in.get(0)), n.dtype());
+            case NORM_MATMUL -> {
+                Value h = rmsNorm(env.get(in.get(0)), env.get(in.get(1)), n.attrs().real("eps"));
+                Value[] parts = new Value[in.size() - 2];
+                for (int i = 2; i < in.size(); i++) parts[i - 2] = matmul(h, env.get(in.get(i)));
+                yield concatLast(parts);
+            }
+            case SPLIT -> split(env.get(in.get(0)), (int) n.attrs().integer("offset"), (int) n.attrs().integer("size"));
+            case GLU_MATMUL, NORM_GLU_MATMUL -> {
+                int base = n.op() == OpKind.NORM_GLU_MATMUL ? 1 : 0;
+                Value x = env.get(in.get(0));
+                if (base == 1) x = rmsNorm(x, env.get(in.get(1)), n.attrs().real("eps"));
+                Value g = matmul(x, env.get(in.get(base + 1))), u = matmul(x, env.get(in.get(base + 2)));
+                g = n.attrs().string("act").equals("silu") ? unary(g, Interpreter::silu) : unary(g, Interpreter::gelu);
+                yield binary(OpKind.MUL, g, u);
+            }
+            case MATMUL_ADD -> binary(OpKind.ADD, matmul(env.get(in.get(0)), env.get(in.get(1))), env.get(in.get(2)));
+            case ROPE_KV_WRITE -> {
+                Value roped = rope(env.get(in.get(1)), env.get(in.get(2)), n.attrs().string("mode").equals("neox"),
+                        (int) n.attrs().integer("n_rot"), (float) n.attrs().real("freq_base"), (float) n.attrs().real("freq_scale"));
+                yield kvWrite(in.get(0), env.get(in.get(0)), roped, env.get(in.get(2)));
+            }
         };
     }
 
@@ -161,7 +183,7 @@ public final class Interpreter {
             return r;
         }
         float[] r = new float[(int) v.elements()];
-        BlockCodecs.dequantize(v.dtype(), v.raw().bytes(), 0, r, 0, r.length);
+        BlockCodecs.dequantize(v.raw().dtype(), v.raw().bytes(), 0, r, 0, r.length);
         return r;
     }
 
@@ -171,7 +193,7 @@ public final class Interpreter {
         if (v.f32() != null) {
             System.arraycopy(v.f32(), r * k, dst, 0, k);
         } else {
-            BlockCodecs.dequantize(v.dtype(), v.raw().bytes(), r * v.raw().rowBytes(), dst, 0, k);
+            BlockCodecs.dequantize(v.raw().dtype(), v.raw().bytes(), r * v.raw().rowBytes(), dst, 0, k);
         }
     }
 
@@ -183,12 +205,48 @@ public final class Interpreter {
     }
 
     private static Value unary(Value a, FloatOp f) {
-        float[] r = new float[a.f32().length];
-        for (int i = 0; i < r.length; i++) r[i] = f.apply(a.f32()[i]);
+        float[] x = toF32(a), r = new float[x.length];
+        for (int i = 0; i < r.length; i++) r[i] = f.apply(x[i]);
         return Value.ofF32(a.shape(), r);
     }
 
     private interface FloatOp { float apply(float x); }
+
+    private static float silu(float v) { return v / (1.0f + (float) Math.exp(-v)); }
+
+    private static Value quantize(Value x, DType to) {
+        float[] data = toF32(x);
+        long bytes = to.bytesFor(data.length);
+        java.lang.foreign.MemorySegment seg = java.lang.foreign.Arena.ofAuto().allocate(bytes, 8);
+        BlockCodecs.quantize(to, data, 0, data.length, seg, 0);
+        return Value.ofRaw(new TensorData(to, x.shape(), seg));
+    }
+
+    private static Value concatLast(Value[] parts) {
+        if (parts.length == 1) return parts[0];
+        int rows = parts[0].rows(), total = 0;
+        for (Value p : parts) total += p.rowLength();
+        float[] r = new float[rows * total];
+        int off = 0;
+        for (Value p : parts) {
+            int w = p.rowLength();
+            for (int t = 0; t < rows; t++) System.arraycopy(p.f32(), t * w, r, t * total + off, w);
+            off += w;
+        }
+        long[] shape = parts[0].shape().clone();
+        shape[shape.length - 1] = total;
+        return Value.ofF32(shape, r);
+    }
+
+    private static Value split(Value x, int offset, int size) {
+        float[] a = toF32(x);
+        int w = x.rowLength(), rows = x.rows();
+        float[] r = new float[rows * size];
+        for (int t = 0; t < rows; t++) System.arraycopy(a, t * w + offset, r, t * size, size);
+        long[] shape = x.shape().clone();
+        shape[shape.length - 1] = size;
+        return Value.ofF32(shape, r);
+    }
 
     private static float gelu(float x) {
         final float c = 0.7978845608028654f; // sqrt(2/pi)
@@ -197,7 +255,7 @@ public final class Interpreter {
 
     private static Value softmax(Value a) {
         int d = a.rowLength(), rows = a.rows();
-        float[] x = a.f32(), r = new float[x.length];
+        float[] x = toF32(a), r = new float[x.length];
         for (int t = 0; t < rows; t++) {
             int o = t * d;
             float max = Float.NEGATIVE_INFINITY;
@@ -216,7 +274,7 @@ public final class Interpreter {
 
     private static Value rmsNorm(Value a, Value w, double eps) {
         int d = a.rowLength(), rows = a.rows();
-        float[] x = a.f32(), wt = toF32(w), r = new float[x.length];
+        float[] x = toF32(a), wt = toF32(w), r = new float[x.length];
         for (int t = 0; t < rows; t++) {
             int o = t * d;
             double sum = 0;
@@ -229,7 +287,7 @@ public final class Interpreter {
 
     private Value matmul(Value xv, Value w) {
         int k = xv.rowLength(), t = xv.rows(), nOut = w.rows();
-        float[] x = xv.f32(), r = new float[t * nOut];
+        float[] x = toF32(xv), r = new float[t * nOut];
         IntStream rows = IntStream.range(0, nOut);
         (parallel && (long) nOut * k * t > 1 << 16 ? rows.parallel() : rows).forEach(j -> {
             float[] wr = new float[k];
