@@ -1,0 +1,125 @@
+package ggufc.ir.interp;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ggufc.ir.DType;
+import ggufc.ir.GraphBuilder;
+import ggufc.ir.Node;
+import ggufc.ir.Shape;
+import ggufc.ir.TensorData;
+import ggufc.ir.TensorType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Hand-computed cases for the reference interpreter's op semantics. */
+class InterpreterTest {
+    static final float EPS = 1e-6f;
+
+    static TensorData f32(long[] shape, float... v) {
+        MemorySegment s = Arena.ofAuto().allocate(4L * v.length, 4);
+        for (int i = 0; i < v.length; i++) s.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, v[i]);
+        return new TensorData(DType.F32, shape, s);
+    }
+
+    static Map<String, Value> run(GraphBuilder b, Map<String, TensorData> params, Map<String, Value> inputs, Map<String, Long> syms) {
+        return new Interpreter(b.build(), params::get).run(inputs, syms);
+    }
+
+    @Test
+    void rmsNormMatmulAndResidual() {
+        GraphBuilder b = new GraphBuilder("t");
+        Node x = b.input("x", TensorType.of(DType.F32, 1, 2));
+        Node nw = b.param("nw", TensorType.of(DType.F32, 2));
+        Node w = b.param("w", TensorType.of(DType.F32, 2, 2));
+        Node h = b.rmsNorm(x, nw, 1e-30);
+        b.output("y", b.addOp(x, b.matmul(h, w)));
+        // x = [3, 4]: rms = sqrt((9 + 16) / 2) = sqrt(12.5); h = x / rms * [1, 2]
+        // w = [[1, 0], [1, 1]]: y = x + [h0, h0 + h1]
+        double rms = Math.sqrt(12.5);
+        double h0 = 3 / rms, h1 = 8 / rms;
+        var out = run(b, Map.of("nw", f32(new long[] {2}, 1, 2), "w", f32(new long[] {2, 2}, 1, 0, 1, 1)),
+                Map.of("x", Value.ofF32(new long[] {1, 2}, new float[] {3, 4})), Map.of());
+        assertArrayEquals(new float[] {(float) (3 + h0), (float) (4 + h0 + h1)}, out.get("y").f32(), 1e-5f);
+    }
+
+    @Test
+    void ropeNormalAndNeoxRotateTheRightPairs() {
+        for (String mode : List.of("normal", "neox")) {
+            GraphBuilder b = new GraphBuilder("t");
+            Node x = b.input("x", TensorType.of(DType.F32, 1, 1, 4));
+            Node pos = b.input("pos", TensorType.of(DType.I32, 1));
+            b.output("y", b.rope(x, pos, mode, 4, 100.0, 1.0));
+            var out = run(b, Map.of(), Map.of("x", Value.ofF32(new long[] {1, 1, 4}, new float[] {1, 2, 3, 4}), "pos", Value.ofI32(new long[] {1}, new int[] {2})), Map.of());
+            // theta_i = pos * 100^(-2i/4): theta_0 = 2, theta_1 = 0.2
+            double c0 = Math.cos(2), s0 = Math.sin(2), c1 = Math.cos(0.2), s1 = Math.sin(0.2);
+            float[] want = mode.equals("normal")
+                    ? new float[] {(float) (1 * c0 - 2 * s0), (float) (1 * s0 + 2 * c0), (float) (3 * c1 - 4 * s1), (float) (3 * s1 + 4 * c1)}
+                    : new float[] {(float) (1 * c0 - 3 * s0), (float) (2 * c1 - 4 * s1), (float) (1 * s0 + 3 * c0), (float) (2 * s1 + 4 * c1)};
+            assertArrayEquals(want, out.get("y").f32(), 1e-5f, mode);
+        }
+    }
+
+    @Test
+    void causalAttentionWithGqaOverTheCache() {
+        // 2 query heads share 1 kv head, Dh = 1; two tokens at positions 0 and 1
+        GraphBuilder b = new GraphBuilder("t");
+        Node q = b.input("q", TensorType.of(DType.F32, "T", 2, 1));
+        Node k = b.input("k", TensorType.of(DType.F32, "T", 1, 1));
+        Node v = b.input("v", TensorType.of(DType.F32, "T", 1, 1));
+        Node pos = b.input("pos", TensorType.of(DType.I32, "T"));
+        TensorType cache = TensorType.of(DType.F32, 4, 1, 1);
+        Node kc = b.kvWrite(b.state("k", cache), k, pos);
+        Node vc = b.kvWrite(b.state("v", cache), v, pos);
+        Node s = b.attnScores(q, b.kvRead(kc, ggufc.ir.Dim.sym("L")), 0.5);
+        Node o = b.attnValues(b.softmax(b.causalMask(s, pos)), b.kvRead(vc, ggufc.ir.Dim.sym("L")));
+        b.output("o", o).output("k", kc).output("v", vc);
+        Map<String, Value> in = new HashMap<>();
+        in.put("q", Value.ofF32(new long[] {2, 2, 1}, new float[] {1, 2, 3, -1}));
+        in.put("k", Value.ofF32(new long[] {2, 1, 1}, new float[] {2, 4}));
+        in.put("v", Value.ofF32(new long[] {2, 1, 1}, new float[] {10, 20}));
+        in.put("pos", Value.ofI32(new long[] {2}, new int[] {0, 1}));
+        Interpreter it = new Interpreter(b.build(), n -> null);
+        float[] o1 = it.run(in, Map.of("T", 2L, "L", 2L)).get("o").f32();
+        // token 0 sees only key 0: output 10 for both heads
+        // token 1, head 0: scores 0.5*[3*2, 3*4] = [3, 6]; head 1: 0.5*[-2, -4] = [-1, -2]
+        double p0 = 1 / (1 + Math.exp(3)), p1 = 1 / (1 + Math.exp(-1));
+        float[] want = {10, 10, (float) (p0 * 10 + (1 - p0) * 20), (float) (p1 * 10 + (1 - p1) * 20)};
+        assertArrayEquals(want, o1, 1e-4f);
+        // the cache persisted: a third token at position 2 attends to all three keys
+        in.put("q", Value.ofF32(new long[] {1, 2, 1}, new float[] {0, 0}));
+        in.put("k", Value.ofF32(new long[] {1, 1, 1}, new float[] {9}));
+        in.put("v", Value.ofF32(new long[] {1, 1, 1}, new float[] {30}));
+        in.put("pos", Value.ofI32(new long[] {1}, new int[] {2}));
+        float[] o2 = it.run(in, Map.of("T", 1L, "L", 3L)).get("o").f32();
+        assertArrayEquals(new float[] {20, 20}, o2, 1e-4f); // zero query: uniform over 10, 20, 30
+    }
+
+    @Test
+    void fusedOpsEqualTheirCompositions() {
+        GraphBuilder b = new GraphBuilder("t");
+        Node x = b.input("x", TensorType.of(DType.F32, 2, 4));
+        Node nw = b.param("nw", TensorType.of(DType.F32, 4));
+        Node wg = b.param("wg", TensorType.of(DType.F32, 3, 4));
+        Node wu = b.param("wu", TensorType.of(DType.F32, 3, 4));
+        Node h = b.rmsNorm(x, nw, 1e-5);
+        b.output("ref", b.mul(b.silu(b.matmul(h, wg)), b.matmul(h, wu)));
+        b.output("fused", b.add(ggufc.ir.OpKind.NORM_GLU_MATMUL, ggufc.ir.Attrs.of("eps", 1e-5, "act", "silu"), x, nw, wg, wu));
+        Node both = b.add(ggufc.ir.OpKind.NORM_MATMUL, ggufc.ir.Attrs.of("eps", 1e-5), x, nw, wg, wu);
+        b.output("g", b.add(ggufc.ir.OpKind.SPLIT, ggufc.ir.Attrs.of("offset", 0, "size", 3), both));
+        b.output("gref", b.matmul(h, wg));
+        float[] r = new float[12];
+        for (int i = 0; i < 12; i++) r[i] = (i * 7 % 5) - 2;
+        var out = run(b, Map.of("nw", f32(new long[] {4}, 1, 2, 3, 4), "wg", f32(new long[] {3, 4}, r), "wu", f32(new long[] {3, 4}, r.clone())),
+                Map.of("x", Value.ofF32(new long[] {2, 4}, new float[] {1, -1, 2, 0.5f, 3, 1, -2, 1})), Map.of());
+        assertArrayEquals(out.get("ref").f32(), out.get("fused").f32(), EPS);
+        assertArrayEquals(out.get("gref").f32(), out.get("g").f32(), EPS);
+        assertEquals(6, out.get("fused").f32().length);
+        assertArrayEquals(new long[] {2, 3}, out.get("g").shape());
+    }
+}
