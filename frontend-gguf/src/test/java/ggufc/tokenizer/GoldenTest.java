@@ -1,0 +1,147 @@
+package ggufc.tokenizer;
+
+import org.junit.jupiter.api.DynamicContainer;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Compares against golden output of the real llama.cpp (src/test/resources/tokenizer-golden, made by
+ * regenerate.sh): for every vocabulary and every case of cases.inp (llama.cpp's 46 test strings plus our own
+ * extra ones: special-token texts, Unicode categories, whitespace, code, numbers), the ids of
+ * llama_tokenize(add_special=false, parse_special=false) and (true, true), llama_detokenize of both, and the
+ * concatenated token pieces (what the stream decoder must produce).
+ */
+class GoldenTest {
+
+    /** Vocabularies in the shared models folder. */
+    static final List<String> SHARED = List.of("llama-spm", "phi-3", "baichuan", "bert-bge", "gpt-2", "gpt-neox", "mpt",
+            "falcon", "starcoder", "refact", "deepseek-coder", "deepseek-llm");
+    /** Vocabularies only llama.cpp's own models/ folder has (pre-tokenizers llama-bpe, qwen2, command-r, missing). */
+    static final List<String> REFERENCE_ONLY = List.of("llama-bpe", "qwen2", "command-r", "aquila");
+
+    record Case(int index, String text, int[] enc, int[] encsp, byte[] dec, byte[] decsp, byte[] cat) {}
+
+    static List<Case> golden(String vocab) {
+        List<String> inputs = TestFiles.splitCases(TestFiles.resource("cases.inp"));
+        List<String> lines = TestFiles.resource(vocab + ".golden").lines().toList();
+        List<Case> cases = new ArrayList<>();
+        Map<String, String> cur = new HashMap<>();
+        int index = -1;
+        for (String line : lines) {
+            int sp = line.indexOf(' ');
+            String key = sp < 0 ? line : line.substring(0, sp);
+            String val = sp < 0 ? "" : line.substring(sp + 1);
+            if (key.equals("case")) {
+                if (index >= 0) cases.add(toCase(index, inputs, cur));
+                index = Integer.parseInt(val);
+                cur.clear();
+            } else {
+                cur.put(key, val);
+            }
+        }
+        if (index >= 0) cases.add(toCase(index, inputs, cur));
+        assertEquals(inputs.size(), cases.size(), vocab + ".golden has a different number of cases than cases.inp; run regenerate.sh");
+        return cases;
+    }
+
+    private static Case toCase(int index, List<String> inputs, Map<String, String> m) {
+        return new Case(index, inputs.get(index), TestFiles.parseIds(m.get("enc")), TestFiles.parseIds(m.get("encsp")),
+                TestFiles.unescape(m.get("dec")), TestFiles.unescape(m.get("decsp")), TestFiles.unescape(m.get("cat")));
+    }
+
+    @TestFactory
+    Stream<DynamicContainer> sharedVocabs() {
+        return SHARED.stream().map(v -> checks(v, () -> TestFiles.sharedVocab(v)));
+    }
+
+    @TestFactory
+    Stream<DynamicContainer> referenceOnlyVocabs() {
+        return REFERENCE_ONLY.stream().map(v -> checks(v, () -> TestFiles.anyVocab(v)));
+    }
+
+    private static DynamicContainer checks(String vocab, java.util.function.Supplier<Path> gguf) {
+        return DynamicContainer.dynamicContainer(vocab, Stream.of(
+                DynamicTest.dynamicTest("encode(add_special=false, parse_special=false)", () ->
+                        compareIds(vocab, gguf.get(), c -> c.enc(), (t, c) -> t.encode(c.text(), false, false))),
+                DynamicTest.dynamicTest("encode(add_special=true, parse_special=true)", () ->
+                        compareIds(vocab, gguf.get(), c -> c.encsp(), (t, c) -> t.encode(c.text(), true, true))),
+                DynamicTest.dynamicTest("decode(ids without special tokens)", () ->
+                        compareText(vocab, gguf.get(), Case::dec, (t, c) -> t.decode(c.enc()))),
+                DynamicTest.dynamicTest("decode(ids with BOS/EOS and parsed special tokens)", () ->
+                        compareText(vocab, gguf.get(), Case::decsp, (t, c) -> t.decode(c.encsp()))),
+                DynamicTest.dynamicTest("stream decoder = concatenated pieces", () ->
+                        compareText(vocab, gguf.get(), Case::cat, (t, c) -> {
+                            StreamDecoder d = t.streamDecoder();
+                            StringBuilder sb = new StringBuilder();
+                            for (int id : c.enc()) sb.append(d.push(id));
+                            return sb.append(d.flush()).toString();
+                        })),
+                DynamicTest.dynamicTest("round trip where llama.cpp round-trips", () -> roundTrip(vocab, gguf.get()))));
+    }
+
+    private static void compareIds(String vocab, Path gguf, Function<Case, int[]> want,
+                                   java.util.function.BiFunction<Tokenizer, Case, int[]> got) {
+        Tokenizer t = TestFiles.tokenizer(gguf);
+        List<String> bad = new ArrayList<>();
+        List<Case> cases = golden(vocab);
+        for (Case c : cases) {
+            int[] w = want.apply(c), g = got.apply(t, c);
+            if (!Arrays.equals(w, g)) {
+                bad.add("case " + c.index() + " " + TestFiles.show(c.text()) + "\n    llama.cpp " + Arrays.toString(w)
+                        + "\n    ours      " + Arrays.toString(g));
+            }
+        }
+        report(vocab, bad, cases.size());
+    }
+
+    private static void compareText(String vocab, Path gguf, Function<Case, byte[]> want,
+                                    java.util.function.BiFunction<Tokenizer, Case, String> got) {
+        Tokenizer t = TestFiles.tokenizer(gguf);
+        List<String> bad = new ArrayList<>();
+        List<Case> cases = golden(vocab);
+        for (Case c : cases) {
+            String w = new String(want.apply(c), StandardCharsets.UTF_8);
+            String g = got.apply(t, c);
+            if (!w.equals(g)) {
+                bad.add("case " + c.index() + " " + TestFiles.show(c.text()) + "\n    llama.cpp " + TestFiles.show(w)
+                        + "\n    ours      " + TestFiles.show(g));
+            }
+        }
+        report(vocab, bad, cases.size());
+    }
+
+    /** decode(encode(s)) == s for every case where llama.cpp's own detokenize gives the input back. */
+    private static void roundTrip(String vocab, Path gguf) {
+        Tokenizer t = TestFiles.tokenizer(gguf);
+        List<String> bad = new ArrayList<>();
+        int checked = 0;
+        for (Case c : golden(vocab)) {
+            if (!Arrays.equals(c.dec(), c.text().getBytes(StandardCharsets.UTF_8))) continue;
+            checked++;
+            String back = t.decode(t.encode(c.text(), false, false));
+            if (!back.equals(c.text())) bad.add("case " + c.index() + " " + TestFiles.show(c.text()) + " -> " + TestFiles.show(back));
+        }
+        if (checked == 0 && !vocab.equals("bert-bge")) fail(vocab + ": llama.cpp round-trips none of the cases; the golden file looks wrong");
+        report(vocab, bad, checked);
+    }
+
+    private static void report(String vocab, List<String> bad, int total) {
+        if (!bad.isEmpty()) {
+            fail(vocab + ": " + bad.size() + " of " + total + " cases differ from llama.cpp:\n"
+                    + String.join("\n", bad.subList(0, Math.min(8, bad.size()))));
+        }
+    }
+}

@@ -1,0 +1,102 @@
+// Golden-vector generator for ggufc's tokenizer tests. Built and run by regenerate.sh against the
+// reference llama.cpp (see /work/shared/reference). Not part of the Java build.
+//
+// usage: golden_tool MODEL CASES_FILE
+//   CASES_FILE: test strings, each followed by "\n__ggml_vocab_test__\n" (llama.cpp's .inp format)
+// prints, per case:
+//   case <index>
+//   enc <ids>      llama_tokenize(add_special=false, parse_special=false)
+//   encsp <ids>    llama_tokenize(add_special=true,  parse_special=true)
+//   dec <text>     llama_detokenize(enc ids,   remove_special=false, unparse_special=false)
+//   decsp <text>   llama_detokenize(encsp ids, remove_special=false, unparse_special=false)
+//   cat <text>     concatenation of llama_token_to_piece(id, lstrip=0, special=false) over enc ids
+// <text> is escaped: bytes outside printable ASCII and '\' are written as \xHH.
+#include "llama.h"
+#include "ggml-backend.h"
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+static void quiet(enum ggml_log_level level, const char * text, void *) {
+    if (level == GGML_LOG_LEVEL_ERROR) fputs(text, stderr);
+}
+
+static std::vector<llama_token> tokenize(const llama_vocab * v, const std::string & s, bool add, bool parse) {
+    int n = -llama_tokenize(v, s.data(), (int32_t) s.size(), nullptr, 0, add, parse);
+    std::vector<llama_token> t(n > 0 ? n : 0);
+    n = llama_tokenize(v, s.data(), (int32_t) s.size(), t.data(), (int32_t) t.size(), add, parse);
+    if (n < 0) { fprintf(stderr, "tokenize failed\n"); exit(1); }
+    t.resize(n);
+    return t;
+}
+
+static std::string detok(const llama_vocab * v, const std::vector<llama_token> & t) {
+    std::string s(t.size() * 16 + 16, '\0');
+    int n = llama_detokenize(v, t.data(), (int32_t) t.size(), &s[0], (int32_t) s.size(), false, false);
+    if (n < 0) { s.resize(-n); n = llama_detokenize(v, t.data(), (int32_t) t.size(), &s[0], (int32_t) s.size(), false, false); }
+    s.resize(n);
+    return s;
+}
+
+static std::string cat(const llama_vocab * v, const std::vector<llama_token> & t) {
+    std::string r;
+    for (llama_token id : t) {
+        char buf[512];
+        int n = llama_token_to_piece(v, id, buf, sizeof buf, 0, false);
+        if (n < 0) { fprintf(stderr, "piece too long\n"); exit(1); }
+        r.append(buf, n);
+    }
+    return r;
+}
+
+static std::string esc(const std::string & s) {
+    std::string r;
+    for (unsigned char c : s) {
+        if (c >= 0x20 && c < 0x7f && c != '\\') r += (char) c;
+        else { char b[8]; snprintf(b, sizeof b, "\\x%02X", c); r += b; }
+    }
+    return r;
+}
+
+static std::string ids(const std::vector<llama_token> & t) {
+    std::string r;
+    for (size_t i = 0; i < t.size(); i++) { if (i) r += ' '; r += std::to_string(t[i]); }
+    return r;
+}
+
+int main(int argc, char ** argv) {
+    if (argc != 4) { fprintf(stderr, "usage: golden_tool BACKEND_DIR MODEL CASES_FILE\n"); return 2; }
+    llama_log_set(quiet, nullptr);
+    ggml_backend_load_all_from_path(argv[1]);
+    llama_backend_init();
+    llama_model_params mp = llama_model_default_params();
+    mp.vocab_only = true;
+    llama_model * m = llama_model_load_from_file(argv[2], mp);
+    if (!m) { fprintf(stderr, "cannot load %s\n", argv[2]); return 1; }
+    const llama_vocab * v = llama_model_get_vocab(m);
+
+    std::ifstream in(argv[3], std::ios::binary);
+    std::stringstream ss; ss << in.rdbuf();
+    const std::string all = ss.str(), sep = "\n__ggml_vocab_test__\n";
+    size_t pos = 0; int idx = 0;
+    while (pos < all.size()) {
+        size_t e = all.find(sep, pos);
+        if (e == std::string::npos) { fprintf(stderr, "cases file must end with the separator\n"); return 1; }
+        const std::string text = all.substr(pos, e - pos);
+        pos = e + sep.size();
+        auto enc = tokenize(v, text, false, false);
+        auto encsp = tokenize(v, text, true, true);
+        printf("case %d\n", idx++);
+        printf("enc %s\n", ids(enc).c_str());
+        printf("encsp %s\n", ids(encsp).c_str());
+        printf("dec %s\n", esc(detok(v, enc)).c_str());
+        printf("decsp %s\n", esc(detok(v, encsp)).c_str());
+        printf("cat %s\n", esc(cat(v, enc)).c_str());
+    }
+    llama_model_free(m);
+    return 0;
+}
