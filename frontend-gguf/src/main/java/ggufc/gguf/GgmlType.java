@@ -36,12 +36,22 @@ public enum GgmlType {
     /** Names of ggml type ids we know of but do not support, for clear error messages. */
     static String describeUnsupported(int id) {
         return switch (id) {
-            case 4, 5 -> "Q4_2/Q4_3 (removed from ggml)";
+            case 4, 5 -> "Q4_2/Q4_3, removed from ggml";
             case 16 -> "IQ2_XXS"; case 17 -> "IQ2_XS"; case 18 -> "IQ3_XXS"; case 19 -> "IQ1_S";
             case 20 -> "IQ4_NL"; case 21 -> "IQ3_S"; case 22 -> "IQ2_S"; case 23 -> "IQ4_XS";
             case 25 -> "I16"; case 27 -> "I64"; case 28 -> "F64"; case 29 -> "IQ1_M";
-            case 34 -> "TQ1_0"; case 35 -> "TQ2_0"; case 39 -> "MXFP4";
-            default -> "unknown";
+            case 31, 32, 33 -> "Q4_0_4_4/Q4_0_4_8/Q4_0_8_8, removed from GGUF files";
+            case 34 -> "TQ1_0"; case 35 -> "TQ2_0";
+            case 36, 37, 38 -> "IQ4_NL_4_4/IQ4_NL_4_8/IQ4_NL_8_8, removed from GGUF files";
+            case 39 -> "MXFP4"; case 40 -> "NVFP4"; case 41 -> "Q1_0"; case 42 -> "Q2_0";
+            default -> "not a ggml type";
         };
+    }
+
+    /** The supported type names, for error messages. */
+    static String supportedNames() {
+        StringBuilder sb = new StringBuilder();
+        for (GgmlType t : values()) sb.append(sb.isEmpty() ? "" : ", ").append(t);
+        return sb.toString();
     }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,10 @@ public final class GgufFile implements AutoCloseable {
     public static final int MAGIC = 0x46554747; // "GGUF" little endian
     public static final int DEFAULT_ALIGNMENT = 32;
     private static final int MAX_DIMS = 4;
+    /** ggml's GGUF_MAX_STRING_LENGTH (1 GiB). */
+    private static final long MAX_STRING = 1L << 30;
+    /** Java arrays hold at most about 2^31 elements. */
+    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -47,13 +52,20 @@ public final class GgufFile implements AutoCloseable {
         this.arena = arena;
         this.file = file;
         Cursor c = new Cursor();
-        if (file.byteSize() < 8) throw fail("truncated: " + file.byteSize() + " bytes is too short for a GGUF header");
+        if (file.byteSize() < 8) {
+            throw fail(file.byteSize() == 0 ? "empty file (0 bytes), not a GGUF file"
+                    : "truncated: " + file.byteSize() + " bytes is too short for a GGUF header");
+        }
         int magic = c.i32();
         if (magic != MAGIC) {
             throw fail(String.format("not a GGUF file: magic is 0x%08x ('%s'), expected 'GGUF'", magic, printable(magic)));
         }
         version = c.i32();
-        if (version < 1 || version > 3) throw fail("unsupported GGUF version " + Integer.toUnsignedString(version) + " (supported: 1, 2, 3)");
+        if (version < 1 || version > 3) {
+            String hint = Integer.reverseBytes(version) >= 1 && Integer.reverseBytes(version) <= 3
+                    ? " (looks like a big-endian GGUF; only little-endian files are supported)" : "";
+            throw fail("unsupported GGUF version " + Integer.toUnsignedString(version) + " (supported: 1, 2, 3)" + hint);
+        }
         long tensorCount = c.count("tensor count");
         long kvCount = c.count("metadata count");
         // every kv needs at least a key length and a type; every tensor info at least name length, n_dims, type, offset
@@ -67,18 +79,23 @@ public final class GgufFile implements AutoCloseable {
         for (long i = 0; i < kvCount; i++) {
             long at = c.pos;
             String key = c.string("metadata key #" + i);
+            if (key.isEmpty()) throw fail("metadata key #" + i + " at offset " + at + " is empty");
             int typeId = c.i32();
             GgufValueType type = GgufValueType.byId(typeId);
-            if (type == null) throw fail("metadata '" + key + "' has unknown value type " + typeId + " at offset " + at);
+            if (type == null) throw fail("metadata '" + key + "' has unknown value type " + Integer.toUnsignedString(typeId) + " at offset " + at);
             if (kv.put(key, c.value(type, key, 0)) != null) throw fail("duplicate metadata key '" + key + "'");
         }
         metadata = Collections.unmodifiableMap(kv);
         GgufValue alignValue = kv.get("general.alignment");
         long align = DEFAULT_ALIGNMENT;
         if (alignValue != null) {
-            if (!(alignValue.value() instanceof Number n)) throw fail("general.alignment is not an integer: " + alignValue);
-            align = n.longValue();
-            if (align <= 0 || Long.bitCount(align) != 1 || align > 1 << 20) throw fail("general.alignment " + align + " is not a power of two");
+            if (alignValue.isArray() || !(alignValue.value() instanceof Integer || alignValue.value() instanceof Long)) {
+                throw fail("general.alignment must be an integer (UINT32), got " + alignValue.type() + " " + alignValue);
+            }
+            align = ((Number) alignValue.value()).longValue();
+            if (align <= 0 || Long.bitCount(align) != 1 || align > 1L << 31) {
+                throw fail("general.alignment " + align + " is not a power of two in [1, 2^31]");
+            }
         }
         alignment = align;
         List<GgufTensorInfo> infos = new ArrayList<>((int) tensorCount);
@@ -86,24 +103,34 @@ public final class GgufFile implements AutoCloseable {
         for (long i = 0; i < tensorCount; i++) {
             String name = c.string("tensor name #" + i);
             int nDims = c.i32();
-            if (nDims < 1 || nDims > MAX_DIMS) throw fail("tensor '" + name + "' has " + Integer.toUnsignedString(nDims) + " dimensions (1 to " + MAX_DIMS + " allowed)");
+            if (nDims < 0 || nDims > MAX_DIMS) {
+                throw fail("tensor '" + name + "' has " + Integer.toUnsignedString(nDims) + " dimensions (0 to " + MAX_DIMS + " allowed)");
+            }
             long[] ne = new long[nDims];
             long elements = 1;
             for (int d = 0; d < nDims; d++) {
                 ne[d] = c.count("dimension " + d + " of tensor '" + name + "'");
-                if (ne[d] <= 0 || ne[d] > (1L << 40)) throw fail("tensor '" + name + "' has absurd dimension ne[" + d + "] = " + Long.toUnsignedString(ne[d]));
-                elements = Math.multiplyHigh(elements, ne[d]) != 0 || elements * ne[d] > (1L << 42) ? -1 : elements * ne[d];
-                if (elements < 0) throw fail("tensor '" + name + "' has too many elements");
+                if (Math.multiplyHigh(elements, ne[d]) != 0 || elements * ne[d] < 0) {
+                    throw fail("tensor '" + name + "' has too many elements (dimensions " + dims(ne, d + 1) + " overflow 64 bits)");
+                }
+                elements *= ne[d];
             }
             int typeId = c.i32();
             GgmlType type = GgmlType.byId(typeId);
-            if (type == null) throw fail("tensor '" + name + "' has unsupported type id " + typeId + " (" + GgmlType.describeUnsupported(typeId) + ")");
+            if (type == null) {
+                throw fail("tensor '" + name + "' has unsupported ggml type id " + Integer.toUnsignedString(typeId)
+                        + " (" + GgmlType.describeUnsupported(typeId) + "); supported: " + GgmlType.supportedNames());
+            }
             long offset = c.i64();
             if (elements % type.blockSize() != 0) {
-                throw fail("tensor '" + name + "' has " + elements + " elements, not a multiple of the " + type + " block size " + type.blockSize());
+                throw fail("tensor '" + name + "' " + dims(ne, nDims) + " has " + elements + " elements, not a multiple of the "
+                        + type + " block size " + type.blockSize());
             }
-            long size = elements / type.blockSize() * type.dtype().blockBytes();
-            GgufTensorInfo info = new GgufTensorInfo(name, ne, type, offset, size);
+            long blocks = elements / type.blockSize();
+            if (blocks > Long.MAX_VALUE / type.dtype().blockBytes()) {
+                throw fail("tensor '" + name + "' " + dims(ne, nDims) + " is too large (byte size overflows 64 bits)");
+            }
+            GgufTensorInfo info = new GgufTensorInfo(name, ne, type, offset, blocks * type.dtype().blockBytes());
             if (byName.put(name, info) != null) throw fail("duplicate tensor name '" + name + "'");
             infos.add(info);
         }
@@ -116,16 +143,32 @@ public final class GgufFile implements AutoCloseable {
             }
             if (t.offset() > file.byteSize() - dataOffset || t.byteSize() > file.byteSize() - dataOffset - t.offset()) {
                 throw fail("tensor '" + t.name() + "' (" + t.byteSize() + " bytes at data offset " + t.offset()
-                        + ") runs past the end of the file (" + file.byteSize() + " bytes); the file is truncated or corrupt");
+                        + ") runs past the end of the file (" + file.byteSize() + " bytes, data section at " + dataOffset
+                        + "); the file is truncated or corrupt");
             }
         }
+        List<GgufTensorInfo> byOffset = new ArrayList<>(infos);
+        byOffset.sort(Comparator.comparingLong(GgufTensorInfo::offset));
+        for (int i = 1; i < byOffset.size(); i++) {
+            GgufTensorInfo a = byOffset.get(i - 1), b = byOffset.get(i);
+            if (b.offset() < a.offset() + a.byteSize()) {
+                throw fail("tensors '" + a.name() + "' (data offset " + a.offset() + ", " + a.byteSize() + " bytes) and '" + b.name()
+                        + "' (data offset " + b.offset() + ") overlap");
+            }
+        }
+    }
+
+    private static String dims(long[] ne, int n) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < n; i++) sb.append(i == 0 ? "" : ", ").append(Long.toUnsignedString(ne[i]));
+        return sb.append(']').toString();
     }
 
     /** Maps and parses {@code path}. */
     public static GgufFile open(Path path) {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment seg = ch.size() == 0 ? MemorySegment.NULL.reinterpret(0) : ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+            MemorySegment seg = ch.size() == 0 ? MemorySegment.ofArray(new byte[0]) : ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
             return new GgufFile(path, arena, seg);
         } catch (NoSuchFileException e) {
             arena.close();
@@ -137,6 +180,14 @@ public final class GgufFile implements AutoCloseable {
             arena.close();
             throw e;
         }
+    }
+
+    /**
+     * Parses GGUF bytes already in memory (or mapped by the caller, who keeps them alive);
+     * {@code name} is used in error messages. {@link #close()} does not free {@code bytes}.
+     */
+    public static GgufFile parse(Path name, MemorySegment bytes) {
+        return new GgufFile(name, null, bytes);
     }
 
     public Path path() { return path; }
@@ -224,7 +275,10 @@ public final class GgufFile implements AutoCloseable {
         if (v.value() instanceof int[] a) return a;
         if (v.value() instanceof long[] a) {
             int[] r = new int[a.length];
-            for (int i = 0; i < a.length; i++) r[i] = Math.toIntExact(a[i]);
+            for (int i = 0; i < a.length; i++) {
+                if (a[i] != (int) a[i]) throw fail("metadata '" + key + "' element " + i + " = " + a[i] + " does not fit in an int");
+                r[i] = (int) a[i];
+            }
             return r;
         }
         throw fail("metadata '" + key + "' is not an array of integers");
@@ -240,7 +294,7 @@ public final class GgufFile implements AutoCloseable {
 
     @Override
     public void close() {
-        if (arena.scope().isAlive()) arena.close();
+        if (arena != null && arena.scope().isAlive()) arena.close();
     }
 
     private static String printable(int magic) {
@@ -279,6 +333,7 @@ public final class GgufFile implements AutoCloseable {
 
         String string(String what) {
             long len = count("length of " + what);
+            if (len > MAX_STRING) throw fail(what + " claims " + Long.toUnsignedString(len) + " bytes, more than the " + MAX_STRING + " allowed");
             need(len, what + " (" + Long.toUnsignedString(len) + "-byte string)");
             byte[] b = file.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
             pos += len;
@@ -318,6 +373,7 @@ public final class GgufFile implements AutoCloseable {
             if (n > remaining() / minElem) {
                 throw fail("truncated or corrupt: metadata '" + key + "' claims " + Long.toUnsignedString(n) + " elements but only " + remaining() + " bytes remain");
             }
+            if (n > MAX_ARRAY) throw fail("metadata '" + key + "' claims " + n + " elements, more than the " + MAX_ARRAY + " allowed");
             int len = (int) n;
             Object out;
             switch (et) {

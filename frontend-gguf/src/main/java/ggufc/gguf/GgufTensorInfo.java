@@ -4,7 +4,8 @@ import ggufc.ir.DType;
 
 /**
  * One entry of the tensor table. {@code ne} is in GGUF order (ne[0] is the innermost, contiguous
- * dimension); {@code offset} is relative to the start of the data section.
+ * dimension; empty for a scalar, as ggml allows 0 dimensions); {@code offset} is relative to the
+ * start of the data section.
  */
 public record GgufTensorInfo(String name, long[] ne, GgmlType ggmlType, long offset, long byteSize) {
 
@@ -25,5 +26,5 @@ public record GgufTensorInfo(String name, long[] ne, GgmlType ggmlType, long off
     }
 
     /** True when each row (ne[0]) is a whole number of blocks, as current llama.cpp requires. */
-    public boolean rowsAlignedToBlocks() { return ne[0] % ggmlType.blockSize() == 0; }
+    public boolean rowsAlignedToBlocks() { return ne.length == 0 ? ggmlType.blockSize() == 1 : ne[0] % ggmlType.blockSize() == 0; }
 }
