@@ -60,6 +60,7 @@ public final class TypeRules {
             case RMS_NORM -> {
                 TensorType x = in.get(0), w = in.get(1);
                 f32(x, "input");
+                check(x.rank() >= 1, "input must have rank >= 1");
                 check(w.dtype() == DType.F32, "weight must be f32, got %s", w.dtype().irName());
                 check(w.rank() == 1 && same(w.shape().dim(0), x.shape().last()), "weight %s must be [%s] (the last dim of the input)", w.shape(), x.shape().last());
                 check(a.real("eps") > 0, "eps must be > 0");
@@ -203,6 +204,7 @@ public final class TypeRules {
             case QUANTIZE -> {
                 TensorType x = in.get(0);
                 f32(x, "operand");
+                check(x.rank() >= 1, "operand must have rank >= 1");
                 DType to = DType.fromIrName(a.string("to"));
                 check(to.isQuantized() || to == DType.F16 || to == DType.BF16, "target must be quantized or half, got %s", to.irName());
                 Dim last = x.shape().last();
