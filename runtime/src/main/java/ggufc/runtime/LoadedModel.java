@@ -7,6 +7,19 @@ import ggufc.lift.GgufWeights;
 import ggufc.lift.LlamaHparams;
 import ggufc.lift.LlamaLifter;
 import ggufc.tokenizer.Tokenizer;
+import ggufc.codegen.vector.CompiledModel;
+import ggufc.codegen.vector.ModelBinding;
+import ggufc.codegen.vector.SourceCompiler;
+import ggufc.codegen.vector.kernels.WorkerPool;
+import ggufc.codegen.vector.plan.Lowering;
+import ggufc.codegen.vector.plan.Plan;
+import ggufc.codegen.vector.plan.PlanExecutor;
+import ggufc.ir.text.IrParser;
+import ggufc.runtime.artifact.Artifact;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -28,8 +41,21 @@ public final class LoadedModel implements AutoCloseable {
         this.executor = executor;
     }
 
-    /** Opens {@code path} with a KV cache of {@code ctx} tokens (0: the model's training context). */
+    /** How a model's steps run. */
+    public enum Backend {
+        /** The reference interpreter (the oracle; slow on big models). */
+        INTERPRETER,
+        /** The vector target's kernels, walking the lowered plan in memory (no Java compiler needed). */
+        VECTOR
+    }
+
+    /** Opens {@code path} with a KV cache of {@code ctx} tokens (0: the model's training context), on the interpreter. */
     public static LoadedModel open(Path path, int ctx, DType kvType, boolean allLogits) {
+        return open(path, ctx, kvType, allLogits, Backend.INTERPRETER, 1);
+    }
+
+    /** Opens {@code path} on {@code backend}; {@code threads} sizes the vector backend's worker pool. */
+    public static LoadedModel open(Path path, int ctx, DType kvType, boolean allLogits, Backend backend, int threads) {
         GgufFile f = GgufFile.open(path);
         try {
             LlamaLifter.requireSupported(f);
@@ -37,8 +63,49 @@ public final class LoadedModel implements AutoCloseable {
             LlamaHparams hp = LlamaHparams.read(f);
             int n = ctx > 0 ? ctx : hp.ctxTrain();
             Graph g = LlamaLifter.lift(f, new LlamaLifter.Options(n, allLogits, kvType));
-            return new LoadedModel(f, tok, hp, g, new InterpreterExecutor(g, new GgufWeights(f), n));
+            StepExecutor ex = backend == Backend.INTERPRETER ? new InterpreterExecutor(g, new GgufWeights(f), n) : vectorExecutor(g, f, n, allLogits ? 64 : 256, threads);
+            return new LoadedModel(f, tok, hp, g, ex);
         } catch (RuntimeException e) {
+            f.close();
+            throw e;
+        }
+    }
+
+    private static StepExecutor vectorExecutor(Graph g, GgufFile f, int ctx, int maxTokens, int threads) {
+        Plan plan = Lowering.lower(g, maxTokens);
+        WorkerPool pool = new WorkerPool(threads);
+        ModelBinding binding = new ModelBinding(new GgufWeights(f), pool, ctx);
+        return new VectorExecutor(new PlanExecutor(plan, binding), plan, binding, pool);
+    }
+
+    /**
+     * Opens the artifact folder {@code dir} made by {@code ggufc compile}: verifies it and its GGUF
+     * ({@code model}, or the path recorded at compile time when null), loads the compiled class and
+     * binds it to the mapped weights. Nothing is compiled. {@code ctx} 0 keeps the compiled context.
+     */
+    public static LoadedModel openArtifact(Path dir, Path model, int ctx, int threads) {
+        Artifact.Manifest m = Artifact.verify(dir, model);
+        GgufFile f = GgufFile.open(model != null ? model : Path.of(m.require("model.path")));
+        WorkerPool pool = null;
+        ModelBinding binding = null;
+        try {
+            LlamaLifter.requireSupported(f);
+            Tokenizer tok = Tokenizer.fromGguf(f);
+            LlamaHparams hp = LlamaHparams.read(f);
+            Graph g = IrParser.parse(Files.readString(dir.resolve("model.ir"), StandardCharsets.UTF_8), dir.resolve("model.ir").toString());
+            int n = ctx > 0 ? ctx : m.getInt("ctx");
+            pool = new WorkerPool(threads);
+            binding = new ModelBinding(new GgufWeights(f), pool, n);
+            CompiledModel cm = SourceCompiler.instantiate(SourceCompiler.load(dir.resolve("classes"), m.require("class")), binding);
+            StepExecutor ex = new VectorExecutor(cm, m.getInt("io.tokens"), m.getInt("io.pos"), m.getInt("io.logits"), m.getInt("io.vocab"),
+                    Boolean.parseBoolean(m.require("io.all.logits")), binding, pool);
+            return new LoadedModel(f, tok, hp, g, ex);
+        } catch (IOException e) {
+            f.close();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            if (binding != null) binding.close();
+            if (pool != null) pool.close();
             f.close();
             throw e;
         }
