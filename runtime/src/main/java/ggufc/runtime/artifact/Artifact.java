@@ -2,6 +2,7 @@ package ggufc.runtime.artifact;
 
 import com.palantir.javapoet.JavaFile;
 import ggufc.codegen.vector.JavaEmitter;
+import ggufc.codegen.vector.QuantizeActivations;
 import ggufc.codegen.vector.SourceCompiler;
 import ggufc.codegen.vector.kernels.Vec;
 import ggufc.codegen.vector.plan.Lowering;
@@ -61,6 +62,12 @@ public final class Artifact {
     /** Named graph passes run before lowering (the target's pipeline). */
     public record Pipeline(List<String> names, UnaryOperator<Graph> run) {
         public static final Pipeline NONE = new Pipeline(List.of(), g -> g);
+        /**
+         * llama.cpp's activation quantization for Q4_0/Q5_0/Q8_0 weights (see
+         * {@link QuantizeActivations}); not the default: on the stories260K goldens it lands
+         * further from llama.cpp's logits than f32 activations do (see the report).
+         */
+        public static final Pipeline VECTOR = new Pipeline(List.of(QuantizeActivations.NAME), QuantizeActivations::apply);
     }
 
     /** Compile stages, for progress reporting. */

@@ -110,13 +110,20 @@ public final class Dot {
     // ---- 32-element blocks ---------------------------------------------------------------------
 
     /** Q8_0: f16 d, 32 int8 q; w = d q. */
-    public static float q8_0(MemorySegment w, long off, float[] x, int xo, int k) {
+    public static float q8_0(MemorySegment w, long off, float[] x, int xo, int k) { return q8_0(w, off, x, xo, k, null); }
+
+    /**
+     * With {@code xd} non-null, x holds Q8_0-quantized activations (integer levels as floats) and
+     * {@code xd[b]} their block scales: block products are then exact integer sums, scaled by
+     * {@code d_w d_x} as llama.cpp's {@code vec_dot_q8_0_q8_0}.
+     */
+    public static float q8_0(MemorySegment w, long off, float[] x, int xo, int k, float[] xd) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0, nb = k >> 5; b < nb; b++, off += 34) {
             int xb = xo + (b << 5);
             FloatVector s = Vec.bytesToFloats(w, off + 2).mul(FloatVector.fromArray(F, x, xb));
             for (int i = LANES; i < 32; i += LANES) s = Vec.bytesToFloats(w, off + 2 + i).fma(FloatVector.fromArray(F, x, xb + i), s);
-            acc = s.fma(FloatVector.broadcast(F, Vec.f16(w, off)), acc);
+            acc = s.fma(FloatVector.broadcast(F, Vec.f16(w, off) * (xd == null ? 1f : xd[b])), acc);
         }
         return acc.reduceLanes(ADD);
     }
@@ -125,7 +132,7 @@ public final class Dot {
      * Two rows of Q8_0 at once (offsets {@code off0}, {@code off1}), sharing the activation loads;
      * results in {@code out[oo]} and {@code out[oo + 1]}.
      */
-    public static void q8_0x2(MemorySegment w, long off0, long off1, float[] x, int xo, int k, float[] out, int oo) {
+    public static void q8_0x2(MemorySegment w, long off0, long off1, float[] x, int xo, int k, float[] xd, float[] out, int oo) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
         for (int b = 0, nb = k >> 5; b < nb; b++, off0 += 34, off1 += 34) {
             int xb = xo + (b << 5);
@@ -137,15 +144,19 @@ public final class Dot {
                 s0 = Vec.bytesToFloats(w, off0 + 2 + i).fma(xv, s0);
                 s1 = Vec.bytesToFloats(w, off1 + 2 + i).fma(xv, s1);
             }
-            acc0 = s0.fma(FloatVector.broadcast(F, Vec.f16(w, off0)), acc0);
-            acc1 = s1.fma(FloatVector.broadcast(F, Vec.f16(w, off1)), acc1);
+            float dx = xd == null ? 1f : xd[b];
+            acc0 = s0.fma(FloatVector.broadcast(F, Vec.f16(w, off0) * dx), acc0);
+            acc1 = s1.fma(FloatVector.broadcast(F, Vec.f16(w, off1) * dx), acc1);
         }
         out[oo] = acc0.reduceLanes(ADD);
         out[oo + 1] = acc1.reduceLanes(ADD);
     }
 
     /** Q4_0: f16 d, 16 bytes of nibbles (low: elements 0..15, high: 16..31); w = d (q - 8). */
-    public static float q4_0(MemorySegment w, long off, float[] x, int xo, int k, float[] xs) {
+    public static float q4_0(MemorySegment w, long off, float[] x, int xo, int k, float[] xs) { return q4_0(w, off, x, xo, k, xs, null); }
+
+    /** With {@code xd}: Q8_0 activations as in {@link #q8_0(MemorySegment, long, float[], int, int, float[])}. */
+    public static float q4_0(MemorySegment w, long off, float[] x, int xo, int k, float[] xs, float[] xd) {
         FloatVector acc = FloatVector.zero(F);
         float corr = 0;
         for (int b = 0, nb = k >> 5; b < nb; b++, off += 18) {
@@ -156,7 +167,7 @@ public final class Dot {
                 s = ((FloatVector) v.and((byte) 0x0f).convertShape(B2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + i), s);
                 s = ((FloatVector) v.lanewise(LSHR, 4).convertShape(B2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + 16 + i), s);
             }
-            float d = Vec.f16(w, off);
+            float d = Vec.f16(w, off) * (xd == null ? 1f : xd[b]);
             acc = s.fma(FloatVector.broadcast(F, d), acc);
             corr += d * xs[b];
         }
@@ -164,7 +175,7 @@ public final class Dot {
     }
 
     /** Two rows of Q4_0 sharing activation loads; results in {@code out[oo]}, {@code out[oo + 1]}. */
-    public static void q4_0x2(MemorySegment w, long off0, long off1, float[] x, int xo, int k, float[] xs, float[] out, int oo) {
+    public static void q4_0x2(MemorySegment w, long off0, long off1, float[] x, int xo, int k, float[] xs, float[] xd, float[] out, int oo) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
         float corr0 = 0, corr1 = 0;
         for (int b = 0, nb = k >> 5; b < nb; b++, off0 += 18, off1 += 18) {
@@ -179,7 +190,8 @@ public final class Dot {
                 s0 = ((FloatVector) v0.lanewise(LSHR, 4).convertShape(B2F, F, 0)).fma(xh, s0);
                 s1 = ((FloatVector) v1.lanewise(LSHR, 4).convertShape(B2F, F, 0)).fma(xh, s1);
             }
-            float d0 = Vec.f16(w, off0), d1 = Vec.f16(w, off1);
+            float dx = xd == null ? 1f : xd[b];
+            float d0 = Vec.f16(w, off0) * dx, d1 = Vec.f16(w, off1) * dx;
             acc0 = s0.fma(FloatVector.broadcast(F, d0), acc0);
             acc1 = s1.fma(FloatVector.broadcast(F, d1), acc1);
             corr0 += d0 * xs[b];
@@ -220,7 +232,10 @@ public final class Dot {
     }
 
     /** Q5_0: f16 d, u32 qh, 16 bytes of nibbles; w = d (q - 16) with q = nibble | bit << 4. */
-    public static float q5_0(MemorySegment w, long off, float[] x, int xo, int k, float[] xs) {
+    public static float q5_0(MemorySegment w, long off, float[] x, int xo, int k, float[] xs) { return q5_0(w, off, x, xo, k, xs, null); }
+
+    /** With {@code xd}: Q8_0 activations. */
+    public static float q5_0(MemorySegment w, long off, float[] x, int xo, int k, float[] xs, float[] xd) {
         FloatVector acc = FloatVector.zero(F);
         float corr = 0;
         for (int b = 0, nb = k >> 5; b < nb; b++, off += 22) {
@@ -232,7 +247,7 @@ public final class Dot {
                 s = fiveBit(v.and((byte) 0x0f), qh, i).fma(FloatVector.fromArray(F, x, xb + i), s);
                 s = fiveBit(v.lanewise(LSHR, 4), qh, 16 + i).fma(FloatVector.fromArray(F, x, xb + 16 + i), s);
             }
-            float d = Vec.f16(w, off);
+            float d = Vec.f16(w, off) * (xd == null ? 1f : xd[b]);
             acc = s.fma(FloatVector.broadcast(F, d), acc);
             corr += d * xs[b];
         }

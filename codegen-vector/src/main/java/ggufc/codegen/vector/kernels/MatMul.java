@@ -27,12 +27,36 @@ public final class MatMul {
 
     public static void matmul(WorkerPool pool, DType t, MemorySegment w, int K, int N, float[] x, int xo, int T,
                               float[] out, int oo, int outStride, float[] res, int ro) {
+        matmul(pool, t, DType.F32, w, K, N, x, xo, T, out, oo, outStride, res, ro);
+    }
+
+    /**
+     * As above with the activations first rounded to {@code act}: F32 (none) or Q8_0 (llama.cpp's
+     * activation type for Q4_0/Q5_0/Q8_0 weights, see {@link ActQuant}): the result is
+     * {@code dequant(quantize(x, act)) . w}, the meaning of a matmul with a quantized activation.
+     */
+    public static void matmul(WorkerPool pool, DType t, DType act, MemorySegment w, int K, int N, float[] x, int xo, int T,
+                              float[] out, int oo, int outStride, float[] res, int ro) {
         long rowBytes = t.bytesFor(K);
+        if (act != DType.F32) {
+            if (act != DType.Q8_0) throw new UnsupportedOperationException("activation type " + act + " (vector target: f32 or q8_0)");
+            if (T == 1 && Vec.ENABLED && ActQuant.q8_0Kernel(t)) {
+                float[] q = new float[K], xd = new float[K / 32];
+                ActQuant.q8_0(x, xo, K, q, 0, xd, 0);
+                float[] xs = sums(t, q, 0, K);
+                pool.run(N, 4, (lo, hi, wk) -> rows(t, w, rowBytes, K, q, 0, xs, xd, out, oo, res, ro, lo, hi));
+                return;
+            }
+            x = ActQuant.roundTrip(x, xo, K, T);
+            xo = 0;
+        }
+        float[] xa = x;
+        int xoa = xo;
         if (T == 1) {
-            float[] xs = sums(t, x, xo, K);
-            pool.run(N, 4, (lo, hi, wk) -> rows(t, w, rowBytes, K, x, xo, xs, out, oo, res, ro, lo, hi));
+            float[] xs = sums(t, xa, xoa, K);
+            pool.run(N, 4, (lo, hi, wk) -> rows(t, w, rowBytes, K, xa, xoa, xs, null, out, oo, res, ro, lo, hi));
         } else {
-            pool.run(N, TILE, (lo, hi, wk) -> tiles(t, w, rowBytes, K, x, xo, T, out, oo, outStride, res, ro, lo, hi));
+            pool.run(N, TILE, (lo, hi, wk) -> tiles(t, w, rowBytes, K, xa, xoa, T, out, oo, outStride, res, ro, lo, hi));
         }
     }
 
@@ -42,13 +66,38 @@ public final class MatMul {
      */
     public static void glu(WorkerPool pool, DType tg, MemorySegment wg, DType tu, MemorySegment wu, int K, int N,
                            float[] x, int xo, int T, float[] out, int oo, boolean gelu) {
+        glu(pool, tg, wg, tu, wu, DType.F32, K, N, x, xo, T, out, oo, gelu);
+    }
+
+    /** As above with the activations rounded to {@code act} (F32 or Q8_0) for both products. */
+    public static void glu(WorkerPool pool, DType tg, MemorySegment wg, DType tu, MemorySegment wu, DType act, int K, int N,
+                           float[] x, int xo, int T, float[] out, int oo, boolean gelu) {
         long gBytes = tg.bytesFor(K), uBytes = tu.bytesFor(K);
+        if (act != DType.F32) {
+            if (act != DType.Q8_0) throw new UnsupportedOperationException("activation type " + act + " (vector target: f32 or q8_0)");
+            if (T == 1 && Vec.ENABLED && ActQuant.q8_0Kernel(tg) && ActQuant.q8_0Kernel(tu)) {
+                float[] q = new float[K], xd = new float[K / 32];
+                ActQuant.q8_0(x, xo, K, q, 0, xd, 0);
+                float[] xsg = sums(tg, q, 0, K), xsu = sums(tu, q, 0, K);
+                pool.run(N, 4, (lo, hi, wk) -> {
+                    float[] up = new float[hi - lo];
+                    rows(tu, wu, uBytes, K, q, 0, xsu, xd, up, -lo, null, 0, lo, hi);
+                    rows(tg, wg, gBytes, K, q, 0, xsg, xd, out, oo, null, 0, lo, hi);
+                    for (int n = lo; n < hi; n++) out[oo + n] = Ops.act(out[oo + n], gelu) * up[n - lo];
+                });
+                return;
+            }
+            x = ActQuant.roundTrip(x, xo, K, T);
+            xo = 0;
+        }
+        float[] xa = x;
+        int xoa = xo;
         if (T == 1) {
-            float[] xsg = sums(tg, x, xo, K), xsu = tg == tu ? xsg : sums(tu, x, xo, K);
+            float[] xsg = sums(tg, xa, xoa, K), xsu = tg == tu ? xsg : sums(tu, xa, xoa, K);
             pool.run(N, 4, (lo, hi, wk) -> {
                 float[] up = new float[hi - lo];
-                rows(tu, wu, uBytes, K, x, xo, xsu, up, -lo, null, 0, lo, hi);
-                rows(tg, wg, gBytes, K, x, xo, xsg, out, oo, null, 0, lo, hi);
+                rows(tu, wu, uBytes, K, xa, xoa, xsu, null, up, -lo, null, 0, lo, hi);
+                rows(tg, wg, gBytes, K, xa, xoa, xsg, null, out, oo, null, 0, lo, hi);
                 for (int n = lo; n < hi; n++) out[oo + n] = Ops.act(out[oo + n], gelu) * up[n - lo];
             });
         } else {
@@ -56,8 +105,8 @@ public final class MatMul {
                 float[] up = new float[T * TILE];
                 for (int r0 = lo; r0 < hi; r0 += TILE) {
                     int r1 = Math.min(hi, r0 + TILE);
-                    tiles(tu, wu, uBytes, K, x, xo, T, up, -r0, TILE, null, 0, r0, r1);
-                    tiles(tg, wg, gBytes, K, x, xo, T, out, oo, N, null, 0, r0, r1);
+                    tiles(tu, wu, uBytes, K, xa, xoa, T, up, -r0, TILE, null, 0, r0, r1);
+                    tiles(tg, wg, gBytes, K, xa, xoa, T, out, oo, N, null, 0, r0, r1);
                     for (int s = 0; s < T; s++) {
                         for (int n = r0; n < r1; n++) out[oo + s * N + n] = Ops.act(out[oo + s * N + n], gelu) * up[s * TILE + n - r0];
                     }
@@ -76,15 +125,21 @@ public final class MatMul {
     }
 
     /** Decode path: rows {@code [lo, hi)} of one token, {@code out[oo + n]}. */
-    static void rows(DType t, MemorySegment w, long rowBytes, int K, float[] x, int xo, float[] xs, float[] out, int oo,
+    static void rows(DType t, MemorySegment w, long rowBytes, int K, float[] x, int xo, float[] xs, float[] xd, float[] out, int oo,
                      float[] res, int ro, int lo, int hi) {
         int n = lo;
         if (Vec.ENABLED && t == DType.Q8_0) {
-            for (; n + 1 < hi; n += 2) Dot.q8_0x2(w, n * rowBytes, (n + 1) * rowBytes, x, xo, K, out, oo + n);
+            for (; n + 1 < hi; n += 2) Dot.q8_0x2(w, n * rowBytes, (n + 1) * rowBytes, x, xo, K, xd, out, oo + n);
+            if (n < hi) out[oo + n] = Dot.q8_0(w, n++ * rowBytes, x, xo, K, xd);
         } else if (Vec.ENABLED && t == DType.Q4_0) {
-            for (; n + 1 < hi; n += 2) Dot.q4_0x2(w, n * rowBytes, (n + 1) * rowBytes, x, xo, K, xs, out, oo + n);
+            for (; n + 1 < hi; n += 2) Dot.q4_0x2(w, n * rowBytes, (n + 1) * rowBytes, x, xo, K, xs, xd, out, oo + n);
+            if (n < hi) out[oo + n] = Dot.q4_0(w, n++ * rowBytes, x, xo, K, xs, xd);
+        } else if (Vec.ENABLED && t == DType.Q5_0) {
+            for (; n < hi; n++) out[oo + n] = Dot.q5_0(w, n * rowBytes, x, xo, K, xs, xd);
+        } else if (xd != null) {
+            throw new IllegalStateException("no quantized-activation kernel for " + t);
         }
-        for (; n < hi; n++) out[oo + n] = Dot.dot(t, w, n * rowBytes, x, xo, K, xs);
+        for (n = Math.max(n, lo); n < hi; n++) out[oo + n] = Dot.dot(t, w, n * rowBytes, x, xo, K, xs);
         if (res != null) for (n = lo; n < hi; n++) out[oo + n] += res[ro + n];
     }
 

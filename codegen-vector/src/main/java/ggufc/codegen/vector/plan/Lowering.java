@@ -141,6 +141,17 @@ public final class Lowering {
     // ---- selection -----------------------------------------------------------------------------
 
     private Plan run() {
+        // a quantize read only as matmul activations is done inside the matmul kernels
+        Map<Node, Boolean> onlyMatmuls = new IdentityHashMap<>();
+        for (Node n : g.nodes()) {
+            for (int i = 0; i < n.inputs().size(); i++) {
+                Node in = n.input(i);
+                if (in.op() != OpKind.QUANTIZE) continue;
+                boolean ok = i == 0 && (n.op() == OpKind.MATMUL || n.op() == OpKind.MATMUL_ADD) && in.dtype() == DType.Q8_0;
+                onlyMatmuls.merge(in, ok, Boolean::logicalAnd);
+            }
+        }
+        for (var e : onlyMatmuls.entrySet()) if (e.getValue() && !graphOutputs.contains(e.getKey())) absorbed.add(e.getKey());
         for (Node n : g.nodes()) findPattern(n);
         for (Node n : g.nodes()) select(n);
         return allocate();
@@ -306,7 +317,7 @@ public final class Lowering {
                     for (int i = 2; i < in.size(); i++) {
                         Node w = in.get(i);
                         int N = (int) weights.get(weight(w)).shape()[0];
-                        steps.add(new Step.MatMulStep(t[0], weight(w), weightType(w), last(x), N, rows(x), out, col, total, -1));
+                        steps.add(new Step.MatMulStep(t[0], DType.F32, weight(w), weightType(w), last(x), N, rows(x), out, col, total, -1));
                         col += N;
                     }
                     return steps;
@@ -338,17 +349,22 @@ public final class Lowering {
     /** The first {@code dims} dims of x as a count. */
     private static Size rowsOf(Node x, int dims) { return sizeOf(x, dims); }
 
-    private void selectMatmul(Node n, Node x, Node w, Node residual) {
+    private void selectMatmul(Node n, Node x0, Node w, Node residual) {
         int wi = weight(w);
         long[] s = weights.get(wi).shape();
-        if (x.dtype() != DType.F32) {
-            // a quantized activation: run on its exact rounding (dequant(quantize(x)))
-            Node src = x;
-            if (src.op() != OpKind.QUANTIZE) throw unsupported(n, "quantized activation not made by quantize");
-        }
+        DType act = activationType(n, x0);
+        Node x = act == DType.F32 ? x0 : x0.input(0);
         List<Node> reads = residual == null ? List.of(x) : List.of(x, residual);
-        root(n, reads, List.of(), (out, t) -> List.of(new Step.MatMulStep(slot(x), wi, weights.get(wi).dtype(), (int) s[1], (int) s[0], rows(x), out, 0, (int) s[0],
+        root(n, reads, List.of(), (out, t) -> List.of(new Step.MatMulStep(slot(x), act, wi, weights.get(wi).dtype(), (int) s[1], (int) s[0], rows(x), out, 0, (int) s[0],
                 residual == null ? -1 : slot(residual))));
+    }
+
+    /** F32, or the dtype of an absorbed quantize feeding a matmul (the kernel quantizes its input). */
+    private DType activationType(Node n, Node x) {
+        if (x.dtype() == DType.F32) return DType.F32;
+        if (x.op() == OpKind.QUANTIZE && absorbed.contains(x)) return x.dtype();
+        if (x.op() == OpKind.QUANTIZE) return DType.F32; // a round-trip step made its f32 value
+        throw unsupported(n, "quantized activation not made by quantize");
     }
 
     private void selectGlu(Node n, Node act, Node up) {
@@ -356,8 +372,10 @@ public final class Lowering {
         glu(n, gate.input(0), gate.input(1), up.input(1), act.op() == OpKind.GELU, false, null);
     }
 
-    private void glu(Node n, Node x, Node wg, Node wu, boolean gelu, boolean norm, Node nw) {
+    private void glu(Node n, Node x0, Node wg, Node wu, boolean gelu, boolean norm, Node nw) {
         long[] s = weights.get(weight(wg)).shape();
+        DType act = norm ? DType.F32 : activationType(n, x0);
+        Node x = act == DType.F32 ? x0 : x0.input(0);
         root(n, List.of(x), norm ? List.of(size(x)) : List.of(), (out, t) -> {
             List<Step> steps = new ArrayList<>();
             int src = slot(x);
@@ -365,7 +383,7 @@ public final class Lowering {
                 steps.add(norm(n, x, nw, t[0]));
                 src = t[0];
             }
-            steps.add(new Step.Glu(src, weight(wg), weightType(wg), weight(wu), weightType(wu), (int) s[1], (int) s[0], rows(x), gelu, out));
+            steps.add(new Step.Glu(src, act, weight(wg), weightType(wg), weight(wu), weightType(wu), (int) s[1], (int) s[0], rows(x), gelu, out));
             return steps;
         });
     }

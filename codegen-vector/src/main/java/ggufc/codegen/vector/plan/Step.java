@@ -51,29 +51,29 @@ public sealed interface Step {
     }
 
     /** {@code out[:, col : col + N] (row stride outStride) = x . w^T (+ res)}. */
-    record MatMulStep(int x, int weight, DType dtype, int K, int N, Size tokens, int out, int outCol, int outStride, int res) implements Step {
+    record MatMulStep(int x, DType act, int weight, DType dtype, int K, int N, Size tokens, int out, int outCol, int outStride, int res) implements Step {
         public void exec(Frame f) {
-            MatMul.matmul(f.pool, dtype, f.weights[weight], K, N, f.slots[x], 0, tokens.eval(f.T), f.slots[out], outCol, outStride,
+            MatMul.matmul(f.pool, dtype, act, f.weights[weight], K, N, f.slots[x], 0, tokens.eval(f.T), f.slots[out], outCol, outStride,
                     res < 0 ? null : f.slots[res], outCol);
         }
         public CodeBlock emit(Emit e) {
-            return CodeBlock.of("$T.matmul($L, $L, $L, $L, $L, $L, 0, $L, $L, $L, $L, $L, $L)", MatMul.class, e.pool(), dt(dtype), e.weight(weight), K, N,
+            return CodeBlock.of("$T.matmul($L, $L, $L, $L, $L, $L, $L, 0, $L, $L, $L, $L, $L, $L)", MatMul.class, e.pool(), dt(dtype), dt(act), e.weight(weight), K, N,
                     e.slot(x), tokens.code(e.tokens()), e.slot(out), outCol, outStride, slotOrNull(e, res), outCol);
         }
         public List<Integer> reads() { return res < 0 ? List.of(x) : List.of(x, res); }
         public String describe() {
-            return "s" + out + (outCol != 0 || outStride != N ? "[:, " + outCol + ":" + (outCol + N) + "]" : "") + " = matmul(s" + x + ", w" + weight + " " + dtype + " [" + N + "x" + K + "])"
+            return "s" + out + (outCol != 0 || outStride != N ? "[:, " + outCol + ":" + (outCol + N) + "]" : "") + " = matmul(" + (act == DType.F32 ? "" : act.irName() + " ") + "s" + x + ", w" + weight + " " + dtype + " [" + N + "x" + K + "])"
                     + (res < 0 ? "" : " + s" + res) + " tokens " + tokens;
         }
     }
 
     /** {@code out = act(x . wg^T) * (x . wu^T)}. */
-    record Glu(int x, int gate, DType gateType, int up, DType upType, int K, int N, Size tokens, boolean gelu, int out) implements Step {
+    record Glu(int x, DType act, int gate, DType gateType, int up, DType upType, int K, int N, Size tokens, boolean gelu, int out) implements Step {
         public void exec(Frame f) {
-            MatMul.glu(f.pool, gateType, f.weights[gate], upType, f.weights[up], K, N, f.slots[x], 0, tokens.eval(f.T), f.slots[out], 0, gelu);
+            MatMul.glu(f.pool, gateType, f.weights[gate], upType, f.weights[up], act, K, N, f.slots[x], 0, tokens.eval(f.T), f.slots[out], 0, gelu);
         }
         public CodeBlock emit(Emit e) {
-            return CodeBlock.of("$T.glu($L, $L, $L, $L, $L, $L, $L, $L, 0, $L, $L, 0, $L)", MatMul.class, e.pool(), dt(gateType), e.weight(gate), dt(upType), e.weight(up),
+            return CodeBlock.of("$T.glu($L, $L, $L, $L, $L, $L, $L, $L, $L, 0, $L, $L, 0, $L)", MatMul.class, e.pool(), dt(gateType), e.weight(gate), dt(upType), e.weight(up), dt(act),
                     K, N, e.slot(x), tokens.code(e.tokens()), e.slot(out), gelu);
         }
         public List<Integer> reads() { return List.of(x); }

@@ -97,6 +97,35 @@ class DotProperties {
         }
     }
 
+    @Property(tries = 100)
+    void q8_0ActivationMatmulMatchesTheDefinition(@ForAll("q8Types") DType t, @ForAll @IntRange(min = 1, max = 5) int T,
+                                                  @ForAll @IntRange(min = 1, max = 19) int N, @ForAll @IntRange(min = 1, max = 4) int blocks,
+                                                  @ForAll @IntRange(min = 1, max = 2) int threads, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int k = 32 * blocks;
+        MemorySegment w = QuantData.rows(t, N, k, rnd);
+        float[] x = QuantData.activations(T * k, rnd);
+        // the definition: x rounded through Q8_0 blocks (BlockCodecs), then the f32 matmul
+        MemorySegment xq = java.lang.foreign.Arena.ofAuto().allocate(DType.Q8_0.bytesFor(T * k));
+        BlockCodecs.quantize(DType.Q8_0, x, 0, T * k, xq, 0);
+        float[] xr = new float[T * k];
+        BlockCodecs.dequantize(DType.Q8_0, xq, 0, xr, 0, T * k);
+        float[] out = new float[T * N];
+        try (WorkerPool pool = new WorkerPool(threads)) {
+            MatMul.matmul(pool, t, DType.Q8_0, w, k, N, x, 0, T, out, 0, N, null, 0);
+        }
+        for (int n = 0; n < N; n++) {
+            float[] row = QuantData.row(t, w, n, k);
+            for (int s = 0; s < T; s++) {
+                double want = QuantData.dot(row, xr, s * k);
+                assertEquals(want, out[s * N + n], QuantData.tolerance(t, w, n, k, xr, s * k), t + " x q8_0, T=" + T + " row " + n + " token " + s);
+            }
+        }
+    }
+
+    @Provide
+    Arbitrary<DType> q8Types() { return Arbitraries.of(DType.Q8_0, DType.Q4_0, DType.Q5_0); }
+
     @Property(tries = 60)
     void gluMatchesTheDefinition(@ForAll("weightTypes") DType t, @ForAll @IntRange(min = 1, max = 6) int T,
                                  @ForAll @IntRange(min = 1, max = 35) int N, @ForAll @IntRange(min = 1, max = 2) int threads,
