@@ -26,12 +26,14 @@ import ggufc.ir.text.antlr.IrParser.StringValueContext;
 import org.antlr.v4.runtime.BaseErrorListener;
 import org.antlr.v4.runtime.CharStreams;
 import org.antlr.v4.runtime.CommonTokenStream;
+import org.antlr.v4.runtime.LexerNoViableAltException;
 import org.antlr.v4.runtime.RecognitionException;
 import org.antlr.v4.runtime.Recognizer;
 import org.antlr.v4.runtime.Token;
 import org.antlr.v4.runtime.TokenStream;
 import org.antlr.v4.runtime.Vocabulary;
 import org.antlr.v4.runtime.VocabularyImpl;
+import org.antlr.v4.runtime.misc.Interval;
 import org.antlr.v4.runtime.tree.TerminalNode;
 
 import java.io.IOException;
@@ -130,7 +132,15 @@ public final class IrParser {
                 diag.error(line, charPositionInLine + 1, msg);
             }
         };
-        IrLexer lexer = new IrLexer(CharStreams.fromString(source, sourceName));
+        IrLexer lexer = new IrLexer(CharStreams.fromString(source, sourceName)) {
+            @Override
+            public void notifyListeners(LexerNoViableAltException e) {
+                String text = _input.getText(Interval.of(_tokenStartCharIndex, _input.index()));
+                String msg = text.startsWith("\"") ? "unterminated string"
+                        : "unexpected character '" + getErrorDisplay(text.substring(0, Math.min(text.length(), Character.charCount(text.codePointAt(0))))) + "'";
+                getErrorListenerDispatch().syntaxError(this, null, _tokenStartLine, _tokenStartCharPositionInLine, msg, e);
+            }
+        };
         lexer.removeErrorListeners();
         lexer.addErrorListener(listener);
         TokenStream tokens = new CommonTokenStream(lexer);
