@@ -65,6 +65,15 @@ public final class IrParser {
     /** Stop collecting after this many problems. */
     static final int MAX_PROBLEMS = 100;
 
+    private static final java.util.regex.Pattern SYMBOL = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Map<String, OpKind> OPS = new HashMap<>();
+    private static final Map<String, DType> DTYPES = new HashMap<>();
+
+    static {
+        for (OpKind k : OpKind.values()) OPS.put(k.irName(), k);
+        for (DType t : DType.values()) DTYPES.put(t.irName(), t);
+    }
+
     /** The single graph in {@code source}; {@code sourceName} prefixes error messages. */
     public static Graph parse(String source, String sourceName) {
         return read(source, sourceName, true).getFirst();
@@ -244,7 +253,7 @@ public final class IrParser {
             }
 
             Token opToken = s.op.getStart();
-            OpKind op = OpKind.fromIrName(s.op.getText());
+            OpKind op = OPS.get(s.op.getText());
             if (op == null) {
                 diag.error(opToken, "unknown op '" + s.op.getText() + "'");
                 ok = false;
@@ -497,10 +506,8 @@ public final class IrParser {
                     diag.error(t, segStart, "expected a dtype at the end of the type");
                     return null;
                 }
-                DType dtype;
-                try {
-                    dtype = DType.fromIrName(seg);
-                } catch (IllegalArgumentException e) {
+                DType dtype = DTYPES.get(seg);
+                if (dtype == null) {
                     diag.error(t, segStart, "unknown dtype '" + seg + "'");
                     return null;
                 }
@@ -521,7 +528,7 @@ public final class IrParser {
                     return null;
                 }
             }
-            if (!seg.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            if (!SYMBOL.matcher(seg).matches()) {
                 diag.error(t, offset, "bad dimension '" + seg + "' (an integer or a symbol [A-Za-z_][A-Za-z0-9_]*)");
                 return null;
             }
