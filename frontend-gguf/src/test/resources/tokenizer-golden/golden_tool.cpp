@@ -3,7 +3,12 @@
 //
 // usage: golden_tool MODEL CASES_FILE
 //   CASES_FILE: test strings, each followed by "\n__ggml_vocab_test__\n" (llama.cpp's .inp format)
-// prints, per case:
+// prints first the vocabulary facts:
+//   vocab n=<n_tokens> bos=<id> eos=<id> eot=<id> sep=<id> pad=<id> add_bos=<0|1> add_eos=<0|1>
+//   eog <ids>      every id with llama_vocab_is_eog
+//   attr <id:attr> every id whose llama_vocab_get_attr is not plain NORMAL (4)
+//   pieces <fnv0> <fnv1>  FNV-1a 64 over llama_token_to_piece(id, 0, special) + 0xFF for all ids, special=false / true
+// then, per case:
 //   case <index>
 //   enc <ids>      llama_tokenize(add_special=false, parse_special=false)
 //   encsp <ids>    llama_tokenize(add_special=true,  parse_special=true)
@@ -78,6 +83,30 @@ int main(int argc, char ** argv) {
     llama_model * m = llama_model_load_from_file(argv[2], mp);
     if (!m) { fprintf(stderr, "cannot load %s\n", argv[2]); return 1; }
     const llama_vocab * v = llama_model_get_vocab(m);
+
+    const int n_vocab = llama_vocab_n_tokens(v);
+    printf("vocab n=%d bos=%d eos=%d eot=%d sep=%d pad=%d add_bos=%d add_eos=%d\n", n_vocab, llama_vocab_bos(v),
+           llama_vocab_eos(v), llama_vocab_eot(v), llama_vocab_sep(v), llama_vocab_pad(v),
+           (int) llama_vocab_get_add_bos(v), (int) llama_vocab_get_add_eos(v));
+    printf("eog");
+    for (int id = 0; id < n_vocab; id++) if (llama_vocab_is_eog(v, id)) printf(" %d", id);
+    printf("\nattr");
+    for (int id = 0; id < n_vocab; id++) {
+        int a = (int) llama_vocab_get_attr(v, id);
+        if (a != LLAMA_TOKEN_ATTR_NORMAL) printf(" %d:%d", id, a);
+    }
+    printf("\npieces");
+    for (int special = 0; special < 2; special++) {
+        unsigned long long h = 0xcbf29ce484222325ULL;
+        for (int id = 0; id < n_vocab; id++) {
+            char buf[1024];
+            int n = llama_token_to_piece(v, id, buf, sizeof buf, 0, special != 0);
+            if (n < 0) { fprintf(stderr, "piece too long\n"); return 1; }
+            for (int i = 0; i <= n; i++) { h ^= (unsigned char) (i < n ? buf[i] : 0xFF); h *= 0x100000001b3ULL; }
+        }
+        printf(" %016llx", h);
+    }
+    printf("\n");
 
     std::ifstream in(argv[3], std::ios::binary);
     std::stringstream ss; ss << in.rdbuf();

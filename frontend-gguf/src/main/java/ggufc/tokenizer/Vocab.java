@@ -168,9 +168,12 @@ final class Vocab {
         stripAccents = f.getBool("tokenizer.ggml.normalizer.strip_accents", lowercase);
 
         // llama.cpp finds EOT / EOM / FIM tokens by their text when the metadata does not name them, and forces
-        // them to be control tokens. (llama.cpp walks its hash map; we walk ids in order, which only matters
-        // for a vocabulary holding two candidate texts for the same role.)
-        for (int i = 0; i < n; i++) {
+        // them to be control tokens. It takes the first candidate in its std::unordered_map's iteration order,
+        // which for libstdc++ mostly runs from the last inserted (highest id) back; we walk ids downwards. This
+        // only matters for a vocabulary with two candidate texts for one role (e.g. <|end_of_text|> and
+        // <|eot_id|>: llama.cpp, and we, pick <|eot_id|>), and then only for which one is "the" EOT id, since every
+        // EOT candidate is an end-of-generation token anyway.
+        for (int i = n - 1; i >= 0; i--) {
             String t = text[i];
             if (eot == NULL && isOneOf(t, "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
                     "<|end_of_text|>", "<EOT>", "_<EOT>", "[EOT]", "<｜end▁of▁sentence｜>", "<end_of_utterance>")) {

@@ -34,6 +34,17 @@ class GoldenTest {
 
     record Case(int index, String text, int[] enc, int[] encsp, byte[] dec, byte[] decsp, byte[] cat) {}
 
+    /** The header of a golden file: vocabulary facts. */
+    static Map<String, String> header(String vocab) {
+        Map<String, String> h = new HashMap<>();
+        for (String line : TestFiles.resource(vocab + ".golden").lines().toList()) {
+            if (line.startsWith("case ")) break;
+            int sp = line.indexOf(' ');
+            h.put(sp < 0 ? line : line.substring(0, sp), sp < 0 ? "" : line.substring(sp + 1));
+        }
+        return h;
+    }
+
     static List<Case> golden(String vocab) {
         List<String> inputs = TestFiles.splitCases(TestFiles.resource("cases.inp"));
         List<String> lines = TestFiles.resource(vocab + ".golden").lines().toList();
@@ -44,6 +55,7 @@ class GoldenTest {
             int sp = line.indexOf(' ');
             String key = sp < 0 ? line : line.substring(0, sp);
             String val = sp < 0 ? "" : line.substring(sp + 1);
+            if (index < 0 && !key.equals("case")) continue; // header
             if (key.equals("case")) {
                 if (index >= 0) cases.add(toCase(index, inputs, cur));
                 index = Integer.parseInt(val);
@@ -74,6 +86,8 @@ class GoldenTest {
 
     private static DynamicContainer checks(String vocab, java.util.function.Supplier<Path> gguf) {
         return DynamicContainer.dynamicContainer(vocab, Stream.of(
+                DynamicTest.dynamicTest("vocabulary facts (special ids, EOG set, token attributes, all pieces)", () ->
+                        vocabFacts(vocab, gguf.get())),
                 DynamicTest.dynamicTest("encode(add_special=false, parse_special=false)", () ->
                         compareIds(vocab, gguf.get(), c -> c.enc(), (t, c) -> t.encode(c.text(), false, false))),
                 DynamicTest.dynamicTest("encode(add_special=true, parse_special=true)", () ->
@@ -121,6 +135,39 @@ class GoldenTest {
             }
         }
         report(vocab, bad, cases.size());
+    }
+
+    private static void vocabFacts(String vocab, Path gguf) {
+        Tokenizer t = TestFiles.tokenizer(gguf);
+        Vocab v = ((LlamaTokenizer) t).vocab;
+        Map<String, String> h = header(vocab);
+        String ours = String.format("n=%d bos=%d eos=%d eot=%d sep=%d pad=%d add_bos=%d add_eos=%d", t.vocabSize(), t.bos(),
+                t.eos(), v.eot, v.sep, v.pad, v.addBos ? 1 : 0, v.addEos ? 1 : 0);
+        assertEquals(h.get("vocab"), ours, vocab + ": special ids / flags");
+        StringBuilder eog = new StringBuilder();
+        for (int id = 0; id < t.vocabSize(); id++) if (t.isEog(id)) eog.append(' ').append(id);
+        assertEquals(h.get("eog"), eog.toString().trim(), vocab + ": end-of-generation tokens");
+        StringBuilder attr = new StringBuilder();
+        for (int id = 0; id < t.vocabSize(); id++) if (v.attr[id] != Vocab.ATTR_NORMAL) attr.append(' ').append(id).append(':').append(v.attr[id]);
+        String wantAttr = h.get("attr");
+        if (!wantAttr.equals(attr.toString().trim())) {
+            List<String> w = List.of(wantAttr.split(" ")), g = List.of(attr.toString().trim().split(" "));
+            List<String> missing = w.stream().filter(x -> !g.contains(x)).limit(10).toList();
+            List<String> extra = g.stream().filter(x -> !w.contains(x)).limit(10).toList();
+            fail(vocab + ": token attributes differ (id:attr); llama.cpp has " + missing + ", we have " + extra);
+        }
+        String[] fnv = h.get("pieces").split(" ");
+        for (int special = 0; special < 2; special++) {
+            long hash = 0xcbf29ce484222325L;
+            for (int id = 0; id < t.vocabSize(); id++) {
+                byte[] p = t.pieceBytes(id, special == 1);
+                for (int i = 0; i <= p.length; i++) {
+                    hash ^= i < p.length ? p[i] & 0xFF : 0xFF;
+                    hash *= 0x100000001b3L;
+                }
+            }
+            assertEquals(fnv[special], String.format("%016x", hash), vocab + ": hash of all token pieces (special=" + (special == 1) + ")");
+        }
     }
 
     /** decode(encode(s)) == s for every case where llama.cpp's own detokenize gives the input back. */
