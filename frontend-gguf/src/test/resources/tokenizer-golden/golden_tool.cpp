@@ -14,6 +14,8 @@
 //   encsp <ids>    llama_tokenize(add_special=true,  parse_special=true)
 //   dec <text>     llama_detokenize(enc ids,   remove_special=false, unparse_special=false)
 //   decsp <text>   llama_detokenize(encsp ids, remove_special=false, unparse_special=false)
+//   decrm <text>   llama_detokenize(encsp ids, remove_special=true,  unparse_special=false)
+//   decun <text>   llama_detokenize(encsp ids, remove_special=false, unparse_special=true)
 //   cat <text>     concatenation of llama_token_to_piece(id, lstrip=0, special=false) over enc ids
 // <text> is escaped: bytes outside printable ASCII and '\' are written as \xHH.
 #include "llama.h"
@@ -39,10 +41,10 @@ static std::vector<llama_token> tokenize(const llama_vocab * v, const std::strin
     return t;
 }
 
-static std::string detok(const llama_vocab * v, const std::vector<llama_token> & t) {
+static std::string detok(const llama_vocab * v, const std::vector<llama_token> & t, bool rm = false, bool un = false) {
     std::string s(t.size() * 16 + 16, '\0');
-    int n = llama_detokenize(v, t.data(), (int32_t) t.size(), &s[0], (int32_t) s.size(), false, false);
-    if (n < 0) { s.resize(-n); n = llama_detokenize(v, t.data(), (int32_t) t.size(), &s[0], (int32_t) s.size(), false, false); }
+    int n = llama_detokenize(v, t.data(), (int32_t) t.size(), &s[0], (int32_t) s.size(), rm, un);
+    if (n < 0) { s.resize(-n); n = llama_detokenize(v, t.data(), (int32_t) t.size(), &s[0], (int32_t) s.size(), rm, un); }
     s.resize(n);
     return s;
 }
@@ -124,6 +126,8 @@ int main(int argc, char ** argv) {
         printf("encsp %s\n", ids(encsp).c_str());
         printf("dec %s\n", esc(detok(v, enc)).c_str());
         printf("decsp %s\n", esc(detok(v, encsp)).c_str());
+        printf("decrm %s\n", esc(detok(v, encsp, true, false)).c_str());
+        printf("decun %s\n", esc(detok(v, encsp, false, true)).c_str());
         printf("cat %s\n", esc(cat(v, enc)).c_str());
     }
     llama_model_free(m);

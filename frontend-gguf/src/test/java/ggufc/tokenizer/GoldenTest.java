@@ -21,8 +21,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Compares against golden output of the real llama.cpp (src/test/resources/tokenizer-golden, made by
  * regenerate.sh): for every vocabulary and every case of cases.inp (llama.cpp's 46 test strings plus our own
  * extra ones: special-token texts, Unicode categories, whitespace, code, numbers), the ids of
- * llama_tokenize(add_special=false, parse_special=false) and (true, true), llama_detokenize of both, and the
- * concatenated token pieces (what the stream decoder must produce).
+ * llama_tokenize(add_special=false, parse_special=false) and (true, true), llama_detokenize of both (and of the
+ * second with remove_special / unparse_special), the concatenated token pieces (what the stream decoder must
+ * produce), plus per vocabulary the special ids, end-of-generation set, token attributes and a hash of all pieces.
  */
 class GoldenTest {
 
@@ -32,7 +33,7 @@ class GoldenTest {
     /** Vocabularies only llama.cpp's own models/ folder has (pre-tokenizers llama-bpe, qwen2, command-r, missing). */
     static final List<String> REFERENCE_ONLY = List.of("llama-bpe", "qwen2", "command-r", "aquila");
 
-    record Case(int index, String text, int[] enc, int[] encsp, byte[] dec, byte[] decsp, byte[] cat) {}
+    record Case(int index, String text, int[] enc, int[] encsp, byte[] dec, byte[] decsp, byte[] decrm, byte[] decun, byte[] cat) {}
 
     /** The header of a golden file: vocabulary facts. */
     static Map<String, String> header(String vocab) {
@@ -71,7 +72,8 @@ class GoldenTest {
 
     private static Case toCase(int index, List<String> inputs, Map<String, String> m) {
         return new Case(index, inputs.get(index), TestFiles.parseIds(m.get("enc")), TestFiles.parseIds(m.get("encsp")),
-                TestFiles.unescape(m.get("dec")), TestFiles.unescape(m.get("decsp")), TestFiles.unescape(m.get("cat")));
+                TestFiles.unescape(m.get("dec")), TestFiles.unescape(m.get("decsp")), TestFiles.unescape(m.get("decrm")),
+                TestFiles.unescape(m.get("decun")), TestFiles.unescape(m.get("cat")));
     }
 
     @TestFactory
@@ -96,6 +98,10 @@ class GoldenTest {
                         compareText(vocab, gguf.get(), Case::dec, (t, c) -> t.decode(c.enc()))),
                 DynamicTest.dynamicTest("decode(ids with BOS/EOS and parsed special tokens)", () ->
                         compareText(vocab, gguf.get(), Case::decsp, (t, c) -> t.decode(c.encsp()))),
+                DynamicTest.dynamicTest("decode(ids with specials, removeSpecial=true, unparseSpecial=false)", () ->
+                        compareText(vocab, gguf.get(), Case::decrm, (t, c) -> t.decode(c.encsp(), true, false))),
+                DynamicTest.dynamicTest("decode(ids with specials, removeSpecial=false, unparseSpecial=true)", () ->
+                        compareText(vocab, gguf.get(), Case::decun, (t, c) -> t.decode(c.encsp(), false, true))),
                 DynamicTest.dynamicTest("stream decoder = concatenated pieces", () ->
                         compareText(vocab, gguf.get(), Case::cat, (t, c) -> {
                             StreamDecoder d = t.streamDecoder();
