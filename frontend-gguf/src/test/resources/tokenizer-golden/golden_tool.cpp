@@ -17,7 +17,8 @@
 //   decrm <text>   llama_detokenize(encsp ids, remove_special=true,  unparse_special=false)
 //   decun <text>   llama_detokenize(encsp ids, remove_special=false, unparse_special=true)
 //   cat <text>     concatenation of llama_token_to_piece(id, lstrip=0, special=false) over enc ids
-// <text> is escaped: bytes outside printable ASCII and '\' are written as \xHH.
+// <text> is escaped: control bytes, '\', bytes that are not part of valid UTF-8, U+0085, U+2028 and U+2029 are
+// written as \xHH (per byte); everything else is written as UTF-8.
 #include "llama.h"
 #include "ggml-backend.h"
 
@@ -60,11 +61,34 @@ static std::string cat(const llama_vocab * v, const std::vector<llama_token> & t
     return r;
 }
 
+// length of the valid UTF-8 sequence starting at s[i], or 0 if none starts there
+static size_t utf8_len(const std::string & s, size_t i) {
+    const unsigned char c = s[i];
+    size_t n; unsigned lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) { n = 3; if (c == 0xE0) lo = 0xA0; if (c == 0xED) hi = 0x9F; }
+    else if (c >= 0xF0 && c <= 0xF4) { n = 4; if (c == 0xF0) lo = 0x90; if (c == 0xF4) hi = 0x8F; }
+    else return 0;
+    if (i + n > s.size()) return 0;
+    for (size_t k = 1; k < n; k++) {
+        const unsigned char d = s[i + k];
+        if (k == 1 ? (d < lo || d > hi) : (d < 0x80 || d > 0xBF)) return 0;
+    }
+    return n;
+}
+
 static std::string esc(const std::string & s) {
     std::string r;
-    for (unsigned char c : s) {
-        if (c >= 0x20 && c < 0x7f && c != '\\') r += (char) c;
-        else { char b[8]; snprintf(b, sizeof b, "\\x%02X", c); r += b; }
+    for (size_t i = 0; i < s.size(); ) {
+        const unsigned char c = s[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\') { r += (char) c; i++; continue; }
+        const size_t n = c >= 0x80 ? utf8_len(s, i) : 0;
+        // valid multi-byte characters stay as they are, except line/paragraph separators and NEL
+        if (n > 0 && !(n == 2 && c == 0xC2 && (unsigned char) s[i + 1] == 0x85)
+                  && !(n == 3 && c == 0xE2 && (unsigned char) s[i + 1] == 0x80 && ((unsigned char) s[i + 2] & 0xFE) == 0xA8)) {
+            r.append(s, i, n); i += n; continue;
+        }
+        char b[8]; snprintf(b, sizeof b, "\\x%02X", c); r += b; i++;
     }
     return r;
 }

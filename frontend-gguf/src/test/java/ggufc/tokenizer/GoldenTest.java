@@ -47,8 +47,16 @@ class GoldenTest {
     }
 
     static List<Case> golden(String vocab) {
-        List<String> inputs = TestFiles.splitCases(TestFiles.resource("cases.inp"));
-        List<String> lines = TestFiles.resource(vocab + ".golden").lines().toList();
+        return parse(vocab, TestFiles.resource("cases.inp"), TestFiles.resource(vocab + ".golden"));
+    }
+
+    static List<Case> fuzzGolden(String vocab) {
+        return parse(vocab, TestFiles.resource("fuzz-cases.inp"), TestFiles.gzResource(vocab + ".fuzz.golden.gz"));
+    }
+
+    private static List<Case> parse(String vocab, String inputFile, String goldenFile) {
+        List<String> inputs = TestFiles.splitCases(inputFile);
+        List<String> lines = goldenFile.lines().toList();
         List<Case> cases = new ArrayList<>();
         Map<String, String> cur = new HashMap<>();
         int index = -1;
@@ -66,7 +74,7 @@ class GoldenTest {
             }
         }
         if (index >= 0) cases.add(toCase(index, inputs, cur));
-        assertEquals(inputs.size(), cases.size(), vocab + ".golden has a different number of cases than cases.inp; run regenerate.sh");
+        assertEquals(inputs.size(), cases.size(), vocab + ": golden file and cases file differ in length; run regenerate.sh");
         return cases;
     }
 
@@ -90,33 +98,52 @@ class GoldenTest {
         return DynamicContainer.dynamicContainer(vocab, Stream.of(
                 DynamicTest.dynamicTest("vocabulary facts (special ids, EOG set, token attributes, all pieces)", () ->
                         vocabFacts(vocab, gguf.get())),
+                caseChecks("llama.cpp's test strings + extra cases", vocab, gguf, memo(() -> golden(vocab))),
+                caseChecks("200 seeded random strings (fuzz-cases.inp)", vocab, gguf, memo(() -> fuzzGolden(vocab)))));
+    }
+
+    private static <T> java.util.function.Supplier<T> memo(java.util.function.Supplier<T> s) {
+        java.util.concurrent.atomic.AtomicReference<T> ref = new java.util.concurrent.atomic.AtomicReference<>();
+        return () -> {
+            T v = ref.get();
+            if (v == null) {
+                v = s.get();
+                ref.set(v);
+            }
+            return v;
+        };
+    }
+
+    private static DynamicContainer caseChecks(String title, String vocab, java.util.function.Supplier<Path> gguf,
+                                               java.util.function.Supplier<List<Case>> golden) {
+        return DynamicContainer.dynamicContainer(title, Stream.of(
                 DynamicTest.dynamicTest("encode(add_special=false, parse_special=false)", () ->
-                        compareIds(vocab, gguf.get(), c -> c.enc(), (t, c) -> t.encode(c.text(), false, false))),
+                        compareIds(vocab, gguf.get(), golden, c -> c.enc(), (t, c) -> t.encode(c.text(), false, false))),
                 DynamicTest.dynamicTest("encode(add_special=true, parse_special=true)", () ->
-                        compareIds(vocab, gguf.get(), c -> c.encsp(), (t, c) -> t.encode(c.text(), true, true))),
+                        compareIds(vocab, gguf.get(), golden, c -> c.encsp(), (t, c) -> t.encode(c.text(), true, true))),
                 DynamicTest.dynamicTest("decode(ids without special tokens)", () ->
-                        compareText(vocab, gguf.get(), Case::dec, (t, c) -> t.decode(c.enc()))),
+                        compareText(vocab, gguf.get(), golden, Case::dec, (t, c) -> t.decode(c.enc()))),
                 DynamicTest.dynamicTest("decode(ids with BOS/EOS and parsed special tokens)", () ->
-                        compareText(vocab, gguf.get(), Case::decsp, (t, c) -> t.decode(c.encsp()))),
+                        compareText(vocab, gguf.get(), golden, Case::decsp, (t, c) -> t.decode(c.encsp()))),
                 DynamicTest.dynamicTest("decode(ids with specials, removeSpecial=true, unparseSpecial=false)", () ->
-                        compareText(vocab, gguf.get(), Case::decrm, (t, c) -> t.decode(c.encsp(), true, false))),
+                        compareText(vocab, gguf.get(), golden, Case::decrm, (t, c) -> t.decode(c.encsp(), true, false))),
                 DynamicTest.dynamicTest("decode(ids with specials, removeSpecial=false, unparseSpecial=true)", () ->
-                        compareText(vocab, gguf.get(), Case::decun, (t, c) -> t.decode(c.encsp(), false, true))),
+                        compareText(vocab, gguf.get(), golden, Case::decun, (t, c) -> t.decode(c.encsp(), false, true))),
                 DynamicTest.dynamicTest("stream decoder = concatenated pieces", () ->
-                        compareText(vocab, gguf.get(), Case::cat, (t, c) -> {
+                        compareText(vocab, gguf.get(), golden, Case::cat, (t, c) -> {
                             StreamDecoder d = t.streamDecoder();
                             StringBuilder sb = new StringBuilder();
                             for (int id : c.enc()) sb.append(d.push(id));
                             return sb.append(d.flush()).toString();
                         })),
-                DynamicTest.dynamicTest("round trip where llama.cpp round-trips", () -> roundTrip(vocab, gguf.get()))));
+                DynamicTest.dynamicTest("round trip where llama.cpp round-trips", () -> roundTrip(vocab, gguf.get(), golden))));
     }
 
-    private static void compareIds(String vocab, Path gguf, Function<Case, int[]> want,
+    private static void compareIds(String vocab, Path gguf, java.util.function.Supplier<List<Case>> golden, Function<Case, int[]> want,
                                    java.util.function.BiFunction<Tokenizer, Case, int[]> got) {
         Tokenizer t = TestFiles.tokenizer(gguf);
         List<String> bad = new ArrayList<>();
-        List<Case> cases = golden(vocab);
+        List<Case> cases = golden.get();
         for (Case c : cases) {
             int[] w = want.apply(c), g = got.apply(t, c);
             if (!Arrays.equals(w, g)) {
@@ -127,11 +154,11 @@ class GoldenTest {
         report(vocab, bad, cases.size());
     }
 
-    private static void compareText(String vocab, Path gguf, Function<Case, byte[]> want,
+    private static void compareText(String vocab, Path gguf, java.util.function.Supplier<List<Case>> golden, Function<Case, byte[]> want,
                                     java.util.function.BiFunction<Tokenizer, Case, String> got) {
         Tokenizer t = TestFiles.tokenizer(gguf);
         List<String> bad = new ArrayList<>();
-        List<Case> cases = golden(vocab);
+        List<Case> cases = golden.get();
         for (Case c : cases) {
             String w = new String(want.apply(c), StandardCharsets.UTF_8);
             String g = got.apply(t, c);
@@ -177,11 +204,11 @@ class GoldenTest {
     }
 
     /** decode(encode(s)) == s for every case where llama.cpp's own detokenize gives the input back. */
-    private static void roundTrip(String vocab, Path gguf) {
+    private static void roundTrip(String vocab, Path gguf, java.util.function.Supplier<List<Case>> golden) {
         Tokenizer t = TestFiles.tokenizer(gguf);
         List<String> bad = new ArrayList<>();
         int checked = 0;
-        for (Case c : golden(vocab)) {
+        for (Case c : golden.get()) {
             if (!Arrays.equals(c.dec(), c.text().getBytes(StandardCharsets.UTF_8))) continue;
             checked++;
             String back = t.decode(t.encode(c.text(), false, false));
