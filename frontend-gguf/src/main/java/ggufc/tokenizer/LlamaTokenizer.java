@@ -65,6 +65,7 @@ abstract sealed class LlamaTokenizer implements Tokenizer permits SpmTokenizer, 
      * tokens always are. Tokens with the LSTRIP / RSTRIP attribute eat the ASCII whitespace before / after them.
      */
     final List<Fragment> partition(String text, boolean parseSpecial) {
+        text = replaceLoneSurrogates(text);
         List<Fragment> buffer = new ArrayList<>();
         if (text.isEmpty()) return buffer;
         buffer.add(Fragment.text(text));
@@ -100,6 +101,25 @@ abstract sealed class LlamaTokenizer implements Tokenizer permits SpmTokenizer, 
             buffer = out;
         }
         return buffer;
+    }
+
+    /**
+     * llama.cpp takes UTF-8; a Java string with an unpaired surrogate has no UTF-8 form, so such a char becomes
+     * U+FFFD (what llama.cpp's UTF-8 decoder makes of invalid input).
+     */
+    static String replaceLoneSurrogates(String s) {
+        StringBuilder sb = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean lone = Character.isHighSurrogate(c)
+                    ? i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))
+                    : Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)));
+            if (lone) {
+                if (sb == null) sb = new StringBuilder(s);
+                sb.setCharAt(i, '\uFFFD');
+            }
+        }
+        return sb == null ? s : sb.toString();
     }
 
     /** C's isspace in the "C" locale. */

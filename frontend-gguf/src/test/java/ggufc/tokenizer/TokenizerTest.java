@@ -79,6 +79,13 @@ class TokenizerTest {
     }
 
     @Test
+    void loneSurrogatesBecomeReplacementCharacters() {
+        Tokenizer t = TestFiles.tokenizer(TestFiles.sharedVocab("gpt-2"));
+        assertArrayEquals(t.encode("a\uFFFDb\uFFFD", false, false), t.encode("a\uD800b\uDC00", false, false));
+        assertEquals("a\uFFFDb", t.decode(t.encode("a\uDBFFb", false, false)));
+    }
+
+    @Test
     void unknownModelIsRejectedWithItsName(@TempDir Path dir) throws IOException {
         Path p = new MiniGguf().string("tokenizer.ggml.model", "sentencepiece-xl")
                 .strings("tokenizer.ggml.tokens", "a", "b").write(dir.resolve("m.gguf"));
