@@ -19,9 +19,19 @@ import java.util.Map;
 
 /**
  * A GGUF file (v1, v2, v3) mapped into memory. Tensor data is never copied: {@link #tensorData}
- * returns a slice of the mapping. Every count, length and offset read from the file is checked
- * against the file size before anything is allocated, so a hostile header fails fast with a
- * {@link GgufException} naming the file and the problem.
+ * returns a slice of the mapping ({@link GgufTensors#irTensor} gives IR tensors). Every count,
+ * length and offset read from the file is checked against the bytes actually present before
+ * anything is allocated, so a hostile or truncated file fails fast, in time linear in its size,
+ * with a {@link GgufException} naming the file and the problem; nothing else is thrown.
+ *
+ * <p>Accepted as ggml does: 0 to 4 dimensions, zero-sized dimensions, any power-of-two
+ * {@code general.alignment} (any integer type; ggml wants UINT32), a data offset past the end of
+ * the file when there are no tensors. Beyond ggml: quantized tensors whose rows are not whole
+ * blocks when the total is (old converters wrote such flat block streams; see
+ * {@link GgufTensors#needsFlatDequant}), v1 files, and tensor data with gaps between tensors.
+ * Rejected: overlapping tensor data, duplicate keys or tensor names, empty keys, unknown value
+ * or tensor types (IQ and other unsupported ggml types are named), misaligned offsets, data past
+ * the end of the file. String arrays are kept packed and decoded on first access.
  */
 public final class GgufFile implements AutoCloseable {
     public static final int MAGIC = 0x46554747; // "GGUF" little endian

@@ -101,7 +101,12 @@ class GgufMutationProperties {
             what.add("cut@" + cut);
         }
         long t0 = System.nanoTime();
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long alloc0 = mx.getCurrentThreadAllocatedBytes();
         try (GgufFile f = GgufFile.parse(Path.of(name), seg)) {
+            long alloc = mx.getCurrentThreadAllocatedBytes() - alloc0;
+            // counts are checked against the bytes present; the only growth is 8/16-bit arrays held as int[]
+            assertTrue(alloc < 4 * seg.byteSize() + (4 << 20), name + " mutated " + what + ": parsing allocated " + alloc + " bytes");
             for (GgufTensorInfo t : f.tensors()) {
                 f.tensorData(t);
                 GgufTensors.irTensor(f, t);
