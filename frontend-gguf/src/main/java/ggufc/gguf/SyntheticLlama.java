@@ -141,6 +141,16 @@ public final class SyntheticLlama {
 
     /** Writes the model; tensors are generated and quantized straight into the mapped file, a few rows at a time. */
     public static void write(Path out, Config c, GgufFile vocab, TypePolicy types) {
+        write(out, c, vocab, types, (name, elements) -> {});
+    }
+
+    /** Progress of {@link #write}: called after each tensor with its name and element count. */
+    public interface Progress {
+        void tensorWritten(String name, long elements);
+    }
+
+    /** As {@link #write(Path, Config, GgufFile, TypePolicy)}, reporting each tensor as it is written. */
+    public static void write(Path out, Config c, GgufFile vocab, TypePolicy types, Progress progress) {
         int nVocab = vocabSize(vocab);
         List<TensorSpec> specs = tensors(c, nVocab);
         GgmlType main = types.typeFor("blk.0.attn_q.weight", new long[] {c.nEmbd(), c.nEmbd()});
@@ -160,6 +170,7 @@ public final class SyntheticLlama {
                     fillRows(c, s.name(), s.ne(), r, n, buf);
                     BlockCodecs.quantize(t.dtype(), buf, 0, (int) (n * rowLen), seg, r * rowBytes);
                 }
+                progress.tensorWritten(s.name(), s.elements());
             });
         }
         w.write(out);
