@@ -54,8 +54,8 @@ public final class JavaEmitter {
         TypeSpec.Builder type = TypeSpec.classBuilder(self)
                 .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
                 .addSuperinterface(CompiledModel.class)
-                .addJavadoc("$L\n\n<p>Graph @$L: $L kernel calls, $L weights, $L KV caches, $L activation buffers, up to $L tokens per step.\n",
-                        header, plan.graphName(), plan.steps().size(), plan.weights().size(), plan.caches().size(), plan.slots().size(), plan.maxTokens());
+                .addJavadoc("$L\n\n<p>Graph @$L: $L kernel calls, $L weights ($L packed), $L KV caches, $L activation buffers, up to $L tokens per step.\n",
+                        header, plan.graphName(), plan.steps().size(), plan.weights().size(), plan.packed().size(), plan.caches().size(), plan.slots().size(), plan.maxTokens());
         type.addField(FieldSpec.builder(int.class, "MAX_TOKENS", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL).initializer("$L", plan.maxTokens()).build());
         type.addField(ModelBinding.class, "binding", Modifier.PRIVATE, Modifier.FINAL);
         type.addField(WorkerPool.class, "pool", Modifier.PRIVATE, Modifier.FINAL);
@@ -69,6 +69,11 @@ public final class JavaEmitter {
             CodeBlock.Builder dims = CodeBlock.builder();
             for (long d : w.shape()) dims.add(", $LL", d);
             ctor.addStatement("w$L = b.weight($S, $T.$L$L)", i, w.name(), DType.class, w.dtype().name(), dims.build());
+        }
+        for (int i = 0; i < plan.packed().size(); i++) {
+            Plan.PackedWeight p = plan.packed().get(i);
+            type.addField(FieldSpec.builder(float[].class, "p" + i, Modifier.PRIVATE, Modifier.FINAL).addJavadoc("$L\n", p).build());
+            ctor.addStatement("p$L = b.packed($S, $L, $L)", i, p.name(), p.N(), p.K());
         }
         for (int i = 0; i < plan.caches().size(); i++) {
             Plan.Cache c = plan.caches().get(i);
@@ -126,6 +131,7 @@ public final class JavaEmitter {
         Emit e = new Emit() {
             public CodeBlock slot(int s) { return CodeBlock.of("s$L", s); }
             public CodeBlock weight(int w) { return CodeBlock.of("w$L", w); }
+            public CodeBlock packed(int p) { return CodeBlock.of("p$L", p); }
             public CodeBlock cache(int c) { return CodeBlock.of("c$L", c); }
             public CodeBlock input(int i) { return CodeBlock.of("in$L", i); }
             public CodeBlock tokens() { return decode ? CodeBlock.of("1") : CodeBlock.of("T"); }

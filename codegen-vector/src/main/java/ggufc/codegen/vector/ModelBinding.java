@@ -1,5 +1,7 @@
 package ggufc.codegen.vector;
 
+import ggufc.codegen.vector.kernels.Attention;
+import ggufc.codegen.vector.kernels.Packed;
 import ggufc.codegen.vector.kernels.WorkerPool;
 import ggufc.ir.DType;
 import ggufc.ir.TensorData;
@@ -45,9 +47,20 @@ public final class ModelBinding implements AutoCloseable {
         return d.bytes();
     }
 
-    /** A zeroed off-heap KV cache of {@link #capacity} rows of {@code rowLen} f32 or f16 elements. */
+    /**
+     * The f32 weight {@code name [N, K]} repacked into row tiles ({@link Packed}); its mapped rows
+     * are read once here and not again.
+     */
+    public float[] packed(String name, int N, int K) {
+        return Packed.pack(weight(name, DType.F32, N, K), N, K);
+    }
+
+    /**
+     * A zeroed off-heap KV cache of {@link #capacity} rows of {@code rowLen} f32 or f16 elements, in
+     * the blocked layout of {@link Attention} (capacity rounded up to whole blocks).
+     */
     public MemorySegment cache(DType dtype, int rowLen) {
-        MemorySegment c = arena.allocate((long) capacity * rowLen * (dtype == DType.F16 ? 2 : 4), 64);
+        MemorySegment c = arena.allocate(Attention.rows(capacity) * rowLen * (dtype == DType.F16 ? 2 : 4), 64);
         caches.add(c);
         return c;
     }

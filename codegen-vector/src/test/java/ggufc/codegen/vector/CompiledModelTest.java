@@ -106,7 +106,7 @@ class CompiledModelTest {
 
     void planMatchesInterpreter(DType t, boolean quantizeActivations) {
         Path file = TinyLlama.write(tmp, t, 7 + t.ordinal());
-        try (GgufFile f = GgufFile.open(file); WorkerPool pool = new WorkerPool(2)) {
+        try (GgufFile f = GgufFile.open(file); WorkerPool pool = new WorkerPool(2, true)) {
             Graph g = LlamaLifter.lift(f, new LlamaLifter.Options(32, true, DType.F32));
             if (quantizeActivations) {
                 g = QuantizeActivations.apply(g);
@@ -135,7 +135,7 @@ class CompiledModelTest {
             String kind = name.replaceAll("^blk\\.\\d+\\.", "").replace(".weight", "");
             return kind.equals("attn_v") && name.startsWith("blk.1.") ? DType.Q5_0 : byKind.getOrDefault(kind, DType.F32);
         }, 11);
-        try (GgufFile f = GgufFile.open(file); WorkerPool pool = new WorkerPool(2)) {
+        try (GgufFile f = GgufFile.open(file); WorkerPool pool = new WorkerPool(2, true)) {
             Graph g = QuantizeActivations.apply(LlamaLifter.lift(f, new LlamaLifter.Options(32, true, DType.F32)));
             GgufWeights w = new GgufWeights(f);
             float[][] want = reference(g, w);

@@ -33,7 +33,7 @@ public final class Dot {
     /** Group size of the activation sums a dtype's kernel needs (0: none). */
     public static int sumGroup(DType t) {
         return switch (t) {
-            case Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K -> 32;
+            case Q4_1, Q5_0, Q5_1, Q4_K, Q5_K -> 32;
             case Q6_K -> 16;
             default -> 0;
         };
@@ -89,6 +89,37 @@ public final class Dot {
         return s;
     }
 
+    /**
+     * Four consecutive f32 rows from {@code off} (stride {@code rowBytes}) sharing the activation
+     * loads, the tail of a row not a multiple of the vector length done in scalar (masked loads from a segment are not intrinsified); results
+     * in {@code out[o .. o+4)}. Small matrices (a 64-wide model) spend most of their time on per-row
+     * overhead, which this amortizes.
+     */
+    public static void f32x4(MemorySegment w, long off, long rowBytes, float[] x, int xo, int k, float[] out, int o) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        long o1 = off + rowBytes, o2 = o1 + rowBytes, o3 = o2 + rowBytes;
+        int i = 0;
+        for (; i + LANES <= k; i += LANES) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + i);
+            a0 = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(xv, a0);
+            a1 = FloatVector.fromMemorySegment(F, w, o1 + 4L * i, LE).fma(xv, a1);
+            a2 = FloatVector.fromMemorySegment(F, w, o2 + 4L * i, LE).fma(xv, a2);
+            a3 = FloatVector.fromMemorySegment(F, w, o3 + 4L * i, LE).fma(xv, a3);
+        }
+        float t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+        for (; i < k; i++) {
+            float xv = x[xo + i];
+            t0 += w.get(Vec.LEF32, off + 4L * i) * xv;
+            t1 += w.get(Vec.LEF32, o1 + 4L * i) * xv;
+            t2 += w.get(Vec.LEF32, o2 + 4L * i) * xv;
+            t3 += w.get(Vec.LEF32, o3 + 4L * i) * xv;
+        }
+        out[o] = a0.reduceLanes(ADD) + t0;
+        out[o + 1] = a1.reduceLanes(ADD) + t1;
+        out[o + 2] = a2.reduceLanes(ADD) + t2;
+        out[o + 3] = a3.reduceLanes(ADD) + t3;
+    }
+
     public static float f16(MemorySegment w, long off, float[] x, int xo, int k) {
         FloatVector a0 = FloatVector.zero(F);
         int i = 0;
@@ -130,9 +161,10 @@ public final class Dot {
 
     /**
      * Two rows of Q8_0 at once (offsets {@code off0}, {@code off1}), sharing the activation loads;
-     * results in {@code out[oo]} and {@code out[oo + 1]}.
+     * results in {@code out[o0]} and {@code out[o1]}. The rows are best far apart (two sequential
+     * streams through the matrix, see {@link MatMul}), not adjacent.
      */
-    public static void q8_0x2(MemorySegment w, long off0, long off1, float[] x, int xo, int k, float[] xd, float[] out, int oo) {
+    public static void q8_0x2(MemorySegment w, long off0, long off1, float[] x, int xo, int k, float[] xd, float[] out, int o0, int o1) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
         for (int b = 0, nb = k >> 5; b < nb; b++, off0 += 34, off1 += 34) {
             int xb = xo + (b << 5);
@@ -148,57 +180,66 @@ public final class Dot {
             acc0 = s0.fma(FloatVector.broadcast(F, Vec.f16(w, off0) * dx), acc0);
             acc1 = s1.fma(FloatVector.broadcast(F, Vec.f16(w, off1) * dx), acc1);
         }
-        out[oo] = acc0.reduceLanes(ADD);
-        out[oo + 1] = acc1.reduceLanes(ADD);
+        out[o0] = acc0.reduceLanes(ADD);
+        out[o1] = acc1.reduceLanes(ADD);
     }
+
+    /**
+     * {@link LANES} nibble bytes at {@code off}, zero-extended to ints. Widening first and masking or
+     * shifting 32-bit lanes is cheaper than byte-lane shifts, which x86 does not have.
+     */
+    private static IntVector nibbleBytes(MemorySegment w, long off) {
+        return (IntVector) ByteVector.fromMemorySegment(B, w, off, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
+    }
+
+    /** The low nibbles of {@code q} minus {@code bias}, as floats. */
+    private static FloatVector low(IntVector q, int bias) { return (FloatVector) q.and(0x0f).sub(bias).convert(VectorOperators.I2F, 0); }
+
+    /** The high nibbles (of the low byte) of {@code q} minus {@code bias}, as floats. */
+    private static FloatVector high(IntVector q, int bias) { return (FloatVector) q.lanewise(LSHR, 4).sub(bias).convert(VectorOperators.I2F, 0); }
 
     /** Q4_0: f16 d, 16 bytes of nibbles (low: elements 0..15, high: 16..31); w = d (q - 8). */
     public static float q4_0(MemorySegment w, long off, float[] x, int xo, int k, float[] xs) { return q4_0(w, off, x, xo, k, xs, null); }
 
-    /** With {@code xd}: Q8_0 activations as in {@link #q8_0(MemorySegment, long, float[], int, int, float[])}. */
+    /**
+     * With {@code xd}: Q8_0 activations as in {@link #q8_0(MemorySegment, long, float[], int, int, float[])}
+     * (the block sums of {@code (q - 8) x} are exact integers). {@code xs} is not used.
+     */
     public static float q4_0(MemorySegment w, long off, float[] x, int xo, int k, float[] xs, float[] xd) {
         FloatVector acc = FloatVector.zero(F);
-        float corr = 0;
         for (int b = 0, nb = k >> 5; b < nb; b++, off += 18) {
             int xb = xo + (b << 5);
             FloatVector s = FloatVector.zero(F);
             for (int i = 0; i < 16; i += LANES) {
-                ByteVector v = ByteVector.fromMemorySegment(B, w, off + 2 + i, LE);
-                s = ((FloatVector) v.and((byte) 0x0f).convertShape(B2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + i), s);
-                s = ((FloatVector) v.lanewise(LSHR, 4).convertShape(B2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + 16 + i), s);
+                IntVector q = nibbleBytes(w, off + 2 + i);
+                s = low(q, 8).fma(FloatVector.fromArray(F, x, xb + i), s);
+                s = high(q, 8).fma(FloatVector.fromArray(F, x, xb + 16 + i), s);
             }
-            float d = Vec.f16(w, off) * (xd == null ? 1f : xd[b]);
-            acc = s.fma(FloatVector.broadcast(F, d), acc);
-            corr += d * xs[b];
+            acc = s.fma(FloatVector.broadcast(F, Vec.f16(w, off) * (xd == null ? 1f : xd[b])), acc);
         }
-        return acc.reduceLanes(ADD) - 8 * corr;
+        return acc.reduceLanes(ADD);
     }
 
-    /** Two rows of Q4_0 sharing activation loads; results in {@code out[oo]}, {@code out[oo + 1]}. */
-    public static void q4_0x2(MemorySegment w, long off0, long off1, float[] x, int xo, int k, float[] xs, float[] xd, float[] out, int oo) {
+    /** Two rows of Q4_0 sharing activation loads (best far apart, as {@link #q8_0x2}); results in {@code out[o0]}, {@code out[o1]}. */
+    public static void q4_0x2(MemorySegment w, long off0, long off1, float[] x, int xo, int k, float[] xd, float[] out, int o0, int o1) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
-        float corr0 = 0, corr1 = 0;
         for (int b = 0, nb = k >> 5; b < nb; b++, off0 += 18, off1 += 18) {
             int xb = xo + (b << 5);
             FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F);
             for (int i = 0; i < 16; i += LANES) {
                 FloatVector xl = FloatVector.fromArray(F, x, xb + i), xh = FloatVector.fromArray(F, x, xb + 16 + i);
-                ByteVector v0 = ByteVector.fromMemorySegment(B, w, off0 + 2 + i, LE);
-                ByteVector v1 = ByteVector.fromMemorySegment(B, w, off1 + 2 + i, LE);
-                s0 = ((FloatVector) v0.and((byte) 0x0f).convertShape(B2F, F, 0)).fma(xl, s0);
-                s1 = ((FloatVector) v1.and((byte) 0x0f).convertShape(B2F, F, 0)).fma(xl, s1);
-                s0 = ((FloatVector) v0.lanewise(LSHR, 4).convertShape(B2F, F, 0)).fma(xh, s0);
-                s1 = ((FloatVector) v1.lanewise(LSHR, 4).convertShape(B2F, F, 0)).fma(xh, s1);
+                IntVector q0 = nibbleBytes(w, off0 + 2 + i), q1 = nibbleBytes(w, off1 + 2 + i);
+                s0 = low(q0, 8).fma(xl, s0);
+                s1 = low(q1, 8).fma(xl, s1);
+                s0 = high(q0, 8).fma(xh, s0);
+                s1 = high(q1, 8).fma(xh, s1);
             }
             float dx = xd == null ? 1f : xd[b];
-            float d0 = Vec.f16(w, off0) * dx, d1 = Vec.f16(w, off1) * dx;
-            acc0 = s0.fma(FloatVector.broadcast(F, d0), acc0);
-            acc1 = s1.fma(FloatVector.broadcast(F, d1), acc1);
-            corr0 += d0 * xs[b];
-            corr1 += d1 * xs[b];
+            acc0 = s0.fma(FloatVector.broadcast(F, Vec.f16(w, off0) * dx), acc0);
+            acc1 = s1.fma(FloatVector.broadcast(F, Vec.f16(w, off1) * dx), acc1);
         }
-        out[oo] = acc0.reduceLanes(ADD) - 8 * corr0;
-        out[oo + 1] = acc1.reduceLanes(ADD) - 8 * corr1;
+        out[o0] = acc0.reduceLanes(ADD);
+        out[o1] = acc1.reduceLanes(ADD);
     }
 
     /** Q4_1: f16 d, f16 m, 16 bytes of nibbles; w = d q + m. */

@@ -25,6 +25,20 @@ public final class MatMul {
     /** Rows decoded per tile in the prompt path. */
     static final int TILE = 16;
 
+    /** Multiply-adds below which a slice of rows is not worth a thread handoff (a few microseconds). */
+    static final int GRAIN_WORK = 1 << 16;
+
+    /** Rows per parallel grain for one token over {@code K} columns (even, so row pairs stay whole). */
+    static int decodeGrain(int K) {
+        return Math.max(4, (GRAIN_WORK / Math.max(1, K) + 3) & ~3);
+    }
+
+    /** Rows per parallel grain for {@code T} tokens: whole tiles. */
+    static int promptGrain(int K, int T) {
+        int rows = GRAIN_WORK / Math.max(1, K * T);
+        return Math.max(TILE, (rows + TILE - 1) / TILE * TILE);
+    }
+
     public static void matmul(WorkerPool pool, DType t, MemorySegment w, int K, int N, float[] x, int xo, int T,
                               float[] out, int oo, int outStride, float[] res, int ro) {
         matmul(pool, t, DType.F32, w, K, N, x, xo, T, out, oo, outStride, res, ro);
@@ -41,10 +55,10 @@ public final class MatMul {
         if (act != DType.F32) {
             if (act != DType.Q8_0) throw new UnsupportedOperationException("activation type " + act + " (vector target: f32 or q8_0)");
             if (T == 1 && Vec.ENABLED && ActQuant.q8_0Kernel(t)) {
-                float[] q = new float[K], xd = new float[K / 32];
+                float[] q = Scratch.floats(Scratch.ACT_LEVELS, K), xd = Scratch.floats(Scratch.ACT_SCALES, K / 32);
                 ActQuant.q8_0(x, xo, K, q, 0, xd, 0);
-                float[] xs = sums(t, q, 0, K);
-                pool.run(N, 4, (lo, hi, wk) -> rows(t, w, rowBytes, K, q, 0, xs, xd, out, oo, res, ro, lo, hi));
+                float[] xs = sums(t, q, 0, K, Scratch.ACT_SUMS);
+                pool.run(N, decodeGrain(K), (lo, hi, wk) -> rows(t, w, rowBytes, K, q, 0, xs, xd, out, oo, res, ro, lo, hi));
                 return;
             }
             x = ActQuant.roundTrip(x, xo, K, T);
@@ -53,10 +67,10 @@ public final class MatMul {
         float[] xa = x;
         int xoa = xo;
         if (T == 1) {
-            float[] xs = sums(t, xa, xoa, K);
-            pool.run(N, 4, (lo, hi, wk) -> rows(t, w, rowBytes, K, xa, xoa, xs, null, out, oo, res, ro, lo, hi));
+            float[] xs = sums(t, xa, xoa, K, Scratch.ACT_SUMS);
+            pool.run(N, decodeGrain(K), (lo, hi, wk) -> rows(t, w, rowBytes, K, xa, xoa, xs, null, out, oo, res, ro, lo, hi));
         } else {
-            pool.run(N, TILE, (lo, hi, wk) -> tiles(t, w, rowBytes, K, xa, xoa, T, out, oo, outStride, res, ro, lo, hi));
+            pool.run(N, promptGrain(K, T), (lo, hi, wk) -> tiles(t, w, rowBytes, K, xa, xoa, T, out, oo, outStride, res, ro, lo, hi));
         }
     }
 
@@ -76,11 +90,11 @@ public final class MatMul {
         if (act != DType.F32) {
             if (act != DType.Q8_0) throw new UnsupportedOperationException("activation type " + act + " (vector target: f32 or q8_0)");
             if (T == 1 && Vec.ENABLED && ActQuant.q8_0Kernel(tg) && ActQuant.q8_0Kernel(tu)) {
-                float[] q = new float[K], xd = new float[K / 32];
+                float[] q = Scratch.floats(Scratch.ACT_LEVELS, K), xd = Scratch.floats(Scratch.ACT_SCALES, K / 32);
                 ActQuant.q8_0(x, xo, K, q, 0, xd, 0);
-                float[] xsg = sums(tg, q, 0, K), xsu = sums(tu, q, 0, K);
-                pool.run(N, 4, (lo, hi, wk) -> {
-                    float[] up = new float[hi - lo];
+                float[] xsg = sums(tg, q, 0, K, Scratch.ACT_SUMS), xsu = sums(tu, q, 0, K, Scratch.ACT_SUMS2);
+                pool.run(N, decodeGrain(2 * K), (lo, hi, wk) -> {
+                    float[] up = Scratch.floats(Scratch.GLU_UP, hi - lo);
                     rows(tu, wu, uBytes, K, q, 0, xsu, xd, up, -lo, null, 0, lo, hi);
                     rows(tg, wg, gBytes, K, q, 0, xsg, xd, out, oo, null, 0, lo, hi);
                     for (int n = lo; n < hi; n++) out[oo + n] = Ops.act(out[oo + n], gelu) * up[n - lo];
@@ -93,16 +107,16 @@ public final class MatMul {
         float[] xa = x;
         int xoa = xo;
         if (T == 1) {
-            float[] xsg = sums(tg, xa, xoa, K), xsu = tg == tu ? xsg : sums(tu, xa, xoa, K);
-            pool.run(N, 4, (lo, hi, wk) -> {
-                float[] up = new float[hi - lo];
+            float[] xsg = sums(tg, xa, xoa, K, Scratch.ACT_SUMS), xsu = tg == tu ? xsg : sums(tu, xa, xoa, K, Scratch.ACT_SUMS2);
+            pool.run(N, decodeGrain(2 * K), (lo, hi, wk) -> {
+                float[] up = Scratch.floats(Scratch.GLU_UP, hi - lo);
                 rows(tu, wu, uBytes, K, xa, xoa, xsu, null, up, -lo, null, 0, lo, hi);
                 rows(tg, wg, gBytes, K, xa, xoa, xsg, null, out, oo, null, 0, lo, hi);
                 for (int n = lo; n < hi; n++) out[oo + n] = Ops.act(out[oo + n], gelu) * up[n - lo];
             });
         } else {
-            pool.run(N, TILE, (lo, hi, wk) -> {
-                float[] up = new float[T * TILE];
+            pool.run(N, promptGrain(2 * K, T), (lo, hi, wk) -> {
+                float[] up = Scratch.floats(Scratch.GLU_UP, T * TILE);
                 for (int r0 = lo; r0 < hi; r0 += TILE) {
                     int r1 = Math.min(hi, r0 + TILE);
                     tiles(tu, wu, uBytes, K, xa, xoa, T, up, -r0, TILE, null, 0, r0, r1);
@@ -115,38 +129,54 @@ public final class MatMul {
         }
     }
 
-    /** Activation group sums the dtype's dot kernel needs (null if none). */
-    static float[] sums(DType t, float[] x, int xo, int K) {
+    /** Activation group sums the dtype's dot kernel needs (null if none), in scratch {@code slot}. */
+    static float[] sums(DType t, float[] x, int xo, int K, int slot) {
         int g = Dot.sumGroup(t);
         if (g == 0 || !Vec.ENABLED) return null;
-        float[] xs = new float[K / g];
+        float[] xs = Scratch.floats(slot, K / g);
         Dot.groupSums(x, xo, K, g, xs);
         return xs;
     }
 
-    /** Decode path: rows {@code [lo, hi)} of one token, {@code out[oo + n]}. */
+    /**
+     * Decode path: rows {@code [lo, hi)} of one token, {@code out[oo + n]}. Two-row kernels take
+     * row {@code lo + i} with row {@code lo + half + i}: two sequential streams through the matrix,
+     * which the hardware prefetchers follow (adjacent row pairs jump every row and run at a
+     * fraction of the bandwidth).
+     */
     static void rows(DType t, MemorySegment w, long rowBytes, int K, float[] x, int xo, float[] xs, float[] xd, float[] out, int oo,
                      float[] res, int ro, int lo, int hi) {
         int n = lo;
+        int half = (hi - lo) / 2;
         if (Vec.ENABLED && t == DType.Q8_0) {
-            for (; n + 1 < hi; n += 2) Dot.q8_0x2(w, n * rowBytes, (n + 1) * rowBytes, x, xo, K, xd, out, oo + n);
+            for (int i = 0; i < half; i++) {
+                int a = lo + i, b = a + half;
+                Dot.q8_0x2(w, a * rowBytes, b * rowBytes, x, xo, K, xd, out, oo + a, oo + b);
+            }
+            n = lo + 2 * half;
             if (n < hi) out[oo + n] = Dot.q8_0(w, n++ * rowBytes, x, xo, K, xd);
         } else if (Vec.ENABLED && t == DType.Q4_0) {
-            for (; n + 1 < hi; n += 2) Dot.q4_0x2(w, n * rowBytes, (n + 1) * rowBytes, x, xo, K, xs, xd, out, oo + n);
+            for (int i = 0; i < half; i++) {
+                int a = lo + i, b = a + half;
+                Dot.q4_0x2(w, a * rowBytes, b * rowBytes, x, xo, K, xd, out, oo + a, oo + b);
+            }
+            n = lo + 2 * half;
             if (n < hi) out[oo + n] = Dot.q4_0(w, n++ * rowBytes, x, xo, K, xs, xd);
+        } else if (Vec.ENABLED && t == DType.F32) {
+            for (; n + 4 <= hi; n += 4) Dot.f32x4(w, n * rowBytes, rowBytes, x, xo, K, out, oo + n);
         } else if (Vec.ENABLED && t == DType.Q5_0) {
             for (; n < hi; n++) out[oo + n] = Dot.q5_0(w, n * rowBytes, x, xo, K, xs, xd);
         } else if (xd != null) {
             throw new IllegalStateException("no quantized-activation kernel for " + t);
         }
-        for (n = Math.max(n, lo); n < hi; n++) out[oo + n] = Dot.dot(t, w, n * rowBytes, x, xo, K, xs);
+        for (; n < hi; n++) out[oo + n] = Dot.dot(t, w, n * rowBytes, x, xo, K, xs);
         if (res != null) for (n = lo; n < hi; n++) out[oo + n] += res[ro + n];
     }
 
     /** Prompt path: rows {@code [lo, hi)} for all T tokens, a tile of decoded rows at a time. */
     static void tiles(DType t, MemorySegment w, long rowBytes, int K, float[] x, int xo, int T, float[] out, int oo, int outStride,
                       float[] res, int ro, int lo, int hi) {
-        float[] tile = tileScratch(TILE * K);
+        float[] tile = Scratch.floats(Scratch.TILE, TILE * K);
         for (int r0 = lo; r0 < hi; r0 += TILE) {
             int rows = Math.min(TILE, hi - r0);
             for (int r = 0; r < rows; r++) RowDecode.decode(t, w, (r0 + r) * rowBytes, tile, r * K, K);
@@ -155,14 +185,6 @@ public final class MatMul {
                 for (int s = 0; s < T; s++) for (int r = 0; r < rows; r++) out[oo + s * outStride + r0 + r] += res[ro + s * outStride + r0 + r];
             }
         }
-    }
-
-    private static final ThreadLocal<float[][]> TILE_SCRATCH = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
-
-    private static float[] tileScratch(int n) {
-        float[][] h = TILE_SCRATCH.get();
-        if (h[0].length < n) h[0] = new float[n];
-        return h[0];
     }
 
     /** {@code out[oo + s outStride + r] = a[r] . x[s]} for r < rows, s < T (rows of a and x are K long). */

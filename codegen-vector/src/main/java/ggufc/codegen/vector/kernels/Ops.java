@@ -69,17 +69,11 @@ public final class Ops {
      */
     public static void rope(float[] x, int xo, int[] pos, int T, int H, int Dh, int nRot, boolean neox, float base, float freqScale,
                             float[] out, int oo) {
-        float thetaScale = (float) Math.pow(base, -2.0f / nRot);
         int half = nRot / 2;
-        float[] cos = new float[half], sin = new float[half];
+        RopeAngles angles = ROPE.get();
         for (int s = 0; s < T; s++) {
-            float theta = pos[s];
-            for (int i = 0; i < half; i++) {
-                float th = freqScale * theta;
-                cos[i] = (float) Math.cos(th);
-                sin[i] = (float) Math.sin(th);
-                theta *= thetaScale;
-            }
+            angles.at(pos[s], nRot, base, freqScale);
+            float[] cos = angles.cos, sin = angles.sin;
             for (int h = 0; h < H; h++) {
                 int xb = xo + (s * H + h) * Dh, ob = oo + (s * H + h) * Dh;
                 if (ob != xb || x != out) System.arraycopy(x, xb, out, ob, Dh);
@@ -93,92 +87,50 @@ public final class Ops {
         }
     }
 
-    // ---- KV cache and attention ----------------------------------------------------------------
-
-    /** Writes rows {@code x[t]} ({@code rowLen} floats each) to cache rows {@code pos[t]} (f32 or f16 cache of {@code capacity} rows). */
-    public static void kvWrite(MemorySegment cache, boolean half, int capacity, int rowLen, float[] x, int xo, int[] pos, int T) {
-        for (int s = 0; s < T; s++) {
-            int p = pos[s];
-            if (p < 0 || p >= capacity) throw new IllegalArgumentException("position " + p + " is outside the KV cache of " + capacity);
-            long base = (long) p * rowLen;
-            if (half) {
-                for (int i = 0; i < rowLen; i++) cache.set(F16, 2 * (base + i), Float.floatToFloat16(x[xo + s * rowLen + i]));
-            } else {
-                MemorySegment.copy(x, xo + s * rowLen, cache, F32, 4 * base, rowLen);
-            }
-        }
-    }
+    private static final ThreadLocal<RopeAngles> ROPE = ThreadLocal.withInitial(RopeAngles::new);
 
     /**
-     * Causal attention of {@code q[T, H, Dh]} over the first {@code L} rows of the caches
-     * {@code k, v [C, Hkv, Dh]}: for token t and head h (reading kv head h / (H / Hkv)), keys
-     * {@code j <= pos[t]} are scored {@code (q . k_j) scale}, softmaxed and used to weight the
-     * values. Parallel over (token, head) pairs. Output {@code out[T, H, Dh]}.
+     * The cos/sin of one position's rotation angles, kept for the next call: a decode step rotates
+     * q and k of every layer at the same position, so they are computed once per step.
      */
+    private static final class RopeAngles {
+        int pos = -1, nRot;
+        float base, freqScale;
+        float[] cos = new float[0], sin = new float[0];
+
+        void at(int p, int n, float b, float fs) {
+            if (p == pos && n == nRot && b == base && fs == freqScale) return;
+            int half = n / 2;
+            if (cos.length < half) {
+                cos = new float[half];
+                sin = new float[half];
+            }
+            float thetaScale = (float) Math.pow(b, -2.0f / n);
+            float theta = p;
+            for (int i = 0; i < half; i++) {
+                float th = fs * theta;
+                cos[i] = (float) Math.cos(th);
+                sin[i] = (float) Math.sin(th);
+                theta *= thetaScale;
+            }
+            pos = p;
+            nRot = n;
+            base = b;
+            freqScale = fs;
+        }
+    }
+
+    // ---- KV cache and attention ----------------------------------------------------------------
+
+    /** Writes rows {@code x[t]} to cache positions {@code pos[t]}; the cache layout is {@link Attention}'s. */
+    public static void kvWrite(MemorySegment cache, boolean half, int capacity, int rowLen, float[] x, int xo, int[] pos, int T) {
+        Attention.kvWrite(cache, half, capacity, rowLen, x, xo, pos, T);
+    }
+
+    /** Causal attention over the caches: see {@link Attention#attention}. */
     public static void attention(WorkerPool pool, float[] q, int qo, MemorySegment k, MemorySegment v, boolean half, int[] pos, int T, int L,
                                  int H, int Hkv, int Dh, float scale, float[] out, int oo) {
-        int group = H / Hkv;
-        pool.run(T * H, 1, (lo, hi, wk) -> {
-            float[] scores = ScalarDot.scratch(L);
-            for (int th = lo; th < hi; th++) {
-                int s = th / H, h = th % H, kh = h / group;
-                int n = Math.min(L, pos[s] + 1);
-                int qb = qo + (s * H + h) * Dh, ob = oo + (s * H + h) * Dh;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < n; j++) {
-                    long kb = ((long) j * Hkv + kh) * Dh;
-                    float sc = (half ? dotHalf(q, qb, k, kb, Dh) : dotCache(q, qb, k, kb, Dh)) * scale;
-                    scores[j] = sc;
-                    if (sc > max) max = sc;
-                }
-                float sum = 0;
-                for (int j = 0; j < n; j++) {
-                    float e = (float) Math.exp(scores[j] - max);
-                    scores[j] = e;
-                    sum += e;
-                }
-                float inv = n == 0 ? 0f : 1f / sum;
-                java.util.Arrays.fill(out, ob, ob + Dh, 0f);
-                for (int j = 0; j < n; j++) {
-                    long vb = ((long) j * Hkv + kh) * Dh;
-                    float p = scores[j] * inv;
-                    if (half) {
-                        for (int i = 0; i < Dh; i++) out[ob + i] += p * Float.float16ToFloat(v.get(F16, 2 * (vb + i)));
-                    } else {
-                        axpyCache(p, v, vb, out, ob, Dh);
-                    }
-                }
-            }
-        });
-    }
-
-    private static float dotCache(float[] q, int qb, MemorySegment k, long kb, int Dh) {
-        int i = 0;
-        float s = 0;
-        if (Vec.ENABLED && Dh >= LANES) {
-            FloatVector acc = FloatVector.zero(F);
-            for (; i + LANES <= Dh; i += LANES) acc = FloatVector.fromArray(F, q, qb + i).fma(FloatVector.fromMemorySegment(F, k, 4 * (kb + i), ByteOrder.LITTLE_ENDIAN), acc);
-            s = acc.reduceLanes(ADD);
-        }
-        for (; i < Dh; i++) s += q[qb + i] * k.get(F32, 4 * (kb + i));
-        return s;
-    }
-
-    private static float dotHalf(float[] q, int qb, MemorySegment k, long kb, int Dh) {
-        float s = 0;
-        for (int i = 0; i < Dh; i++) s += q[qb + i] * Float.float16ToFloat(k.get(F16, 2 * (kb + i)));
-        return s;
-    }
-
-    private static void axpyCache(float p, MemorySegment v, long vb, float[] out, int ob, int Dh) {
-        int i = 0;
-        if (Vec.ENABLED && Dh >= LANES) {
-            FloatVector pv = FloatVector.broadcast(F, p);
-            for (; i + LANES <= Dh; i += LANES) {
-                FloatVector.fromMemorySegment(F, v, 4 * (vb + i), ByteOrder.LITTLE_ENDIAN).fma(pv, FloatVector.fromArray(F, out, ob + i)).intoArray(out, ob + i);
-            }
-        }
-        for (; i < Dh; i++) out[ob + i] += p * v.get(F32, 4 * (vb + i));
+        Attention.attention(pool, q, qo, k, v, half, pos, T, L, H, Hkv, Dh, scale, out, oo);
     }
 
     // ---- elementwise ---------------------------------------------------------------------------

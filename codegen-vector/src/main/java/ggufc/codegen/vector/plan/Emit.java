@@ -8,6 +8,9 @@ public interface Emit {
 
     CodeBlock weight(int w);
 
+    /** A packed small f32 weight (a {@code float[]}). */
+    CodeBlock packed(int p);
+
     CodeBlock cache(int c);
 
     CodeBlock input(int i);

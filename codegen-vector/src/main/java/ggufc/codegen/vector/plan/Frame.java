@@ -7,15 +7,17 @@ import java.lang.foreign.MemorySegment;
 public final class Frame {
     public final float[][] slots;
     public final MemorySegment[] weights;
+    public final float[][] packed;
     public final MemorySegment[] caches;
     public final int capacity;
     public final WorkerPool pool;
     public int[][] inputs;
     public int T, L;
 
-    public Frame(float[][] slots, MemorySegment[] weights, MemorySegment[] caches, int capacity, WorkerPool pool) {
+    public Frame(float[][] slots, MemorySegment[] weights, float[][] packed, MemorySegment[] caches, int capacity, WorkerPool pool) {
         this.slots = slots;
         this.weights = weights;
+        this.packed = packed;
         this.caches = caches;
         this.capacity = capacity;
         this.pool = pool;

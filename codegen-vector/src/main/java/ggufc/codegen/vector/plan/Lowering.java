@@ -493,7 +493,7 @@ public final class Lowering {
         for (Node s : g.states()) {
             if (g.outputs().get(s.name()) == null) throw unsupported(s, "state \"" + s.name() + "\" is never written back");
         }
-        return new Plan(g.name(), weights, caches, inputs, slots, steps, outs, maxTokens);
+        return PackSmallWeights.apply(new Plan(g.name(), weights, List.of(), caches, inputs, slots, steps, outs, maxTokens));
     }
 
     private long capacity(long[] s) { return s[0] + s[1] * maxTokens; }

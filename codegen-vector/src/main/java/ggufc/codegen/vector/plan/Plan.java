@@ -10,13 +10,22 @@ import java.util.List;
  * step and shared by values whose lifetimes do not overlap; weights are slices of the GGUF
  * mapping; caches are off-heap KV buffers of {@code rowLen} floats (or halves) per position.
  */
-public record Plan(String graphName, List<Weight> weights, List<Cache> caches, List<String> inputs, List<Slot> slots, List<Step> steps,
-                   List<Output> outputs, int maxTokens) {
+public record Plan(String graphName, List<Weight> weights, List<PackedWeight> packed, List<Cache> caches, List<String> inputs, List<Slot> slots,
+                   List<Step> steps, List<Output> outputs, int maxTokens) {
 
     /** A weight read by the kernels in its file dtype; {@code shape} in IR order. */
     public record Weight(String name, DType dtype, long[] shape) {
         @Override
         public String toString() { return name + " " + dtype + " " + Arrays.toString(shape); }
+    }
+
+    /**
+     * A small f32 matrix {@code [N, K]} repacked at load time into row tiles ({@link ggufc.codegen.vector.kernels.Packed}),
+     * read by the packed matmul steps instead of its mapped rows.
+     */
+    public record PackedWeight(String name, int N, int K) {
+        @Override
+        public String toString() { return name + " F32 [" + N + ", " + K + "] packed in " + ggufc.codegen.vector.kernels.Packed.ROWS + "-row tiles"; }
     }
 
     /** A KV cache state: {@code capacity} rows (the compile-time context) of {@code rowLen} elements. */
@@ -39,6 +48,7 @@ public record Plan(String graphName, List<Weight> weights, List<Cache> caches, L
     public String dump() {
         StringBuilder sb = new StringBuilder("plan @" + graphName + " (max " + maxTokens + " tokens per step)\n");
         for (int i = 0; i < weights.size(); i++) sb.append("  w").append(i).append(": ").append(weights.get(i)).append('\n');
+        for (int i = 0; i < packed.size(); i++) sb.append("  p").append(i).append(": ").append(packed.get(i)).append('\n');
         for (int i = 0; i < caches.size(); i++) sb.append("  c").append(i).append(": ").append(caches.get(i)).append('\n');
         for (int i = 0; i < inputs.size(); i++) sb.append("  in").append(i).append(": ").append(inputs.get(i)).append('\n');
         for (int i = 0; i < slots.size(); i++) {

@@ -26,9 +26,14 @@ public final class PlanExecutor implements CompiledModel {
             Plan.Weight w = plan.weights().get(i);
             weights[i] = binding.weight(w.name(), w.dtype(), w.shape());
         }
+        float[][] packed = new float[plan.packed().size()][];
+        for (int i = 0; i < packed.length; i++) {
+            Plan.PackedWeight p = plan.packed().get(i);
+            packed[i] = binding.packed(p.name(), p.N(), p.K());
+        }
         MemorySegment[] caches = new MemorySegment[plan.caches().size()];
         for (int i = 0; i < caches.length; i++) caches[i] = binding.cache(plan.caches().get(i).dtype(), plan.caches().get(i).rowLen());
-        this.frame = new Frame(slots, weights, caches, binding.capacity(), binding.pool());
+        this.frame = new Frame(slots, weights, packed, caches, binding.capacity(), binding.pool());
     }
 
     @Override

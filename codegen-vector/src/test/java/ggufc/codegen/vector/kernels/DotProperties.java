@@ -84,7 +84,7 @@ class DotProperties {
         float[] x = QuantData.activations(xo + T * k, rnd);
         float[] res = residual ? QuantData.activations(T * stride, rnd) : null;
         float[] out = new float[T * stride + 1];
-        try (WorkerPool pool = new WorkerPool(threads)) {
+        try (WorkerPool pool = new WorkerPool(threads, true)) {
             MatMul.matmul(pool, t, w, k, N, x, xo, T, out, col, stride, res, col);
         }
         for (int n = 0; n < N; n++) {
@@ -111,7 +111,7 @@ class DotProperties {
         float[] xr = new float[T * k];
         BlockCodecs.dequantize(DType.Q8_0, xq, 0, xr, 0, T * k);
         float[] out = new float[T * N];
-        try (WorkerPool pool = new WorkerPool(threads)) {
+        try (WorkerPool pool = new WorkerPool(threads, true)) {
             MatMul.matmul(pool, t, DType.Q8_0, w, k, N, x, 0, T, out, 0, N, null, 0);
         }
         for (int n = 0; n < N; n++) {
@@ -135,7 +135,7 @@ class DotProperties {
         MemorySegment wg = QuantData.rows(t, N, k, rnd), wu = QuantData.rows(t, N, k, rnd);
         float[] x = QuantData.activations(T * k, rnd);
         float[] out = new float[T * N];
-        try (WorkerPool pool = new WorkerPool(threads)) {
+        try (WorkerPool pool = new WorkerPool(threads, true)) {
             MatMul.glu(pool, t, wg, t, wu, k, N, x, 0, T, out, 0, gelu);
         }
         for (int n = 0; n < N; n++) {
@@ -148,6 +148,36 @@ class DotProperties {
                 assertEquals(a * u, out[s * N + n], tol, t + " GLU row " + n + " token " + s);
             }
         }
+    }
+
+    @Property(tries = 100)
+    void packedMatmulAndGluMatchTheDefinition(@ForAll @IntRange(min = 1, max = 11) int T, @ForAll @IntRange(min = 1, max = 40) int N,
+                                             @ForAll @IntRange(min = 1, max = 90) int k, @ForAll @IntRange(min = 1, max = 3) int threads,
+                                             @ForAll boolean residual, @ForAll boolean gelu, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        DType t = DType.F32;
+        MemorySegment w = QuantData.rows(t, N, k, rnd), wu = QuantData.rows(t, N, k, rnd);
+        int xo = rnd.nextInt(4), col = rnd.nextInt(3), stride = N + col + rnd.nextInt(3);
+        float[] x = QuantData.activations(xo + T * k, rnd);
+        float[] res = residual ? QuantData.activations(T * stride, rnd) : null;
+        float[] out = new float[T * stride + 1], glu = new float[T * N];
+        try (WorkerPool pool = new WorkerPool(threads, true)) {
+            Packed.matmul(pool, Packed.pack(w, N, k), k, N, x, xo, T, out, col, stride, res, col);
+            Packed.glu(pool, Packed.pack(w, N, k), Packed.pack(wu, N, k), k, N, x, xo, T, glu, 0, gelu);
+        }
+        for (int n = 0; n < N; n++) {
+            float[] row = QuantData.row(t, w, n, k), up = QuantData.row(t, wu, n, k);
+            for (int s = 0; s < T; s++) {
+                double want = QuantData.dot(row, x, xo + s * k) + (residual ? res[col + s * stride + n] : 0);
+                double tol = QuantData.tolerance(t, w, n, k, x, xo + s * k) + (residual ? Math.ulp(res[col + s * stride + n]) : 0);
+                assertEquals(want, out[col + s * stride + n], tol, "packed T=" + T + " row " + n + " token " + s);
+                double g = QuantData.dot(row, x, xo + s * k), u = QuantData.dot(up, x, xo + s * k);
+                double tg = QuantData.tolerance(t, w, n, k, x, xo + s * k), tu = QuantData.tolerance(t, wu, n, k, x, xo + s * k);
+                double a = gelu ? Ops.gelu((float) g) : Ops.silu((float) g);
+                assertEquals(a * u, glu[s * N + n], 1.2 * tg * Math.abs(u) + Math.abs(a) * tu + 1e-6 * Math.abs(a * u) + Float.MIN_NORMAL, "packed GLU row " + n + " token " + s);
+            }
+        }
+        if (col > 0) assertEquals(0f, out[0], "nothing written left of the column slice");
     }
 
     @Test
