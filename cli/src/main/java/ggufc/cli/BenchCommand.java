@@ -62,6 +62,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--work", paramLabel = "DIR", description = "Where compiled artifacts go (default: a temporary folder, deleted at the end).")
     Path work;
 
+    @Option(names = "--warmup-s", defaultValue = "2", description = "ggufc warm-up: after the first (cold) run, more runs until this many seconds have passed, so the JIT has compiled the kernels (default: ${DEFAULT-VALUE}).")
+    double warmupSeconds;
+
     @Option(names = "--bandwidth-mib", defaultValue = "1024", description = "Size of the bandwidth probe's buffer in MiB (default: ${DEFAULT-VALUE}).")
     int bandwidthMib;
 
@@ -93,7 +96,8 @@ final class BenchCommand implements Callable<Integer> {
             out.printf("- protocol: prompt %d tokens (BOS + refllama's pseudo-random tokens) as one batch, then %d greedy decode steps (EOS ignored); "
                     + "%d timed runs after a warm-up, medians; llama.cpp: `bench.sh MODEL %d %d T %d --kv f32 --fa off` (refllama bench; llama-bench for reference)%n",
                     prompt, decode, reps, prompt, decode, reps);
-            out.printf("- ggufc: `ggufc compile --ctx %d`, then a worker process that loads the artifact (weights memory-mapped from the GGUF, KV cache f32)%n%n", prompt + decode + 1);
+            out.printf("- ggufc: `ggufc compile --ctx %d`, then a worker process that loads the artifact (weights memory-mapped from the GGUF, KV cache f32); "
+                    + "its first run is cold (figures in the second table), warm-up runs follow for %.0f s (llama.cpp: one warm-up run)%n%n", prompt + decode + 1, warmupSeconds);
 
             List<Row> rows = new ArrayList<>();
             Map<String, String[]> compiles = new LinkedHashMap<>();
@@ -123,7 +127,7 @@ final class BenchCommand implements Callable<Integer> {
                     }
                     progress("%s, %d thread(s): ggufc", name, t);
                     Child g = runChild(javaCommand("bench-worker", "--artifact", artifact.toString(), "--model", gguf.toString(), "-p", Integer.toString(prompt),
-                            "-n", Integer.toString(decode), "--threads", Integer.toString(t), "--reps", Integer.toString(reps)));
+                            "-n", Integer.toString(decode), "--threads", Integer.toString(t), "--reps", Integer.toString(reps), "--warmup-s", Double.toString(warmupSeconds)));
                     if (g.exit != 0) throw new IllegalStateException(name + ": ggufc bench worker failed: " + g.lastErrLine());
                     Map<String, String> kv = keyValues(g.out);
                     if (g.maxRssKb > 0) kv.put("peak_rss_kb", Long.toString(g.maxRssKb));
@@ -152,18 +156,21 @@ final class BenchCommand implements Callable<Integer> {
                     mb(num(r.ggufc.get("peak_rss_kb"))), mb(r.refRssKb));
         }
         out.println();
-        out.println("| model | mapped weights MB | weights read per decode token MB | ggufc compile ms (in process) | compile wall ms | compile peak RSS MB | ggufc load ms | first token ms (JVM start to first sampled token, P-token prompt, cold) | llama-bench pp / tg tok/s (threads) |");
-        out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        out.println("| model | mapped weights MB | weights read per decode token MB | ggufc compile ms (in process) | compile wall ms | compile peak RSS MB | ggufc load ms "
+                + "| first token ms (JVM start to first sampled token, P-token prompt, cold) | ggufc cold run prompt / decode tok/s (threads) | llama-bench pp / tg tok/s (threads) |");
+        out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |");
         for (Map.Entry<String, String[]> e : compiles.entrySet()) {
             String[] c = e.getValue();
             Row first = rows.stream().filter(r -> r.model.equals(e.getKey())).findFirst().orElse(null);
-            StringBuilder lb = new StringBuilder();
+            StringBuilder lb = new StringBuilder(), cold = new StringBuilder();
             for (Row r : rows) {
+                if (r.model.equals(e.getKey())) cold.append(cold.isEmpty() ? "" : "; ").append(fmt(num(r.ggufc.get("cold_prompt_tps")))).append(" / ")
+                        .append(fmt(num(r.ggufc.get("cold_decode_tps")))).append(" (").append(r.threads).append(')');
                 if (r.model.equals(e.getKey()) && r.ref != null) lb.append(lb.isEmpty() ? "" : "; ").append(fmt(r.ref.llamaBenchPp())).append(" / ").append(fmt(r.ref.llamaBenchTg())).append(" (").append(r.threads).append(')');
             }
-            out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", e.getKey(), mb(Long.parseLong(c[4]) / 1024.0), mb(Long.parseLong(c[3]) / 1024.0), c[0], c[1],
+            out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", e.getKey(), mb(Long.parseLong(c[4]) / 1024.0), mb(Long.parseLong(c[3]) / 1024.0), c[0], c[1],
                     mb(Long.parseLong(c[2])), first == null ? "-" : first.ggufc.getOrDefault("load_ms", "-"), first == null ? "-" : first.ggufc.getOrDefault("first_token_ms", "-"),
-                    lb.isEmpty() ? "-" : lb.toString());
+                    cold.isEmpty() ? "-" : cold.toString(), lb.isEmpty() ? "-" : lb.toString());
         }
     }
 

@@ -34,21 +34,25 @@ final class BenchWorkerCommand implements Callable<Integer> {
     @Option(names = "--reps", defaultValue = "3")
     int reps;
 
+    @Option(names = "--warmup-s", defaultValue = "2")
+    double warmupSeconds;
+
     @Override
     public Integer call() throws Exception {
         long jvmStart = ProcessHandle.current().info().startInstant().map(i -> i.toEpochMilli()).orElse(System.currentTimeMillis());
         long t0 = System.nanoTime();
         try (LoadedModel m = LoadedModel.openArtifact(artifact, model == null ? null : ModelLocator.resolve(model), prompt + decode + 1, threads)) {
             long loadMs = (System.nanoTime() - t0) / 1_000_000;
-            BenchRun.Result r = BenchRun.run(m, prompt, decode, reps, jvmStart);
-            System.out.printf("ggufc-bench load_ms=%d first_token_ms=%d prompt_tps=%.1f decode_tps=%.1f prompt_runs=%s decode_runs=%s peak_rss_kb=%d%n", loadMs,
-                    r.firstTokenMillis(), r.promptMedian(), r.decodeMedian(), runs(r.promptTps()), runs(r.decodeTps()), peakRssKb());
+            BenchRun.Result r = BenchRun.run(m, prompt, decode, reps, jvmStart, (long) (warmupSeconds * 1e9));
+            System.out.printf(java.util.Locale.ROOT, "ggufc-bench load_ms=%d first_token_ms=%d prompt_tps=%.1f decode_tps=%.1f prompt_runs=%s decode_runs=%s"
+                    + " cold_prompt_tps=%.1f cold_decode_tps=%.1f warmup_runs=%d peak_rss_kb=%d%n", loadMs, r.firstTokenMillis(), r.promptMedian(), r.decodeMedian(),
+                    runs(r.promptTps()), runs(r.decodeTps()), r.coldPromptTps(), r.coldDecodeTps(), r.warmupRuns(), peakRssKb());
         }
         return 0;
     }
 
     private static String runs(double[] x) {
-        return Arrays.stream(x).mapToObj(v -> String.format("%.1f", v)).collect(Collectors.joining(","));
+        return Arrays.stream(x).mapToObj(v -> String.format(java.util.Locale.ROOT, "%.1f", v)).collect(Collectors.joining(","));
     }
 
     /** VmHWM (peak resident set) of this process from /proc, -1 where there is no /proc. */

@@ -21,6 +21,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 
 /**
  * A GGUF model opened for generation: the mapped file, its tokenizer, the lifted step graph and an
@@ -30,15 +31,28 @@ public final class LoadedModel implements AutoCloseable {
     private final GgufFile file;
     private final Tokenizer tokenizer;
     private final LlamaHparams hparams;
-    private final Graph graph;
+    private final Supplier<Graph> graph;
     private final StepExecutor executor;
 
-    private LoadedModel(GgufFile file, Tokenizer tokenizer, LlamaHparams hparams, Graph graph, StepExecutor executor) {
+    private LoadedModel(GgufFile file, Tokenizer tokenizer, LlamaHparams hparams, Supplier<Graph> graph, StepExecutor executor) {
         this.file = file;
         this.tokenizer = tokenizer;
         this.hparams = hparams;
         this.graph = graph;
         this.executor = executor;
+    }
+
+    /** {@code s}, evaluated once, on first use. */
+    private static <T> Supplier<T> lazy(Supplier<T> s) {
+        return new Supplier<>() {
+            private T value;
+
+            @Override
+            public synchronized T get() {
+                if (value == null) value = s.get();
+                return value;
+            }
+        };
     }
 
     /** How a model's steps run. */
@@ -64,7 +78,7 @@ public final class LoadedModel implements AutoCloseable {
             int n = ctx > 0 ? ctx : hp.ctxTrain();
             Graph g = LlamaLifter.lift(f, new LlamaLifter.Options(n, allLogits, kvType));
             StepExecutor ex = backend == Backend.INTERPRETER ? new InterpreterExecutor(g, new GgufWeights(f), n) : vectorExecutor(g, f, n, allLogits ? 64 : 256, threads);
-            return new LoadedModel(f, tok, hp, g, ex);
+            return new LoadedModel(f, tok, hp, () -> g, ex);
         } catch (RuntimeException e) {
             f.close();
             throw e;
@@ -92,7 +106,15 @@ public final class LoadedModel implements AutoCloseable {
             LlamaLifter.requireSupported(f);
             Tokenizer tok = Tokenizer.fromGguf(f);
             LlamaHparams hp = LlamaHparams.read(f);
-            Graph g = IrParser.parse(Files.readString(dir.resolve("model.ir"), StandardCharsets.UTF_8), dir.resolve("model.ir").toString());
+            // the graph is for inspection only (the compiled class runs without it): parsed on first use
+            Path ir = dir.resolve("model.ir");
+            Supplier<Graph> g = lazy(() -> {
+                try {
+                    return IrParser.parse(Files.readString(ir, StandardCharsets.UTF_8), ir.toString());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
             int n = ctx > 0 ? ctx : m.getInt("ctx");
             pool = new WorkerPool(threads);
             binding = new ModelBinding(new GgufWeights(f), pool, n);
@@ -100,9 +122,6 @@ public final class LoadedModel implements AutoCloseable {
             StepExecutor ex = new VectorExecutor(cm, m.getInt("io.tokens"), m.getInt("io.pos"), m.getInt("io.logits"), m.getInt("io.vocab"),
                     Boolean.parseBoolean(m.require("io.all.logits")), binding, pool);
             return new LoadedModel(f, tok, hp, g, ex);
-        } catch (IOException e) {
-            f.close();
-            throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
             if (binding != null) binding.close();
             if (pool != null) pool.close();
@@ -114,7 +133,8 @@ public final class LoadedModel implements AutoCloseable {
     public GgufFile file() { return file; }
     public Tokenizer tokenizer() { return tokenizer; }
     public LlamaHparams hparams() { return hparams; }
-    public Graph graph() { return graph; }
+    /** The step graph (for an artifact: its optimized IR, parsed on first call). */
+    public Graph graph() { return graph.get(); }
     public StepExecutor executor() { return executor; }
 
     public Generator generator() { return new Generator(executor, tokenizer); }

@@ -10,13 +10,20 @@ import java.util.Arrays;
  * The measurement protocol of llama.cpp's {@code refllama bench} (the reference's
  * {@code bench.sh}), run on a loaded model: a prompt of {@code P} tokens (BOS, then the same
  * seeded pseudo-random non-special tokens) evaluated as one batch, then {@code N} greedy decode
- * steps with EOS ignored; one warm-up run, then {@code reps} timed runs; tokens/s per run.
+ * steps with EOS ignored; warm-up runs, then {@code reps} timed runs; tokens/s per run.
+ *
+ * <p>Warm-up: llama.cpp's bench warms up with one run; a JVM needs its JIT to have compiled the
+ * kernels, so after the first (cold) run, whose figures are kept apart, warm-up runs continue
+ * until {@code warmupNanos} have passed (at least one run in all).
  */
 public final class BenchRun {
     private BenchRun() {}
 
-    /** Tokens/s of every timed run, and the time from JVM start to the warm-up run's first sampled token. */
-    public record Result(double[] promptTps, double[] decodeTps, long firstTokenMillis) {
+    /**
+     * Tokens/s of every timed run, of the first (cold) run, the number of warm-up runs, and the time
+     * from JVM start to the first run's first sampled token.
+     */
+    public record Result(double[] promptTps, double[] decodeTps, double coldPromptTps, double coldDecodeTps, int warmupRuns, long firstTokenMillis) {
         public double promptMedian() { return median(promptTps); }
 
         public double decodeMedian() { return median(decodeTps); }
@@ -44,24 +51,27 @@ public final class BenchRun {
     }
 
     /** Runs the protocol; {@code jvmStartMillis} is the epoch time the process started (for the first-token time). */
-    public static Result run(LoadedModel m, int P, int N, int reps, long jvmStartMillis) {
+    public static Result run(LoadedModel m, int P, int N, int reps, long jvmStartMillis, long warmupNanos) {
         if (N < 1 || reps < 1) throw new IllegalArgumentException("decode tokens and repetitions must be >= 1");
         int[] prompt = promptTokens(m.tokenizer(), P);
         Generator g = m.generator();
         SamplerOptions greedy = SamplerOptions.greedy();
         double[] pp = new double[reps], tg = new double[reps];
-        long firstToken = -1;
-        for (int r = -1; r < reps; r++) {
-            // N decode steps follow the prompt's own token: N + 1 tokens generated
+        // N decode steps follow the prompt's own token: N + 1 tokens generated
+        long start = System.nanoTime();
+        Generator.Result cold = g.generate(prompt, N + 1, greedy, true, piece -> {});
+        long firstToken = System.currentTimeMillis() - jvmStartMillis - cold.decodeNanos() / 1_000_000;
+        int warmups = 1;
+        while (System.nanoTime() - start < warmupNanos && warmups < 1000) {
+            g.generate(prompt, N + 1, greedy, true, piece -> {});
+            warmups++;
+        }
+        for (int r = 0; r < reps; r++) {
             Generator.Result res = g.generate(prompt, N + 1, greedy, true, piece -> {});
-            if (r < 0) {
-                firstToken = System.currentTimeMillis() - jvmStartMillis - res.decodeNanos() / 1_000_000;
-                continue;
-            }
             pp[r] = res.promptTokensPerSecond();
             tg[r] = res.decodeTokensPerSecond();
         }
-        return new Result(pp, tg, firstToken);
+        return new Result(pp, tg, cold.promptTokensPerSecond(), cold.decodeTokensPerSecond(), warmups, firstToken);
     }
 
     public static double median(double[] x) {

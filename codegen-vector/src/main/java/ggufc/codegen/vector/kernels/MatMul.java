@@ -22,8 +22,8 @@ import jdk.incubator.vector.FloatVector;
 public final class MatMul {
     private MatMul() {}
 
-    /** Rows decoded per tile in the prompt path. */
-    static final int TILE = 16;
+    /** Rows decoded per tile in the prompt path (a multiple of two vectors). */
+    static final int TILE = 32;
 
     /** Multiply-adds below which a slice of rows is not worth a thread handoff (a few microseconds). */
     static final int GRAIN_WORK = 1 << 16;
@@ -173,18 +173,201 @@ public final class MatMul {
         if (res != null) for (n = lo; n < hi; n++) out[oo + n] += res[ro + n];
     }
 
-    /** Prompt path: rows {@code [lo, hi)} for all T tokens, a tile of decoded rows at a time. */
+    /**
+     * Prompt path: rows {@code [lo, hi)} for all T tokens, a tile of {@link #TILE} rows at a time:
+     * the rows are decoded to f32 once, transposed to {@code [K][TILE]}, then multiplied with every
+     * token by {@link #outerTile} (no horizontal sums). Kernels accept any bounds.
+     */
     static void tiles(DType t, MemorySegment w, long rowBytes, int K, float[] x, int xo, int T, float[] out, int oo, int outStride,
                       float[] res, int ro, int lo, int hi) {
-        float[] tile = Scratch.floats(Scratch.TILE, TILE * K);
+        float[] rowsBuf = Scratch.floats(Scratch.TILE, TILE * K);
+        float[] tileT = Scratch.floats(Scratch.TILE_T, TILE * K);
         for (int r0 = lo; r0 < hi; r0 += TILE) {
             int rows = Math.min(TILE, hi - r0);
-            for (int r = 0; r < rows; r++) RowDecode.decode(t, w, (r0 + r) * rowBytes, tile, r * K, K);
-            gemm(tile, rows, K, x, xo, T, out, oo + r0, outStride);
-            if (res != null) {
-                for (int s = 0; s < T; s++) for (int r = 0; r < rows; r++) out[oo + s * outStride + r0 + r] += res[ro + s * outStride + r0 + r];
+            for (int r = 0; r < rows; r++) RowDecode.decode(t, w, (r0 + r) * rowBytes, rowsBuf, r * K, K);
+            transpose(rowsBuf, rows, K, tileT);
+            if (Vec.ENABLED && TILE % (2 * LANES) == 0) {
+                outerTile(tileT, rows, K, x, xo, T, out, oo + r0, outStride, res, res == null ? 0 : ro + r0);
+            } else {
+                gemm(rowsBuf, rows, K, x, xo, T, out, oo + r0, outStride);
+                if (res != null) {
+                    for (int s = 0; s < T; s++) for (int r = 0; r < rows; r++) out[oo + s * outStride + r0 + r] += res[ro + s * outStride + r0 + r];
+                }
             }
         }
+    }
+
+    /**
+     * {@code dst[k * TILE + r] = src[r * K + k]}; rows past {@code rows} are zero. With 16 lanes and
+     * K a multiple of 16, in 16 x 16 blocks transposed in registers (four stages of two-vector lane
+     * selections); otherwise in blocks of 16 columns, so the destination lines stay in the L1 cache.
+     */
+    static void transpose(float[] src, int rows, int K, float[] dst) {
+        if (Vec.ENABLED && LANES == 16 && K % 16 == 0) {
+            int rows16 = (rows + 15) & ~15;
+            java.util.Arrays.fill(src, rows * K, rows16 * K, 0f);
+            for (int r0 = 0; r0 < rows16; r0 += 16) for (int k0 = 0; k0 < K; k0 += 16) transpose16(src, r0, K, k0, dst);
+            for (int k = 0; k < K; k++) java.util.Arrays.fill(dst, k * TILE + rows16, k * TILE + TILE, 0f);
+            return;
+        }
+        for (int k0 = 0; k0 < K; k0 += 16) {
+            int k1 = Math.min(K, k0 + 16);
+            for (int r = 0; r < rows; r++) {
+                for (int k = k0, i = r * K + k0; k < k1; k++, i++) dst[k * TILE + r] = src[i];
+            }
+            for (int r = rows; r < TILE; r++) {
+                for (int k = k0; k < k1; k++) dst[k * TILE + r] = 0f;
+            }
+        }
+    }
+
+    /** Lane selections of the 16 x 16 transpose: stage s swaps blocks of {@code 8 >> s} lanes between rows {@code 8 >> s} apart. */
+    private static final FloatVector[] SWAP_LO = new FloatVector[4], SWAP_HI = new FloatVector[4];
+
+    static {
+        if (LANES == 16) {
+            for (int s = 0; s < 4; s++) {
+                int b = 8 >> s;
+                float[] lo = new float[16], hi = new float[16];
+                for (int l = 0; l < 16; l++) {
+                    lo[l] = (l & b) == 0 ? l : 16 + l - b;
+                    hi[l] = (l & b) == 0 ? l + b : 16 + l;
+                }
+                SWAP_LO[s] = FloatVector.fromArray(F, lo, 0);
+                SWAP_HI[s] = FloatVector.fromArray(F, hi, 0);
+            }
+        }
+    }
+
+    /** Rows {@code r0 .. r0+16}, columns {@code k0 .. k0+16} of {@code src} (rows of K) transposed into {@code dst} (rows of TILE). Unrolled: vectors in an array would not stay in registers. */
+    private static void transpose16(float[] src, int r0, int K, int k0, float[] dst) {
+        FloatVector v0 = FloatVector.fromArray(F, src, (r0 + 0) * K + k0);
+        FloatVector v1 = FloatVector.fromArray(F, src, (r0 + 1) * K + k0);
+        FloatVector v2 = FloatVector.fromArray(F, src, (r0 + 2) * K + k0);
+        FloatVector v3 = FloatVector.fromArray(F, src, (r0 + 3) * K + k0);
+        FloatVector v4 = FloatVector.fromArray(F, src, (r0 + 4) * K + k0);
+        FloatVector v5 = FloatVector.fromArray(F, src, (r0 + 5) * K + k0);
+        FloatVector v6 = FloatVector.fromArray(F, src, (r0 + 6) * K + k0);
+        FloatVector v7 = FloatVector.fromArray(F, src, (r0 + 7) * K + k0);
+        FloatVector v8 = FloatVector.fromArray(F, src, (r0 + 8) * K + k0);
+        FloatVector v9 = FloatVector.fromArray(F, src, (r0 + 9) * K + k0);
+        FloatVector v10 = FloatVector.fromArray(F, src, (r0 + 10) * K + k0);
+        FloatVector v11 = FloatVector.fromArray(F, src, (r0 + 11) * K + k0);
+        FloatVector v12 = FloatVector.fromArray(F, src, (r0 + 12) * K + k0);
+        FloatVector v13 = FloatVector.fromArray(F, src, (r0 + 13) * K + k0);
+        FloatVector v14 = FloatVector.fromArray(F, src, (r0 + 14) * K + k0);
+        FloatVector v15 = FloatVector.fromArray(F, src, (r0 + 15) * K + k0);
+        FloatVector a, b;
+        FloatVector lo0 = SWAP_LO[0], hi0 = SWAP_HI[0];
+        a = v0; b = v8; v0 = lo0.selectFrom(a, b); v8 = hi0.selectFrom(a, b);
+        a = v1; b = v9; v1 = lo0.selectFrom(a, b); v9 = hi0.selectFrom(a, b);
+        a = v2; b = v10; v2 = lo0.selectFrom(a, b); v10 = hi0.selectFrom(a, b);
+        a = v3; b = v11; v3 = lo0.selectFrom(a, b); v11 = hi0.selectFrom(a, b);
+        a = v4; b = v12; v4 = lo0.selectFrom(a, b); v12 = hi0.selectFrom(a, b);
+        a = v5; b = v13; v5 = lo0.selectFrom(a, b); v13 = hi0.selectFrom(a, b);
+        a = v6; b = v14; v6 = lo0.selectFrom(a, b); v14 = hi0.selectFrom(a, b);
+        a = v7; b = v15; v7 = lo0.selectFrom(a, b); v15 = hi0.selectFrom(a, b);
+        FloatVector lo1 = SWAP_LO[1], hi1 = SWAP_HI[1];
+        a = v0; b = v4; v0 = lo1.selectFrom(a, b); v4 = hi1.selectFrom(a, b);
+        a = v1; b = v5; v1 = lo1.selectFrom(a, b); v5 = hi1.selectFrom(a, b);
+        a = v2; b = v6; v2 = lo1.selectFrom(a, b); v6 = hi1.selectFrom(a, b);
+        a = v3; b = v7; v3 = lo1.selectFrom(a, b); v7 = hi1.selectFrom(a, b);
+        a = v8; b = v12; v8 = lo1.selectFrom(a, b); v12 = hi1.selectFrom(a, b);
+        a = v9; b = v13; v9 = lo1.selectFrom(a, b); v13 = hi1.selectFrom(a, b);
+        a = v10; b = v14; v10 = lo1.selectFrom(a, b); v14 = hi1.selectFrom(a, b);
+        a = v11; b = v15; v11 = lo1.selectFrom(a, b); v15 = hi1.selectFrom(a, b);
+        FloatVector lo2 = SWAP_LO[2], hi2 = SWAP_HI[2];
+        a = v0; b = v2; v0 = lo2.selectFrom(a, b); v2 = hi2.selectFrom(a, b);
+        a = v1; b = v3; v1 = lo2.selectFrom(a, b); v3 = hi2.selectFrom(a, b);
+        a = v4; b = v6; v4 = lo2.selectFrom(a, b); v6 = hi2.selectFrom(a, b);
+        a = v5; b = v7; v5 = lo2.selectFrom(a, b); v7 = hi2.selectFrom(a, b);
+        a = v8; b = v10; v8 = lo2.selectFrom(a, b); v10 = hi2.selectFrom(a, b);
+        a = v9; b = v11; v9 = lo2.selectFrom(a, b); v11 = hi2.selectFrom(a, b);
+        a = v12; b = v14; v12 = lo2.selectFrom(a, b); v14 = hi2.selectFrom(a, b);
+        a = v13; b = v15; v13 = lo2.selectFrom(a, b); v15 = hi2.selectFrom(a, b);
+        FloatVector lo3 = SWAP_LO[3], hi3 = SWAP_HI[3];
+        a = v0; b = v1; v0 = lo3.selectFrom(a, b); v1 = hi3.selectFrom(a, b);
+        a = v2; b = v3; v2 = lo3.selectFrom(a, b); v3 = hi3.selectFrom(a, b);
+        a = v4; b = v5; v4 = lo3.selectFrom(a, b); v5 = hi3.selectFrom(a, b);
+        a = v6; b = v7; v6 = lo3.selectFrom(a, b); v7 = hi3.selectFrom(a, b);
+        a = v8; b = v9; v8 = lo3.selectFrom(a, b); v9 = hi3.selectFrom(a, b);
+        a = v10; b = v11; v10 = lo3.selectFrom(a, b); v11 = hi3.selectFrom(a, b);
+        a = v12; b = v13; v12 = lo3.selectFrom(a, b); v13 = hi3.selectFrom(a, b);
+        a = v14; b = v15; v14 = lo3.selectFrom(a, b); v15 = hi3.selectFrom(a, b);
+        v0.intoArray(dst, (k0 + 0) * TILE + r0);
+        v1.intoArray(dst, (k0 + 1) * TILE + r0);
+        v2.intoArray(dst, (k0 + 2) * TILE + r0);
+        v3.intoArray(dst, (k0 + 3) * TILE + r0);
+        v4.intoArray(dst, (k0 + 4) * TILE + r0);
+        v5.intoArray(dst, (k0 + 5) * TILE + r0);
+        v6.intoArray(dst, (k0 + 6) * TILE + r0);
+        v7.intoArray(dst, (k0 + 7) * TILE + r0);
+        v8.intoArray(dst, (k0 + 8) * TILE + r0);
+        v9.intoArray(dst, (k0 + 9) * TILE + r0);
+        v10.intoArray(dst, (k0 + 10) * TILE + r0);
+        v11.intoArray(dst, (k0 + 11) * TILE + r0);
+        v12.intoArray(dst, (k0 + 12) * TILE + r0);
+        v13.intoArray(dst, (k0 + 13) * TILE + r0);
+        v14.intoArray(dst, (k0 + 14) * TILE + r0);
+        v15.intoArray(dst, (k0 + 15) * TILE + r0);
+    }
+
+    /** Tokens per register block of {@link #outerTile}. */
+    private static final int TOKENS = 6;
+
+    /**
+     * {@code out[s * stride + r] = (res[s * stride + r] +) sum_k a[k * TILE + r] x[xo + s K + k]} for
+     * {@code r < rows}, {@code s < T}: per k, the tile's column (TILE rows, two vectors when TILE is two
+     * vectors wide) times six broadcast activations, into 12 accumulators.
+     */
+    static void outerTile(float[] a, int rows, int K, float[] x, int xo, int T, float[] out, int oo, int stride, float[] res, int ro) {
+        for (int s = 0; s < T; s += TOKENS) {
+            int n = Math.min(TOKENS, T - s);
+            int x0 = xo + s * K, x1 = xo + (s + Math.min(1, n - 1)) * K, x2 = xo + (s + Math.min(2, n - 1)) * K;
+            int x3 = xo + (s + Math.min(3, n - 1)) * K, x4 = xo + (s + Math.min(4, n - 1)) * K, x5 = xo + (s + Math.min(5, n - 1)) * K;
+            for (int v = 0; v < TILE; v += 2 * LANES) {
+                FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+                FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+                for (int k = 0, ai = v; k < K; k++, ai += TILE) {
+                    FloatVector w0 = FloatVector.fromArray(F, a, ai), w1 = FloatVector.fromArray(F, a, ai + LANES);
+                    FloatVector b = FloatVector.broadcast(F, x[x0 + k]);
+                    c00 = w0.fma(b, c00); c01 = w1.fma(b, c01);
+                    b = FloatVector.broadcast(F, x[x1 + k]);
+                    c10 = w0.fma(b, c10); c11 = w1.fma(b, c11);
+                    b = FloatVector.broadcast(F, x[x2 + k]);
+                    c20 = w0.fma(b, c20); c21 = w1.fma(b, c21);
+                    b = FloatVector.broadcast(F, x[x3 + k]);
+                    c30 = w0.fma(b, c30); c31 = w1.fma(b, c31);
+                    b = FloatVector.broadcast(F, x[x4 + k]);
+                    c40 = w0.fma(b, c40); c41 = w1.fma(b, c41);
+                    b = FloatVector.broadcast(F, x[x5 + k]);
+                    c50 = w0.fma(b, c50); c51 = w1.fma(b, c51);
+                }
+                store(c00, c01, rows, v, out, oo + s * stride, res, ro + s * stride);
+                if (n > 1) store(c10, c11, rows, v, out, oo + (s + 1) * stride, res, ro + (s + 1) * stride);
+                if (n > 2) store(c20, c21, rows, v, out, oo + (s + 2) * stride, res, ro + (s + 2) * stride);
+                if (n > 3) store(c30, c31, rows, v, out, oo + (s + 3) * stride, res, ro + (s + 3) * stride);
+                if (n > 4) store(c40, c41, rows, v, out, oo + (s + 4) * stride, res, ro + (s + 4) * stride);
+                if (n > 5) store(c50, c51, rows, v, out, oo + (s + 5) * stride, res, ro + (s + 5) * stride);
+            }
+        }
+    }
+
+    /** Rows {@code v .. v + 2 LANES} (those below {@code rows}) of one token's outputs, plus the residual. */
+    private static void store(FloatVector c0, FloatVector c1, int rows, int v, float[] out, int o, float[] res, int r) {
+        if (v + 2 * LANES <= rows) {
+            if (res != null) {
+                c0 = c0.add(FloatVector.fromArray(F, res, r + v));
+                c1 = c1.add(FloatVector.fromArray(F, res, r + v + LANES));
+            }
+            c0.intoArray(out, o + v);
+            c1.intoArray(out, o + v + LANES);
+            return;
+        }
+        float[] tmp = Scratch.floats(Scratch.STORE, 2 * LANES);
+        c0.intoArray(tmp, 0);
+        c1.intoArray(tmp, LANES);
+        for (int i = 0; i < 2 * LANES && v + i < rows; i++) out[o + v + i] = tmp[i] + (res == null ? 0f : res[r + v + i]);
     }
 
     /** {@code out[oo + s outStride + r] = a[r] . x[s]} for r < rows, s < T (rows of a and x are K long). */
