@@ -139,16 +139,23 @@ public final class MatMul {
     }
 
     /**
-     * Decode path: rows {@code [lo, hi)} of one token, {@code out[oo + n]}. Two-row kernels take
-     * row {@code lo + i} with row {@code lo + half + i}: two sequential streams through the matrix,
-     * which the hardware prefetchers follow (adjacent row pairs jump every row and run at a
-     * fraction of the bandwidth).
+     * Decode path: rows {@code [lo, hi)} of one token, {@code out[oo + n]}. Multi-row kernels take
+     * rows {@code lo + i}, {@code lo + q + i}, ... ({@code q} = a half or a quarter of the range):
+     * sequential streams through the matrix, which the hardware prefetchers follow (adjacent rows
+     * processed together jump every row and run at a fraction of the bandwidth).
      */
     static void rows(DType t, MemorySegment w, long rowBytes, int K, float[] x, int xo, float[] xs, float[] xd, float[] out, int oo,
                      float[] res, int ro, int lo, int hi) {
         int n = lo;
         int half = (hi - lo) / 2;
-        if (Vec.ENABLED && t == DType.Q8_0) {
+        if (Vec.ENABLED && t == DType.Q8_0 && xd == null) {
+            int quarter = (hi - lo) / 4;
+            for (int i = 0; i < quarter; i++) {
+                int a = lo + i;
+                Dot.q8_0x4(w, a * rowBytes, (a + quarter) * rowBytes, (a + 2 * quarter) * rowBytes, (a + 3 * quarter) * rowBytes, x, xo, K, out, oo + a, quarter);
+            }
+            for (n = lo + 4 * quarter; n < hi; n++) out[oo + n] = Dot.q8_0(w, n * rowBytes, x, xo, K, null);
+        } else if (Vec.ENABLED && t == DType.Q8_0) {
             for (int i = 0; i < half; i++) {
                 int a = lo + i, b = a + half;
                 Dot.q8_0x2(w, a * rowBytes, b * rowBytes, x, xo, K, xd, out, oo + a, oo + b);
