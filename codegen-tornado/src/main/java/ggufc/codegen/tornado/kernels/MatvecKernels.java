@@ -1,0 +1,70 @@
+package ggufc.codegen.tornado.kernels;
+
+import ggufc.codegen.tornado.kir.Buf;
+import ggufc.codegen.tornado.kir.Elem;
+import ggufc.codegen.tornado.kir.Kernel;
+import ggufc.codegen.tornado.kir.KernelBuilder;
+import ggufc.codegen.tornado.kir.Val;
+
+/**
+ * y[t, n] = x[t, :] . w[n, :] on raw weight blocks, one work-group per (output row, token): the
+ * group's work-items take the row's units in turn and meet in a tree reduction. With T = 1 this is
+ * the decode matvec; with T tokens the grid's second dimension makes it the prompt matmul. The
+ * epilogue fuses what follows the product in a llama block: a residual add (attention output and
+ * FFN down projections) or a gated activation of two products (SwiGLU/GeGLU on gate and up).
+ */
+public final class MatvecKernels {
+    private MatvecKernels() {}
+
+    public enum Epilogue {
+        NONE(""), RESIDUAL("_res"), GLU_SILU("_swiglu"), GLU_GELU("_geglu");
+
+        final String suffix;
+
+        Epilogue(String suffix) { this.suffix = suffix; }
+
+        public boolean glu() { return this == GLU_SILU || this == GLU_GELU; }
+    }
+
+    /**
+     * The matvec kernel. Parameters: {@code w} [, {@code w2} (up, for GLU)], {@code x} [T, K],
+     * [{@code r} [T, N] (residual)], {@code y}; grid (N, T). The result row t is written at
+     * {@code y[t * yStride + yOffset + n]} (a column slice when several products share an output).
+     */
+    public static Kernel matvec(WeightFormat f, int k, int n, Epilogue epi, int yStride, int yOffset) {
+        if (f.quantized() && k % f.dtype().blockSize() != 0) throw new IllegalArgumentException(f + " rows of " + k + " are not whole blocks");
+        int units = k / f.unit(k);
+        int w = Math.min(64, Integer.highestOneBit(units));
+        String name = "matvec_" + f.id() + "_k" + k + "_n" + n + epi.suffix + (yStride != n || yOffset != 0 ? "_s" + yStride + "_o" + yOffset : "");
+        KernelBuilder b = new KernelBuilder(name, w).doc(name + ": y[t, n] = " + (epi.glu() ? "act(x . w[n]) * (x . w2[n])" : "x[t] . w[n]")
+                + (epi == Epilogue.RESIDUAL ? " + r[t, n]" : "") + ", " + f.id() + " weights [" + n + ", " + k + "]; grid (N, T), " + w + " work-items per row");
+        Buf wb = b.input("w", f.bufferElem());
+        Buf w2 = epi.glu() ? b.input("w2", f.bufferElem()) : null;
+        Buf x = b.input("x", Elem.F32);
+        Buf r = epi == Epilogue.RESIDUAL ? b.input("r", Elem.F32) : null;
+        Buf y = b.output("y", Elem.F32);
+        Buf scratch = b.localArray("partial", Elem.F32, w);
+        Val row = b.groupId(0), t = b.groupId(1), lid = b.localId();
+        Val xBase = b.mul(t, b.i(k));
+        Val acc = b.var("acc", b.f(0));
+        Val acc2 = epi.glu() ? b.var("acc2", b.f(0)) : null;
+        b.loop("u", lid, b.i(units), b.i(w), u -> {
+            b.assign(acc, b.add(acc, f.unitDot(b, wb, row, k, u, x, xBase)));
+            if (acc2 != null) b.assign(acc2, b.add(acc2, f.unitDot(b, w2, row, k, u, x, xBase)));
+        });
+        Val s = b.reduceSum(acc, scratch);
+        Val s2 = acc2 != null ? b.reduceSum(acc2, scratch) : null;
+        b.ifThen(b.eq(lid, b.i(0)), () -> {
+            Val out = switch (epi) {
+                case NONE -> s;
+                case RESIDUAL -> b.add(s, b.load(r, b.mad(row, t, b.i(n))));
+                case GLU_SILU -> b.mul(Activations.silu(b, s), s2);
+                case GLU_GELU -> b.mul(Activations.gelu(b, s), s2);
+            };
+            b.store(y, b.add(b.mad(row, t, b.i(yStride)), b.i(yOffset)), out);
+        });
+        return b.build();
+    }
+
+    public static Kernel matvec(WeightFormat f, int k, int n, Epilogue epi) { return matvec(f, k, n, epi, n, 0); }
+}
