@@ -35,29 +35,31 @@ public final class NormKernels {
     /**
      * Softmax over rows of {@code d} (max-subtracted; an all -inf row gives zeros, as the
      * interpreter); {@code invTemp} scales the input first (1 for the graph op, 1/temperature for
-     * sampling). Params x, y.
+     * sampling). Params x, y, and the row length {@code d} as a scalar when {@code d} is 0 (rows of
+     * L scores). Grid (rows).
      */
     public static Kernel softmax(int d, double invTemp) {
-        int w = groupFor(d);
-        String name = "softmax_d" + d + (invTemp == 1 ? "" : "_it" + Kernels.token(invTemp));
-        KernelBuilder b = new KernelBuilder(name, w).doc(name + ": y = softmax(x" + (invTemp == 1 ? "" : " * " + invTemp) + ") per row of " + d + "; grid (rows)");
+        int w = d > 0 ? groupFor(d) : 64;
+        String name = "softmax_" + (d > 0 ? "d" + d : "dyn") + (invTemp == 1 ? "" : "_it" + Kernels.token(invTemp));
+        KernelBuilder b = new KernelBuilder(name, w).doc(name + ": y = softmax(x" + (invTemp == 1 ? "" : " * " + invTemp) + ") per row of " + (d > 0 ? d : "d") + "; grid (rows)");
         Buf x = b.input("x", Elem.F32), y = b.output("y", Elem.F32);
+        Val dv = d > 0 ? b.i(d) : b.scalarParam("d", ggufc.codegen.tornado.kir.Scalar.I32);
         Buf scratch = b.localArray("partial", Elem.F32, w);
         Val row = b.groupId(0), lid = b.localId();
-        Val base = b.mul(row, b.i(d));
+        Val base = b.mul(row, dv);
         Val mx = b.var("mx", b.f(Double.NEGATIVE_INFINITY));
-        b.loop("i", lid, b.i(d), b.i(w), i -> b.assign(mx, b.max(mx, scaled(b, b.load(x, b.add(base, i)), invTemp))));
+        b.loop("i", lid, dv, b.i(w), i -> b.assign(mx, b.max(mx, scaled(b, b.load(x, b.add(base, i)), invTemp))));
         Val m = b.reduceMax(mx, scratch);
         Val finite = b.ne(m, b.f(Double.NEGATIVE_INFINITY));
         Val acc = b.var("acc", b.f(0));
-        b.loop("i", lid, b.i(d), b.i(w), i -> {
+        b.loop("i", lid, dv, b.i(w), i -> {
             Val e = b.select(finite, b.exp(b.sub(scaled(b, b.load(x, b.add(base, i)), invTemp), m)), b.f(0));
             b.store(y, b.add(base, i), e);
             b.assign(acc, b.add(acc, e));
         });
         Val sum = b.reduceSum(acc, scratch);
         Val inv = b.select(b.eq(sum, b.f(0)), b.f(0), b.div(b.f(1), sum));
-        b.loop("i", lid, b.i(d), b.i(w), i -> b.store(y, b.add(base, i), b.mul(b.load(y, b.add(base, i)), inv)));
+        b.loop("i", lid, dv, b.i(w), i -> b.store(y, b.add(base, i), b.mul(b.load(y, b.add(base, i)), inv)));
         return b.build();
     }
 

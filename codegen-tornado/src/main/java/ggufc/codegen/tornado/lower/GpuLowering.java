@@ -237,9 +237,12 @@ public final class GpuLowering {
                         rows.times(8L * d).plus(Extent.of(4L * d)));
             }
             case SOFTMAX -> {
-                int d = (int) n.shape().last().size();
-                Extent rows = rows(n.shape());
-                launch(NormKernels.softmax(d, 1), rows, Extent.ONE, List.of(b(buf(n.input(0))), b(temp(n))), When.ALWAYS, n, rows.times(8L * d));
+                Dim last = n.shape().last();
+                int d = last.isSymbolic() ? 0 : (int) last.size();
+                Extent rows = rows(n.shape()), count = Extent.elements(n.shape());
+                List<Arg> args = new ArrayList<>(List.of(b(buf(n.input(0))), b(temp(n))));
+                if (d == 0) args.add(dimArg(last));
+                launch(NormKernels.softmax(d, 1), rows, Extent.ONE, args, When.ALWAYS, n, count.times(8));
             }
             case ADD, MUL -> {
                 Node a = n.input(0), bb = n.input(1);
