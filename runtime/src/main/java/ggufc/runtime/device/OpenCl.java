@@ -29,6 +29,7 @@ final class OpenCl {
     static final int CL_DEVICE_NAME = 0x102B, CL_DEVICE_VENDOR = 0x102C, CL_DRIVER_VERSION = 0x102D, CL_DEVICE_VERSION = 0x102F;
     static final int CL_DEVICE_EXTENSIONS = 0x1030, CL_DEVICE_OPENCL_C_VERSION = 0x103D;
     static final int CL_PROGRAM_BUILD_LOG = 0x1183;
+    static final int CL_DEVICE_IL_VERSION = 0x105B;
     static final long CL_MEM_READ_WRITE = 1, CL_MEM_READ_ONLY = 4;
     static final long CL_QUEUE_PROFILING_ENABLE = 2;
     static final int CL_PROFILING_COMMAND_START = 0x1282, CL_PROFILING_COMMAND_END = 0x1283;
@@ -53,6 +54,8 @@ final class OpenCl {
     final MethodHandle createBuffer, enqueueWriteBuffer, enqueueReadBuffer, enqueueFillBuffer, enqueueNDRangeKernel, finish;
     final MethodHandle releaseMemObject, releaseKernel, releaseProgram, releaseCommandQueue, releaseContext;
     final MethodHandle getEventProfilingInfo, releaseEvent, waitForEvents;
+    /** OpenCL 2.1 / 3.0 only; null when the loader does not export it. */
+    final MethodHandle createProgramWithIL;
 
     private OpenCl(SymbolLookup lib) {
         Linker l = Linker.nativeLinker();
@@ -82,6 +85,7 @@ final class OpenCl {
         getEventProfilingInfo = h(l, lib, "clGetEventProfilingInfo", JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS);
         releaseEvent = h(l, lib, "clReleaseEvent", JAVA_INT, ADDRESS);
         waitForEvents = h(l, lib, "clWaitForEvents", JAVA_INT, JAVA_INT, ADDRESS);
+        createProgramWithIL = lib.find("clCreateProgramWithIL").map(sym -> l.downcallHandle(sym, FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS))).orElse(null);
     }
 
     private static MethodHandle h(Linker l, SymbolLookup lib, String name, java.lang.foreign.MemoryLayout ret, java.lang.foreign.MemoryLayout... args) {
@@ -173,6 +177,15 @@ final class OpenCl {
     String platformString(MemorySegment p, int param) { return infoString(getPlatformInfo, p, param); }
 
     String deviceString(MemorySegment d, int param) { return infoString(getDeviceInfo, d, param); }
+
+    /** A device string, or "" when the device does not know the query (older OpenCL versions). */
+    String deviceStringOrEmpty(MemorySegment d, int param) {
+        try {
+            return deviceString(d, param);
+        } catch (DeviceException e) {
+            return "";
+        }
+    }
 
     long deviceLong(MemorySegment d, int param, int bytes) {
         try (Arena a = Arena.ofConfined()) {

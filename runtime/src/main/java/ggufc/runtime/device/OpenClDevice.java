@@ -21,6 +21,14 @@ import java.util.TreeMap;
  * 1.2 and built once; buffers are {@code cl_mem}s; launches go to one in-order queue.
  */
 public final class OpenClDevice implements Device {
+    /**
+     * How kernels reach the driver. {@code OPENCL_C}: our OpenCL C source. {@code SPIRV}: our
+     * SPIR-V module, through {@code clCreateProgramWithIL} where the device takes SPIR-V, else
+     * translated by {@code llvm-spirv -r} to SPIR 1.2 bitcode for a {@code cl_khr_spir} device
+     * (PoCL): the way to run the SPIR-V renderer's output on a CPU.
+     */
+    public enum Source { OPENCL_C, SPIRV }
+
     /** What `ggufc devices` lists for OpenCL. */
     public record Info(String id, String platform, String device, String version, String driver, long globalMem, long maxAlloc, long localMem, int computeUnits) {
         public String line() {
@@ -40,8 +48,10 @@ public final class OpenClDevice implements Device {
     private boolean profiling;
     private final Map<String, long[]> profile = new TreeMap<>();
     private boolean closed;
+    private final Source source;
 
-    private OpenClDevice(OpenCl cl, String id, MemorySegment deviceId, String description) {
+    private OpenClDevice(OpenCl cl, String id, MemorySegment deviceId, String description, Source source) {
+        this.source = source;
         this.cl = cl;
         this.id = id;
         this.deviceId = deviceId;
@@ -76,8 +86,11 @@ public final class OpenClDevice implements Device {
         return r;
     }
 
-    /** Opens device {@code index} (the n-th device over all platforms). */
-    public static OpenClDevice open(int index) {
+    /** Opens device {@code index} (the n-th device over all platforms) with OpenCL C kernels. */
+    public static OpenClDevice open(int index) { return open(index, Source.OPENCL_C); }
+
+    /** Opens device {@code index} taking kernels as {@code source}. */
+    public static OpenClDevice open(int index, Source source) {
         OpenCl cl = OpenCl.get();
         int n = 0;
         for (MemorySegment p : cl.platforms()) {
@@ -85,7 +98,7 @@ public final class OpenClDevice implements Device {
             for (MemorySegment d : cl.devices(p)) {
                 if (n++ == index) {
                     String desc = pname + " / " + cl.deviceString(d, OpenCl.CL_DEVICE_NAME) + " (" + cl.deviceString(d, OpenCl.CL_DEVICE_VERSION) + ")";
-                    return new OpenClDevice(cl, "opencl:" + index, d, desc);
+                    return new OpenClDevice(cl, "opencl:" + index + (source == Source.SPIRV ? ":spirv" : ""), d, desc, source);
                 }
             }
         }
@@ -145,21 +158,45 @@ public final class OpenClDevice implements Device {
 
     @Override
     public Module load(List<Kernel> kernels) {
-        String source = CStyleRenderer.openClProgram(kernels);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment err = a.allocate(JAVA_INT);
-            MemorySegment src = a.allocateFrom(source, StandardCharsets.UTF_8);
-            MemorySegment strings = a.allocate(ADDRESS);
-            strings.set(ADDRESS, 0, src);
-            MemorySegment program = OpenCl.callPtr(cl.createProgramWithSource, context, 1, strings, MemorySegment.NULL, err);
-            OpenCl.check(err.get(JAVA_INT, 0), "clCreateProgramWithSource");
+            MemorySegment program;
+            String options;
+            if (source == Source.OPENCL_C) {
+                MemorySegment src = a.allocateFrom(CStyleRenderer.openClProgram(kernels), StandardCharsets.UTF_8);
+                MemorySegment strings = a.allocate(ADDRESS);
+                strings.set(ADDRESS, 0, src);
+                program = OpenCl.callPtr(cl.createProgramWithSource, context, 1, strings, MemorySegment.NULL, err);
+                OpenCl.check(err.get(JAVA_INT, 0), "clCreateProgramWithSource");
+                options = "-cl-std=CL1.2";
+            } else {
+                byte[] spirv = ggufc.codegen.tornado.render.SpirvRenderer.module(kernels);
+                if (cl.createProgramWithIL != null && cl.deviceStringOrEmpty(deviceId, OpenCl.CL_DEVICE_IL_VERSION).contains("SPIR-V")) {
+                    MemorySegment il = a.allocateFrom(java.lang.foreign.ValueLayout.JAVA_BYTE, spirv);
+                    program = OpenCl.callPtr(cl.createProgramWithIL, context, il, (long) spirv.length, err);
+                    OpenCl.check(err.get(JAVA_INT, 0), "clCreateProgramWithIL");
+                    options = "";
+                } else if (cl.deviceString(deviceId, OpenCl.CL_DEVICE_EXTENSIONS).contains("cl_khr_spir")) {
+                    byte[] bitcode = SpirTranslator.toSpir12(spirv);
+                    MemorySegment bin = a.allocateFrom(java.lang.foreign.ValueLayout.JAVA_BYTE, bitcode);
+                    MemorySegment bins = a.allocate(ADDRESS), lens = a.allocate(JAVA_LONG), devs = a.allocate(ADDRESS), status = a.allocate(JAVA_INT);
+                    bins.set(ADDRESS, 0, bin);
+                    lens.set(JAVA_LONG, 0, bitcode.length);
+                    devs.set(ADDRESS, 0, deviceId);
+                    program = OpenCl.callPtr(cl.createProgramWithBinary, context, 1, devs, lens, bins, status, err);
+                    OpenCl.check(err.get(JAVA_INT, 0), "clCreateProgramWithBinary(SPIR)");
+                    options = "-x spir -spir-std=1.2";
+                } else {
+                    throw new DeviceException(id + " takes neither SPIR-V (no IL support) nor SPIR (no cl_khr_spir): run it with OpenCL C kernels");
+                }
+            }
             MemorySegment devs = a.allocate(ADDRESS);
             devs.set(ADDRESS, 0, deviceId);
-            int st = OpenCl.call(cl.buildProgram, program, 1, devs, a.allocateFrom("-cl-std=CL1.2"), MemorySegment.NULL, MemorySegment.NULL);
+            int st = OpenCl.call(cl.buildProgram, program, 1, devs, a.allocateFrom(options), MemorySegment.NULL, MemorySegment.NULL);
             if (st != OpenCl.CL_SUCCESS) {
                 String log = buildLog(program, a);
                 OpenCl.call(cl.releaseProgram, program);
-                throw new DeviceException("building the OpenCL program failed on " + id + ":\n" + log);
+                throw new DeviceException("building the " + (source == Source.OPENCL_C ? "OpenCL C" : "SPIR-V") + " program failed on " + id + ":\n" + log);
             }
             ClModule m = new ClModule(program, new LinkedHashMap<>());
             for (Kernel k : kernels) {

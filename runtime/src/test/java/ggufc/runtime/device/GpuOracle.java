@@ -25,16 +25,18 @@ import java.util.Random;
 final class GpuOracle {
     private GpuOracle() {}
 
-    private static OpenClDevice device;
+    private static final java.util.EnumMap<OpenClDevice.Source, OpenClDevice> DEVICES = new java.util.EnumMap<>(OpenClDevice.Source.class);
 
-    /** One device for the whole test JVM (contexts are costly on PoCL); released at exit. */
-    static synchronized OpenClDevice device() {
-        if (device == null) {
-            device = OpenClDevice.open(0);
-            Runtime.getRuntime().addShutdownHook(new Thread(device::close));
-        }
-        return device;
+    /** One device per kernel source for the whole test JVM (contexts are costly on PoCL); released at exit. */
+    static synchronized OpenClDevice device(OpenClDevice.Source source) {
+        return DEVICES.computeIfAbsent(source, s -> {
+            OpenClDevice d = OpenClDevice.open(0, s);
+            Runtime.getRuntime().addShutdownHook(new Thread(d::close));
+            return d;
+        });
     }
+
+    static OpenClDevice device() { return device(OpenClDevice.Source.OPENCL_C); }
 
     /** One step's inputs and symbol values. */
     record Step(Map<String, int[]> ints, Map<String, float[]> floats, long t, long l) {}
@@ -44,8 +46,12 @@ final class GpuOracle {
      * every step with {@code maxNmse}.
      */
     static void check(Graph g, Map<String, TensorData> params, int ctx, double maxNmse, List<Step> steps) {
+        check(OpenClDevice.Source.OPENCL_C, g, params, ctx, maxNmse, steps);
+    }
+
+    static void check(OpenClDevice.Source source, Graph g, Map<String, TensorData> params, int ctx, double maxNmse, List<Step> steps) {
         Interpreter interp = new Interpreter(g, params::get, false);
-        try (DeviceExecutor dev = new DeviceExecutor(g, params::get, ctx, ctx, device(), false)) {
+        try (DeviceExecutor dev = new DeviceExecutor(g, params::get, ctx, ctx, device(source), false)) {
             int s = 0;
             for (Step step : steps) {
                 Map<String, Value> in = new HashMap<>();
