@@ -39,6 +39,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--kv-type", defaultValue = "f32", description = "KV cache element type: f32 or f16 (default: ${DEFAULT-VALUE}).")
     String kvType;
 
+    @Option(names = "--device", defaultValue = "cpu", description = "Where to run: cpu, opencl:N, opencl:N:spirv or cuda:N (`ggufc devices` lists them; default: ${DEFAULT-VALUE}).")
+    String device;
+
     @Option(names = "--ignore-eos", description = "Keep generating after an end-of-generation token.")
     boolean ignoreEos;
 
@@ -56,10 +59,11 @@ final class RunCommand implements Callable<Integer> {
         };
         long t0 = System.nanoTime();
         PrintStream out = System.out;
-        try (LoadedModel m = LoadedModel.open(ModelLocator.resolve(model), ctx, kv, false)) {
+        try (LoadedModel m = LoadedModel.open(ModelLocator.resolve(model), ctx, kv, false, device)) {
             long loadNanos = System.nanoTime() - t0;
-            System.err.printf("ggufc: %s: %s, %d layers, %d embd, vocab %d, ctx %d%n", m.file().path().getFileName(), m.hparams().arch(),
-                    m.hparams().nLayer(), m.hparams().nEmbd(), m.hparams().vocab(), m.executor().contextSize());
+            System.err.printf("ggufc: %s: %s, %d layers, %d embd, vocab %d, ctx %d%s%n", m.file().path().getFileName(), m.hparams().arch(),
+                    m.hparams().nLayer(), m.hparams().nEmbd(), m.hparams().vocab(), m.executor().contextSize(),
+                    m.executor() instanceof ggufc.runtime.device.DeviceExecutor d ? ", on " + d.device().id() + ": " + d.device().description() : "");
             Generator.Result r = m.generator().generate(prompt, nPredict, sampling, ignoreEos, piece -> {
                 out.print(piece);
                 out.flush();

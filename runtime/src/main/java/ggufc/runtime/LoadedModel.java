@@ -30,6 +30,15 @@ public final class LoadedModel implements AutoCloseable {
 
     /** Opens {@code path} with a KV cache of {@code ctx} tokens (0: the model's training context). */
     public static LoadedModel open(Path path, int ctx, DType kvType, boolean allLogits) {
+        return open(path, ctx, kvType, allLogits, "cpu");
+    }
+
+    /**
+     * As {@link #open(Path, int, DType, boolean)}, running on {@code device}: {@code cpu} (the
+     * interpreter) or a GPU device id ({@code opencl:0}, {@code cuda:0}, see
+     * {@link ggufc.runtime.device.Devices}), where weights and KV cache live on the device.
+     */
+    public static LoadedModel open(Path path, int ctx, DType kvType, boolean allLogits, String device) {
         GgufFile f = GgufFile.open(path);
         try {
             LlamaLifter.requireSupported(f);
@@ -37,7 +46,10 @@ public final class LoadedModel implements AutoCloseable {
             LlamaHparams hp = LlamaHparams.read(f);
             int n = ctx > 0 ? ctx : hp.ctxTrain();
             Graph g = LlamaLifter.lift(f, new LlamaLifter.Options(n, allLogits, kvType));
-            return new LoadedModel(f, tok, hp, g, new InterpreterExecutor(g, new GgufWeights(f), n));
+            ggufc.runtime.device.Device dev = ggufc.runtime.device.Devices.open(device);
+            StepExecutor ex = dev == null ? new InterpreterExecutor(g, new GgufWeights(f), n)
+                    : new ggufc.runtime.device.DeviceExecutor(g, new GgufWeights(f), n, Math.min(n, 512), dev, true);
+            return new LoadedModel(f, tok, hp, g, ex);
         } catch (RuntimeException e) {
             f.close();
             throw e;

@@ -14,9 +14,10 @@ import java.lang.foreign.ValueLayout;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class OpenClSmokeTest {
+/** The OpenCL binding on PoCL: build, upload, launch, read back; build errors carry the compiler log; close releases everything. */
+class OpenClDeviceTest {
     @Test
-    void sumsRows() {
+    void sumsRowsWithAWorkGroupReduction() {
         KernelBuilder b = new KernelBuilder("row_sum", 16);
         Buf x = b.input("x", Elem.F32);
         Buf y = b.output("y", Elem.F32);
@@ -29,8 +30,6 @@ class OpenClSmokeTest {
         Val s = b.reduceSum(acc, scratch);
         b.ifThen(b.eq(lid, b.i(0)), () -> b.store(y, row, s));
         Kernel k = b.build();
-        System.out.println(ggufc.codegen.tornado.render.CStyleRenderer.openClProgram(List.of(k)));
-        long t0 = System.nanoTime();
         try (OpenClDevice d = OpenClDevice.open(0); Arena a = Arena.ofConfined()) {
             int rows = 3, cols = 100;
             MemorySegment host = a.allocate(4L * rows * cols);
@@ -41,8 +40,23 @@ class OpenClSmokeTest {
             d.launch(m.kernel("row_sum"), new long[] {rows, 1}, new Object[] {bx, by, cols});
             MemorySegment out = a.allocate(4L * rows);
             d.read(by, 0, out);
-            System.out.println("ms " + (System.nanoTime() - t0) / 1e6);
             for (int r = 0; r < rows; r++) assertEquals(4950f, out.getAtIndex(ValueLayout.JAVA_FLOAT, r));
+            assertEquals(2, d.liveBuffers());
+        }
+    }
+
+    @Test
+    void buildErrorsCarryTheCompilerLog() {
+        KernelBuilder b = new KernelBuilder("bad", 1);
+        Buf y = b.output("y", Elem.F32);
+        b.store(y, b.i(0), b.f(1));
+        Kernel good = b.build();
+        // a kernel whose name is a C keyword cannot compile: the message must say so and carry the log
+        Kernel bad = new Kernel("float", "", good.params(), 1, good.body());
+        try (OpenClDevice d = OpenClDevice.open(0)) {
+            DeviceException e = org.junit.jupiter.api.Assertions.assertThrows(DeviceException.class, () -> d.load(List.of(bad)));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith("building the OpenCL C program failed on opencl:0:\n"), e.getMessage());
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("error"), e.getMessage());
         }
     }
 }
