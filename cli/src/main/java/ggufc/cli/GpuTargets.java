@@ -6,7 +6,14 @@ import ggufc.codegen.tornado.lower.LaunchPlan;
 import ggufc.codegen.tornado.render.CStyleRenderer;
 import ggufc.codegen.tornado.render.PtxRenderer;
 import ggufc.codegen.tornado.render.SpirvRenderer;
+import ggufc.codegen.tornado.tornadovm.TornadoExport;
 import ggufc.gguf.GgufFile;
+import ggufc.gguf.GgufTensorInfo;
+import ggufc.gguf.GgufTensors;
+import ggufc.lift.GgufWeights;
+import ggufc.tokenizer.Tokenizer;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import ggufc.ir.DType;
 import ggufc.ir.Graph;
 import ggufc.lift.LlamaHparams;
@@ -46,7 +53,8 @@ public final class GpuTargets {
     public static List<Path> compile(Path model, String target, Path out, int ctx, int batch, DType kvType) {
         if (!handles(target)) throw new IllegalArgumentException("unknown GPU target '" + target + "' (GPU targets: " + String.join(", ", TARGETS) + ")");
         try (GgufFile f = GgufFile.open(model)) {
-            LaunchPlan plan = plan(f, ctx, batch, kvType);
+            // the TornadoVM program runs one token per step, so its grids are fixed (see TornadoExport)
+            LaunchPlan plan = plan(f, ctx, target.equals("tornado") ? 1 : batch, kvType);
             String base = model.getFileName().toString().replaceFirst("(?i)\\.gguf$", "");
             List<Path> written = new ArrayList<>();
             Files.createDirectories(out);
@@ -61,7 +69,7 @@ public final class GpuTargets {
                     Files.write(p, SpirvRenderer.module(ks));
                     written.add(p);
                 }
-                case "tornado" -> written.addAll(ggufc.codegen.tornado.tornadovm.TornadoExport.write(plan, base, out.resolve(base + "-tornado")));
+                case "tornado" -> written.addAll(TornadoExport.write(plan, tornadoModel(f, base), out.resolve(base + "-tornado")));
                 default -> throw new IllegalStateException(target);
             }
             written.add(write(out.resolve(base + "." + target.toLowerCase(Locale.ROOT) + ".plan.txt"), plan.describe()));
@@ -69,6 +77,18 @@ public final class GpuTargets {
         } catch (IOException e) {
             throw new UncheckedIOException(out + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Where the exported TornadoVM program finds the weights (offsets in the GGUF file) and the token texts. */
+    static TornadoExport.Model tornadoModel(GgufFile f, String base) {
+        Map<String, long[]> ranges = new LinkedHashMap<>();
+        for (GgufTensorInfo t : f.tensors()) {
+            if (!GgufTensors.needsFlatDequant(t)) ranges.put(t.name(), new long[] {f.dataOffset() + t.offset(), t.byteSize()});
+        }
+        Tokenizer tok = Tokenizer.fromGguf(f);
+        List<byte[]> pieces = new ArrayList<>();
+        for (int i = 0; i < tok.vocabSize(); i++) pieces.add(tok.pieceBytes(i, false));
+        return new TornadoExport.Model(base, ranges, new GgufWeights(f), pieces, tok.eos());
     }
 
     private static Path write(Path p, String text) throws IOException {
