@@ -45,7 +45,7 @@ public final class GpuTargets {
     public static LaunchPlan plan(GgufFile f, int ctx, int batch, DType kvType) {
         LlamaLifter.requireSupported(f);
         int n = ctx > 0 ? ctx : LlamaHparams.read(f).ctxTrain();
-        Graph g = LlamaLifter.lift(f, new LlamaLifter.Options(n, false, kvType));
+        Graph g = ggufc.codegen.tornado.lower.LlamaCppActivations.apply(LlamaLifter.lift(f, new LlamaLifter.Options(n, false, kvType)));
         return GpuLowering.lower(g, new GpuLowering.Options(Math.min(batch, n), n));
     }
 

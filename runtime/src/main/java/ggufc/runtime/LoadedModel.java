@@ -47,8 +47,9 @@ public final class LoadedModel implements AutoCloseable {
             int n = ctx > 0 ? ctx : hp.ctxTrain();
             Graph g = LlamaLifter.lift(f, new LlamaLifter.Options(n, allLogits, kvType));
             ggufc.runtime.device.Device dev = ggufc.runtime.device.Devices.open(device);
+            // on a device, matmuls take llama.cpp's activation types (Q8_0 blocks for *_0 weights, f16 for f16 weights)
             StepExecutor ex = dev == null ? new InterpreterExecutor(g, new GgufWeights(f), n)
-                    : new ggufc.runtime.device.DeviceExecutor(g, new GgufWeights(f), n, Math.min(n, 512), dev, true);
+                    : new ggufc.runtime.device.DeviceExecutor(ggufc.codegen.tornado.lower.LlamaCppActivations.apply(g), new GgufWeights(f), n, Math.min(n, 512), dev, true);
             return new LoadedModel(f, tok, hp, g, ex);
         } catch (RuntimeException e) {
             f.close();

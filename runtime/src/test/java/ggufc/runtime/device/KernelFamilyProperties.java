@@ -86,6 +86,38 @@ class KernelFamilyProperties {
         GpuOracle.check(b.build(), params, 8, NMSE, List.of(new GpuOracle.Step(Map.of(), floats, tokens, tokens)));
     }
 
+    /**
+     * llama.cpp's activation types: quantize to Q8_0 (bit-exact with ggml's reference quantizer:
+     * the dequantized blocks must be identical) and to f16, and matmuls of Q8_0 activations with
+     * Q8_0/Q4_0/Q5_0 weights as integer block dot products (plain, residual, SwiGLU).
+     */
+    @Property(tries = 4, shrinking = ShrinkingMode.OFF)
+    void quantizedActivations(@ForAll @IntRange(min = 1, max = 6) int blocks, @ForAll @IntRange(min = 1, max = 30) int n, @ForAll @IntRange(min = 1, max = 3) int tokens,
+                              @ForAll long seed) {
+        Random r = new Random(seed);
+        int k = 32 * blocks;
+        float[] xs = normal(r, tokens * k, 1);
+        GraphBuilder exact = new GraphBuilder("quantize");
+        Node x0 = exact.input("x", TensorType.of(DType.F32, "T", k));
+        exact.output("q8_0", exact.dequant(exact.quantize(x0, DType.Q8_0)));
+        exact.output("f16", exact.dequant(exact.quantize(x0, DType.F16)));
+        GpuOracle.check(exact.build(), Map.of(), 8, 0.0, List.of(new GpuOracle.Step(Map.of(), Map.of("x", xs), tokens, tokens)));
+
+        GraphBuilder b = new GraphBuilder("q8act");
+        Map<String, TensorData> params = new HashMap<>();
+        Node x = b.input("x", TensorType.of(DType.F32, "T", k));
+        Node res = b.input("r", TensorType.of(DType.F32, "T", n));
+        Node xq = b.quantize(x, DType.Q8_0);
+        for (DType t : new DType[] {DType.Q8_0, DType.Q4_0, DType.Q5_0}) {
+            String id = t.irName();
+            b.output(id, b.matmul(xq, weightOf(b, id + ".w", t, n, k, params, r)));
+            b.output(id + ".res", b.addOp(res, b.matmul(xq, weightOf(b, id + ".wr", t, n, k, params, r))));
+            b.output(id + ".swiglu", b.mul(b.silu(b.matmul(xq, weightOf(b, id + ".wg", t, n, k, params, r))), b.matmul(xq, weightOf(b, id + ".wu", t, n, k, params, r))));
+        }
+        b.output("f16act", b.matmul(b.dequant(b.quantize(x, DType.F16)), weightOf(b, "f16.w", DType.F16, n, k, params, r)));
+        GpuOracle.check(b.build(), params, 8, NMSE, List.of(new GpuOracle.Step(Map.of(), Map.of("x", xs, "r", normal(r, tokens * n, 1)), tokens, tokens)));
+    }
+
     @Property(tries = 4, shrinking = ShrinkingMode.OFF)
     void embedAllFormats(@ForAll("rowLengths") RowLengths ks, @ForAll @IntRange(min = 1, max = 12) int vocab, @ForAll @IntRange(min = 1, max = 5) int tokens, @ForAll long seed) {
         Random r = new Random(seed);

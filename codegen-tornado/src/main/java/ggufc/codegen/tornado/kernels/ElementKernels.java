@@ -100,6 +100,40 @@ public final class ElementKernels {
         return b.build();
     }
 
+    /**
+     * Rows of {@code k} f32 values to Q8_0 blocks, bit for bit as ggml's quantize_row_q8_0_ref
+     * (d = max|x| / 127 stored as f16, q = roundf(x / d) with the f32 d): one work-item per block.
+     * Params x, y (bytes, rows of k / 32 * 34), n = number of blocks.
+     */
+    public static Kernel quantizeQ8_0(int k) {
+        String name = "quantize_q8_0_k" + k;
+        KernelBuilder b = new KernelBuilder(name, GROUP).doc(name + ": f32 rows of " + k + " to Q8_0 blocks (ggml's reference quantizer), one block per work-item");
+        Buf x = b.input("x", Elem.F32), y = b.output("y", Elem.U8);
+        Val n = b.scalarParam("n", Scalar.I32);
+        Val blk = index(b);
+        b.ifThen(b.lt(blk, n), () -> {
+            Val xb = b.mul(blk, b.i(32)), yb = b.mul(blk, b.i(34));
+            Val amax = b.var("amax", b.f(0));
+            b.loop("j", 0, 32, j -> b.assign(amax, b.max(amax, b.abs(b.load(x, b.add(xb, j))))));
+            Val d = b.div(amax, b.f(127));
+            Val id = b.select(b.ne(d, b.f(0)), b.div(b.f(1), d), b.f(0));
+            b.store(y, b.div(yb, b.i(2)), d, Elem.F16);
+            b.loop("j", 0, 32, j -> b.store(y, b.add(yb, b.add(b.i(2), j)), b.toI32(b.round(b.mul(b.load(x, b.add(xb, j)), id))), Elem.I8));
+        });
+        return b.build();
+    }
+
+    /** y = x rounded to f16 (stored as halves, round to nearest even); params x, y, n. */
+    public static Kernel toHalf() {
+        String name = "to_f16";
+        KernelBuilder b = new KernelBuilder(name, GROUP).doc(name + ": f32 to f16 per element (round to nearest even)");
+        Buf x = b.input("x", Elem.F32), y = b.output("y", Elem.F16);
+        Val n = b.scalarParam("n", Scalar.I32);
+        Val i = index(b);
+        b.ifThen(b.lt(i, n), () -> b.store(y, i, b.load(x, i)));
+        return b.build();
+    }
+
     /** scores[h, t, j] = scale * q[t, h] . k[j, h / g]; params q, k, y, T, L, n = H * T * L. */
     public static Kernel attnScores(int h, int hkv, int dh, float scale) {
         String name = "attn_scores_h" + h + "_kv" + hkv + "_d" + dh + "_s" + Kernels.token(scale);

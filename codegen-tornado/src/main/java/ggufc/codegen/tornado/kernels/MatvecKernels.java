@@ -31,26 +31,33 @@ public final class MatvecKernels {
      * [{@code r} [T, N] (residual)], {@code y}; grid (N, T). The result row t is written at
      * {@code y[t * yStride + yOffset + n]} (a column slice when several products share an output).
      */
-    public static Kernel matvec(WeightFormat f, int k, int n, Epilogue epi, int yStride, int yOffset) {
+    public static Kernel matvec(WeightFormat f, int k, int n, Epilogue epi, int yStride, int yOffset) { return matvec(f, k, n, epi, yStride, yOffset, false); }
+
+    /**
+     * As above; with {@code q8Activations} the activation x is [T, K] in Q8_0 blocks (raw bytes, rows
+     * of K/32 * 34) and the products are ggml's integer block dot products.
+     */
+    public static Kernel matvec(WeightFormat f, int k, int n, Epilogue epi, int yStride, int yOffset, boolean q8Activations) {
         if (f.quantized() && k % f.dtype().blockSize() != 0) throw new IllegalArgumentException(f + " rows of " + k + " are not whole blocks");
+        if (q8Activations && !f.takesQ8Activations()) throw new IllegalArgumentException(f + " weights do not take Q8_0 activations");
         int units = k / f.unit(k);
         int w = Math.min(64, Integer.highestOneBit(units));
-        String name = "matvec_" + f.id() + "_k" + k + "_n" + n + epi.suffix + (yStride != n || yOffset != 0 ? "_s" + yStride + "_o" + yOffset : "");
+        String name = "matvec_" + f.id() + (q8Activations ? "_q8act" : "") + "_k" + k + "_n" + n + epi.suffix + (yStride != n || yOffset != 0 ? "_s" + yStride + "_o" + yOffset : "");
         KernelBuilder b = new KernelBuilder(name, w).doc(name + ": y[t, n] = " + (epi.glu() ? "act(x . w[n]) * (x . w2[n])" : "x[t] . w[n]")
                 + (epi == Epilogue.RESIDUAL ? " + r[t, n]" : "") + ", " + f.id() + " weights [" + n + ", " + k + "]; grid (N, T), " + w + " work-items per row");
         Buf wb = b.input("w", f.bufferElem());
         Buf w2 = epi.glu() ? b.input("w2", f.bufferElem()) : null;
-        Buf x = b.input("x", Elem.F32);
+        Buf x = b.input("x", q8Activations ? Elem.U8 : Elem.F32);
         Buf r = epi == Epilogue.RESIDUAL ? b.input("r", Elem.F32) : null;
         Buf y = b.output("y", Elem.F32);
         Buf scratch = b.localArray("partial", Elem.F32, w);
         Val row = b.groupId(0), t = b.groupId(1), lid = b.localId();
-        Val xBase = b.mul(t, b.i(k));
+        Val xBase = b.mul(t, b.i(q8Activations ? k / 32 * 34 : k));
         Val acc = b.var("acc", b.f(0));
         Val acc2 = epi.glu() ? b.var("acc2", b.f(0)) : null;
         b.loop("u", lid, b.i(units), b.i(w), u -> {
-            b.assign(acc, b.add(acc, f.unitDot(b, wb, row, k, u, x, xBase)));
-            if (acc2 != null) b.assign(acc2, b.add(acc2, f.unitDot(b, w2, row, k, u, x, xBase)));
+            b.assign(acc, b.add(acc, q8Activations ? f.unitDotQ8(b, wb, row, k, u, x, xBase) : f.unitDot(b, wb, row, k, u, x, xBase)));
+            if (acc2 != null) b.assign(acc2, b.add(acc2, q8Activations ? f.unitDotQ8(b, w2, row, k, u, x, xBase) : f.unitDot(b, w2, row, k, u, x, xBase)));
         });
         Val s = b.reduceSum(acc, scratch);
         Val s2 = acc2 != null ? b.reduceSum(acc2, scratch) : null;

@@ -175,6 +175,43 @@ public enum WeightFormat {
         };
     }
 
+    /** Whether the weights take activations quantized to Q8_0 blocks (ggml's vec_dot_type Q8_0). */
+    public boolean takesQ8Activations() { return this == Q8_0 || this == Q4_0 || this == Q5_0; }
+
+    /**
+     * Dot product of block {@code u} of weight row {@code n} with block {@code u} of a Q8_0
+     * activation row starting at byte {@code xRow}: the integer sum of the quant products times
+     * d_w * d_x, as ggml's vec_dot_q*_0_q8_0.
+     */
+    public Val unitDotQ8(KernelBuilder b, Buf w, Val n, int k, Val u, Buf xq, Val xRow) {
+        if (!takesQ8Activations()) throw new IllegalArgumentException(this + " weights do not take Q8_0 activations");
+        int bytes = this == Q8_0 ? 34 : this == Q4_0 ? 18 : 22;
+        Val base = blockBase(b, n, k, u, bytes);
+        Val xb = b.add(xRow, b.mul(u, b.i(34)));
+        Val dw = b.load(w, b.div(base, b.i(2)), Elem.F16), dx = b.load(xq, b.div(xb, b.i(2)), Elem.F16);
+        Val sumi = b.var("sumi", b.i(0));
+        switch (this) {
+            case Q8_0 -> b.loop("l", 0, 32, l -> b.assign(sumi, b.add(sumi, b.mul(b.load(w, b.add(base, b.add(b.i(2), l)), Elem.I8),
+                    b.load(xq, b.add(xb, b.add(b.i(2), l)), Elem.I8)))));
+            default -> {
+                boolean five = this == Q5_0;
+                Val qh = five ? le32(b, w, b.add(base, b.i(2))) : null;
+                b.loop("j", 0, 16, j -> {
+                    Val byt = b.load(w, b.add(base, b.add(b.i(five ? 6 : 2), j)), Elem.U8);
+                    Val q0 = b.and(byt, b.i(15)), q1 = b.shr(byt, b.i(4));
+                    if (five) {
+                        q0 = b.or(q0, b.shl(b.and(b.shr(qh, j), b.i(1)), b.i(4)));
+                        q1 = b.or(q1, b.shl(b.and(b.shr(qh, b.add(j, b.i(16))), b.i(1)), b.i(4)));
+                    }
+                    int off = five ? 16 : 8;
+                    Val x0 = b.load(xq, b.add(xb, b.add(b.i(2), j)), Elem.I8), x1 = b.load(xq, b.add(xb, b.add(b.i(18), j)), Elem.I8);
+                    b.assign(sumi, b.add(sumi, b.add(b.mul(b.sub(q0, b.i(off)), x0), b.mul(b.sub(q1, b.i(off)), x1))));
+                });
+            }
+        }
+        return b.mul(b.mul(dw, dx), b.toF32(sumi));
+    }
+
     /** Element {@code i} of weight row {@code n}, dequantized exactly as BlockCodecs does. */
     public Val element(KernelBuilder b, Buf w, Val n, int k, Val i) {
         return switch (this) {

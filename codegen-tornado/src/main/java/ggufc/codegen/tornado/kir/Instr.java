@@ -32,8 +32,8 @@ public sealed interface Instr {
         public LoadVec4 { dst = List.copyOf(dst); }
     }
 
-    /** buf[index] = value, narrowed to the buffer's element type. */
-    record Store(Buf buf, Val index, Val value) implements Instr {}
+    /** buf[index] = value, narrowed to {@code elem} (index in units of elem; elem may reinterpret a global buffer's bytes). */
+    record Store(Buf buf, Val index, Val value, Elem elem) implements Instr {}
 
     /** A mutable variable with its initial value. */
     record DeclVar(Val var, Val init) implements Instr {}
@@ -63,8 +63,8 @@ public sealed interface Instr {
 
     enum BuiltinKind { GLOBAL_ID, LOCAL_ID, GROUP_ID, LOCAL_SIZE, NUM_GROUPS }
 
-    /** Unary ops; CVT converts between i32 and f32 (f32 to i32 truncates toward zero). */
-    enum UnOp { NEG, EXP, SQRT, TANH, SIN, COS, NOT, CVT }
+    /** Unary ops; CVT converts between i32 and f32 (f32 to i32 truncates toward zero); ROUND is C's roundf (halves away from zero). */
+    enum UnOp { NEG, EXP, SQRT, TANH, SIN, COS, NOT, CVT, ROUND, ABS }
 
     /** Binary ops; comparisons give BOOL; AND/OR/XOR work on I32 or BOOL; SHR is arithmetic. */
     enum BinOp {

@@ -146,6 +146,8 @@ public final class KernelBuilder {
     public Val sin(Val a) { return un(UnOp.SIN, a, Scalar.F32); }
     public Val cos(Val a) { return un(UnOp.COS, a, Scalar.F32); }
     public Val not(Val a) { return un(UnOp.NOT, a, Scalar.BOOL); }
+    public Val round(Val a) { return un(UnOp.ROUND, a, Scalar.F32); }
+    public Val abs(Val a) { return un(UnOp.ABS, a, Scalar.F32); }
 
     /** i32 to f32. */
     public Val toF32(Val a) { return a.type() == Scalar.F32 ? a : un(UnOp.CVT, a, Scalar.F32); }
@@ -177,7 +179,10 @@ public final class KernelBuilder {
         return d;
     }
 
-    public void store(Buf b, Val index, Val v) { emit(new Instr.Store(b, index, v)); }
+    public void store(Buf b, Val index, Val v) { emit(new Instr.Store(b, index, v, b.elem())); }
+
+    /** Stores {@code v} as {@code as} (index in units of {@code as}): how raw quant blocks are written. */
+    public void store(Buf b, Val index, Val v, Elem as) { emit(new Instr.Store(b, index, v, as)); }
 
     // ---- variables and control flow ----
 

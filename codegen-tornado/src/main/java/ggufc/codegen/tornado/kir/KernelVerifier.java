@@ -98,7 +98,8 @@ public final class KernelVerifier {
                     type(s.index(), Scalar.I32, in);
                     buffer(s.buf(), arrays, in);
                     if (!s.buf().written()) fail("store to read-only buffer " + s.buf(), in);
-                    type(s.value(), s.buf().elem().register(), in);
+                    if (s.buf().space() != Space.GLOBAL && s.elem() != s.buf().elem()) fail("only global buffers may be reinterpreted", in);
+                    type(s.value(), s.elem().register(), in);
                 }
                 case Instr.DeclVar d -> {
                     use(d.init(), scope, in);

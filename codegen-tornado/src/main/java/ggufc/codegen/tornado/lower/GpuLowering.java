@@ -146,7 +146,8 @@ public final class GpuLowering {
                 case ADD -> {
                     for (int side = 0; side < 2; side++) {
                         Node m = n.input(side), r = n.input(1 - side);
-                        if (m.op() == OpKind.MATMUL && single(m) && !covered.contains(m) && r.type().equals(m.type()) && m.input(0).dtype() == DType.F32) {
+                        if (m.op() == OpKind.MATMUL && single(m) && !covered.contains(m) && r.type().equals(m.type())
+                                && (m.input(0).dtype() == DType.F32 || m.input(0).dtype() == DType.Q8_0)) {
                             roots.put(n, new Residual(m.input(0), m.input(1), r));
                             covered.add(m);
                             break;
@@ -324,8 +325,20 @@ public final class GpuLowering {
                         List.of(b(buf(p)), b(buf(v)), b(temp(n)), dimArg(p.shape().dim(1)), dimArg(p.shape().dim(2)), new IntArg(count)), When.ALWAYS, n,
                         count.times(4).plus(Extent.elements(p.shape()).times(4)).plus(Extent.elements(v.shape()).times(4)));
             }
-            case QUANTIZE -> throw new IllegalArgumentException("activation quantization (quantize to " + n.dtype().irName()
-                    + ") has no GPU kernel: GPU targets multiply f32 activations with the raw weight blocks; compile the graph without the CPU's quantize step");
+            case QUANTIZE -> {
+                Node x = n.input(0);
+                Extent count = Extent.elements(n.shape());
+                switch (n.dtype()) {
+                    case Q8_0 -> {
+                        int k = (int) x.shape().last().size();
+                        Extent blocks = rows(x.shape()).times(k / 32);
+                        launch(ElementKernels.quantizeQ8_0(k), blocks.ceilDiv(ElementKernels.GROUP), Extent.ONE, List.of(b(buf(x)), b(temp(n)), new IntArg(blocks)), When.ALWAYS, n,
+                                count.times(4).plus(blocks.times(34)));
+                    }
+                    case F16 -> elementwise(ElementKernels.toHalf(), List.of(b(buf(x)), b(temp(n))), count, n, count.times(6));
+                    default -> throw new IllegalArgumentException("quantizing activations to " + n.dtype().irName() + " has no GPU kernel (q8_0 and f16 have)");
+                }
+            }
         }
     }
 
@@ -411,14 +424,19 @@ public final class GpuLowering {
     }
 
     private void matvec(Node n, Node x, Node w, Node w2, Node r, Epilogue epi, int out, long stride, long offset) {
-        if (x.dtype() != DType.F32) throw new IllegalArgumentException("matmul activations must be f32 on GPU targets, got " + x.dtype().irName());
-        matvecFrom(n, buf(x), x.shape(), w, w2, r, epi, out, stride, offset);
+        if (x.dtype() != DType.F32 && x.dtype() != DType.Q8_0) throw new IllegalArgumentException("matmul activations must be f32 or q8_0 on GPU targets, got " + x.dtype().irName());
+        matvecFrom(n, buf(x), x.shape(), w, w2, r, epi, out, stride, offset, x.dtype() == DType.Q8_0);
     }
 
     private void matvecFrom(Node n, int xBuf, Shape xShape, Node w, Node w2, Node r, Epilogue epi, int out, long stride, long offset) {
+        matvecFrom(n, xBuf, xShape, w, w2, r, epi, out, stride, offset, false);
+    }
+
+    private void matvecFrom(Node n, int xBuf, Shape xShape, Node w, Node w2, Node r, Epilogue epi, int out, long stride, long offset, boolean q8) {
         WeightRef wr = weight(w), wr2 = w2 == null ? null : weight(w2);
         int k = (int) w.shape().dim(1).size(), rowsN = (int) w.shape().dim(0).size();
-        Kernel kern = MatvecKernels.matvec(wr.format(), k, rowsN, epi, (int) stride, (int) offset);
+        if (q8 && !wr.format().takesQ8Activations()) throw new IllegalArgumentException(wr.format() + " weights with q8_0 activations have no GPU kernel");
+        Kernel kern = MatvecKernels.matvec(wr.format(), k, rowsN, epi, (int) stride, (int) offset, q8);
         List<Arg> args = new ArrayList<>();
         args.add(b(wr.buffer()));
         if (wr2 != null) args.add(b(wr2.buffer()));
@@ -502,7 +520,11 @@ public final class GpuLowering {
     }
 
     private int temp(Node n) {
-        int id = vbuf(BufferKind.TEMP, null, Extent.elements(n.shape()), 4, n.dtype(), null);
+        int id = switch (n.dtype()) {
+            case Q8_0 -> vbuf(BufferKind.TEMP, null, rows(n.shape()).times(n.shape().last().size() / 32 * 34), 1, n.dtype(), null);
+            case F16 -> vbuf(BufferKind.TEMP, null, Extent.elements(n.shape()), 2, n.dtype(), null);
+            default -> vbuf(BufferKind.TEMP, null, Extent.elements(n.shape()), 4, n.dtype(), null);
+        };
         bufOf.put(n, id);
         return id;
     }

@@ -60,7 +60,7 @@ public final class CStyleRenderer {
                 case Instr.LoadVec4 l -> {
                     for (String s : syntax.load4(l.buf(), x(l.index()), l.dst().stream().map(Val::name).toList())) line(sb, ind, s);
                 }
-                case Instr.Store s -> line(sb, ind, syntax.store(s.buf(), x(s.index()), x(s.value())));
+                case Instr.Store s -> line(sb, ind, syntax.store(s.buf(), x(s.index()), x(s.value()), s.elem()));
                 case Instr.DeclVar d -> line(sb, ind, syntax.type(d.var().type()) + " " + d.var().name() + " = " + x(d.init()) + ";");
                 case Instr.Assign a -> line(sb, ind, a.var().name() + " = " + x(a.value()) + ";");
                 case Instr.DeclArray d -> line(sb, ind, d.array().space() == Space.LOCAL ? syntax.localArray(d.array()) : syntax.privateArray(d.array()));

@@ -91,8 +91,16 @@ public final class JavaKernelSyntax implements Syntax {
     }
 
     @Override
-    public String store(Buf b, String index, String value) {
+    public String store(Buf b, String index, String value, Elem elem) {
         if (b.space() != ggufc.codegen.tornado.kir.Space.GLOBAL) return b.name() + "[" + index + "] = " + value + ";";
+        if (elem != b.elem()) {
+            if (b.elem() != Elem.U8) throw new IllegalArgumentException("Java kernels reinterpret only byte buffers, not " + b.elem());
+            return switch (elem) {
+                case F16 -> "setHalfAt(" + b.name() + ", " + index + ", " + value + ");";
+                case I8, U8 -> b.name() + ".set(" + index + ", (byte) " + value + ");";
+                default -> throw new IllegalArgumentException("Java kernels do not write " + elem + " into bytes");
+            };
+        }
         return switch (b.elem()) {
             case F32, I32 -> b.name() + ".set(" + index + ", " + value + ");";
             case F16 -> b.name() + ".set(" + index + ", new HalfFloat(" + value + "));";
@@ -125,6 +133,8 @@ public final class JavaKernelSyntax implements Syntax {
             case TANH -> "TornadoMath.tanh(" + a + ")";
             case SIN -> "TornadoMath.sin(" + a + ")";
             case COS -> "TornadoMath.cos(" + a + ")";
+            case ABS -> "TornadoMath.abs(" + a + ")";
+            case ROUND -> "(float) (Math.signum(" + a + ") * Math.floor(Math.abs((double) " + a + ") + 0.5))";
             default -> Syntax.super.unary(op, to, a);
         };
     }

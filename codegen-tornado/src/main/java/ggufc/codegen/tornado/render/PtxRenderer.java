@@ -169,6 +169,18 @@ public final class PtxRenderer {
             case NOT -> emit("not.pred " + d + ", " + a + ";");
             case CVT -> emit(u.dst().type() == Scalar.F32 ? "cvt.rn.f32.s32 " + d + ", " + a + ";" : "cvt.rzi.s32.f32 " + d + ", " + a + ";");
             case SQRT -> emit("sqrt.rn.f32 " + d + ", " + a + ";");
+            case ABS -> emit("abs.f32 " + d + ", " + a + ";");
+            case ROUND -> {
+                // roundf: truncate, then step away from zero when the dropped part is at least one half
+                String t = f(), r = f(), s = f(), adj = f(), pr = p();
+                emit("cvt.rzi.f32.f32 " + t + ", " + a + ";");
+                emit("sub.f32 " + r + ", " + a + ", " + t + ";");
+                emit("abs.f32 " + r + ", " + r + ";");
+                emit("setp.ge.f32 " + pr + ", " + r + ", 0f3F000000;");
+                emit("copysign.f32 " + s + ", " + a + ", 0f3F800000;");
+                emit("selp.f32 " + adj + ", " + s + ", 0f00000000, " + pr + ";");
+                emit("add.f32 " + d + ", " + t + ", " + adj + ";");
+            }
             case EXP -> exp(d, a);
             case TANH -> {
                 // tanh(x) = 1 - 2 / (exp(2x) + 1): exact limits at +-inf, absolute error ~1e-7 near 0
@@ -254,8 +266,8 @@ public final class PtxRenderer {
 
     private void store(Instr.Store s) {
         Buf b = s.buf();
-        String a = address(b, s.index(), b.elem().bytes()), v = op(s.value()), sp = space(b);
-        switch (b.elem()) {
+        String a = address(b, s.index(), s.elem().bytes()), v = op(s.value()), sp = space(b);
+        switch (s.elem()) {
             case F32 -> emit("st" + sp + ".f32 [" + a + "], " + v + ";");
             case I32 -> emit("st" + sp + ".s32 [" + a + "], " + v + ";");
             case I8, U8 -> emit("st" + sp + ".u8 [" + a + "], " + v + ";");

@@ -46,6 +46,7 @@ public final class SpirvRenderer {
     private static final int DEC_BUILTIN = 11, DEC_CONSTANT = 22;
     private static final int SCOPE_WORKGROUP = 2, SEM_WORKGROUP_SEQ_CST = 0x110;
     // OpenCL.std extended instructions
+    private static final int CL_FABS = 23, CL_ROUND = 55;
     private static final int CL_COS = 14, CL_EXP = 19, CL_FMA = 26, CL_FMAX = 27, CL_FMIN = 28, CL_SIN = 57, CL_SQRT = 61, CL_TANH = 63;
     private static final int CL_S_MAX = 156, CL_S_MIN = 158, CL_VLOADN = 171, CL_VLOAD_HALF = 173, CL_VSTORE_HALF_R = 176;
     private static final Map<BuiltinKind, Integer> BUILTIN_IDS = Map.of(BuiltinKind.NUM_GROUPS, 24, BuiltinKind.LOCAL_SIZE, 25, BuiltinKind.GROUP_ID, 26,
@@ -258,6 +259,8 @@ public final class SpirvRenderer {
             case TANH -> ext(d, t, CL_TANH, a);
             case SIN -> ext(d, t, CL_SIN, a);
             case COS -> ext(d, t, CL_COS, a);
+            case ROUND -> ext(d, t, CL_ROUND, a);
+            case ABS -> ext(d, t, CL_FABS, a);
         }
     }
 
@@ -330,7 +333,7 @@ public final class SpirvRenderer {
 
     private void store(Instr.Store s) {
         Buf b = s.buf();
-        Elem e = b.elem();
+        Elem e = s.elem();
         int idx = op(s.index()), v = op(s.value());
         if (b.space() != Space.GLOBAL) {
             int p = id();
@@ -338,7 +341,7 @@ public final class SpirvRenderer {
             inst(code, OpStore, p, v);
             return;
         }
-        int base = bufParams.get(b.id());
+        int base = basePointer(b, e);
         if (e == Elem.F16) {
             ext(id(), voidType(), CL_VSTORE_HALF_R, v, index64(idx), base, 0);
             return;

@@ -35,7 +35,7 @@ public interface Syntax {
     /** Reads {@code b[index]} as {@code elem} (index in units of elem). */
     String load(Buf b, String index, Elem elem);
 
-    String store(Buf b, String index, String value);
+    String store(Buf b, String index, String value, Elem elem);
 
     /** Statements reading four f32 at {@code b[4*index]} into {@code names}. */
     List<String> load4(Buf b, String index, List<String> names);
@@ -64,6 +64,8 @@ public interface Syntax {
             case TANH -> "tanh(" + a + ")";
             case SIN -> "sin(" + a + ")";
             case COS -> "cos(" + a + ")";
+            case ROUND -> "round(" + a + ")";
+            case ABS -> "fabs(" + a + ")";
         };
     }
 
@@ -151,12 +153,13 @@ public interface Syntax {
         }
 
         @Override
-        public String store(Buf b, String index, String value) {
-            return switch (b.elem()) {
-                case F16 -> "vstore_half_rte(" + value + ", " + index + ", " + b.name() + ");";
-                case I8 -> b.name() + "[" + index + "] = (char)" + value + ";";
-                case U8 -> b.name() + "[" + index + "] = (uchar)" + value + ";";
-                default -> b.name() + "[" + index + "] = " + value + ";";
+        public String store(Buf b, String index, String value, Elem elem) {
+            String ptr = elem == b.elem() ? b.name() : "((" + space(b) + elem.cName() + "*)" + b.name() + ")";
+            return switch (elem) {
+                case F16 -> "vstore_half_rte(" + value + ", " + index + ", " + ptr + ");";
+                case I8 -> ptr + "[" + index + "] = (char)" + value + ";";
+                case U8 -> ptr + "[" + index + "] = (uchar)" + value + ";";
+                default -> ptr + "[" + index + "] = " + value + ";";
             };
         }
 

@@ -151,6 +151,13 @@ public final class TornadoExport {
                 .endControlFlow()
                 .addStatement("return (bits & 0x8000) != 0 ? -mag : mag")
                 .build());
+        t.addMethod(MethodSpec.methodBuilder("setHalfAt").addModifiers(Modifier.STATIC)
+                .addJavadoc("Stores {@code v} rounded to an IEEE half at half-index {@code i} of raw block bytes (little endian).\n")
+                .addParameter(BYTE_ARRAY, "b").addParameter(int.class, "i").addParameter(float.class, "v")
+                .addStatement("final int bits = new $T(v).getHalfFloatValue() & 0xFFFF", HALF_FLOAT)
+                .addStatement("b.set(2 * i, (byte) bits)")
+                .addStatement("b.set(2 * i + 1, (byte) (bits >> 8))")
+                .build());
         CStyleRenderer r = new CStyleRenderer(JavaKernelSyntax.INSTANCE);
         Set<String> done = new LinkedHashSet<>();
         for (Launch l : launches) {
