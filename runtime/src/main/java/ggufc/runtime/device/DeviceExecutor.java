@@ -146,7 +146,38 @@ public final class DeviceExecutor implements StepExecutor {
         }
     }
 
+    /** Per kernel over the profiled launches: launches, bytes the plan says they must move, and device nanoseconds. */
+    public record KernelStats(String kernel, long launches, long bytes, long nanos) {}
+
+    private final Map<String, long[]> movedBytes = new LinkedHashMap<>();
+    private boolean profiling;
+
+    /** Turns per-kernel accounting on (device timing where the device has it) and clears it. */
+    public void profile(boolean on) {
+        profiling = on;
+        movedBytes.clear();
+        device.profile(on);
+    }
+
+    /** What {@link #profile} collected, slowest kernel first. */
+    public List<KernelStats> profileStats() {
+        device.finish();
+        Map<String, long[]> dev = device.profileTotals();
+        List<KernelStats> r = new ArrayList<>();
+        for (var e : movedBytes.entrySet()) {
+            long[] d = dev.getOrDefault(e.getKey(), new long[2]);
+            r.add(new KernelStats(e.getKey(), e.getValue()[0], e.getValue()[1], d[0]));
+        }
+        r.sort((a, b) -> Long.compare(b.nanos(), a.nanos()));
+        return r;
+    }
+
     private void launch(Launch launch, int index, long t, long l) {
+        if (profiling) {
+            long[] m = movedBytes.computeIfAbsent(launch.kernel(), k -> new long[2]);
+            m[0]++;
+            m[1] += launch.bytes().eval(t, l);
+        }
         Object[] args = argTemplates[index];
         List<Arg> spec = launch.args();
         for (int a = 0; a < args.length; a++) {

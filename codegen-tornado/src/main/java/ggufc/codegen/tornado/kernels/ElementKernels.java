@@ -68,15 +68,18 @@ public final class ElementKernels {
         return b.build();
     }
 
-    /** y = a op b, b broadcast over a's leading dims (b has {@code bSize} elements); params a, b, y, n. */
+    /**
+     * y = a op b, b broadcast over a's leading dims (b has {@code bSize} elements; 0: b has a's shape);
+     * params a, b, y, n.
+     */
     public static Kernel binary(Binary op, int bSize) {
-        String name = op.name().toLowerCase(Locale.ROOT) + "_b" + bSize;
-        KernelBuilder b = new KernelBuilder(name, GROUP).doc(name + ": y[i] = a[i] " + (op == Binary.ADD ? "+" : "*") + " b[i % " + bSize + "]");
+        String name = op.name().toLowerCase(Locale.ROOT) + (bSize == 0 ? "_same" : "_b" + bSize);
+        KernelBuilder b = new KernelBuilder(name, GROUP).doc(name + ": y[i] = a[i] " + (op == Binary.ADD ? "+" : "*") + (bSize == 0 ? " b[i]" : " b[i % " + bSize + "]"));
         Buf a = b.input("a", Elem.F32), bb = b.input("b", Elem.F32), y = b.output("y", Elem.F32);
         Val n = b.scalarParam("n", Scalar.I32);
         Val i = index(b);
         b.ifThen(b.lt(i, n), () -> {
-            Val x = b.load(a, i), z = b.load(bb, b.rem(i, b.i(bSize)));
+            Val x = b.load(a, i), z = b.load(bb, bSize == 0 ? i : b.rem(i, b.i(bSize)));
             b.store(y, i, op == Binary.ADD ? b.add(x, z) : b.mul(x, z));
         });
         return b.build();

@@ -247,11 +247,9 @@ public final class GpuLowering {
             }
             case ADD, MUL -> {
                 Node a = n.input(0), bb = n.input(1);
-                long bSize = bb.shape().equals(a.shape()) && !bb.shape().isStatic() ? 0 : bb.shape().staticElements();
+                // b is a's shape (read element for element) or a static trailing part of it (broadcast)
+                long bSize = bb.shape().equals(a.shape()) ? 0 : bb.shape().staticElements();
                 Extent count = Extent.elements(n.shape());
-                if (bSize == 0) {
-                    throw new IllegalArgumentException("elementwise operands of symbolic shape " + bb.shape() + " are only supported when fused");
-                }
                 elementwise(ElementKernels.binary(n.op() == OpKind.ADD ? ElementKernels.Binary.ADD : ElementKernels.Binary.MUL, (int) bSize),
                         List.of(b(buf(a)), b(buf(bb)), b(temp(n))), count, n, count.times(12));
             }

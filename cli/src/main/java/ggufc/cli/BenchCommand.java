@@ -1,0 +1,93 @@
+package ggufc.cli;
+
+import ggufc.ir.DType;
+import ggufc.runtime.LoadedModel;
+import ggufc.runtime.StepExecutor;
+import ggufc.runtime.device.Bandwidth;
+import ggufc.runtime.device.DeviceExecutor;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure prompt and decode speed on a device (medians of repeated runs), and on GPU devices each kernel's",
+                "device time, the bytes it must move and the fraction of the device's measured copy bandwidth it reaches."})
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "GGUF", description = "Model file.")
+    String model;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, opencl:N, opencl:N:spirv or cuda:N (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = {"-p", "--prompt-tokens"}, defaultValue = "128", description = "Prompt length in tokens (default: ${DEFAULT-VALUE}).")
+    int promptTokens;
+
+    @Option(names = {"-n", "--decode-tokens"}, defaultValue = "128", description = "Greedy decode steps after the prompt (default: ${DEFAULT-VALUE}).")
+    int decodeTokens;
+
+    @Option(names = {"-r", "--reps"}, defaultValue = "5", description = "Repetitions; medians are reported (default: ${DEFAULT-VALUE}).")
+    int reps;
+
+    @Override
+    public Integer call() {
+        int ctx = promptTokens + decodeTokens + 1;
+        try (LoadedModel m = LoadedModel.open(ModelLocator.resolve(model), ctx, DType.F32, false, device)) {
+            StepExecutor ex = m.executor();
+            int vocab = ex.vocabSize();
+            int[] prompt = new int[promptTokens];
+            for (int i = 0; i < prompt.length; i++) prompt[i] = 1 + (i * 7919) % (vocab - 1);
+            double[] pp = new double[reps], tg = new double[reps];
+            run(ex, prompt); // warm-up: kernel builds, caches
+            for (int r = 0; r < reps; r++) {
+                double[] t = run(ex, prompt);
+                pp[r] = t[0];
+                tg[r] = t[1];
+            }
+            System.out.printf("%s on %s: prompt %d tokens %.1f tok/s, decode %d tokens %.1f tok/s (medians of %d)%n", m.file().path().getFileName(), device, promptTokens,
+                    median(pp), decodeTokens, median(tg), reps);
+            if (ex instanceof DeviceExecutor d) kernels(d, prompt);
+        }
+        return 0;
+    }
+
+    /** {prompt tokens/s, decode tokens/s} for one greedy run. */
+    private double[] run(StepExecutor ex, int[] prompt) {
+        ex.reset();
+        long t0 = System.nanoTime();
+        int next = ex.stepArgmax(prompt, 0);
+        long t1 = System.nanoTime();
+        for (int i = 0; i < decodeTokens; i++) next = ex.stepArgmax(new int[] {next}, prompt.length + i);
+        long t2 = System.nanoTime();
+        return new double[] {prompt.length / ((t1 - t0) / 1e9), decodeTokens / ((t2 - t1) / 1e9)};
+    }
+
+    private void kernels(DeviceExecutor d, int[] prompt) {
+        double bw = Bandwidth.copy(d.device(), 256L << 20, 5);
+        d.reset();
+        int next = d.stepArgmax(prompt, 0);
+        d.profile(true);
+        for (int i = 0; i < decodeTokens; i++) next = d.stepArgmax(new int[] {next}, prompt.length + i);
+        var stats = d.profileStats();
+        d.profile(false);
+        System.out.printf("device copy bandwidth (best of 5 copies of 256 MiB): %.1f GB/s%n", bw / 1e9);
+        System.out.printf("decode kernels over %d steps (device time from OpenCL profiling; bytes = weights read once + activations and KV in and out):%n", decodeTokens);
+        System.out.printf("%-58s %8s %10s %12s %10s %8s%n", "kernel", "launches", "us/launch", "bytes/launch", "GB/s", "of copy");
+        long totalNs = 0, totalBytes = 0;
+        for (var s : stats) {
+            totalNs += s.nanos();
+            totalBytes += s.bytes();
+            double secs = s.nanos() / 1e9;
+            System.out.printf("%-58s %8d %10.1f %12d %10.2f %7.1f%%%n", s.kernel(), s.launches(), s.nanos() / 1e3 / Math.max(1, s.launches()), s.bytes() / Math.max(1, s.launches()),
+                    secs > 0 ? s.bytes() / secs / 1e9 : 0, secs > 0 ? 100 * s.bytes() / secs / bw : 0);
+        }
+        System.out.printf("%-58s %8s %10.1f %12d %10.2f %7.1f%%  (per step: device time and bytes)%n", "all kernels", "", totalNs / 1e3 / decodeTokens, totalBytes / decodeTokens,
+                totalNs > 0 ? totalBytes / (totalNs / 1e9) / 1e9 : 0, totalNs > 0 ? 100 * totalBytes / (totalNs / 1e9) / bw : 0);
+    }
+
+    private static double median(double[] a) {
+        double[] s = a.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+}
