@@ -31,7 +31,13 @@ import net.jqwik.api.constraints.IntRange;
  * shape is a new OpenCL program for PoCL to compile.
  */
 class KernelFamilyProperties {
-    static final double NMSE = 1e-10;
+    /**
+     * Normalized MSE bound: llama.cpp's test-backend-ops allows 1e-7; f32 sums against the
+     * interpreter's double sums stay near 1e-12, but the K-quant dot (d*sc*sum(q*x) - dmin*m*sum(x),
+     * as ggml computes it) cancels and reaches ~2e-10 on SwiGLU outputs. A wrong nibble or scale gives
+     * 1e-3 and more.
+     */
+    static final double NMSE = 1e-9;
     static final DType[] WEIGHT_TYPES = {DType.F32, DType.F16, DType.Q8_0, DType.Q4_0, DType.Q5_0, DType.Q4_K, DType.Q6_K};
 
     @Provide
@@ -54,7 +60,7 @@ class KernelFamilyProperties {
     }
 
     @Provide
-    Arbitrary<RowLengths> rowLengths() {
+    static Arbitrary<RowLengths> rowLengths() {
         return net.jqwik.api.Combinators.combine(Arbitraries.integers().between(1, 6), Arbitraries.integers().between(1, 2), Arbitraries.integers().between(1, 200))
                 .as((a, b, c) -> new RowLengths(32 * a, 256 * b, c));
     }
@@ -63,6 +69,10 @@ class KernelFamilyProperties {
     @Property(tries = 6, shrinking = ShrinkingMode.OFF)
     void matvecAllFormatsAndEpilogues(@ForAll("rowLengths") RowLengths ks, @ForAll @IntRange(min = 1, max = 40) int n,
                                       @ForAll @IntRange(min = 1, max = 3) int tokens, @ForAll long seed) {
+        matvecCase(OpenClDevice.Source.OPENCL_C, ks, n, tokens, seed);
+    }
+
+    static void matvecCase(OpenClDevice.Source source, RowLengths ks, int n, int tokens, long seed) {
         Random r = new Random(seed);
         GraphBuilder b = new GraphBuilder("matvec");
         Map<String, TensorData> params = new HashMap<>();
@@ -94,6 +104,10 @@ class KernelFamilyProperties {
     @Property(tries = 4, shrinking = ShrinkingMode.OFF)
     void quantizedActivations(@ForAll @IntRange(min = 1, max = 6) int blocks, @ForAll @IntRange(min = 1, max = 30) int n, @ForAll @IntRange(min = 1, max = 3) int tokens,
                               @ForAll long seed) {
+        quantizedActivationsCase(OpenClDevice.Source.OPENCL_C, blocks, n, tokens, seed);
+    }
+
+    static void quantizedActivationsCase(OpenClDevice.Source source, int blocks, int n, int tokens, long seed) {
         Random r = new Random(seed);
         int k = 32 * blocks;
         float[] xs = normal(r, tokens * k, 1);
@@ -101,7 +115,7 @@ class KernelFamilyProperties {
         Node x0 = exact.input("x", TensorType.of(DType.F32, "T", k));
         exact.output("q8_0", exact.dequant(exact.quantize(x0, DType.Q8_0)));
         exact.output("f16", exact.dequant(exact.quantize(x0, DType.F16)));
-        GpuOracle.check(exact.build(), Map.of(), 8, 0.0, List.of(new GpuOracle.Step(Map.of(), Map.of("x", xs), tokens, tokens)));
+        GpuOracle.check(source, exact.build(), Map.of(), 8, 0.0, List.of(new GpuOracle.Step(Map.of(), Map.of("x", xs), tokens, tokens)));
 
         GraphBuilder b = new GraphBuilder("q8act");
         Map<String, TensorData> params = new HashMap<>();
@@ -115,7 +129,7 @@ class KernelFamilyProperties {
             b.output(id + ".swiglu", b.mul(b.silu(b.matmul(xq, weightOf(b, id + ".wg", t, n, k, params, r))), b.matmul(xq, weightOf(b, id + ".wu", t, n, k, params, r))));
         }
         b.output("f16act", b.matmul(b.dequant(b.quantize(x, DType.F16)), weightOf(b, "f16.w", DType.F16, n, k, params, r)));
-        GpuOracle.check(b.build(), params, 8, NMSE, List.of(new GpuOracle.Step(Map.of(), Map.of("x", xs, "r", normal(r, tokens * n, 1)), tokens, tokens)));
+        GpuOracle.check(source, b.build(), params, 8, NMSE, List.of(new GpuOracle.Step(Map.of(), Map.of("x", xs, "r", normal(r, tokens * n, 1)), tokens, tokens)));
     }
 
     @Property(tries = 4, shrinking = ShrinkingMode.OFF)
@@ -171,6 +185,10 @@ class KernelFamilyProperties {
     @Property(tries = 6, shrinking = ShrinkingMode.OFF)
     void attentionPromptThenDecode(@ForAll @IntRange(min = 1, max = 4) int kvHeads, @ForAll @IntRange(min = 1, max = 3) int group, @ForAll @IntRange(min = 1, max = 16) int dh,
                                    @ForAll @IntRange(min = 1, max = 40) int promptLen, @ForAll boolean halfCache, @ForAll boolean fusedOp, @ForAll long seed) {
+        attentionCase(OpenClDevice.Source.OPENCL_C, kvHeads, group, dh, promptLen, halfCache, fusedOp, seed);
+    }
+
+    static void attentionCase(OpenClDevice.Source source, int kvHeads, int group, int dh, int promptLen, boolean halfCache, boolean fusedOp, long seed) {
         Random r = new Random(seed);
         int h = kvHeads * group, ctx = 64;
         double scale = 1 / Math.sqrt(dh);
@@ -190,7 +208,7 @@ class KernelFamilyProperties {
         List<GpuOracle.Step> steps = new ArrayList<>();
         steps.add(attnStep(r, promptLen, 0, h, kvHeads, dh));
         for (int i = 0; i < 2; i++) steps.add(attnStep(r, 1, promptLen + i, h, kvHeads, dh));
-        GpuOracle.check(b.build(), Map.of(), ctx, halfCache ? 1e-6 : NMSE, steps);
+        GpuOracle.check(source, b.build(), Map.of(), ctx, halfCache ? 1e-6 : NMSE, steps);
     }
 
     private static GpuOracle.Step attnStep(Random r, int t, int start, int h, int hkv, int dh) {
