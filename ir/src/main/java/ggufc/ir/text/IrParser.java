@@ -287,8 +287,9 @@ public final class IrParser {
         /** Type-checks and adds the node; null (and reported) when it is wrong. */
         Node build(OpKind op, Token opToken, StatementContext s, List<Node> operands, Attrs attrs, TensorType declared, Token typeToken) {
             String opName = op.irName();
-            if (operands.size() != op.arity()) {
-                diag.error(opToken, opName + " expects " + op.arity() + " operand" + (op.arity() == 1 ? "" : "s") + ", got " + operands.size());
+            if (!op.acceptsOperands(operands.size())) {
+                int n = Math.abs(op.arity());
+                diag.error(opToken, opName + " expects " + (op.isVariadic() ? "at least " : "") + n + " operand" + (n == 1 ? "" : "s") + ", got " + operands.size());
                 return null;
             }
             Set<String> missing = new TreeSet<>(TypeRules.requiredAttrs(op));
