@@ -241,8 +241,10 @@ public final class GgufFile implements AutoCloseable {
 
     public int getInt(String key, int dflt) { return has(key) ? getInt(key) : dflt; }
 
+    /** A number as double; float32 values become the double of their shortest decimal form (1e-5f gives 1.0E-5, not 9.999999747378752E-6). */
     public double getDouble(String key) {
         Object v = require(key).value();
+        if (v instanceof Float f) return Double.parseDouble(Float.toString(f));
         if (v instanceof Number n) return n.doubleValue();
         throw fail("metadata '" + key + "' is " + metadata.get(key).type() + ", expected a number");
     }

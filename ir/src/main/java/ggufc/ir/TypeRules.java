@@ -214,8 +214,11 @@ public final class TypeRules {
         };
     }
 
-    /** Activation dtypes a matmul may take besides f32 (quantized as llama.cpp's vec_dot_type). */
-    public static final Set<DType> ACTIVATION_QUANTS = java.util.EnumSet.of(DType.Q8_0, DType.Q8_1, DType.Q8_K);
+    /**
+     * Activation dtypes a matmul may take besides f32: llama.cpp's CPU {@code vec_dot_type}s (q8_0
+     * for Q4_0/Q5_0/Q8_0 weights, q8_1 for Q4_1/Q5_1, q8_k for K-quants, f16/bf16 for half weights).
+     */
+    public static final Set<DType> ACTIVATION_QUANTS = java.util.EnumSet.of(DType.Q8_0, DType.Q8_1, DType.Q8_K, DType.F16, DType.BF16);
 
     private static TensorType linear(TensorType x, TensorType w) {
         check(w.rank() == 2, "weight must be 2-D [N, K], got %s", w.shape());

@@ -32,7 +32,8 @@ import java.util.function.Predicate;
  * <p>Two flavours:
  * <ul>
  *   <li>{@code graphs(true)}: small static shapes (dimensions at most 32 apart from quantized rows
- *       of one block of 32 or 256) and moderate attribute values, so evaluating the graph is cheap
+ *       of one block of 32 or 256 and reshapes; at most {@link #SMALL_MAX_ELEMENTS} elements per
+ *       tensor) and moderate attribute values, so evaluating the graph is cheap
  *       and numerically sensible: rms_norm eps in [1e-6, 1e-3], scale factors in [-2.5, 2.5],
  *       rope bases 1e4..1e6, attention scale 1/sqrt(head dim), constants in [-6.25, 6.25]
  *       (integers for i32). The only i32 inputs are {@code "tokens"} and {@code "pos"}; each
@@ -48,7 +49,7 @@ import java.util.function.Predicate;
 public final class RandomGraphs {
     private RandomGraphs() {}
 
-    /** Random valid graphs; {@code staticSmallShapes}: cheap to evaluate and numerically sensible. */
+    /** Random valid graphs; {@code staticSmallShapes}: cheap to evaluate (at most {@link #SMALL_MAX_ELEMENTS} per tensor) and numerically sensible. */
     public static Arbitrary<Graph> graphs(boolean staticSmallShapes) {
         return Arbitraries.integers().between(0, Integer.MAX_VALUE).list().ofMaxSize(400)
                 .map(choices -> generate(choices, staticSmallShapes));
@@ -85,6 +86,10 @@ public final class RandomGraphs {
             "cr\r", "unicode é ✓", "nul\u0000", "bell\u0007", "del\u007f", "emoji 😀", "lone \ud800 surrogate", "%0", "@g", "// no comment");
     private static final List<String> GRAPH_NAMES = List.of("llama_decode", "g", "model-v1.2", "with space", "", "quote\"d",
             "ünï", "$x", "0");
+    /** Small graphs: no tensor has more elements than this. */
+    public static final long SMALL_MAX_ELEMENTS = 32 * 1024;
+    /** Small graphs: tensors larger than this are not used as operands again (so sizes stay bounded). */
+    private static final long SMALL_REUSE_ELEMENTS = 1024;
     private static final List<String> BIG_SYMBOLS = List.of("D", "x", "ffn_x", "f32", "B", "n_embd");
 
     private static final class Gen {
@@ -313,13 +318,22 @@ public final class RandomGraphs {
         /** A pool node (most recent first for small choices) satisfying p, or null (sometimes even when one exists). */
         Node pick(Predicate<Node> p) {
             List<Node> c = new ArrayList<>();
-            for (int i = pool.size() - 1; i >= 0; i--) if (p.test(pool.get(i))) c.add(pool.get(i));
+            for (int i = pool.size() - 1; i >= 0; i--) {
+                Node n = pool.get(i);
+                // small graphs: only modest tensors feed further ops, so nothing grows past SMALL_MAX_ELEMENTS
+                if (small && n.shape().staticElements() > SMALL_REUSE_ELEMENTS) continue;
+                if (p.test(n)) c.add(n);
+            }
             if (c.isEmpty()) return null;
             int i = next(c.size() + 1);
             return i == c.size() ? null : c.get(i);
         }
 
-        Node f32(Predicate<Node> p) { return f32(p, freshShape()); }
+        /** An f32 node satisfying p (which accepts any [T, D]), from the pool or new. */
+        Node f32(Predicate<Node> p) {
+            Shape fresh = freshShape();
+            return f32(p, fresh.rank() > 0 ? fresh : new Shape(List.of(tokens, dim())));
+        }
 
         Node f32(Predicate<Node> p, Shape fresh) {
             Node n = pick(x -> x.dtype() == DType.F32 && p.test(x));
@@ -536,7 +550,7 @@ public final class RandomGraphs {
 
         Shape freshShape() {
             if (small && chance(2)) return new Shape(List.of(tokens, dim()));
-            int rank = small ? 1 + next(3) : next(4);
+            int rank = small ? 1 + next(2) : next(4);
             List<Dim> ds = new ArrayList<>();
             for (int i = 0; i < rank; i++) ds.add(dim());
             return new Shape(ds);

@@ -115,6 +115,15 @@ class IrTextTest {
     }
 
     @Test
+    void windowsLineEndingsAndAByteOrderMark() throws IOException {
+        String golden = resource("text/llama_layer.ir");
+        Graph g = IrParser.parse("\uFEFF" + golden.replace("\n", "\r\n"), "crlf.ir");
+        assertEquals(golden, IrPrinter.print(g));
+        IrException e = assertThrows(IrException.class, () -> IrParser.parse("graph @g {\r\n  return\r\n}\r\n", "crlf.ir"));
+        assertEquals(List.of("crlf.ir:2:3: graph @g has no outputs"), e.problems());
+    }
+
+    @Test
     void doublesRoundTripBitExactly() {
         double[] ds = {0.0, -0.0, 1.0, -1.5, 1e-5, 1e7, 1e-3, 1e21, 1e22, 9.999999999999999e22, Double.MIN_VALUE, -Double.MIN_VALUE,
                 Double.MIN_NORMAL, Double.MAX_VALUE, -Double.MAX_VALUE, Math.PI, 1.0 / 3, 0.1 + 0.2, Double.POSITIVE_INFINITY,
