@@ -33,6 +33,9 @@ public final class Pipelines {
             "canonicalize", "cse", "dce",
             "fuse-elementwise", "fuse-horizontal");
 
+    /** The default pipeline of the target named {@code target} (see {@link Targets}). */
+    public static List<Pass> defaultFor(String target) { return forTarget(Targets.byName(target)); }
+
     /** The default pipeline without the passes {@code target} cannot use. */
     public static List<Pass> forTarget(Target target) {
         List<Pass> r = new ArrayList<>();

@@ -14,9 +14,13 @@ public final class Targets {
 
     private static final Set<DType> ALL_STORED = EnumSet.complementOf(EnumSet.of(DType.F32, DType.I32, DType.I8));
 
-    /** The reference interpreter: runs every op and decodes every dtype; its kernels are f32. */
-    public static final Target REFERENCE = new Target("reference", "the reference interpreter (the oracle)",
-            OpKind.FUSED, ALL_STORED, false, true);
+    /**
+     * The reference interpreter: runs every op and reads every dtype. It declares integer dot
+     * products so that its default pipeline has llama.cpp's CPU numerics (activations rounded to the
+     * weight's vec_dot_type) and reproduces llama.cpp's logits on quantized models.
+     */
+    public static final Target INTERP = new Target("interp", "the reference interpreter, with llama.cpp's CPU numerics",
+            OpKind.FUSED, ALL_STORED, true, true);
 
     /**
      * The JDK Vector API backend (codegen-vector): llama.cpp's CPU formats read in place, activations
@@ -41,7 +45,7 @@ public final class Targets {
     private static final Map<String, Target> BY_NAME = new LinkedHashMap<>();
 
     static {
-        for (Target t : List.of(VECTOR, REFERENCE, OPENCL, PTX, SPIRV, TORNADO, NAIVE)) BY_NAME.put(t.name(), t);
+        for (Target t : List.of(VECTOR, INTERP, OPENCL, PTX, SPIRV, TORNADO, NAIVE)) BY_NAME.put(t.name(), t);
     }
 
     /** The target used when none is named. */

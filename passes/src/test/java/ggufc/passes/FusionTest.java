@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
  * it must not fire. Every run also checks on the interpreter that the result computes the same.
  */
 class FusionTest {
-    static final Target REF = Targets.REFERENCE;
+    static final Target REF = Targets.INTERP;
 
     static final String ATTENTION = """
             graph @attn {

@@ -5,6 +5,7 @@ import ggufc.ir.Graph;
 import ggufc.ir.Node;
 import ggufc.ir.OpKind;
 import ggufc.ir.TensorData;
+import ggufc.ir.TypeRules;
 import ggufc.ir.quant.BlockCodecs;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -115,7 +116,7 @@ public final class Interpreter {
             case GELU -> unary(env.get(in.get(0)), Interpreter::gelu);
             case SOFTMAX -> softmax(env.get(in.get(0)));
             case RMS_NORM -> rmsNorm(env.get(in.get(0)), env.get(in.get(1)), n.attrs().real("eps"));
-            case MATMUL -> matmul(env.get(in.get(0)), env.get(in.get(1)));
+            case MATMUL -> matmul(act(n, env.get(in.get(0)), in.get(1)), env.get(in.get(1)));
             case EMBED -> embed(env.get(in.get(0)), env.get(in.get(1)));
             case ROPE -> rope(env.get(in.get(0)), env.get(in.get(1)), n.attrs().string("mode").equals("neox"),
                     (int) n.attrs().integer("n_rot"), (float) n.attrs().real("freq_base"), (float) n.attrs().real("freq_scale"));
@@ -151,7 +152,7 @@ public final class Interpreter {
             case NORM_MATMUL -> {
                 Value h = rmsNorm(env.get(in.get(0)), env.get(in.get(1)), n.attrs().real("eps"));
                 Value[] parts = new Value[in.size() - 2];
-                for (int i = 2; i < in.size(); i++) parts[i - 2] = matmul(h, env.get(in.get(i)));
+                for (int i = 2; i < in.size(); i++) parts[i - 2] = matmul(act(n, h, in.get(i)), env.get(in.get(i)));
                 yield concatLast(parts);
             }
             case SPLIT -> split(env.get(in.get(0)), (int) n.attrs().integer("offset"), (int) n.attrs().integer("size"));
@@ -159,11 +160,11 @@ public final class Interpreter {
                 int base = n.op() == OpKind.NORM_GLU_MATMUL ? 1 : 0;
                 Value x = env.get(in.get(0));
                 if (base == 1) x = rmsNorm(x, env.get(in.get(1)), n.attrs().real("eps"));
-                Value g = matmul(x, env.get(in.get(base + 1))), u = matmul(x, env.get(in.get(base + 2)));
+                Value g = matmul(act(n, x, in.get(base + 1)), env.get(in.get(base + 1))), u = matmul(act(n, x, in.get(base + 2)), env.get(in.get(base + 2)));
                 g = n.attrs().string("act").equals("silu") ? unary(g, Interpreter::silu) : unary(g, Interpreter::gelu);
                 yield binary(OpKind.MUL, g, u);
             }
-            case MATMUL_ADD -> binary(OpKind.ADD, matmul(env.get(in.get(0)), env.get(in.get(1))), env.get(in.get(2)));
+            case MATMUL_ADD -> binary(OpKind.ADD, matmul(act(n, env.get(in.get(0)), in.get(1)), env.get(in.get(1))), env.get(in.get(2)));
             case ROPE_KV_WRITE -> {
                 Value roped = rope(env.get(in.get(1)), env.get(in.get(2)), n.attrs().string("mode").equals("neox"),
                         (int) n.attrs().integer("n_rot"), (float) n.attrs().real("freq_base"), (float) n.attrs().real("freq_scale"));
@@ -173,6 +174,17 @@ public final class Interpreter {
     }
 
     // ---- ops ----------------------------------------------------------------------------------
+
+    /**
+     * The activation {@code x} as matmul-family op {@code n} feeds it to weight {@code w}: rounded to
+     * the weight's paired type (quantized and decoded back) when {@code n} has {@code act_quant = true}.
+     */
+    private static Value act(Node n, Value x, Node w) {
+        if (!Boolean.TRUE.equals(n.attrs().get(TypeRules.ACT_QUANT)) || x.dtype() != DType.F32 || x.isRaw()) return x;
+        DType to = TypeRules.activationTypeFor(w.dtype());
+        if (to == null) return x;
+        return Value.ofF32(x.shape(), toF32(quantize(x, to)));
+    }
 
     /** All elements as f32 (decoding raw weights). */
     public static float[] toF32(Value v) {

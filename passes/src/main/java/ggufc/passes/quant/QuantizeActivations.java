@@ -6,6 +6,7 @@ import ggufc.ir.Dim;
 import ggufc.ir.Graph;
 import ggufc.ir.Node;
 import ggufc.ir.OpKind;
+import ggufc.ir.TypeRules;
 import ggufc.passes.GraphState;
 import ggufc.passes.Pass;
 import ggufc.passes.PassContext;
@@ -21,21 +22,22 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * quantize-activations: for targets whose quantized matmuls are integer dot products, the f32
- * activation of a {@code matmul}/{@code matmul_add} on stored blocks is quantized first, paired with
- * the weight as llama.cpp's CPU backend pairs them ({@code type_traits_cpu[...].vec_dot_type}):
- * Q4_0, Q5_0, Q8_0 with Q8_0; Q4_1, Q5_1, Q8_1 with Q8_1; K-quants with Q8_K. Each activation is quantized
- * once however many matmuls read it. Fused norm/glu ops keep f32 inputs (their norm or activation
- * runs first inside the kernel, which quantizes its own rows).
+ * quantize-activations: llama.cpp's CPU numerics. Each matmul rounds its f32 activation to the
+ * type paired with its weight ({@code TypeRules.activationTypeFor}, llama.cpp's
+ * {@code type_traits_cpu[...].vec_dot_type}): Q4_0, Q5_0, Q8_0 with Q8_0; Q4_1, Q5_1, Q8_1 with Q8_1;
+ * K-quants with Q8_K; F16 with f16; BF16 with bf16. A {@code matmul}/{@code matmul_add} gets an
+ * explicit {@code quantize} in front (one per activation and type, however many matmuls read it);
+ * fused ops whose activation is made inside them (norm_matmul, glu_matmul, norm_glu_matmul) get
+ * {@code act_quant = true}, which rounds each weight's activation the same way inside the op.
  *
- * <p>Not exact: per block of 32 (or 256) values the error is at most about 0.56·max|x|/127 (half a
- * quantization step plus the f16 rounding of the scale; Q8_K keeps an f32 scale), the error
- * llama.cpp's CPU backend has too.
+ * <p>Not exact, by design: this is the rounding llama.cpp does (per block of 32 or 256 values at
+ * most about 0.56·max|x|/127 for the Q8 types, 2^-11 relative for f16). With it, our logits on
+ * llama.cpp-quantized models agree with llama.cpp's to within float summation order.
  */
 public final class QuantizeActivations implements Pass {
     @Override public String name() { return "quantize-activations"; }
 
-    @Override public String summary() { return "quantize matmul activations to Q8_0/Q8_1/Q8_K as llama.cpp pairs them (integer-dot targets)"; }
+    @Override public String summary() { return "round matmul activations to the weight's vec_dot_type (q8_0/q8_1/q8_k/f16/bf16) as llama.cpp's CPU backend"; }
 
     @Override public Set<Stage> establishes() { return Set.of(Stage.ACTIVATIONS_QUANTIZED); }
 
@@ -43,7 +45,7 @@ public final class QuantizeActivations implements Pass {
 
     @Override
     public Optional<String> unsupportedBy(Target target) {
-        return target.integerDot() ? Optional.empty() : Optional.of("target " + target.name() + " has no integer dot products (its matmuls take f32 activations)");
+        return target.integerDot() ? Optional.empty() : Optional.of("target " + target.name() + " keeps f32 activations (it declares no integer dot products)");
     }
 
     @Override
@@ -52,35 +54,50 @@ public final class QuantizeActivations implements Pass {
                 .or(() -> Pass.unlessNotReached(state, Stage.KERNELS_GROUPED, "quantize-activations rewrites nodes and would break kernel groups: run it before fuse-elementwise and fuse-horizontal"));
     }
 
-    /** llama.cpp's vec_dot_type for a weight dtype on the CPU, or null when the dot product is in floats. */
-    public static DType activationTypeFor(DType weight) {
-        return switch (weight) {
-            case Q4_0, Q5_0, Q8_0 -> DType.Q8_0;
-            case Q4_1, Q5_1, Q8_1 -> DType.Q8_1;
-            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> DType.Q8_K;
-            default -> null;
-        };
-    }
+    /** llama.cpp's vec_dot_type for a weight dtype on the CPU, or null when the dot product is in f32. */
+    public static DType activationTypeFor(DType weight) { return TypeRules.activationTypeFor(weight); }
 
     public static final RuleSet RULES = RuleSet.of("quantize-activations",
-            // matmul(x, w: q4_0) -> matmul(quantize(x){q8_0}, w), likewise matmul_add
+            // matmul(x, w) -> matmul(quantize(x){to = vec_dot_type(w)}, w), likewise matmul_add
             Rule.of("quantize-matmul-input", "matmul(x, w) -> matmul(quantize(x){to = vec_dot_type(w)}, w) (also matmul_add)",
-                    QuantizeActivations::quantizeInput));
+                    QuantizeActivations::quantizeInput),
+            // norm_matmul(x, nw, w...) -> norm_matmul(x, nw, w...){act_quant}, likewise glu_matmul, norm_glu_matmul
+            Rule.of("quantize-inside-fused", "norm_matmul/glu_matmul/norm_glu_matmul(...) -> same op {act_quant = true}",
+                    QuantizeActivations::markFused));
 
     @Override
     public Graph run(Graph g, PassContext cx) { return GraphRewriter.apply(g, RULES, cx); }
 
+    /** The paired type when activations of {@code k} elements per row can be rounded for weight {@code w}. */
+    private static DType pairing(Dim k, Node w) {
+        DType to = TypeRules.activationTypeFor(w.dtype());
+        if (to == null || k.isSymbolic() || k.size() % to.blockSize() != 0) return null;
+        return to;
+    }
+
     private static Node quantizeInput(Node root, Rewrite rw) {
         if (root.op() != OpKind.MATMUL && root.op() != OpKind.MATMUL_ADD) return null;
         Node x = root.input(0), w = root.input(1);
-        DType to = activationTypeFor(w.dtype());
+        DType to = pairing(x.shape().last(), w);
         if (x.dtype() != DType.F32 || to == null) return null;
-        Dim k = x.shape().last();
-        if (k.isSymbolic() || k.size() % to.blockSize() != 0) return null;
         Node q = rw.memo(List.of("quantize", x, to), () -> rw.add(OpKind.QUANTIZE, Attrs.of("to", to.irName()), rw.get(x)));
         List<Node> in = new ArrayList<>();
         in.add(q);
         for (int i = 1; i < root.inputs().size(); i++) in.add(rw.get(root.input(i)));
         return rw.builder().add(root.op(), in, root.attrs(), root.type());
+    }
+
+    private static Node markFused(Node root, Rewrite rw) {
+        if (root.op() != OpKind.NORM_MATMUL && root.op() != OpKind.GLU_MATMUL && root.op() != OpKind.NORM_GLU_MATMUL) return null;
+        if (root.attrs().has(TypeRules.ACT_QUANT)) return null;
+        Dim k = root.input(0).shape().last();
+        boolean any = false;
+        for (int i : FoldQuantDequant.weightOperands(root)) {
+            Node w = root.input(i);
+            if (TypeRules.activationTypeFor(w.dtype()) == null) continue;
+            if (pairing(k, w) == null) return null; // rows that are no whole blocks of the paired type: leave f32
+            any = true;
+        }
+        return any ? rw.copy(root, root.attrs().with(TypeRules.ACT_QUANT, true)) : null;
     }
 }
