@@ -115,6 +115,7 @@ public final class PassManager {
         verify(g, "the input graph", 0, "input");
         dump(g, 0, "input", "input");
         Equivalence.Probe probe = options.checkEach() ? Equivalence.Probe.forGraph(g, cx.weights(), 7) : null;
+        if (options.checkEach() && probe == null) options.log().println("// check-each: the interpreter cannot run the input graph; meaning is not checked");
         StepCost inputCost = StepCost.of(g, context), cost = inputCost;
         List<PassRecord> records = new ArrayList<>();
         cx.takeCounts();

@@ -199,4 +199,19 @@ class InterpreterTest {
             for (int j = 0; j < 2; j++) assertEquals(c[t * 2 + j], y[t * 6 + 4 + j], 0f);
         }
     }
+
+    @Test
+    void aCacheWriteThatIsNotWrittenBackLeavesTheStateAlone() {
+        GraphBuilder b = new GraphBuilder("t");
+        Node x = b.input("x", TensorType.of(DType.F32, 1, 1, 2));
+        Node pos = b.input("pos", TensorType.of(DType.I32, 1));
+        Node cache = b.state("c", TensorType.of(DType.F32, 2, 1, 2));
+        b.output("y", b.kvRead(b.kvWrite(cache, x, pos), ggufc.ir.Dim.of(2)));
+        Interpreter it = new Interpreter(b.build(), n -> null);
+        Map<String, Value> in1 = Map.of("x", Value.ofF32(new long[] {1, 1, 2}, new float[] {1, 2}), "pos", Value.ofI32(new long[] {1}, new int[] {0}));
+        assertArrayEquals(new float[] {1, 2, 0, 0}, it.run(in1, Map.of()).get("y").f32());
+        // no output named "c": the state stays zeros, so the second step sees only its own row
+        Map<String, Value> in2 = Map.of("x", Value.ofF32(new long[] {1, 1, 2}, new float[] {3, 4}), "pos", Value.ofI32(new long[] {1}, new int[] {1}));
+        assertArrayEquals(new float[] {0, 0, 3, 4}, it.run(in2, Map.of()).get("y").f32());
+    }
 }

@@ -52,7 +52,8 @@ public final class Equivalence {
          * A probe for {@code g}: weights from {@code weights} when given, else seeded random ones;
          * random inputs in range (token ids below every embedding's row count, positions consecutive
          * from 0 or within an input's {@code max}). Null when the graph cannot be evaluated cheaply
-         * (params with unknown symbolic shapes, tensors of more than 2^22 elements).
+         * (params with unknown symbolic shapes, tensors of more than 2^22 elements) or the interpreter
+         * cannot run it.
          */
         public static Probe forGraph(Graph g, Function<String, TensorData> weights, long seed) {
             boolean usesT = g.symbols().contains("T");
@@ -83,20 +84,36 @@ public final class Equivalence {
                 past += t;
             }
             Function<String, TensorData> params = weights != null ? weights : randomParams(g, seed);
-            return new Probe(inputs, symbols, params);
+            Probe p = new Probe(inputs, symbols, params);
+            try {
+                p.run(g);
+            } catch (RuntimeException e) {
+                return null; // the interpreter cannot run the input itself (a quantized view of partial blocks, say)
+            }
+            return p;
         }
 
         /** Every output of every step. */
         public List<Map<String, Value>> run(Graph g) {
             Interpreter it = new Interpreter(g, params);
             List<Map<String, Value>> r = new ArrayList<>();
-            for (int i = 0; i < inputs.size(); i++) r.add(it.run(inputs.get(i), symbols.get(i)));
+            for (int i = 0; i < inputs.size(); i++) {
+                // snapshot: the interpreter may update a cache in place next step, under an output we keep
+                Map<String, Value> out = new LinkedHashMap<>();
+                for (Map.Entry<String, Value> e : it.run(inputs.get(i), symbols.get(i)).entrySet()) out.put(e.getKey(), snapshot(e.getValue()));
+                r.add(out);
+            }
             return r;
         }
 
         /** A description of the first difference beyond tolerance, or empty. */
         public Optional<String> compare(Graph before, Graph after, boolean exact) {
-            List<Map<String, Value>> a = run(before), b = run(after);
+            List<Map<String, Value>> a = run(before), b;
+            try {
+                b = run(after);
+            } catch (RuntimeException e) {
+                return Optional.of("the interpreter fails on the result: " + e.getMessage());
+            }
             for (int step = 0; step < a.size(); step++) {
                 for (Map.Entry<String, Value> e : a.get(step).entrySet()) {
                     Value y = b.get(step).get(e.getKey());
@@ -107,6 +124,12 @@ public final class Equivalence {
             }
             return Optional.empty();
         }
+    }
+
+    private static Value snapshot(Value v) {
+        if (v.f32() != null) return Value.ofF32(v.shape(), v.f32().clone());
+        if (v.i32() != null) return Value.ofI32(v.shape(), v.i32().clone());
+        return v; // raw bytes: weights or freshly quantized values, never updated in place
     }
 
     /** How {@code after} differs from {@code before} beyond tolerance, or empty. */
