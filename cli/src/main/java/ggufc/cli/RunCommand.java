@@ -45,6 +45,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--timings", description = "End with one line on stderr: load, prompt and decode speed.")
     boolean timings;
 
+    @Option(names = "--passes", defaultValue = "default", paramLabel = "LIST",
+            description = "Passes run on the graph before the interpreter runs it (target interp: fused, llama.cpp's numerics); 'none' runs the lifted graph (default: ${DEFAULT-VALUE}).")
+    String passes;
+
     @Override
     public Integer call() {
         if (nPredict < 0) throw new IllegalArgumentException("-n must be >= 0, got " + nPredict);
@@ -56,7 +60,7 @@ final class RunCommand implements Callable<Integer> {
         };
         long t0 = System.nanoTime();
         PrintStream out = System.out;
-        try (LoadedModel m = LoadedModel.open(ModelLocator.resolve(model), ctx, kv, false)) {
+        try (LoadedModel m = LoadedModel.open(ModelLocator.resolve(model), ctx, kv, false, passes)) {
             long loadNanos = System.nanoTime() - t0;
             System.err.printf("ggufc: %s: %s, %d layers, %d embd, vocab %d, ctx %d%n", m.file().path().getFileName(), m.hparams().arch(),
                     m.hparams().nLayer(), m.hparams().nEmbd(), m.hparams().vocab(), m.executor().contextSize());

@@ -6,6 +6,10 @@ import ggufc.ir.Graph;
 import ggufc.lift.GgufWeights;
 import ggufc.lift.LlamaHparams;
 import ggufc.lift.LlamaLifter;
+import ggufc.passes.PassContext;
+import ggufc.passes.PassManager;
+import ggufc.passes.PassRegistry;
+import ggufc.passes.Targets;
 import ggufc.tokenizer.Tokenizer;
 import java.nio.file.Path;
 
@@ -28,16 +32,29 @@ public final class LoadedModel implements AutoCloseable {
         this.executor = executor;
     }
 
-    /** Opens {@code path} with a KV cache of {@code ctx} tokens (0: the model's training context). */
+    /**
+     * Opens {@code path} with a KV cache of {@code ctx} tokens (0: the model's training context),
+     * its graph compiled by the interp target's default pipeline: fused, and with llama.cpp's CPU
+     * numerics (activations rounded to each weight's vec_dot_type), so that logits on quantized
+     * models follow llama.cpp's.
+     */
     public static LoadedModel open(Path path, int ctx, DType kvType, boolean allLogits) {
+        return open(path, ctx, kvType, allLogits, "default");
+    }
+
+    /** As {@link #open(Path, int, DType, boolean)} with the given {@code --passes} list for the interp target ({@code none}: the lifted graph). */
+    public static LoadedModel open(Path path, int ctx, DType kvType, boolean allLogits, String passes) {
         GgufFile f = GgufFile.open(path);
         try {
             LlamaLifter.requireSupported(f);
             Tokenizer tok = Tokenizer.fromGguf(f);
             LlamaHparams hp = LlamaHparams.read(f);
             int n = ctx > 0 ? ctx : hp.ctxTrain();
-            Graph g = LlamaLifter.lift(f, new LlamaLifter.Options(n, allLogits, kvType));
-            return new LoadedModel(f, tok, hp, g, new InterpreterExecutor(g, new GgufWeights(f), n));
+            Graph lifted = LlamaLifter.lift(f, new LlamaLifter.Options(n, allLogits, kvType));
+            GgufWeights weights = new GgufWeights(f);
+            Graph g = new PassManager(PassRegistry.parse(passes, Targets.INTERP), PassManager.Options.defaults())
+                    .run(lifted, new PassContext(Targets.INTERP, weights)).graph();
+            return new LoadedModel(f, tok, hp, g, new InterpreterExecutor(g, weights, n));
         } catch (RuntimeException e) {
             f.close();
             throw e;

@@ -27,14 +27,17 @@ import java.util.function.Function;
  *
  * <p>Tolerances. Exact passes: every element equal within 1e-6·(1 + |x|) (NaN matches NaN; in
  * practice the results are bit-identical, since fused ops are defined as their compositions).
- * Passes that quantize: normalized mean squared error Σ(a−b)²/Σa² ≤ 5e-4 per output, the bound
- * llama.cpp's test-backend-ops uses for quantized matmuls.
+ * Passes that round (quantize-activations): normalized mean squared error Σ(a−b)²/Σa² ≤ 1e-2 per
+ * output of the whole graph. llama.cpp's test-backend-ops allows 5e-4 for one quantized matmul;
+ * through a stack of them, norms and softmaxes (with random, unnormalized weights) the rounding
+ * compounds past that, while a wrong pairing or scale gives errors near 1. The tight per-matmul
+ * bound is tested on its own (passes' QuantTest).
  */
 public final class Equivalence {
     private Equivalence() {}
 
     public static final double EXACT_RTOL = 1e-6;
-    public static final double MAX_NMSE = 5e-4;
+    public static final double MAX_NMSE = 1e-2;
 
     /** Inputs for a few consecutive steps (so caches written by one step are read by the next) and the params. */
     public static final class Probe {
