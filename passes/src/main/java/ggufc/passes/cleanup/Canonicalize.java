@@ -5,10 +5,10 @@ import static ggufc.passes.rewrite.Pattern.op;
 import static ggufc.passes.rewrite.Rule.match;
 
 import ggufc.ir.Attrs;
+import ggufc.ir.DType;
 import ggufc.ir.Graph;
 import ggufc.ir.Node;
 import ggufc.ir.OpKind;
-import ggufc.ir.TensorType;
 import ggufc.passes.GraphState;
 import ggufc.passes.Pass;
 import ggufc.passes.PassContext;
@@ -72,7 +72,7 @@ public final class Canonicalize implements Pass {
                     op(OpKind.MUL, any("x"), op(OpKind.CONSTANT).as("c")),
                     m -> {
                         List<Double> v = m.attrs("c").reals("values");
-                        return v.size() == 1 && m.old("c").dtype() == ggufc.ir.DType.F32 ? m.b().scale(m.in("x"), (double) v.getFirst().floatValue()) : null;
+                        return v.size() == 1 && m.old("c").dtype() == DType.F32 ? m.b().scale(m.in("x"), (double) v.getFirst().floatValue()) : null;
                     }),
             // add(x, x) -> scale(x){2}: x + x == 2x exactly
             match("add-self", "add(x, x) -> scale(x){factor = 2}", op(OpKind.ADD, any("x"), any("x")),
@@ -101,10 +101,8 @@ public final class Canonicalize implements Pass {
     }
 
     private static boolean isFilled(Node n, double v) {
-        if (n.op() != OpKind.CONSTANT || n.dtype() != ggufc.ir.DType.F32) return false;
+        if (n.op() != OpKind.CONSTANT || n.dtype() != DType.F32) return false;
         for (double x : n.attrs().reals("values")) if ((float) x != (float) v) return false;
         return true;
     }
-
-    static TensorType typeOf(Node n) { return n.type(); }
 }

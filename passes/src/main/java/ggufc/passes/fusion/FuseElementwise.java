@@ -3,12 +3,12 @@ package ggufc.passes.fusion;
 import ggufc.ir.Graph;
 import ggufc.ir.Node;
 import ggufc.ir.OpKind;
-import ggufc.passes.GraphState;
 import ggufc.passes.Pass;
 import ggufc.passes.PassContext;
 import ggufc.passes.Stage;
 import ggufc.passes.Target;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,7 +39,7 @@ public final class FuseElementwise implements Pass {
     @Override
     public Graph run(Graph g, PassContext cx) {
         Map<Node, Integer> uses = g.useCounts();
-        Set<Node> outputs = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Node> outputs = Collections.newSetFromMap(new IdentityHashMap<>());
         outputs.addAll(g.outputs().values());
         UnionFind uf = new UnionFind();
         for (Node n : g.nodes()) {
@@ -99,7 +99,4 @@ public final class FuseElementwise implements Pass {
             hasMatmul.put(rb, ma || mb);
         }
     }
-
-    @Override
-    public Optional<String> notApplicable(GraphState state, Target target) { return Optional.empty(); }
 }

@@ -8,6 +8,8 @@ import ggufc.passes.PassContext;
 import ggufc.passes.Stage;
 import ggufc.passes.Target;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,7 +25,7 @@ import java.util.Set;
  * independent of each other, so the group is convex.
  */
 public final class FuseHorizontal implements Pass {
-    private static final Set<OpKind> POSITIONAL = java.util.EnumSet.of(OpKind.ROPE, OpKind.KV_WRITE, OpKind.ROPE_KV_WRITE);
+    private static final Set<OpKind> POSITIONAL = EnumSet.of(OpKind.ROPE, OpKind.KV_WRITE, OpKind.ROPE_KV_WRITE);
 
     @Override public String name() { return "fuse-horizontal"; }
 
@@ -66,7 +68,7 @@ public final class FuseHorizontal implements Pass {
     private static boolean independent(List<Node> members) {
         for (Node a : members) {
             List<Node> stack = new ArrayList<>(a.inputs());
-            java.util.Set<Node> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+            Set<Node> seen = Collections.newSetFromMap(new IdentityHashMap<>());
             while (!stack.isEmpty()) {
                 Node n = stack.removeLast();
                 if (!seen.add(n)) continue;

@@ -7,6 +7,8 @@ import ggufc.ir.Node;
 import ggufc.ir.OpKind;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,7 +60,7 @@ public final class KernelGroups {
      */
     public static Graph annotate(Graph g, Map<Node, Long> assignment) {
         if (assignment.isEmpty()) return g;
-        Map<Long, Long> renumber = new java.util.HashMap<>();
+        Map<Long, Long> renumber = new HashMap<>();
         for (Node n : g.nodes()) {
             Long k = assignment.containsKey(n) ? assignment.get(n) : n.attrs().get(KEY) instanceof Long old ? old : null;
             if (k != null) renumber.putIfAbsent(k, (long) renumber.size());
@@ -121,5 +123,5 @@ public final class KernelGroups {
     }
 
     /** Ops that read their row-major operand as a view (no kernel of their own). */
-    public static final Set<OpKind> VIEWS = java.util.EnumSet.of(OpKind.RESHAPE, OpKind.LAST_ROW, OpKind.SPLIT, OpKind.KV_READ);
+    public static final Set<OpKind> VIEWS = EnumSet.of(OpKind.RESHAPE, OpKind.LAST_ROW, OpKind.SPLIT, OpKind.KV_READ);
 }

@@ -70,11 +70,11 @@ public final class FoldQuantDequant implements Pass {
                 Rule.of("matmul-reads-blocks", "matmul(x, dequant(w)) -> matmul(x, w) (all matmul-family ops, each weight operand)",
                         (root, rw) -> foldWeights(root, rw, target)),
                 // embed(dequant(t), ids) -> embed(t, ids)
-                ggufc.passes.rewrite.Rule.match("embed-reads-blocks", "embed(dequant(t), ids) -> embed(t, ids)",
+                Rule.match("embed-reads-blocks", "embed(dequant(t), ids) -> embed(t, ids)",
                         op(OpKind.EMBED, op(OpKind.DEQUANT, any("t")), any("ids")),
                         m -> target.readsRaw(m.old("t").dtype()) ? m.b().embed(m.in("t"), m.in("ids")) : null),
                 // quantize(dequant(q)){to = dtype(q)} -> q for f16/bf16
-                ggufc.passes.rewrite.Rule.match("half-round-trip", "quantize(dequant(q)){to = dtype(q)} -> q for f16 and bf16 (exact)",
+                Rule.match("half-round-trip", "quantize(dequant(q)){to = dtype(q)} -> q for f16 and bf16 (exact)",
                         op(OpKind.QUANTIZE, op(OpKind.DEQUANT, any("q"))),
                         m -> {
                             DType t = m.old("q").dtype();
