@@ -72,6 +72,15 @@ class CliTest {
         }
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"llama-spm", "phi-3", "gpt-2", "bert-bge"})
+    void vocabTestModePrintsLlamaCppOutFiles(String vocab) throws IOException {
+        Path gguf = Goldens.sharedModel("vocab/ggml-vocab-" + vocab + ".gguf");
+        Run r = ggufc("tokenize", "--model", gguf.toString(), "--vocab-test", gguf + ".inp");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(Files.readString(Path.of(gguf + ".out"), StandardCharsets.UTF_8), r.out());
+    }
+
     @Test
     void missingModelSaysHowToGetIt() {
         Run r = ggufc("run", "--model", "/nonexistent/stories260K.gguf", "--prompt", "x", "-n", "1");

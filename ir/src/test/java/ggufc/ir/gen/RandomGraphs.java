@@ -76,7 +76,7 @@ public final class RandomGraphs {
 
     private enum Step {
         INPUT, PARAM, CONSTANT, ADD, MUL, SCALE, SILU, GELU, SOFTMAX, RMS_NORM, MATMUL, EMBED, ROPE, KV,
-        ATTN_SCORES, CAUSAL_MASK, ATTN_VALUES, ATTENTION, RESHAPE, LAST_ROW, DEQUANT, QUANTIZE, ATTENTION_BLOCK, FFN_BLOCK
+        ATTN_SCORES, CAUSAL_MASK, ATTN_VALUES, ATTENTION, RESHAPE, LAST_ROW, DEQUANT, QUANTIZE, ATTENTION_BLOCK, FFN_BLOCK, FUSED
     }
 
     private static final DType[] WEIGHT_TYPES = DType.values();
@@ -213,6 +213,7 @@ public final class RandomGraphs {
                 }
                 case ATTENTION_BLOCK -> attentionBlock();
                 case FFN_BLOCK -> ffnBlock();
+                case FUSED -> fused();
             }
         }
 
@@ -528,6 +529,51 @@ public final class RandomGraphs {
             Node act = add(chance(2) ? OpKind.SILU : OpKind.GELU, Attrs.EMPTY, gate);
             Node down = matmul(add(OpKind.MUL, Attrs.EMPTY, act, up), x.shape().last());
             add(OpKind.ADD, Attrs.EMPTY, x, down);
+        }
+
+        double eps() { return small ? 1e-5 : pickOf(List.of(1e-5, 1e-6, 1.0e-12, 3.0, Double.MIN_VALUE)); }
+
+        /** One of the fused ops, on operands shaped like the unfused ops they replace. */
+        void fused() {
+            Node x = f32(n -> n.shape().rank() >= 1);
+            Dim k = x.shape().last();
+            Dim n = small ? Dim.of(pickOf(List.of(2L, 4L, 8L))) : dim();
+            switch (next(6)) {
+                case 0 -> {
+                    List<Node> ops = new ArrayList<>(List.of(x, param(DType.F32, new Shape(List.of(k)))));
+                    int weights = n.isSymbolic() ? 1 : 1 + next(3);
+                    for (int i = 0; i < weights; i++) ops.add(param(weightType(k), new Shape(List.of(n, k))));
+                    Node y = add(OpKind.NORM_MATMUL, Attrs.of("eps", eps()), ops.toArray(Node[]::new));
+                    Dim total = y.shape().last();
+                    if (!total.isSymbolic() && total.size() > 1) {
+                        long size = 1 + next((int) total.size() - 1);
+                        add(OpKind.SPLIT, Attrs.of("offset", (long) next((int) (total.size() - size + 1)), "size", size), y);
+                    }
+                }
+                case 1, 2 -> {
+                    boolean norm = next(2) == 0;
+                    String act = pickOf(List.of("silu", "gelu"));
+                    Node wg = param(weightType(k), new Shape(List.of(n, k))), wu = param(weightType(k), new Shape(List.of(n, k)));
+                    if (norm) add(OpKind.NORM_GLU_MATMUL, Attrs.of("eps", eps(), "act", act), x, param(DType.F32, new Shape(List.of(k))), wg, wu);
+                    else add(OpKind.GLU_MATMUL, Attrs.of("act", act), x, wg, wu);
+                }
+                case 3 -> {
+                    Node w = param(weightType(k), new Shape(List.of(n, k)));
+                    TensorType outType = new TensorType(x.shape().replaceLast(n), DType.F32);
+                    add(OpKind.MATMUL_ADD, Attrs.EMPTY, x, w, need(outType));
+                }
+                default -> {
+                    Node rows = rows3(null, null);
+                    Dim dh = rows.shape().dim(2);
+                    long nRot = dh.isSymbolic() ? 2L * (1 + next(4)) : 2L * (1 + next((int) Math.min(dh.size() / 2, 64)));
+                    String name = "cache.r." + counter++;
+                    TensorType ct = new TensorType(new Shape(List.of(capacity, rows.shape().dim(1), dh)), chance(3) ? DType.F16 : DType.F32);
+                    Node cache = addDeclared(OpKind.STATE, Attrs.of("name", name), ct);
+                    Node written = add(OpKind.ROPE_KV_WRITE, Attrs.of("mode", pickOf(List.of("normal", "neox")), "n_rot", nRot,
+                            "freq_base", small ? 10000.0 : real(), "freq_scale", small ? 1.0 : real()), cache, rows, pos());
+                    if (!chance(4)) writeBacks.put(name, written);
+                }
+            }
         }
 
         Node matmul(Node x, long n) { return matmul(x, Dim.of(n)); }

@@ -1,0 +1,60 @@
+package ggufc.cli;
+
+import ggufc.ir.DType;
+import ggufc.runtime.artifact.Artifact;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "compile", mixinStandardHelpOptions = true,
+        description = {"Compile a GGUF model ahead of time into an artifact folder (optimized IR, generated Java, compiled classes, manifest).",
+            "Run it with `ggufc run --artifact OUT`. Weights stay in the GGUF (memory-mapped at run time)."})
+final class CompileCommand implements Callable<Integer> {
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "GGUF", description = "Model file (path or a name looked up like `run --model`).")
+    String model;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Artifact folder to write (created; replaced if it holds an artifact).")
+    Path out;
+
+    @Option(names = "--target", defaultValue = "vector", description = "Code generator: vector (JDK Vector API on the CPU; default).")
+    String target;
+
+    @Option(names = {"-t", "--threads"}, description = "Default worker threads recorded in the artifact (default: available cores).")
+    Integer threads;
+
+    @Option(names = {"-c", "--ctx"}, defaultValue = "0", description = "KV cache size in tokens; 0 = the model's training context (default). `run --ctx` can change it.")
+    int ctx;
+
+    @Option(names = "--kv-type", defaultValue = "f32", description = "KV cache element type: f32 or f16 (default: ${DEFAULT-VALUE}).")
+    String kvType;
+
+    @Option(names = "--batch", defaultValue = "256", description = "Most tokens per step (prompt chunk; sizes the activation buffers) (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Override
+    public Integer call() {
+        if (!target.equals("vector")) throw new IllegalArgumentException("--target " + target + " is not available (targets: vector)");
+        DType kv = RunCommand.kvType(kvType);
+        Path gguf = ModelLocator.resolve(model);
+        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        long t0 = System.nanoTime();
+        Artifact.Manifest m;
+        try (ProgressBar pb = new ProgressBarBuilder().setTaskName("compile").setInitialMax(Artifact.STAGES.size()).setStyle(ProgressBarStyle.ASCII)
+                .hideEta().setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
+            m = Artifact.compile(gguf, out, new Artifact.Options(ctx, kv, batch, t), Artifact.Pipeline.NONE, (i, name) -> {
+                pb.stepTo(i);
+                pb.setExtraMessage(name);
+            });
+            pb.stepTo(Artifact.STAGES.size());
+            pb.setExtraMessage("done");
+        }
+        System.err.printf("ggufc: compiled %s -> %s (%s, %s, ctx %s) in %d ms%n", gguf.getFileName(), out, m.get("class"), m.get("vector.shape"), m.get("ctx"),
+                (System.nanoTime() - t0) / 1_000_000);
+        return 0;
+    }
+}
