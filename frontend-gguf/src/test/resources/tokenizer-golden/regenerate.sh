@@ -3,9 +3,11 @@
 # (/work/shared/reference, installed by its install.sh into ~/.cache/llama-reference).
 #
 #   cases.inp          = llama.cpp's own 46 test strings (ggml-vocab-gpt-2.gguf.inp) + extra-cases.inp
-#   <vocab>.golden     = for every case: llama_tokenize with (add_special=false, parse_special=false) and
-#                        (true, true), llama_detokenize of both, and the token_to_piece concatenation
-#                        (see golden_tool.cpp for the exact format)
+#   <vocab>.golden     = vocabulary facts, then for every case: llama_tokenize with (add_special=false,
+#                        parse_special=false) and (true, true), llama_detokenize of both, and the token_to_piece
+#                        concatenation (see golden_tool.cpp for the exact format)
+#   fuzz-cases.inp     = 200 seeded random strings (fuzz_cases.py; needs python3)
+#   <vocab>.fuzz.golden.gz = the same for fuzz-cases.inp, gzipped
 #
 # usage: regenerate.sh            (env: GGUFC_MODELS=/work/shared/models, REF_DEPS=~/.cache/llama-reference)
 set -euo pipefail
@@ -28,6 +30,7 @@ g++ -O1 -std=c++17 -I"$SRC/include" -I"$SRC/ggml/include" "$HERE/golden_tool.cpp
     -L"$BIN" -l:"$LIBLLAMA" -l:"$LIBGGML" -l:libggml-base.so -Wl,-rpath,"$BIN"
 
 cat "$MODELS/vocab/ggml-vocab-gpt-2.gguf.inp" "$HERE/extra-cases.inp" > "$HERE/cases.inp"
+python3 "$HERE/fuzz_cases.py" "$HERE/fuzz-cases.inp"
 
 # vocab files in the shared models folder
 SHARED=(llama-spm phi-3 baichuan bert-bge gpt-2 gpt-neox mpt falcon starcoder refact deepseek-coder deepseek-llm)
@@ -38,14 +41,16 @@ for v in "${SHARED[@]}"; do
     f="$MODELS/vocab/ggml-vocab-$v.gguf"
     [[ -f "$f" ]] || { echo "missing $f" >&2; exit 1; }
     "$TMP/golden_tool" "$BIN" "$f" "$HERE/cases.inp" > "$HERE/$v.golden"
-    echo "wrote $v.golden"
+    "$TMP/golden_tool" "$BIN" "$f" "$HERE/fuzz-cases.inp" | sed -n "/^case /,\$p" | gzip -9n > "$HERE/$v.fuzz.golden.gz"
+    echo "wrote $v.golden $v.fuzz.golden.gz"
 done
 for v in "${REFONLY[@]}"; do
     f="$MODELS/vocab/ggml-vocab-$v.gguf"
     [[ -f "$f" ]] || f="$REFMODELS/ggml-vocab-$v.gguf"
     [[ -f "$f" ]] || { echo "missing ggml-vocab-$v.gguf (looked in $MODELS/vocab and $REFMODELS)" >&2; exit 1; }
     "$TMP/golden_tool" "$BIN" "$f" "$HERE/cases.inp" > "$HERE/$v.golden"
-    echo "wrote $v.golden"
+    "$TMP/golden_tool" "$BIN" "$f" "$HERE/fuzz-cases.inp" | sed -n "/^case /,\$p" | gzip -9n > "$HERE/$v.fuzz.golden.gz"
+    echo "wrote $v.golden $v.fuzz.golden.gz"
 done
 "$BIN/llama-tokenize" --version 2>&1 | grep -m1 "^version" > "$HERE/REFERENCE_VERSION" || true
 echo "reference: $(cat "$HERE/REFERENCE_VERSION")"

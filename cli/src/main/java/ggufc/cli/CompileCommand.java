@@ -1,48 +1,67 @@
 package ggufc.cli;
 
 import ggufc.ir.DType;
-import java.nio.file.Files;
+import ggufc.runtime.artifact.Artifact;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "compile", mixinStandardHelpOptions = true,
-        description = {"Compile a model ahead of time to kernels for a target, with the launch plan of one step.",
-                "GPU targets: opencl (OpenCL C 1.2), ptx (PTX ISA 8.0 for sm_80 and sm_90), spirv (binary SPIR-V, OpenCL flavour),",
-                "tornado (a Maven project of TornadoVM TaskGraph + KernelContext Java)."})
+        description = {"Compile a GGUF model ahead of time into an artifact folder (optimized IR, generated Java, compiled classes, manifest).",
+            "Run it with `ggufc run --artifact OUT`. Weights stay in the GGUF (memory-mapped at run time)."})
 final class CompileCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "GGUF", description = "Model file.")
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "GGUF", description = "Model file (path or a name looked up like `run --model`).")
     String model;
 
-    @Option(names = {"-t", "--target"}, required = true, description = "opencl, ptx, spirv or tornado.")
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Artifact folder to write (created; replaced if it holds an artifact).")
+    Path out;
+
+    @Option(names = "--target", defaultValue = "vector", description = "Code generator: vector (JDK Vector API on the CPU; default), or a GPU target: opencl (OpenCL C 1.2), ptx (sm_80 and sm_90), spirv (binary SPIR-V), tornado (a TornadoVM Maven project).")
     String target;
 
-    @Option(names = {"-o", "--output"}, defaultValue = ".", description = "Output folder (default: the current one).")
-    Path output;
+    @Option(names = {"-t", "--threads"}, description = "Default worker threads recorded in the artifact (default: available cores).")
+    Integer threads;
 
-    @Option(names = {"-c", "--ctx"}, defaultValue = "0", description = "KV cache size in tokens; 0 = the model's training context (default).")
+    @Option(names = {"-c", "--ctx"}, defaultValue = "0", description = "KV cache size in tokens; 0 = the model's training context (default). `run --ctx` can change it.")
     int ctx;
-
-    @Option(names = "--batch", defaultValue = "512", description = "Most tokens per step; longer prompts run in chunks (default: ${DEFAULT-VALUE}).")
-    int batch;
 
     @Option(names = "--kv-type", defaultValue = "f32", description = "KV cache element type: f32 or f16 (default: ${DEFAULT-VALUE}).")
     String kvType;
 
+    @Option(names = "--batch", defaultValue = "256", description = "Most tokens per step (prompt chunk; sizes the activation buffers) (default: ${DEFAULT-VALUE}).")
+    int batch;
+
     @Override
-    public Integer call() throws Exception {
-        if (!GpuTargets.handles(target)) {
-            throw new IllegalArgumentException("unknown target '" + target + "' (this build compiles for: " + String.join(", ", GpuTargets.TARGETS) + ")");
+    public Integer call() throws java.io.IOException {
+        DType kv = RunCommand.kvType(kvType);
+        if (GpuTargets.handles(target)) {
+            // GPU targets write kernels and the launch plan (see GpuTargets), not an artifact to run
+            for (Path p : GpuTargets.compile(ModelLocator.resolve(model), target, out, ctx, batch, kv)) {
+                System.out.printf("%s  %d bytes%n", p, java.nio.file.Files.isDirectory(p) ? 0 : java.nio.file.Files.size(p));
+            }
+            return 0;
         }
-        DType kv = switch (kvType) {
-            case "f32" -> DType.F32;
-            case "f16" -> DType.F16;
-            default -> throw new IllegalArgumentException("--kv-type must be f32 or f16, got '" + kvType + "'");
-        };
-        List<Path> files = GpuTargets.compile(ModelLocator.resolve(model), target, output, ctx, batch, kv);
-        for (Path p : files) System.out.printf("%s  %d bytes%n", p, Files.isDirectory(p) ? 0 : Files.size(p));
+        if (!target.equals("vector")) throw new IllegalArgumentException("--target " + target + " is not available (targets: vector, " + String.join(", ", GpuTargets.TARGETS) + ")");
+        Path gguf = ModelLocator.resolve(model);
+        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        long t0 = System.nanoTime();
+        Artifact.Manifest m;
+        try (ProgressBar pb = new ProgressBarBuilder().setTaskName("compile").setInitialMax(Artifact.STAGES.size()).setStyle(ProgressBarStyle.ASCII)
+                .hideEta().setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
+            m = Artifact.compile(gguf, out, new Artifact.Options(ctx, kv, batch, t), Artifact.Pipeline.NONE, (i, name) -> {
+                pb.stepTo(i);
+                pb.setExtraMessage(name);
+            });
+            pb.stepTo(Artifact.STAGES.size());
+            pb.setExtraMessage("done");
+        }
+        System.err.printf("ggufc: compiled %s -> %s (%s, %s, ctx %s) in %d ms%n", gguf.getFileName(), out, m.get("class"), m.get("vector.shape"), m.get("ctx"),
+                (System.nanoTime() - t0) / 1_000_000);
         return 0;
     }
 }

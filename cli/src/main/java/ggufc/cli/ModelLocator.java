@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Finds a model given as a path or a bare file name. Bare names are looked up in $GGUFC_MODELS,
- * ./models, ../shared/models and ~/.cache/ggufc/models, in that order.
+ * Finds a model given as a path. A relative path that does not exist from the working directory
+ * is looked up in $GGUFC_MODELS, ./models, ../shared/models and ~/.cache/ggufc/models, in that order.
  */
 final class ModelLocator {
     private ModelLocator() {}
@@ -29,14 +29,14 @@ final class ModelLocator {
     static Path resolve(String model) {
         Path p = Path.of(model);
         if (Files.isRegularFile(p)) return p;
-        if (p.getNameCount() == 1) {
+        if (!p.isAbsolute()) {
             for (Path dir : searchPath()) {
                 Path c = dir.resolve(model);
                 if (Files.isRegularFile(c)) return c;
             }
         }
         StringBuilder msg = new StringBuilder(model + ": model file not found");
-        if (p.getNameCount() == 1) msg.append(" (looked in ").append(searchPath()).append(')');
+        if (!p.isAbsolute()) msg.append(" (looked in ").append(searchPath()).append(')');
         PullCommand.Known known = PullCommand.Known.byFileName(p.getFileName().toString());
         if (known != null) {
             msg.append("; run `./ggufc pull ").append(known.id()).append("` to download it from Hugging Face ").append(known.repo())

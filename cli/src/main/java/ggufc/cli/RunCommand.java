@@ -12,8 +12,20 @@ import picocli.CommandLine.Option;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Generate text from a prompt. Only the generated text goes to stdout; logs go to stderr."})
 final class RunCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "GGUF", description = "Model file: a path, or a file name looked up in $GGUFC_MODELS, ./models, ../shared/models, ~/.cache/ggufc/models.")
+    @Option(names = {"-m", "--model"}, paramLabel = "GGUF", description = "Model file: a path, or a file name looked up in $GGUFC_MODELS, ./models, ../shared/models, ~/.cache/ggufc/models. With --artifact: the GGUF to bind (default: the one it was compiled from).")
     String model;
+
+    @Option(names = {"-a", "--artifact"}, paramLabel = "DIR", description = "Run an artifact made by `ggufc compile` (nothing is compiled).")
+    java.nio.file.Path artifact;
+
+    @Option(names = "--backend", defaultValue = "vector", description = "Without --artifact: vector (the generated kernels' plan, no compiler needed) or interpreter (the reference) (default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu (the --backend), or a GPU device: opencl:N, opencl:N:spirv or cuda:N (`ggufc devices` lists them; default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = {"-t", "--threads"}, description = "Worker threads (default: available cores).")
+    Integer threads;
 
     @Option(names = {"-p", "--prompt"}, required = true, description = "Prompt text (BOS is added as the model's metadata says).")
     String prompt;
@@ -39,27 +51,44 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--kv-type", defaultValue = "f32", description = "KV cache element type: f32 or f16 (default: ${DEFAULT-VALUE}).")
     String kvType;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "Where to run: cpu, opencl:N, opencl:N:spirv or cuda:N (`ggufc devices` lists them; default: ${DEFAULT-VALUE}).")
-    String device;
-
     @Option(names = "--ignore-eos", description = "Keep generating after an end-of-generation token.")
     boolean ignoreEos;
 
     @Option(names = "--timings", description = "End with one line on stderr: load, prompt and decode speed.")
     boolean timings;
 
+    @Option(names = "--passes", defaultValue = "default", paramLabel = "LIST",
+            description = "With --backend interpreter: passes run on the graph first (target interp: fused, llama.cpp's numerics); 'none' runs the lifted graph (default: ${DEFAULT-VALUE}).")
+    String passes;
+
+    static DType kvType(String s) {
+        return switch (s) {
+            case "f32" -> DType.F32;
+            case "f16" -> DType.F16;
+            default -> throw new IllegalArgumentException("--kv-type must be f32 or f16, got '" + s + "'");
+        };
+    }
+
     @Override
     public Integer call() {
         if (nPredict < 0) throw new IllegalArgumentException("-n must be >= 0, got " + nPredict);
         SamplerOptions sampling = new SamplerOptions(temperature, topK, topP, seed);
-        DType kv = switch (kvType) {
-            case "f32" -> DType.F32;
-            case "f16" -> DType.F16;
-            default -> throw new IllegalArgumentException("--kv-type must be f32 or f16, got '" + kvType + "'");
+        DType kv = kvType(kvType);
+        if (model == null && artifact == null) throw new IllegalArgumentException("give --model GGUF or --artifact DIR");
+        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (t < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + t);
+        LoadedModel.Backend be = switch (backend) {
+            case "vector" -> LoadedModel.Backend.VECTOR;
+            case "interpreter" -> LoadedModel.Backend.INTERPRETER;
+            default -> throw new IllegalArgumentException("--backend must be vector or interpreter, got '" + backend + "'");
         };
         long t0 = System.nanoTime();
         PrintStream out = System.out;
-        try (LoadedModel m = LoadedModel.open(ModelLocator.resolve(model), ctx, kv, false, device)) {
+        boolean gpu = !device.equals("cpu");
+        if (gpu && artifact != null) throw new IllegalArgumentException("--artifact runs on the CPU; for --device " + device + " give --model");
+        try (LoadedModel m = gpu ? LoadedModel.openOnDevice(ModelLocator.resolve(model), ctx, kv, device)
+                : artifact != null ? LoadedModel.openArtifact(artifact, model == null ? null : ModelLocator.resolve(model), ctx, t)
+                : LoadedModel.open(ModelLocator.resolve(model), ctx, kv, false, be, t, passes)) {
             long loadNanos = System.nanoTime() - t0;
             System.err.printf("ggufc: %s: %s, %d layers, %d embd, vocab %d, ctx %d%s%n", m.file().path().getFileName(), m.hparams().arch(),
                     m.hparams().nLayer(), m.hparams().nEmbd(), m.hparams().vocab(), m.executor().contextSize(),

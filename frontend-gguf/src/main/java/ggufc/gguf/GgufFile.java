@@ -19,9 +19,19 @@ import java.util.Map;
 
 /**
  * A GGUF file (v1, v2, v3) mapped into memory. Tensor data is never copied: {@link #tensorData}
- * returns a slice of the mapping. Every count, length and offset read from the file is checked
- * against the file size before anything is allocated, so a hostile header fails fast with a
- * {@link GgufException} naming the file and the problem.
+ * returns a slice of the mapping ({@link GgufTensors#irTensor} gives IR tensors). Every count,
+ * length and offset read from the file is checked against the bytes actually present before
+ * anything is allocated, so a hostile or truncated file fails fast, in time linear in its size,
+ * with a {@link GgufException} naming the file and the problem; nothing else is thrown.
+ *
+ * <p>Accepted as ggml does: 0 to 4 dimensions, zero-sized dimensions, any power-of-two
+ * {@code general.alignment} (any integer type; ggml wants UINT32), a data offset past the end of
+ * the file when there are no tensors. Beyond ggml: quantized tensors whose rows are not whole
+ * blocks when the total is (old converters wrote such flat block streams; see
+ * {@link GgufTensors#needsFlatDequant}), v1 files, and tensor data with gaps between tensors.
+ * Rejected: overlapping tensor data, duplicate keys or tensor names, empty keys, unknown value
+ * or tensor types (IQ and other unsupported ggml types are named), misaligned offsets, data past
+ * the end of the file. String arrays are kept packed and decoded on first access.
  */
 public final class GgufFile implements AutoCloseable {
     public static final int MAGIC = 0x46554747; // "GGUF" little endian
@@ -70,20 +80,22 @@ public final class GgufFile implements AutoCloseable {
         long kvCount = c.count("metadata count");
         // every kv needs at least a key length and a type; every tensor info at least name length, n_dims, type, offset
         if (kvCount > c.remaining() / (c.sizeWidth() + 4)) {
-            throw fail("absurd metadata count " + Long.toUnsignedString(kvCount) + " for a file of " + file.byteSize() + " bytes");
+            throw fail("truncated or corrupt: absurd metadata count " + Long.toUnsignedString(kvCount) + " (" + c.remaining()
+                    + " bytes follow the header, a file of " + file.byteSize() + " bytes)");
         }
         if (tensorCount > c.remaining() / (c.sizeWidth() + 4 + 4 + 8)) {
-            throw fail("absurd tensor count " + Long.toUnsignedString(tensorCount) + " for a file of " + file.byteSize() + " bytes");
+            throw fail("truncated or corrupt: absurd tensor count " + Long.toUnsignedString(tensorCount) + " (" + c.remaining()
+                    + " bytes follow the header, a file of " + file.byteSize() + " bytes)");
         }
         LinkedHashMap<String, GgufValue> kv = new LinkedHashMap<>();
         for (long i = 0; i < kvCount; i++) {
             long at = c.pos;
-            String key = c.string("metadata key #" + i);
+            String key = c.string("metadata key #", i);
             if (key.isEmpty()) throw fail("metadata key #" + i + " at offset " + at + " is empty");
             int typeId = c.i32();
             GgufValueType type = GgufValueType.byId(typeId);
-            if (type == null) throw fail("metadata '" + key + "' has unknown value type " + Integer.toUnsignedString(typeId) + " at offset " + at);
-            if (kv.put(key, c.value(type, key, 0)) != null) throw fail("duplicate metadata key '" + key + "'");
+            if (type == null) throw fail("metadata " + q(key) + " has unknown value type " + Integer.toUnsignedString(typeId) + " at offset " + at);
+            if (kv.put(key, c.value(type, key, 0)) != null) throw fail("duplicate metadata key " + q(key));
         }
         metadata = Collections.unmodifiableMap(kv);
         GgufValue alignValue = kv.get("general.alignment");
@@ -101,37 +113,38 @@ public final class GgufFile implements AutoCloseable {
         List<GgufTensorInfo> infos = new ArrayList<>((int) tensorCount);
         Map<String, GgufTensorInfo> byName = new LinkedHashMap<>();
         for (long i = 0; i < tensorCount; i++) {
-            String name = c.string("tensor name #" + i);
+            String name = c.string("tensor name #", i);
             int nDims = c.i32();
             if (nDims < 0 || nDims > MAX_DIMS) {
-                throw fail("tensor '" + name + "' has " + Integer.toUnsignedString(nDims) + " dimensions (0 to " + MAX_DIMS + " allowed)");
+                throw fail("tensor " + q(name) + " has " + Integer.toUnsignedString(nDims) + " dimensions (0 to " + MAX_DIMS + " allowed)");
             }
             long[] ne = new long[nDims];
             long elements = 1;
             for (int d = 0; d < nDims; d++) {
-                ne[d] = c.count("dimension " + d + " of tensor '" + name + "'");
+                ne[d] = version == 1 ? Integer.toUnsignedLong(c.i32()) : c.i64();
+                if (ne[d] < 0) throw fail("absurd dimension " + d + " of tensor " + q(name) + " " + Long.toUnsignedString(ne[d]));
                 if (Math.multiplyHigh(elements, ne[d]) != 0 || elements * ne[d] < 0) {
-                    throw fail("tensor '" + name + "' has too many elements (dimensions " + dims(ne, d + 1) + " overflow 64 bits)");
+                    throw fail("tensor " + q(name) + " has too many elements (dimensions " + dims(ne, d + 1) + " overflow 64 bits)");
                 }
                 elements *= ne[d];
             }
             int typeId = c.i32();
             GgmlType type = GgmlType.byId(typeId);
             if (type == null) {
-                throw fail("tensor '" + name + "' has unsupported ggml type id " + Integer.toUnsignedString(typeId)
+                throw fail("tensor " + q(name) + " has unsupported ggml type id " + Integer.toUnsignedString(typeId)
                         + " (" + GgmlType.describeUnsupported(typeId) + "); supported: " + GgmlType.supportedNames());
             }
             long offset = c.i64();
             if (elements % type.blockSize() != 0) {
-                throw fail("tensor '" + name + "' " + dims(ne, nDims) + " has " + elements + " elements, not a multiple of the "
+                throw fail("tensor " + q(name) + " " + dims(ne, nDims) + " has " + elements + " elements, not a multiple of the "
                         + type + " block size " + type.blockSize());
             }
             long blocks = elements / type.blockSize();
             if (blocks > Long.MAX_VALUE / type.dtype().blockBytes()) {
-                throw fail("tensor '" + name + "' " + dims(ne, nDims) + " is too large (byte size overflows 64 bits)");
+                throw fail("tensor " + q(name) + " " + dims(ne, nDims) + " is too large (byte size overflows 64 bits)");
             }
             GgufTensorInfo info = new GgufTensorInfo(name, ne, type, offset, blocks * type.dtype().blockBytes());
-            if (byName.put(name, info) != null) throw fail("duplicate tensor name '" + name + "'");
+            if (byName.put(name, info) != null) throw fail("duplicate tensor name " + q(name));
             infos.add(info);
         }
         tensors = Collections.unmodifiableList(infos);
@@ -139,10 +152,10 @@ public final class GgufFile implements AutoCloseable {
         dataOffset = (c.pos + alignment - 1) / alignment * alignment;
         for (GgufTensorInfo t : infos) {
             if (t.offset() < 0 || t.offset() % alignment != 0) {
-                throw fail("tensor '" + t.name() + "' offset " + Long.toUnsignedString(t.offset()) + " is not a multiple of the alignment " + alignment);
+                throw fail("tensor " + q(t.name()) + " offset " + Long.toUnsignedString(t.offset()) + " is not a multiple of the alignment " + alignment);
             }
             if (t.offset() > file.byteSize() - dataOffset || t.byteSize() > file.byteSize() - dataOffset - t.offset()) {
-                throw fail("tensor '" + t.name() + "' (" + t.byteSize() + " bytes at data offset " + t.offset()
+                throw fail("tensor " + q(t.name()) + " (" + t.byteSize() + " bytes at data offset " + t.offset()
                         + ") runs past the end of the file (" + file.byteSize() + " bytes, data section at " + dataOffset
                         + "); the file is truncated or corrupt");
             }
@@ -152,10 +165,26 @@ public final class GgufFile implements AutoCloseable {
         for (int i = 1; i < byOffset.size(); i++) {
             GgufTensorInfo a = byOffset.get(i - 1), b = byOffset.get(i);
             if (b.offset() < a.offset() + a.byteSize()) {
-                throw fail("tensors '" + a.name() + "' (data offset " + a.offset() + ", " + a.byteSize() + " bytes) and '" + b.name()
+                throw fail("tensors " + q(a.name()) + " (data offset " + a.offset() + ", " + a.byteSize() + " bytes) and '" + b.name()
                         + "' (data offset " + b.offset() + ") overlap");
             }
         }
+    }
+
+    /**
+     * A name quoted for an error message: non-printable characters escaped and long names cut
+     * (a corrupt length can make a "name" swallow megabytes of binary data).
+     */
+    static String q(String s) {
+        StringBuilder sb = new StringBuilder("'");
+        int n = Math.min(s.length(), 120);
+        for (int i = 0; i < n; i++) {
+            char ch = s.charAt(i);
+            if (ch >= 0x20 && ch != 0x7f && !Character.isSurrogate(ch) && !Character.isISOControl(ch)) sb.append(ch);
+            else sb.append(String.format("\\u%04x", (int) ch));
+        }
+        if (s.length() > n) sb.append("...(").append(s.length()).append(" chars)");
+        return sb.append('\'').toString();
     }
 
     private static String dims(long[] ne, int n) {
@@ -220,7 +249,7 @@ public final class GgufFile implements AutoCloseable {
     public String getString(String key) {
         Object v = require(key).value();
         if (v instanceof String s) return s;
-        throw fail("metadata '" + key + "' is " + metadata.get(key).type() + ", expected a string");
+        throw fail("metadata " + q(key) + " is " + metadata.get(key).type() + ", expected a string");
     }
 
     public String getString(String key, String dflt) { return has(key) ? getString(key) : dflt; }
@@ -228,23 +257,25 @@ public final class GgufFile implements AutoCloseable {
     public long getLong(String key) {
         Object v = require(key).value();
         if (v instanceof Integer || v instanceof Long) return ((Number) v).longValue();
-        throw fail("metadata '" + key + "' is " + metadata.get(key).type() + ", expected an integer");
+        throw fail("metadata " + q(key) + " is " + metadata.get(key).type() + ", expected an integer");
     }
 
     public long getLong(String key, long dflt) { return has(key) ? getLong(key) : dflt; }
 
     public int getInt(String key) {
         long v = getLong(key);
-        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) throw fail("metadata '" + key + "' = " + v + " is out of range");
+        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) throw fail("metadata " + q(key) + " = " + v + " is out of range");
         return (int) v;
     }
 
     public int getInt(String key, int dflt) { return has(key) ? getInt(key) : dflt; }
 
+    /** A number as double; float32 values become the double of their shortest decimal form (1e-5f gives 1.0E-5, not 9.999999747378752E-6). */
     public double getDouble(String key) {
         Object v = require(key).value();
+        if (v instanceof Float f) return Double.parseDouble(Float.toString(f));
         if (v instanceof Number n) return n.doubleValue();
-        throw fail("metadata '" + key + "' is " + metadata.get(key).type() + ", expected a number");
+        throw fail("metadata " + q(key) + " is " + metadata.get(key).type() + ", expected a number");
     }
 
     public double getDouble(String key, double dflt) { return has(key) ? getDouble(key) : dflt; }
@@ -253,20 +284,20 @@ public final class GgufFile implements AutoCloseable {
         if (!has(key)) return dflt;
         Object v = metadata.get(key).value();
         if (v instanceof Boolean b) return b;
-        throw fail("metadata '" + key + "' is " + metadata.get(key).type() + ", expected a bool");
+        throw fail("metadata " + q(key) + " is " + metadata.get(key).type() + ", expected a bool");
     }
 
     @SuppressWarnings("unchecked")
     public List<String> getStringArray(String key) {
         GgufValue v = require(key);
         if (v.isArray() && v.elementType() == GgufValueType.STRING) return (List<String>) v.value();
-        throw fail("metadata '" + key + "' is not an array of strings");
+        throw fail("metadata " + q(key) + " is not an array of strings");
     }
 
     public float[] getFloatArray(String key) {
         GgufValue v = require(key);
         if (v.value() instanceof float[] a) return a;
-        throw fail("metadata '" + key + "' is not an array of float32");
+        throw fail("metadata " + q(key) + " is not an array of float32");
     }
 
     /** Integer array widened to int (8/16/32-bit element types). */
@@ -276,17 +307,17 @@ public final class GgufFile implements AutoCloseable {
         if (v.value() instanceof long[] a) {
             int[] r = new int[a.length];
             for (int i = 0; i < a.length; i++) {
-                if (a[i] != (int) a[i]) throw fail("metadata '" + key + "' element " + i + " = " + a[i] + " does not fit in an int");
+                if (a[i] != (int) a[i]) throw fail("metadata " + q(key) + " element " + i + " = " + a[i] + " does not fit in an int");
                 r[i] = (int) a[i];
             }
             return r;
         }
-        throw fail("metadata '" + key + "' is not an array of integers");
+        throw fail("metadata " + q(key) + " is not an array of integers");
     }
 
     private GgufValue require(String key) {
         GgufValue v = metadata.get(key);
-        if (v == null) throw fail("missing metadata key '" + key + "'");
+        if (v == null) throw fail("missing metadata key " + q(key));
         return v;
     }
 
@@ -306,7 +337,10 @@ public final class GgufFile implements AutoCloseable {
         return sb.toString();
     }
 
-    /** Bounds-checked little-endian reader over the header. */
+    /**
+     * Bounds-checked little-endian reader over the header. Error messages are only built on
+     * failure (a header has hundreds of thousands of values in big vocabularies).
+     */
     private final class Cursor {
         long pos;
 
@@ -316,10 +350,12 @@ public final class GgufFile implements AutoCloseable {
         int sizeWidth() { return version == 1 ? 4 : 8; }
 
         void need(long n, String what) {
-            if (n < 0 || n > remaining()) {
-                throw fail("truncated: " + what + " needs " + Long.toUnsignedString(n) + " bytes at offset " + pos
-                        + " but the file has " + file.byteSize() + " bytes");
-            }
+            if (n < 0 || n > remaining()) throw truncated(n, what);
+        }
+
+        GgufException truncated(long n, String what) {
+            return fail("truncated: " + what + " needs " + Long.toUnsignedString(n) + " bytes at offset " + pos
+                    + " but the file has " + file.byteSize() + " bytes");
         }
 
         int i32() { need(4, "a 32-bit value"); int v = file.get(I32, pos); pos += 4; return v; }
@@ -331,90 +367,145 @@ public final class GgufFile implements AutoCloseable {
             return v;
         }
 
-        String string(String what) {
-            long len = count("length of " + what);
-            if (len > MAX_STRING) throw fail(what + " claims " + Long.toUnsignedString(len) + " bytes, more than the " + MAX_STRING + " allowed");
-            need(len, what + " (" + Long.toUnsignedString(len) + "-byte string)");
-            byte[] b = file.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
+        /** A length-prefixed UTF-8 string; {@code what}/{@code index} only name it in errors. */
+        String string(String what, long index) {
+            long at = pos;
+            long len = version == 1 ? Integer.toUnsignedLong(i32()) : i64();
+            if (len < 0 || len > MAX_STRING) {
+                throw fail(describe(what, index) + " at offset " + at + " claims " + Long.toUnsignedString(len)
+                        + " bytes, more than the " + MAX_STRING + " allowed");
+            }
+            if (len > remaining()) throw truncated(len, describe(what, index) + " (" + len + "-byte string)");
+            byte[] b = new byte[(int) len];
+            MemorySegment.copy(file, ValueLayout.JAVA_BYTE, pos, b, 0, (int) len);
             pos += len;
             return new String(b, StandardCharsets.UTF_8);
         }
 
-        GgufValue value(GgufValueType type, String key, int depth) {
-            return switch (type) {
-                case UINT8 -> { need(1, key); int v = Byte.toUnsignedInt(file.get(ValueLayout.JAVA_BYTE, pos)); pos += 1; yield new GgufValue(type, null, v); }
-                case INT8 -> { need(1, key); int v = file.get(ValueLayout.JAVA_BYTE, pos); pos += 1; yield new GgufValue(type, null, v); }
-                case UINT16 -> { need(2, key); int v = Short.toUnsignedInt(file.get(I16, pos)); pos += 2; yield new GgufValue(type, null, v); }
-                case INT16 -> { need(2, key); int v = file.get(I16, pos); pos += 2; yield new GgufValue(type, null, v); }
-                case UINT32 -> new GgufValue(type, null, Integer.toUnsignedLong(i32()));
-                case INT32 -> new GgufValue(type, null, i32());
-                case FLOAT32 -> { need(4, key); float v = file.get(F32, pos); pos += 4; yield new GgufValue(type, null, v); }
-                case BOOL -> {
-                    need(1, key);
-                    int b = file.get(ValueLayout.JAVA_BYTE, pos);
-                    pos += 1;
-                    if (b != 0 && b != 1) throw fail("metadata '" + key + "' has invalid bool byte " + b);
-                    yield new GgufValue(type, null, b == 1);
+        /** {@code len} strings, validated now, decoded on first access (see {@link PackedStrings}). */
+        List<String> strings(String key, int len) {
+            long start = pos;
+            int w = sizeWidth();
+            int[] starts = new int[len + 1];
+            for (int i = 0; i < len; i++) {
+                long at = pos;
+                if (w > remaining()) throw truncated(w, "length of element #" + i + " of " + q(key));
+                long n = w == 4 ? Integer.toUnsignedLong(file.get(I32, pos)) : file.get(I64, pos);
+                pos += w;
+                if (n < 0 || n > MAX_STRING) {
+                    throw fail("element #" + i + " of " + q(key) + " at offset " + at + " claims " + Long.toUnsignedString(n)
+                            + " bytes, more than the " + MAX_STRING + " allowed");
                 }
-                case STRING -> new GgufValue(type, null, string("value of '" + key + "'"));
-                case UINT64, INT64 -> new GgufValue(type, null, i64());
-                case FLOAT64 -> { need(8, key); double v = file.get(F64, pos); pos += 8; yield new GgufValue(type, null, v); }
-                case ARRAY -> array(key, depth);
+                if (n > remaining()) throw truncated(n, "element #" + i + " of " + q(key) + " (" + n + "-byte string)");
+                if (pos + n - start > Integer.MAX_VALUE - 16) throw fail("metadata " + q(key) + " holds more than 2 GiB of strings");
+                starts[i] = (int) (pos - start);
+                pos += n;
+            }
+            starts[len] = (int) (pos - start) + w;
+            byte[] blob = new byte[(int) (pos - start)];
+            MemorySegment.copy(file, ValueLayout.JAVA_BYTE, start, blob, 0, blob.length);
+            return new PackedStrings(blob, starts, w);
+        }
+
+        private static String describe(String what, long index) {
+            return index < 0 ? what : what.replace("#", "#" + index);
+        }
+
+        GgufValue value(GgufValueType type, String key, int depth) {
+            if (type == GgufValueType.ARRAY) return array(key, depth);
+            if (type == GgufValueType.STRING) return new GgufValue(type, null, string("value of " + q(key), -1));
+            need(type.size, key);
+            return new GgufValue(type, null, scalar(type, key));
+        }
+
+        /** A fixed-size scalar whose bytes are known to be present. */
+        Object scalar(GgufValueType type, String key) {
+            long p = pos;
+            pos += type.size;
+            return switch (type) {
+                case UINT8 -> Byte.toUnsignedInt(file.get(ValueLayout.JAVA_BYTE, p));
+                case INT8 -> (int) file.get(ValueLayout.JAVA_BYTE, p);
+                case UINT16 -> Short.toUnsignedInt(file.get(I16, p));
+                case INT16 -> (int) file.get(I16, p);
+                case UINT32 -> Integer.toUnsignedLong(file.get(I32, p));
+                case INT32 -> file.get(I32, p);
+                case FLOAT32 -> file.get(F32, p);
+                case UINT64, INT64 -> file.get(I64, p);
+                case FLOAT64 -> file.get(F64, p);
+                case BOOL -> bool(p, key);
+                default -> throw new AssertionError(type);
             };
         }
 
+        boolean bool(long p, String key) {
+            int b = file.get(ValueLayout.JAVA_BYTE, p);
+            if (b != 0 && b != 1) throw fail("metadata " + q(key) + " has invalid bool byte " + b + " at offset " + p);
+            return b == 1;
+        }
+
         GgufValue array(String key, int depth) {
-            if (depth > 8) throw fail("metadata '" + key + "' nests arrays deeper than 8 levels");
+            if (depth > 8) throw fail("metadata " + q(key) + " nests arrays deeper than 8 levels");
+            long at = pos;
             int elemId = i32();
             GgufValueType et = GgufValueType.byId(elemId);
-            if (et == null) throw fail("metadata '" + key + "' is an array of unknown type " + elemId);
-            long n = count("array length of '" + key + "'");
+            if (et == null) throw fail("metadata " + q(key) + " at offset " + at + " is an array of unknown type " + Integer.toUnsignedString(elemId));
+            long n = count("array length of " + q(key));
             long minElem = et.size > 0 ? et.size : (et == GgufValueType.STRING ? sizeWidth() : 4 + sizeWidth());
             if (n > remaining() / minElem) {
-                throw fail("truncated or corrupt: metadata '" + key + "' claims " + Long.toUnsignedString(n) + " elements but only " + remaining() + " bytes remain");
+                throw fail("truncated or corrupt: metadata " + q(key) + " claims " + Long.toUnsignedString(n) + " " + et
+                        + " elements but only " + remaining() + " bytes remain");
             }
-            if (n > MAX_ARRAY) throw fail("metadata '" + key + "' claims " + n + " elements, more than the " + MAX_ARRAY + " allowed");
+            if (n > MAX_ARRAY) throw fail("metadata " + q(key) + " claims " + n + " elements, more than the " + MAX_ARRAY + " allowed");
             int len = (int) n;
+            long p = pos;
             Object out;
+            // fixed-size elements: all present (checked above), read without per-element checks
             switch (et) {
                 case UINT8, INT8, UINT16, INT16, INT32 -> {
                     int[] a = new int[len];
-                    for (int i = 0; i < len; i++) a[i] = (Integer) value(et, key, depth).value();
+                    for (int i = 0; i < len; i++, p += et.size) {
+                        a[i] = switch (et) {
+                            case UINT8 -> Byte.toUnsignedInt(file.get(ValueLayout.JAVA_BYTE, p));
+                            case INT8 -> file.get(ValueLayout.JAVA_BYTE, p);
+                            case UINT16 -> Short.toUnsignedInt(file.get(I16, p));
+                            case INT16 -> file.get(I16, p);
+                            default -> file.get(I32, p);
+                        };
+                    }
                     out = a;
                 }
                 case UINT32, UINT64, INT64 -> {
                     long[] a = new long[len];
-                    for (int i = 0; i < len; i++) a[i] = (Long) value(et, key, depth).value();
+                    for (int i = 0; i < len; i++, p += et.size) {
+                        a[i] = et == GgufValueType.UINT32 ? Integer.toUnsignedLong(file.get(I32, p)) : file.get(I64, p);
+                    }
                     out = a;
                 }
                 case FLOAT32 -> {
                     float[] a = new float[len];
-                    for (int i = 0; i < len; i++) { a[i] = file.get(F32, pos); pos += 4; }
+                    for (int i = 0; i < len; i++, p += 4) a[i] = file.get(F32, p);
                     out = a;
                 }
                 case FLOAT64 -> {
                     double[] a = new double[len];
-                    for (int i = 0; i < len; i++) { a[i] = file.get(F64, pos); pos += 8; }
+                    for (int i = 0; i < len; i++, p += 8) a[i] = file.get(F64, p);
                     out = a;
                 }
                 case BOOL -> {
                     boolean[] a = new boolean[len];
-                    for (int i = 0; i < len; i++) a[i] = (Boolean) value(et, key, depth).value();
+                    for (int i = 0; i < len; i++, p++) a[i] = bool(p, key);
                     out = a;
                 }
-                case STRING -> {
-                    List<String> a = new ArrayList<>(len);
-                    for (int i = 0; i < len; i++) a.add(string("element " + i + " of '" + key + "'"));
-                    out = Collections.unmodifiableList(a);
-                }
+                case STRING -> out = strings(key, len);
                 case ARRAY -> {
                     List<GgufValue> a = new ArrayList<>(len);
                     for (int i = 0; i < len; i++) a.add(array(key, depth + 1));
-                    out = Collections.unmodifiableList(a);
+                    out = a;
                 }
                 default -> throw new AssertionError(et);
             }
-            return new GgufValue(GgufValueType.ARRAY, et, out);
+            if (et.size > 0) pos = p;
+            return new GgufValue(GgufValueType.ARRAY, et, et == GgufValueType.ARRAY ? Collections.unmodifiableList((List<?>) out) : out);
         }
     }
 }

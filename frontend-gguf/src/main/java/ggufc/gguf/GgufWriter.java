@@ -60,7 +60,11 @@ public final class GgufWriter {
     public static GgufWriter copyOf(GgufFile f) { return copyOf(f, f.version()); }
 
     public static GgufWriter copyOf(GgufFile f, int version) {
-        GgufWriter w = new GgufWriter(version).putAll(f.metadata());
+        GgufWriter w = new GgufWriter(version);
+        for (Map.Entry<String, GgufValue> e : f.metadata().entrySet()) {
+            // our reader takes any integer type for the alignment; ggml (and so this writer) wants UINT32
+            w.put(e.getKey(), e.getKey().equals("general.alignment") ? GgufValue.u32(f.alignment()) : e.getValue());
+        }
         for (GgufTensorInfo t : f.tensors()) w.tensor(t.name(), t.ggmlType(), t.ne(), f.tensorData(t));
         return w;
     }

@@ -17,10 +17,39 @@ abstract sealed class LlamaTokenizer implements Tokenizer permits SpmTokenizer, 
     private final byte[][] pieces;        // special = false, filled lazily
     private final byte[][] specialPieces; // special = true, filled lazily
 
+    private final SpecialTrie specialTrie;
+
     LlamaTokenizer(Vocab vocab) {
         this.vocab = vocab;
         this.pieces = new byte[vocab.size()][];
         this.specialPieces = new byte[vocab.size()][];
+        this.specialTrie = new SpecialTrie();
+        for (int id : vocab.specialTokens) specialTrie.add(vocab.text[id], id);
+    }
+
+    /** Finds which special tokens occur in a text in one pass, so partition only searches for those. */
+    private static final class SpecialTrie {
+        private final java.util.HashMap<Character, SpecialTrie> children = new java.util.HashMap<>();
+        private int token = Vocab.NULL;
+
+        void add(String s, int id) {
+            SpecialTrie n = this;
+            for (int i = 0; i < s.length(); i++) n = n.children.computeIfAbsent(s.charAt(i), c -> new SpecialTrie());
+            n.token = id;
+        }
+
+        java.util.BitSet occurring(String text) {
+            java.util.BitSet found = new java.util.BitSet();
+            for (int i = 0; i < text.length(); i++) {
+                SpecialTrie n = children.get(text.charAt(i));
+                for (int j = i + 1; n != null; j++) {
+                    if (n.token != Vocab.NULL) found.set(n.token);
+                    if (j == text.length()) break;
+                    n = n.children.get(text.charAt(j));
+                }
+            }
+            return found;
+        }
     }
 
     /** A piece of input: either a token already decided (a special token) or raw text still to tokenize. */
@@ -36,14 +65,16 @@ abstract sealed class LlamaTokenizer implements Tokenizer permits SpmTokenizer, 
      * tokens always are. Tokens with the LSTRIP / RSTRIP attribute eat the ASCII whitespace before / after them.
      */
     final List<Fragment> partition(String text, boolean parseSpecial) {
+        text = replaceLoneSurrogates(text);
         List<Fragment> buffer = new ArrayList<>();
         if (text.isEmpty()) return buffer;
         buffer.add(Fragment.text(text));
+        java.util.BitSet occurring = specialTrie.occurring(text); // fragments are substrings of text
         for (int id : vocab.specialTokens) {
+            if (!occurring.get(id)) continue;
             int a = vocab.attr[id];
             if (!parseSpecial && (a & (Vocab.ATTR_CONTROL | Vocab.ATTR_UNKNOWN)) != 0) continue;
             String st = vocab.text[id];
-            if (!text.contains(st)) continue; // fragments are substrings of text
             List<Fragment> out = new ArrayList<>(buffer.size() + 4);
             for (Fragment frag : buffer) {
                 if (!frag.isText()) {
@@ -70,6 +101,25 @@ abstract sealed class LlamaTokenizer implements Tokenizer permits SpmTokenizer, 
             buffer = out;
         }
         return buffer;
+    }
+
+    /**
+     * llama.cpp takes UTF-8; a Java string with an unpaired surrogate has no UTF-8 form, so such a char becomes
+     * U+FFFD (what llama.cpp's UTF-8 decoder makes of invalid input).
+     */
+    static String replaceLoneSurrogates(String s) {
+        StringBuilder sb = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean lone = Character.isHighSurrogate(c)
+                    ? i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))
+                    : Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(s.charAt(i - 1)));
+            if (lone) {
+                if (sb == null) sb = new StringBuilder(s);
+                sb.setCharAt(i, '\uFFFD');
+            }
+        }
+        return sb == null ? s : sb.toString();
     }
 
     /** C's isspace in the "C" locale. */

@@ -168,29 +168,23 @@ final class Vocab {
         stripAccents = f.getBool("tokenizer.ggml.normalizer.strip_accents", lowercase);
 
         // llama.cpp finds EOT / EOM / FIM tokens by their text when the metadata does not name them, and forces
-        // them to be control tokens. (llama.cpp walks its hash map; we walk ids in order, which only matters
-        // for a vocabulary holding two candidate texts for the same role.)
-        for (int i = 0; i < n; i++) {
-            String t = text[i];
-            if (eot == NULL && isOneOf(t, "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
-                    "<|end_of_text|>", "<EOT>", "_<EOT>", "[EOT]", "<｜end▁of▁sentence｜>", "<end_of_utterance>")) {
-                eot = i; attr[i] |= ATTR_CONTROL;
-            }
-            if (eom == NULL && t.equals("<|eom_id|>")) { eom = i; attr[i] |= ATTR_CONTROL; }
-            if (fimPre == NULL && isOneOf(t, "<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<｜fim▁begin｜>",
-                    "<PRE>", "▁<PRE>", "<|code_prefix|>", "<|prefix|>")) { fimPre = i; attr[i] |= ATTR_CONTROL; }
-            if (fimSuf == NULL && isOneOf(t, "<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<｜fim▁hole｜>",
-                    "<SUF>", "▁<SUF>", "<|code_suffix|>", "<|suffix|>")) { fimSuf = i; attr[i] |= ATTR_CONTROL; }
-            if (fimMid == NULL && isOneOf(t, "<|fim_middle|>", "<fim-middle>", "<fim_middle>", "<｜fim▁end｜>",
-                    "<MID>", "▁<MID>", "<|code_middle|>", "<|middle|>")) { fimMid = i; attr[i] |= ATTR_CONTROL; }
-            if (fimPad == NULL && isOneOf(t, "<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]")) {
-                fimPad = i; attr[i] |= ATTR_CONTROL;
-            }
-            if (fimRep == NULL && isOneOf(t, "<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>")) {
-                fimRep = i; attr[i] |= ATTR_CONTROL;
-            }
-            if (fimSep == NULL && t.equals("<|file_sep|>")) { fimSep = i; attr[i] |= ATTR_CONTROL; }
-        }
+        // them to be control tokens. It takes the first candidate in its std::unordered_map's iteration order,
+        // which for libstdc++ mostly runs from the last inserted (highest id) back; we take the highest id. This
+        // only matters for a vocabulary with two candidate texts for one role (e.g. <|end_of_text|> and
+        // <|eot_id|>: llama.cpp, and we, pick <|eot_id|>), and then only for which one is "the" EOT id, since every
+        // EOT candidate is an end-of-generation token anyway.
+        if (eot == NULL) eot = markControl(highestId("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
+                "<|end_of_text|>", "<EOT>", "_<EOT>", "[EOT]", "<｜end▁of▁sentence｜>", "<end_of_utterance>"));
+        if (eom == NULL) eom = markControl(highestId("<|eom_id|>"));
+        if (fimPre == NULL) fimPre = markControl(highestId("<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>",
+                "<｜fim▁begin｜>", "<PRE>", "▁<PRE>", "<|code_prefix|>", "<|prefix|>"));
+        if (fimSuf == NULL) fimSuf = markControl(highestId("<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>",
+                "<｜fim▁hole｜>", "<SUF>", "▁<SUF>", "<|code_suffix|>", "<|suffix|>"));
+        if (fimMid == NULL) fimMid = markControl(highestId("<|fim_middle|>", "<fim-middle>", "<fim_middle>",
+                "<｜fim▁end｜>", "<MID>", "▁<MID>", "<|code_middle|>", "<|middle|>"));
+        if (fimPad == NULL) fimPad = markControl(highestId("<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]"));
+        if (fimRep == NULL) fimRep = markControl(highestId("<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>"));
+        if (fimSep == NULL) fimSep = markControl(highestId("<|file_sep|>"));
         // control tokens whose text contains "unused" are unused
         for (int i = 0; i < n; i++) {
             if ((attr[i] & ATTR_CONTROL) != 0 && text[i].contains("unused")) attr[i] |= ATTR_UNUSED;
@@ -198,18 +192,20 @@ final class Vocab {
         // end-of-generation tokens
         TreeSet<Integer> eogSet = new TreeSet<>();
         for (int id : new int[] {fimPad, fimRep, fimSep}) if (id != NULL) eogSet.add(id);
-        for (int i = 0; i < n; i++) {
-            if (isOneOf(text[i], "<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>", "<|calls|>",
-                    "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]",
-                    "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>",
-                    "<｜end▁of▁sentence｜>", "[e~[")) {
-                eogSet.add(i);
-                attr[i] |= ATTR_CONTROL;
+        for (String t : new String[] {"<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>",
+                "<|calls|>", "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]",
+                "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>", "<｜end▁of▁sentence｜>",
+                "[e~["}) {
+            Integer id = ids.get(t);
+            if (id != null) {
+                eogSet.add(id);
+                attr[id] |= ATTR_CONTROL;
             }
         }
         // gpt-oss: always render these
-        for (int i = 0; i < n; i++) {
-            if (isOneOf(text[i], "<|channel|>", "<|message|>", "<|start|>", "<|constrain|>")) attr[i] = ATTR_USER_DEFINED;
+        for (String t : new String[] {"<|channel|>", "<|message|>", "<|start|>", "<|constrain|>"}) {
+            Integer id = ids.get(t);
+            if (id != null) attr[id] = ATTR_USER_DEFINED;
         }
         for (int id : new int[] {eos, eot, eom}) if (id != NULL) eogSet.add(id);
         // o200k_harmony / solar-open: <|end|> is not end-of-generation when <|return|>+<|call|> or <|calls|>+<|flush|> exist
@@ -278,9 +274,18 @@ final class Vocab {
         attr[id] = value ? attr[id] | a : attr[id] & ~a;
     }
 
-    private static boolean isOneOf(String t, String... candidates) {
-        for (String c : candidates) if (t.equals(c)) return true;
-        return false;
+    private int highestId(String... candidates) {
+        int best = NULL;
+        for (String c : candidates) {
+            Integer id = ids.get(c);
+            if (id != null && id > best) best = id;
+        }
+        return best;
+    }
+
+    private int markControl(int id) {
+        if (id != NULL) attr[id] |= ATTR_CONTROL;
+        return id;
     }
 
     private static boolean containsAny(String s, String... subs) {

@@ -107,19 +107,30 @@ final class TestFiles {
         return r;
     }
 
-    /** Undoes golden_tool.cpp's escaping (\xHH for bytes outside printable ASCII) into bytes. */
+    /** Undoes golden_tool.cpp's escaping (\\xHH for single bytes, everything else UTF-8) into bytes. */
     static byte[] unescape(String s) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && i + 3 < s.length() + 0 && s.charAt(i + 1) == 'x') {
+        for (int i = 0; i < s.length(); ) {
+            if (s.charAt(i) == '\\' && i + 3 < s.length() && s.charAt(i + 1) == 'x') {
                 out.write(Integer.parseInt(s.substring(i + 2, i + 4), 16));
-                i += 3;
+                i += 4;
             } else {
-                out.write(c);
+                int cp = s.codePointAt(i);
+                out.writeBytes(Character.toString(cp).getBytes(StandardCharsets.UTF_8));
+                i += Character.charCount(cp);
             }
         }
         return out.toByteArray();
+    }
+
+    /** A gzipped test resource. */
+    static String gzResource(String name) {
+        try (InputStream in = TestFiles.class.getResourceAsStream("/tokenizer-golden/" + name)) {
+            if (in == null) fail("missing test resource tokenizer-golden/" + name + " (regenerate with tokenizer-golden/regenerate.sh)");
+            return new String(new java.util.zip.GZIPInputStream(in).readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Printable form of a string for failure messages. */

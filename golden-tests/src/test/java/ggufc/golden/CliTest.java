@@ -55,7 +55,7 @@ class CliTest {
         Run r = ggufc("run", "--model", Goldens.sharedModel("stories260K.gguf").toString(), "--prompt", "Hello", "-n", "4", "--temp", "0", "--timings");
         assertEquals(0, r.exit(), r.err());
         String last = r.err().strip().lines().reduce((a, b) -> b).orElse("");
-        assertTrue(last.matches("timings: load \\d+ ms, prompt 2 tok [0-9.]+ tok/s, decode 3 tok [0-9.]+ tok/s"), last);
+        assertTrue(last.matches("timings: load \\d+ ms, prompt \\d+ tok [0-9.]+ tok/s, decode 3 tok [0-9.]+ tok/s"), last);
     }
 
     @Test
@@ -70,6 +70,15 @@ class CliTest {
         } finally {
             System.setIn(in);
         }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"llama-spm", "phi-3", "gpt-2", "bert-bge"})
+    void vocabTestModePrintsLlamaCppOutFiles(String vocab) throws IOException {
+        Path gguf = Goldens.sharedModel("vocab/ggml-vocab-" + vocab + ".gguf");
+        Run r = ggufc("tokenize", "--model", gguf.toString(), "--vocab-test", gguf + ".inp");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(Files.readString(Path.of(gguf + ".out"), StandardCharsets.UTF_8), r.out());
     }
 
     @Test

@@ -6,7 +6,24 @@ import ggufc.ir.Graph;
 import ggufc.lift.GgufWeights;
 import ggufc.lift.LlamaHparams;
 import ggufc.lift.LlamaLifter;
+import ggufc.passes.PassContext;
+import ggufc.passes.PassManager;
+import ggufc.passes.PassRegistry;
+import ggufc.passes.Targets;
 import ggufc.tokenizer.Tokenizer;
+import ggufc.codegen.vector.CompiledModel;
+import ggufc.codegen.vector.ModelBinding;
+import ggufc.codegen.vector.SourceCompiler;
+import ggufc.codegen.vector.kernels.WorkerPool;
+import ggufc.codegen.vector.plan.Lowering;
+import ggufc.codegen.vector.plan.Plan;
+import ggufc.codegen.vector.plan.PlanExecutor;
+import ggufc.ir.text.IrParser;
+import ggufc.runtime.artifact.Artifact;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -28,30 +45,116 @@ public final class LoadedModel implements AutoCloseable {
         this.executor = executor;
     }
 
-    /** Opens {@code path} with a KV cache of {@code ctx} tokens (0: the model's training context). */
-    public static LoadedModel open(Path path, int ctx, DType kvType, boolean allLogits) {
-        return open(path, ctx, kvType, allLogits, "cpu");
+    /** How a model's steps run. */
+    public enum Backend {
+        /** The reference interpreter (the oracle; slow on big models). */
+        INTERPRETER,
+        /** The vector target's kernels, walking the lowered plan in memory (no Java compiler needed). */
+        VECTOR
     }
 
     /**
-     * As {@link #open(Path, int, DType, boolean)}, running on {@code device}: {@code cpu} (the
-     * interpreter) or a GPU device id ({@code opencl:0}, {@code cuda:0}, see
-     * {@link ggufc.runtime.device.Devices}), where weights and KV cache live on the device.
+     * Opens {@code path} with a KV cache of {@code ctx} tokens (0: the model's training context), on
+     * the interpreter, its graph compiled by the interp target's default pipeline: fused, and with
+     * llama.cpp's CPU numerics (activations rounded to each weight's vec_dot_type), so that logits
+     * on quantized models follow llama.cpp's.
      */
-    public static LoadedModel open(Path path, int ctx, DType kvType, boolean allLogits, String device) {
+    public static LoadedModel open(Path path, int ctx, DType kvType, boolean allLogits) {
+        return open(path, ctx, kvType, allLogits, Backend.INTERPRETER, 1, "default");
+    }
+
+    /** On the interpreter, with the given {@code --passes} list for the interp target ({@code none}: the lifted graph). */
+    public static LoadedModel open(Path path, int ctx, DType kvType, boolean allLogits, String passes) {
+        return open(path, ctx, kvType, allLogits, Backend.INTERPRETER, 1, passes);
+    }
+
+    /** Opens {@code path} on {@code backend}; {@code threads} sizes the vector backend's worker pool. */
+    public static LoadedModel open(Path path, int ctx, DType kvType, boolean allLogits, Backend backend, int threads) {
+        return open(path, ctx, kvType, allLogits, backend, threads, "default");
+    }
+
+    /**
+     * Opens {@code path} on {@code backend}. The interpreter runs the graph that {@code interpreterPasses}
+     * (a {@code --passes} list for the interp target) make of the lifted one; the vector backend
+     * lowers the lifted graph itself.
+     */
+    public static LoadedModel open(Path path, int ctx, DType kvType, boolean allLogits, Backend backend, int threads, String interpreterPasses) {
         GgufFile f = GgufFile.open(path);
         try {
             LlamaLifter.requireSupported(f);
             Tokenizer tok = Tokenizer.fromGguf(f);
             LlamaHparams hp = LlamaHparams.read(f);
             int n = ctx > 0 ? ctx : hp.ctxTrain();
-            Graph g = LlamaLifter.lift(f, new LlamaLifter.Options(n, allLogits, kvType));
-            ggufc.runtime.device.Device dev = ggufc.runtime.device.Devices.open(device);
-            // on a device, matmuls take llama.cpp's activation types (Q8_0 blocks for *_0 weights, f16 for f16 weights)
-            StepExecutor ex = dev == null ? new InterpreterExecutor(g, new GgufWeights(f), n)
-                    : new ggufc.runtime.device.DeviceExecutor(ggufc.codegen.tornado.lower.LlamaCppActivations.apply(g), new GgufWeights(f), n, Math.min(n, 512), dev, true);
-            return new LoadedModel(f, tok, hp, g, ex);
+            Graph lifted = LlamaLifter.lift(f, new LlamaLifter.Options(n, allLogits, kvType));
+            if (backend == Backend.VECTOR) return new LoadedModel(f, tok, hp, lifted, vectorExecutor(lifted, f, n, allLogits ? 64 : 256, threads));
+            GgufWeights weights = new GgufWeights(f);
+            Graph g = new PassManager(PassRegistry.parse(interpreterPasses, Targets.INTERP), PassManager.Options.defaults())
+                    .run(lifted, new PassContext(Targets.INTERP, weights)).graph();
+            return new LoadedModel(f, tok, hp, g, new InterpreterExecutor(g, weights, n));
         } catch (RuntimeException e) {
+            f.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens {@code path} on a GPU device ({@code opencl:N}, {@code opencl:N:spirv}, {@code cuda:N}; see
+     * {@link ggufc.runtime.device.Devices}): the lifted graph with llama.cpp's activation types for
+     * quantized matmuls ({@link ggufc.codegen.tornado.lower.LlamaCppActivations}), lowered to the
+     * device's kernels; weights and KV cache live on the device.
+     */
+    public static LoadedModel openOnDevice(Path path, int ctx, DType kvType, String device) {
+        GgufFile f = GgufFile.open(path);
+        try {
+            LlamaLifter.requireSupported(f);
+            Tokenizer tok = Tokenizer.fromGguf(f);
+            LlamaHparams hp = LlamaHparams.read(f);
+            int n = ctx > 0 ? ctx : hp.ctxTrain();
+            Graph g = ggufc.codegen.tornado.lower.LlamaCppActivations.apply(LlamaLifter.lift(f, new LlamaLifter.Options(n, false, kvType)));
+            ggufc.runtime.device.Device dev = ggufc.runtime.device.Devices.open(device);
+            if (dev == null) throw new IllegalArgumentException("openOnDevice needs a GPU device, not '" + device + "'");
+            return new LoadedModel(f, tok, hp, g, new ggufc.runtime.device.DeviceExecutor(g, new GgufWeights(f), n, Math.min(n, 512), dev, true));
+        } catch (RuntimeException e) {
+            f.close();
+            throw e;
+        }
+    }
+
+    private static StepExecutor vectorExecutor(Graph g, GgufFile f, int ctx, int maxTokens, int threads) {
+        Plan plan = Lowering.lower(g, maxTokens);
+        WorkerPool pool = new WorkerPool(threads);
+        ModelBinding binding = new ModelBinding(new GgufWeights(f), pool, ctx);
+        return new VectorExecutor(new PlanExecutor(plan, binding), plan, binding, pool);
+    }
+
+    /**
+     * Opens the artifact folder {@code dir} made by {@code ggufc compile}: verifies it and its GGUF
+     * ({@code model}, or the path recorded at compile time when null), loads the compiled class and
+     * binds it to the mapped weights. Nothing is compiled. {@code ctx} 0 keeps the compiled context.
+     */
+    public static LoadedModel openArtifact(Path dir, Path model, int ctx, int threads) {
+        Artifact.Manifest m = Artifact.verify(dir, model);
+        GgufFile f = GgufFile.open(model != null ? model : Path.of(m.require("model.path")));
+        WorkerPool pool = null;
+        ModelBinding binding = null;
+        try {
+            LlamaLifter.requireSupported(f);
+            Tokenizer tok = Tokenizer.fromGguf(f);
+            LlamaHparams hp = LlamaHparams.read(f);
+            Graph g = IrParser.parse(Files.readString(dir.resolve("model.ir"), StandardCharsets.UTF_8), dir.resolve("model.ir").toString());
+            int n = ctx > 0 ? ctx : m.getInt("ctx");
+            pool = new WorkerPool(threads);
+            binding = new ModelBinding(new GgufWeights(f), pool, n);
+            CompiledModel cm = SourceCompiler.instantiate(SourceCompiler.load(dir.resolve("classes"), m.require("class")), binding);
+            StepExecutor ex = new VectorExecutor(cm, m.getInt("io.tokens"), m.getInt("io.pos"), m.getInt("io.logits"), m.getInt("io.vocab"),
+                    Boolean.parseBoolean(m.require("io.all.logits")), binding, pool);
+            return new LoadedModel(f, tok, hp, g, ex);
+        } catch (IOException e) {
+            f.close();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            if (binding != null) binding.close();
+            if (pool != null) pool.close();
             f.close();
             throw e;
         }

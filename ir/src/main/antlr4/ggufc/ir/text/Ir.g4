@@ -106,7 +106,7 @@ LBRACKET    : '[' ;
 RBRACKET    : ']' ;
 
 LINE_COMMENT : '//' ~[\r\n]* -> skip ;
-WS          : [ \t\r\n\f]+ -> skip ;
+WS          : [ \t\r\n\f\uFEFF]+ -> skip ;   // a byte order mark counts as a blank
 
 fragment DIGITS   : [0-9]+ ;
 fragment EXPONENT : [eE] [+-]? DIGITS ;

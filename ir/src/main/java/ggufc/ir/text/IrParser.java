@@ -26,12 +26,14 @@ import ggufc.ir.text.antlr.IrParser.StringValueContext;
 import org.antlr.v4.runtime.BaseErrorListener;
 import org.antlr.v4.runtime.CharStreams;
 import org.antlr.v4.runtime.CommonTokenStream;
+import org.antlr.v4.runtime.LexerNoViableAltException;
 import org.antlr.v4.runtime.RecognitionException;
 import org.antlr.v4.runtime.Recognizer;
 import org.antlr.v4.runtime.Token;
 import org.antlr.v4.runtime.TokenStream;
 import org.antlr.v4.runtime.Vocabulary;
 import org.antlr.v4.runtime.VocabularyImpl;
+import org.antlr.v4.runtime.misc.Interval;
 import org.antlr.v4.runtime.tree.TerminalNode;
 
 import java.io.IOException;
@@ -62,6 +64,15 @@ public final class IrParser {
 
     /** Stop collecting after this many problems. */
     static final int MAX_PROBLEMS = 100;
+
+    private static final java.util.regex.Pattern SYMBOL = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Map<String, OpKind> OPS = new HashMap<>();
+    private static final Map<String, DType> DTYPES = new HashMap<>();
+
+    static {
+        for (OpKind k : OpKind.values()) OPS.put(k.irName(), k);
+        for (DType t : DType.values()) DTYPES.put(t.irName(), t);
+    }
 
     /** The single graph in {@code source}; {@code sourceName} prefixes error messages. */
     public static Graph parse(String source, String sourceName) {
@@ -130,7 +141,15 @@ public final class IrParser {
                 diag.error(line, charPositionInLine + 1, msg);
             }
         };
-        IrLexer lexer = new IrLexer(CharStreams.fromString(source, sourceName));
+        IrLexer lexer = new IrLexer(CharStreams.fromString(source, sourceName)) {
+            @Override
+            public void notifyListeners(LexerNoViableAltException e) {
+                String text = _input.getText(Interval.of(_tokenStartCharIndex, _input.index()));
+                String msg = text.startsWith("\"") ? "unterminated string"
+                        : "unexpected character '" + getErrorDisplay(text.substring(0, Math.min(text.length(), Character.charCount(text.codePointAt(0))))) + "'";
+                getErrorListenerDispatch().syntaxError(this, null, _tokenStartLine, _tokenStartCharPositionInLine, msg, e);
+            }
+        };
         lexer.removeErrorListeners();
         lexer.addErrorListener(listener);
         TokenStream tokens = new CommonTokenStream(lexer);
@@ -234,7 +253,7 @@ public final class IrParser {
             }
 
             Token opToken = s.op.getStart();
-            OpKind op = OpKind.fromIrName(s.op.getText());
+            OpKind op = OPS.get(s.op.getText());
             if (op == null) {
                 diag.error(opToken, "unknown op '" + s.op.getText() + "'");
                 ok = false;
@@ -287,8 +306,9 @@ public final class IrParser {
         /** Type-checks and adds the node; null (and reported) when it is wrong. */
         Node build(OpKind op, Token opToken, StatementContext s, List<Node> operands, Attrs attrs, TensorType declared, Token typeToken) {
             String opName = op.irName();
-            if (operands.size() != op.arity()) {
-                diag.error(opToken, opName + " expects " + op.arity() + " operand" + (op.arity() == 1 ? "" : "s") + ", got " + operands.size());
+            if (!op.acceptsOperands(operands.size())) {
+                int n = Math.abs(op.arity());
+                diag.error(opToken, opName + " expects " + (op.isVariadic() ? "at least " : "") + n + " operand" + (n == 1 ? "" : "s") + ", got " + operands.size());
                 return null;
             }
             Set<String> missing = new TreeSet<>(TypeRules.requiredAttrs(op));
@@ -487,10 +507,8 @@ public final class IrParser {
                     diag.error(t, segStart, "expected a dtype at the end of the type");
                     return null;
                 }
-                DType dtype;
-                try {
-                    dtype = DType.fromIrName(seg);
-                } catch (IllegalArgumentException e) {
+                DType dtype = DTYPES.get(seg);
+                if (dtype == null) {
                     diag.error(t, segStart, "unknown dtype '" + seg + "'");
                     return null;
                 }
@@ -511,7 +529,7 @@ public final class IrParser {
                     return null;
                 }
             }
-            if (!seg.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            if (!SYMBOL.matcher(seg).matches()) {
                 diag.error(t, offset, "bad dimension '" + seg + "' (an integer or a symbol [A-Za-z_][A-Za-z0-9_]*)");
                 return null;
             }

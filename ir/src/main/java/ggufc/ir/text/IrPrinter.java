@@ -30,8 +30,9 @@ import java.util.regex.Pattern;
  * every value shows its type, attributes are sorted by name, reals are printed with
  * {@link Double#toString} (shortest text that parses back to the same bits; {@code inf},
  * {@code -inf}, {@code nan}; {@code -0.0} keeps its sign), strings are escaped, and leaves
- * (input, param, state) carry their name as a quoted string after the op. An operand that is not
- * in the graph (an invalid graph being debugged) prints as {@code %undefined_<id>}.
+ * (input, param, state) carry their name as a quoted string after the op. Up to three outputs
+ * share the {@code return} line, more go one per line. An operand that is not in the graph (an
+ * invalid graph being debugged) prints as {@code %undefined_<id>}, which the parser rejects.
  */
 public final class IrPrinter {
     private IrPrinter() {}

@@ -32,7 +32,8 @@ import java.util.function.Predicate;
  * <p>Two flavours:
  * <ul>
  *   <li>{@code graphs(true)}: small static shapes (dimensions at most 32 apart from quantized rows
- *       of one block of 32 or 256) and moderate attribute values, so evaluating the graph is cheap
+ *       of one block of 32 or 256 and reshapes; at most {@link #SMALL_MAX_ELEMENTS} elements per
+ *       tensor) and moderate attribute values, so evaluating the graph is cheap
  *       and numerically sensible: rms_norm eps in [1e-6, 1e-3], scale factors in [-2.5, 2.5],
  *       rope bases 1e4..1e6, attention scale 1/sqrt(head dim), constants in [-6.25, 6.25]
  *       (integers for i32). The only i32 inputs are {@code "tokens"} and {@code "pos"}; each
@@ -48,7 +49,7 @@ import java.util.function.Predicate;
 public final class RandomGraphs {
     private RandomGraphs() {}
 
-    /** Random valid graphs; {@code staticSmallShapes}: cheap to evaluate and numerically sensible. */
+    /** Random valid graphs; {@code staticSmallShapes}: cheap to evaluate (at most {@link #SMALL_MAX_ELEMENTS} per tensor) and numerically sensible. */
     public static Arbitrary<Graph> graphs(boolean staticSmallShapes) {
         return Arbitraries.integers().between(0, Integer.MAX_VALUE).list().ofMaxSize(400)
                 .map(choices -> generate(choices, staticSmallShapes));
@@ -75,7 +76,7 @@ public final class RandomGraphs {
 
     private enum Step {
         INPUT, PARAM, CONSTANT, ADD, MUL, SCALE, SILU, GELU, SOFTMAX, RMS_NORM, MATMUL, EMBED, ROPE, KV,
-        ATTN_SCORES, CAUSAL_MASK, ATTN_VALUES, ATTENTION, RESHAPE, LAST_ROW, DEQUANT, QUANTIZE, ATTENTION_BLOCK, FFN_BLOCK
+        ATTN_SCORES, CAUSAL_MASK, ATTN_VALUES, ATTENTION, RESHAPE, LAST_ROW, DEQUANT, QUANTIZE, ATTENTION_BLOCK, FFN_BLOCK, FUSED
     }
 
     private static final DType[] WEIGHT_TYPES = DType.values();
@@ -85,6 +86,10 @@ public final class RandomGraphs {
             "cr\r", "unicode é ✓", "nul\u0000", "bell\u0007", "del\u007f", "emoji 😀", "lone \ud800 surrogate", "%0", "@g", "// no comment");
     private static final List<String> GRAPH_NAMES = List.of("llama_decode", "g", "model-v1.2", "with space", "", "quote\"d",
             "ünï", "$x", "0");
+    /** Small graphs: no tensor has more elements than this. */
+    public static final long SMALL_MAX_ELEMENTS = 32 * 1024;
+    /** Small graphs: tensors larger than this are not used as operands again (so sizes stay bounded). */
+    private static final long SMALL_REUSE_ELEMENTS = 1024;
     private static final List<String> BIG_SYMBOLS = List.of("D", "x", "ffn_x", "f32", "B", "n_embd");
 
     private static final class Gen {
@@ -208,6 +213,7 @@ public final class RandomGraphs {
                 }
                 case ATTENTION_BLOCK -> attentionBlock();
                 case FFN_BLOCK -> ffnBlock();
+                case FUSED -> fused();
             }
         }
 
@@ -313,13 +319,22 @@ public final class RandomGraphs {
         /** A pool node (most recent first for small choices) satisfying p, or null (sometimes even when one exists). */
         Node pick(Predicate<Node> p) {
             List<Node> c = new ArrayList<>();
-            for (int i = pool.size() - 1; i >= 0; i--) if (p.test(pool.get(i))) c.add(pool.get(i));
+            for (int i = pool.size() - 1; i >= 0; i--) {
+                Node n = pool.get(i);
+                // small graphs: only modest tensors feed further ops, so nothing grows past SMALL_MAX_ELEMENTS
+                if (small && n.shape().staticElements() > SMALL_REUSE_ELEMENTS) continue;
+                if (p.test(n)) c.add(n);
+            }
             if (c.isEmpty()) return null;
             int i = next(c.size() + 1);
             return i == c.size() ? null : c.get(i);
         }
 
-        Node f32(Predicate<Node> p) { return f32(p, freshShape()); }
+        /** An f32 node satisfying p (which accepts any [T, D]), from the pool or new. */
+        Node f32(Predicate<Node> p) {
+            Shape fresh = freshShape();
+            return f32(p, fresh.rank() > 0 ? fresh : new Shape(List.of(tokens, dim())));
+        }
 
         Node f32(Predicate<Node> p, Shape fresh) {
             Node n = pick(x -> x.dtype() == DType.F32 && p.test(x));
@@ -516,6 +531,51 @@ public final class RandomGraphs {
             add(OpKind.ADD, Attrs.EMPTY, x, down);
         }
 
+        double eps() { return small ? 1e-5 : pickOf(List.of(1e-5, 1e-6, 1.0e-12, 3.0, Double.MIN_VALUE)); }
+
+        /** One of the fused ops, on operands shaped like the unfused ops they replace. */
+        void fused() {
+            Node x = f32(n -> n.shape().rank() >= 1);
+            Dim k = x.shape().last();
+            Dim n = small ? Dim.of(pickOf(List.of(2L, 4L, 8L))) : dim();
+            switch (next(6)) {
+                case 0 -> {
+                    List<Node> ops = new ArrayList<>(List.of(x, param(DType.F32, new Shape(List.of(k)))));
+                    int weights = n.isSymbolic() ? 1 : 1 + next(3);
+                    for (int i = 0; i < weights; i++) ops.add(param(weightType(k), new Shape(List.of(n, k))));
+                    Node y = add(OpKind.NORM_MATMUL, Attrs.of("eps", eps()), ops.toArray(Node[]::new));
+                    Dim total = y.shape().last();
+                    if (!total.isSymbolic() && total.size() > 1) {
+                        long size = 1 + next((int) total.size() - 1);
+                        add(OpKind.SPLIT, Attrs.of("offset", (long) next((int) (total.size() - size + 1)), "size", size), y);
+                    }
+                }
+                case 1, 2 -> {
+                    boolean norm = next(2) == 0;
+                    String act = pickOf(List.of("silu", "gelu"));
+                    Node wg = param(weightType(k), new Shape(List.of(n, k))), wu = param(weightType(k), new Shape(List.of(n, k)));
+                    if (norm) add(OpKind.NORM_GLU_MATMUL, Attrs.of("eps", eps(), "act", act), x, param(DType.F32, new Shape(List.of(k))), wg, wu);
+                    else add(OpKind.GLU_MATMUL, Attrs.of("act", act), x, wg, wu);
+                }
+                case 3 -> {
+                    Node w = param(weightType(k), new Shape(List.of(n, k)));
+                    TensorType outType = new TensorType(x.shape().replaceLast(n), DType.F32);
+                    add(OpKind.MATMUL_ADD, Attrs.EMPTY, x, w, need(outType));
+                }
+                default -> {
+                    Node rows = rows3(null, null);
+                    Dim dh = rows.shape().dim(2);
+                    long nRot = dh.isSymbolic() ? 2L * (1 + next(4)) : 2L * (1 + next((int) Math.min(dh.size() / 2, 64)));
+                    String name = "cache.r." + counter++;
+                    TensorType ct = new TensorType(new Shape(List.of(capacity, rows.shape().dim(1), dh)), chance(3) ? DType.F16 : DType.F32);
+                    Node cache = addDeclared(OpKind.STATE, Attrs.of("name", name), ct);
+                    Node written = add(OpKind.ROPE_KV_WRITE, Attrs.of("mode", pickOf(List.of("normal", "neox")), "n_rot", nRot,
+                            "freq_base", small ? 10000.0 : real(), "freq_scale", small ? 1.0 : real()), cache, rows, pos());
+                    if (!chance(4)) writeBacks.put(name, written);
+                }
+            }
+        }
+
         Node matmul(Node x, long n) { return matmul(x, Dim.of(n)); }
 
         Node matmul(Node x, Dim n) {
@@ -536,7 +596,7 @@ public final class RandomGraphs {
 
         Shape freshShape() {
             if (small && chance(2)) return new Shape(List.of(tokens, dim()));
-            int rank = small ? 1 + next(3) : next(4);
+            int rank = small ? 1 + next(2) : next(4);
             List<Dim> ds = new ArrayList<>();
             for (int i = 0; i < rank; i++) ds.add(dim());
             return new Shape(ds);

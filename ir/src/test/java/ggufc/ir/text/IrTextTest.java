@@ -115,6 +115,15 @@ class IrTextTest {
     }
 
     @Test
+    void windowsLineEndingsAndAByteOrderMark() throws IOException {
+        String golden = resource("text/llama_layer.ir");
+        Graph g = IrParser.parse("\uFEFF" + golden.replace("\n", "\r\n"), "crlf.ir");
+        assertEquals(golden, IrPrinter.print(g));
+        IrException e = assertThrows(IrException.class, () -> IrParser.parse("graph @g {\r\n  return\r\n}\r\n", "crlf.ir"));
+        assertEquals(List.of("crlf.ir:2:3: graph @g has no outputs"), e.problems());
+    }
+
+    @Test
     void doublesRoundTripBitExactly() {
         double[] ds = {0.0, -0.0, 1.0, -1.5, 1e-5, 1e7, 1e-3, 1e21, 1e22, 9.999999999999999e22, Double.MIN_VALUE, -Double.MIN_VALUE,
                 Double.MIN_NORMAL, Double.MAX_VALUE, -Double.MAX_VALUE, Math.PI, 1.0 / 3, 0.1 + 0.2, Double.POSITIVE_INFINITY,
@@ -227,6 +236,25 @@ class IrTextTest {
         assertEquals(1, e.problems().size());
         assertTrue(e.problems().getFirst().startsWith(f + ":"), e.getMessage());
         assertTrue(e.problems().getFirst().endsWith(": graph @bad has no outputs"), e.getMessage());
+    }
+
+    @Test
+    void variadicOpsTakeAnyOperandCountFromTheirMinimum() {
+        String text = """
+                graph @qkv {
+                  %0 = input "x" : tensor<Tx8xf32>
+                  %1 = param "nw" : tensor<8xf32>
+                  %2 = param "wq" : tensor<8x8xq8_0>
+                  %3 = param "wk" : tensor<4x8xf32>
+                  %4 = param "wv" : tensor<4x8xf16>
+                  %5 = norm_matmul %0, %1, %2, %3, %4 {eps = 1.0e-5} : tensor<Tx16xf32>
+                  %6 = norm_matmul %0, %1, %2 {eps = 1.0e-5} : tensor<Tx8xf32>
+                  return "qkv" = %5, "q" = %6
+                }
+                """;
+        assertRoundTrips(IrParser.parse(text, "qkv.ir"));
+        IrException e = assertThrows(IrException.class, () -> IrParser.parse(text.replace("%6 = norm_matmul %0, %1, %2 ", "%6 = norm_matmul %0, %1 "), "short.ir"));
+        assertEquals(List.of("short.ir:8:8: norm_matmul expects at least 3 operands, got 2"), e.problems());
     }
 
     @Test

@@ -1,0 +1,62 @@
+package ggufc.codegen.vector;
+
+import ggufc.codegen.vector.kernels.WorkerPool;
+import ggufc.ir.DType;
+import ggufc.ir.TensorData;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * What a compiled model is bound to when it is instantiated: its weights (normally slices of the
+ * memory-mapped GGUF; checked against the dtype and shape the code was generated for), a worker
+ * pool, and off-heap KV caches of {@link #capacity} positions, owned and freed by this binding.
+ */
+public final class ModelBinding implements AutoCloseable {
+    private final Function<String, TensorData> weights;
+    private final WorkerPool pool;
+    private final int capacity;
+    private final Arena arena = Arena.ofShared();
+    private final List<MemorySegment> caches = new ArrayList<>();
+
+    public ModelBinding(Function<String, TensorData> weights, WorkerPool pool, int capacity) {
+        if (capacity < 1) throw new IllegalArgumentException("KV cache capacity must be >= 1, got " + capacity);
+        this.weights = weights;
+        this.pool = pool;
+        this.capacity = capacity;
+    }
+
+    public WorkerPool pool() { return pool; }
+
+    /** KV cache rows (positions). */
+    public int capacity() { return capacity; }
+
+    /** The bytes of weight {@code name}, which must be a {@code dtype} tensor of {@code shape} (IR order). */
+    public MemorySegment weight(String name, DType dtype, long... shape) {
+        TensorData d = weights.apply(name);
+        if (d == null) throw new IllegalStateException("the model has no tensor '" + name + "' (the code was generated for another model)");
+        if (d.dtype() != dtype || !Arrays.equals(d.shape(), shape)) {
+            throw new IllegalStateException("tensor '" + name + "' is " + d.dtype() + " " + Arrays.toString(d.shape()) + ", the code was generated for "
+                    + dtype + " " + Arrays.toString(shape));
+        }
+        return d.bytes();
+    }
+
+    /** A zeroed off-heap KV cache of {@link #capacity} rows of {@code rowLen} f32 or f16 elements. */
+    public MemorySegment cache(DType dtype, int rowLen) {
+        MemorySegment c = arena.allocate((long) capacity * rowLen * (dtype == DType.F16 ? 2 : 4), 64);
+        caches.add(c);
+        return c;
+    }
+
+    /** Zeroes every cache. */
+    public void resetCaches() {
+        for (MemorySegment c : caches) c.fill((byte) 0);
+    }
+
+    @Override
+    public void close() { arena.close(); }
+}

@@ -1,0 +1,48 @@
+package ggufc.codegen.vector.kernels;
+
+import ggufc.ir.DType;
+
+/**
+ * Activation quantization as llama.cpp does it before an integer dot product
+ * ({@code quantize_row_q8_0}): per block of 32, {@code d = max|x| / 127}, levels
+ * {@code round(x / d)} (half away from zero), and d stored as a half. The levels are kept as
+ * floats (small integers, so block products stay exact) with the half-rounded scales beside them;
+ * the bytes this describes equal {@code BlockCodecs.quantize(Q8_0, ...)}.
+ */
+public final class ActQuant {
+    private ActQuant() {}
+
+    /** Weight dtypes whose llama.cpp dot product takes Q8_0 activations and that have an exact vector kernel for them. */
+    public static boolean q8_0Kernel(DType weight) {
+        return weight == DType.Q8_0 || weight == DType.Q4_0 || weight == DType.Q5_0;
+    }
+
+    /** Levels of {@code x[xo .. xo+k)} into {@code q[qo ..]}, block scales into {@code d[dOff ..]}. */
+    public static void q8_0(float[] x, int xo, int k, float[] q, int qo, float[] d, int dOff) {
+        for (int b = 0; b < k / 32; b++) {
+            int o = xo + 32 * b;
+            float amax = 0;
+            for (int j = 0; j < 32; j++) {
+                float a = Math.abs(x[o + j]);
+                amax = amax > a ? amax : a;
+            }
+            float scale = amax / 127f;
+            float id = scale != 0 ? 1.0f / scale : 0.0f;
+            for (int j = 0; j < 32; j++) q[qo + 32 * b + j] = roundHalfAway(x[o + j] * id);
+            d[dOff + b] = Float.float16ToFloat(Float.floatToFloat16(scale));
+        }
+    }
+
+    /** C's roundf (exact for floats: the addition is done in double). */
+    static float roundHalfAway(float v) {
+        return (float) (v < 0 ? -Math.floor(-(double) v + 0.5) : Math.floor((double) v + 0.5));
+    }
+
+    /** {@code x} replaced by its Q8_0 rounding ({@code level * d}), row by row; {@code k} per row, {@code rows} rows. */
+    public static float[] roundTrip(float[] x, int xo, int k, int rows) {
+        float[] q = new float[k * rows], d = new float[k / 32 * rows];
+        for (int r = 0; r < rows; r++) q8_0(x, xo + r * k, k, q, r * k, d, r * (k / 32));
+        for (int i = 0; i < q.length; i++) q[i] *= d[i / 32];
+        return q;
+    }
+}

@@ -1,0 +1,386 @@
+package ggufc.codegen.vector.kernels;
+
+import static ggufc.codegen.vector.kernels.Vec.B;
+import static ggufc.codegen.vector.kernels.Vec.F;
+import static ggufc.codegen.vector.kernels.Vec.LANES;
+import static ggufc.codegen.vector.kernels.Vec.LE;
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.B2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+
+import ggufc.ir.DType;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Dot products of one weight row, read directly from its GGUF blocks, with an f32 activation row:
+ * no dequantized copy of the weight exists anywhere. Blocks are decoded into vector registers and
+ * multiplied with the activations by FMA; per-block offsets ({@code -8} of Q4_0, the min of Q4_1 and
+ * the K-quants, ...) are applied once per block through precomputed activation group sums
+ * ({@link #groupSums}), since {@code sum((q - 8) x) = sum(q x) - 8 sum(x)}.
+ *
+ * <p>Each method takes the row's byte offset {@code off}, the activations {@code x[xo .. xo+k)} and,
+ * where needed, their group sums {@code xs} (index 0 = the group at {@code xo}). The scalar
+ * definition of every kernel is {@link ScalarDot}.
+ */
+public final class Dot {
+    private Dot() {}
+
+    /** Group size of the activation sums a dtype's kernel needs (0: none). */
+    public static int sumGroup(DType t) {
+        return switch (t) {
+            case Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K -> 32;
+            case Q6_K -> 16;
+            default -> 0;
+        };
+    }
+
+    /** {@code out[g] = sum(x[xo + g*group .. xo + (g+1)*group))} for every whole group of {@code k}. */
+    public static void groupSums(float[] x, int xo, int k, int group, float[] out) {
+        for (int g = 0; g < k / group; g++) {
+            float s = 0;
+            int o = xo + g * group;
+            if (Vec.ENABLED && group % LANES == 0) {
+                FloatVector v = FloatVector.fromArray(F, x, o);
+                for (int i = LANES; i < group; i += LANES) v = v.add(FloatVector.fromArray(F, x, o + i));
+                s = v.reduceLanes(ADD);
+            } else {
+                for (int i = 0; i < group; i++) s += x[o + i];
+            }
+            out[g] = s;
+        }
+    }
+
+    /** Dispatch by dtype (for callers that do not specialize); {@code xs} as {@link #sumGroup} says. */
+    public static float dot(DType t, MemorySegment w, long off, float[] x, int xo, int k, float[] xs) {
+        if (!Vec.ENABLED) return ScalarDot.dot(t, w, off, x, xo, k);
+        return switch (t) {
+            case F32 -> f32(w, off, x, xo, k);
+            case F16 -> f16(w, off, x, xo, k);
+            case BF16 -> bf16(w, off, x, xo, k);
+            case Q8_0 -> q8_0(w, off, x, xo, k);
+            case Q4_0 -> q4_0(w, off, x, xo, k, xs);
+            case Q4_1 -> q4_1(w, off, x, xo, k, xs);
+            case Q5_0 -> q5_0(w, off, x, xo, k, xs);
+            case Q5_1 -> q5_1(w, off, x, xo, k, xs);
+            case Q4_K -> q4_k(w, off, x, xo, k, xs);
+            case Q5_K -> q5_k(w, off, x, xo, k, xs);
+            case Q6_K -> q6_k(w, off, x, xo, k, xs);
+            default -> ScalarDot.dot(t, w, off, x, xo, k);
+        };
+    }
+
+    // ---- plain float types ---------------------------------------------------------------------
+
+    public static float f32(MemorySegment w, long off, float[] x, int xo, int k) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+        int i = 0;
+        for (; i + 2 * LANES <= k; i += 2 * LANES) {
+            a0 = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), a0);
+            a1 = FloatVector.fromMemorySegment(F, w, off + 4L * (i + LANES), LE).fma(FloatVector.fromArray(F, x, xo + i + LANES), a1);
+        }
+        for (; i + LANES <= k; i += LANES) a0 = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), a0);
+        float s = a0.add(a1).reduceLanes(ADD);
+        for (; i < k; i++) s += w.get(Vec.LEF32, off + 4L * i) * x[xo + i];
+        return s;
+    }
+
+    public static float f16(MemorySegment w, long off, float[] x, int xo, int k) {
+        FloatVector a0 = FloatVector.zero(F);
+        int i = 0;
+        for (; i + LANES <= k; i += LANES) a0 = Vec.halvesToFloats(w, off + 2L * i).fma(FloatVector.fromArray(F, x, xo + i), a0);
+        float s = a0.reduceLanes(ADD);
+        for (; i < k; i++) s += Float.float16ToFloat(w.get(Vec.LE16, off + 2L * i)) * x[xo + i];
+        return s;
+    }
+
+    public static float bf16(MemorySegment w, long off, float[] x, int xo, int k) {
+        FloatVector a0 = FloatVector.zero(F);
+        int i = 0;
+        for (; i + LANES <= k; i += LANES) a0 = Vec.bf16ToFloats(w, off + 2L * i).fma(FloatVector.fromArray(F, x, xo + i), a0);
+        float s = a0.reduceLanes(ADD);
+        for (; i < k; i++) s += Float.intBitsToFloat((w.get(Vec.LE16, off + 2L * i) & 0xffff) << 16) * x[xo + i];
+        return s;
+    }
+
+    // ---- 32-element blocks ---------------------------------------------------------------------
+
+    /** Q8_0: f16 d, 32 int8 q; w = d q. */
+    public static float q8_0(MemorySegment w, long off, float[] x, int xo, int k) { return q8_0(w, off, x, xo, k, null); }
+
+    /**
+     * With {@code xd} non-null, x holds Q8_0-quantized activations (integer levels as floats) and
+     * {@code xd[b]} their block scales: block products are then exact integer sums, scaled by
+     * {@code d_w d_x} as llama.cpp's {@code vec_dot_q8_0_q8_0}.
+     */
+    public static float q8_0(MemorySegment w, long off, float[] x, int xo, int k, float[] xd) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0, nb = k >> 5; b < nb; b++, off += 34) {
+            int xb = xo + (b << 5);
+            FloatVector s = Vec.bytesToFloats(w, off + 2).mul(FloatVector.fromArray(F, x, xb));
+            for (int i = LANES; i < 32; i += LANES) s = Vec.bytesToFloats(w, off + 2 + i).fma(FloatVector.fromArray(F, x, xb + i), s);
+            acc = s.fma(FloatVector.broadcast(F, Vec.f16(w, off) * (xd == null ? 1f : xd[b])), acc);
+        }
+        return acc.reduceLanes(ADD);
+    }
+
+    /**
+     * Two rows of Q8_0 at once (offsets {@code off0}, {@code off1}), sharing the activation loads;
+     * results in {@code out[oo]} and {@code out[oo + 1]}.
+     */
+    public static void q8_0x2(MemorySegment w, long off0, long off1, float[] x, int xo, int k, float[] xd, float[] out, int oo) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
+        for (int b = 0, nb = k >> 5; b < nb; b++, off0 += 34, off1 += 34) {
+            int xb = xo + (b << 5);
+            FloatVector xv = FloatVector.fromArray(F, x, xb);
+            FloatVector s0 = Vec.bytesToFloats(w, off0 + 2).mul(xv);
+            FloatVector s1 = Vec.bytesToFloats(w, off1 + 2).mul(xv);
+            for (int i = LANES; i < 32; i += LANES) {
+                xv = FloatVector.fromArray(F, x, xb + i);
+                s0 = Vec.bytesToFloats(w, off0 + 2 + i).fma(xv, s0);
+                s1 = Vec.bytesToFloats(w, off1 + 2 + i).fma(xv, s1);
+            }
+            float dx = xd == null ? 1f : xd[b];
+            acc0 = s0.fma(FloatVector.broadcast(F, Vec.f16(w, off0) * dx), acc0);
+            acc1 = s1.fma(FloatVector.broadcast(F, Vec.f16(w, off1) * dx), acc1);
+        }
+        out[oo] = acc0.reduceLanes(ADD);
+        out[oo + 1] = acc1.reduceLanes(ADD);
+    }
+
+    /** Q4_0: f16 d, 16 bytes of nibbles (low: elements 0..15, high: 16..31); w = d (q - 8). */
+    public static float q4_0(MemorySegment w, long off, float[] x, int xo, int k, float[] xs) { return q4_0(w, off, x, xo, k, xs, null); }
+
+    /** With {@code xd}: Q8_0 activations as in {@link #q8_0(MemorySegment, long, float[], int, int, float[])}. */
+    public static float q4_0(MemorySegment w, long off, float[] x, int xo, int k, float[] xs, float[] xd) {
+        FloatVector acc = FloatVector.zero(F);
+        float corr = 0;
+        for (int b = 0, nb = k >> 5; b < nb; b++, off += 18) {
+            int xb = xo + (b << 5);
+            FloatVector s = FloatVector.zero(F);
+            for (int i = 0; i < 16; i += LANES) {
+                ByteVector v = ByteVector.fromMemorySegment(B, w, off + 2 + i, LE);
+                s = ((FloatVector) v.and((byte) 0x0f).convertShape(B2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + i), s);
+                s = ((FloatVector) v.lanewise(LSHR, 4).convertShape(B2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + 16 + i), s);
+            }
+            float d = Vec.f16(w, off) * (xd == null ? 1f : xd[b]);
+            acc = s.fma(FloatVector.broadcast(F, d), acc);
+            corr += d * xs[b];
+        }
+        return acc.reduceLanes(ADD) - 8 * corr;
+    }
+
+    /** Two rows of Q4_0 sharing activation loads; results in {@code out[oo]}, {@code out[oo + 1]}. */
+    public static void q4_0x2(MemorySegment w, long off0, long off1, float[] x, int xo, int k, float[] xs, float[] xd, float[] out, int oo) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
+        float corr0 = 0, corr1 = 0;
+        for (int b = 0, nb = k >> 5; b < nb; b++, off0 += 18, off1 += 18) {
+            int xb = xo + (b << 5);
+            FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F);
+            for (int i = 0; i < 16; i += LANES) {
+                FloatVector xl = FloatVector.fromArray(F, x, xb + i), xh = FloatVector.fromArray(F, x, xb + 16 + i);
+                ByteVector v0 = ByteVector.fromMemorySegment(B, w, off0 + 2 + i, LE);
+                ByteVector v1 = ByteVector.fromMemorySegment(B, w, off1 + 2 + i, LE);
+                s0 = ((FloatVector) v0.and((byte) 0x0f).convertShape(B2F, F, 0)).fma(xl, s0);
+                s1 = ((FloatVector) v1.and((byte) 0x0f).convertShape(B2F, F, 0)).fma(xl, s1);
+                s0 = ((FloatVector) v0.lanewise(LSHR, 4).convertShape(B2F, F, 0)).fma(xh, s0);
+                s1 = ((FloatVector) v1.lanewise(LSHR, 4).convertShape(B2F, F, 0)).fma(xh, s1);
+            }
+            float dx = xd == null ? 1f : xd[b];
+            float d0 = Vec.f16(w, off0) * dx, d1 = Vec.f16(w, off1) * dx;
+            acc0 = s0.fma(FloatVector.broadcast(F, d0), acc0);
+            acc1 = s1.fma(FloatVector.broadcast(F, d1), acc1);
+            corr0 += d0 * xs[b];
+            corr1 += d1 * xs[b];
+        }
+        out[oo] = acc0.reduceLanes(ADD) - 8 * corr0;
+        out[oo + 1] = acc1.reduceLanes(ADD) - 8 * corr1;
+    }
+
+    /** Q4_1: f16 d, f16 m, 16 bytes of nibbles; w = d q + m. */
+    public static float q4_1(MemorySegment w, long off, float[] x, int xo, int k, float[] xs) {
+        FloatVector acc = FloatVector.zero(F);
+        float corr = 0;
+        for (int b = 0, nb = k >> 5; b < nb; b++, off += 20) {
+            int xb = xo + (b << 5);
+            FloatVector s = FloatVector.zero(F);
+            for (int i = 0; i < 16; i += LANES) {
+                ByteVector v = ByteVector.fromMemorySegment(B, w, off + 4 + i, LE);
+                s = ((FloatVector) v.and((byte) 0x0f).convertShape(B2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + i), s);
+                s = ((FloatVector) v.lanewise(LSHR, 4).convertShape(B2F, F, 0)).fma(FloatVector.fromArray(F, x, xb + 16 + i), s);
+            }
+            acc = s.fma(FloatVector.broadcast(F, Vec.f16(w, off)), acc);
+            corr += Vec.f16(w, off + 2) * xs[b];
+        }
+        return acc.reduceLanes(ADD) + corr;
+    }
+
+    /** The fifth bits of 32 elements (bit j of {@code qh} for element j) for lanes {@code i ..}: 16 or 0. */
+    private static final IntVector IOTA = IntVector.zero(Vec.I).addIndex(1);
+
+    private static IntVector highBits(int qh, int i) {
+        return IntVector.broadcast(Vec.I, qh).lanewise(LSHR, IOTA.add(i)).and(1).lanewise(LSHL, 4);
+    }
+
+    private static FloatVector fiveBit(ByteVector nibbles, int qh, int i) {
+        IntVector q = (IntVector) nibbles.convertShape(VectorOperators.B2I, Vec.I, 0);
+        return (FloatVector) q.or(highBits(qh, i)).convert(VectorOperators.I2F, 0);
+    }
+
+    /** Q5_0: f16 d, u32 qh, 16 bytes of nibbles; w = d (q - 16) with q = nibble | bit << 4. */
+    public static float q5_0(MemorySegment w, long off, float[] x, int xo, int k, float[] xs) { return q5_0(w, off, x, xo, k, xs, null); }
+
+    /** With {@code xd}: Q8_0 activations. */
+    public static float q5_0(MemorySegment w, long off, float[] x, int xo, int k, float[] xs, float[] xd) {
+        FloatVector acc = FloatVector.zero(F);
+        float corr = 0;
+        for (int b = 0, nb = k >> 5; b < nb; b++, off += 22) {
+            int xb = xo + (b << 5);
+            int qh = w.get(Vec.LE32, off + 2);
+            FloatVector s = FloatVector.zero(F);
+            for (int i = 0; i < 16; i += LANES) {
+                ByteVector v = ByteVector.fromMemorySegment(B, w, off + 6 + i, LE);
+                s = fiveBit(v.and((byte) 0x0f), qh, i).fma(FloatVector.fromArray(F, x, xb + i), s);
+                s = fiveBit(v.lanewise(LSHR, 4), qh, 16 + i).fma(FloatVector.fromArray(F, x, xb + 16 + i), s);
+            }
+            float d = Vec.f16(w, off) * (xd == null ? 1f : xd[b]);
+            acc = s.fma(FloatVector.broadcast(F, d), acc);
+            corr += d * xs[b];
+        }
+        return acc.reduceLanes(ADD) - 16 * corr;
+    }
+
+    /** Q5_1: f16 d, f16 m, u32 qh, 16 bytes of nibbles; w = d q + m. */
+    public static float q5_1(MemorySegment w, long off, float[] x, int xo, int k, float[] xs) {
+        FloatVector acc = FloatVector.zero(F);
+        float corr = 0;
+        for (int b = 0, nb = k >> 5; b < nb; b++, off += 24) {
+            int xb = xo + (b << 5);
+            int qh = w.get(Vec.LE32, off + 4);
+            FloatVector s = FloatVector.zero(F);
+            for (int i = 0; i < 16; i += LANES) {
+                ByteVector v = ByteVector.fromMemorySegment(B, w, off + 8 + i, LE);
+                s = fiveBit(v.and((byte) 0x0f), qh, i).fma(FloatVector.fromArray(F, x, xb + i), s);
+                s = fiveBit(v.lanewise(LSHR, 4), qh, 16 + i).fma(FloatVector.fromArray(F, x, xb + 16 + i), s);
+            }
+            acc = s.fma(FloatVector.broadcast(F, Vec.f16(w, off)), acc);
+            corr += Vec.f16(w, off + 2) * xs[b];
+        }
+        return acc.reduceLanes(ADD) + corr;
+    }
+
+    // ---- K-quants (256-element super-blocks) ---------------------------------------------------
+
+    private static int u8(MemorySegment w, long off) { return w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, off) & 0xff; }
+
+    /** ggml's get_scale_min_k4 on the 12 scale bytes at {@code sc}: scale in bits 0..7, min in 8..15. */
+    static int scaleMinK4(MemorySegment w, long sc, int j) {
+        int s, m;
+        if (j < 4) {
+            s = u8(w, sc + j) & 63;
+            m = u8(w, sc + j + 4) & 63;
+        } else {
+            s = (u8(w, sc + j + 4) & 0xf) | ((u8(w, sc + j - 4) >>> 6) << 4);
+            m = (u8(w, sc + j + 4) >>> 4) | ((u8(w, sc + j) >>> 6) << 4);
+        }
+        return s | (m << 8);
+    }
+
+    /** Q4_K: f16 d, f16 dmin, 12 bytes of 6-bit scales/mins, 128 bytes of nibbles; w = d sc q - dmin m per 32. */
+    public static float q4_k(MemorySegment w, long off, float[] x, int xo, int k, float[] xs) {
+        FloatVector acc = FloatVector.zero(F);
+        float corr = 0;
+        for (int sb = 0, nsb = k >> 8; sb < nsb; sb++, off += 144) {
+            float d = Vec.f16(w, off), dmin = Vec.f16(w, off + 2);
+            int xb = xo + (sb << 8);
+            for (int p = 0; p < 4; p++) {
+                int sm1 = scaleMinK4(w, off + 4, 2 * p), sm2 = scaleMinK4(w, off + 4, 2 * p + 1);
+                long q = off + 16 + 32 * p;
+                int xp = xb + 64 * p;
+                FloatVector s1 = FloatVector.zero(F), s2 = FloatVector.zero(F);
+                for (int i = 0; i < 32; i += LANES) {
+                    ByteVector v = ByteVector.fromMemorySegment(B, w, q + i, LE);
+                    s1 = ((FloatVector) v.and((byte) 0x0f).convertShape(B2F, F, 0)).fma(FloatVector.fromArray(F, x, xp + i), s1);
+                    s2 = ((FloatVector) v.lanewise(LSHR, 4).convertShape(B2F, F, 0)).fma(FloatVector.fromArray(F, x, xp + 32 + i), s2);
+                }
+                acc = s1.fma(FloatVector.broadcast(F, d * (sm1 & 0xff)), acc);
+                acc = s2.fma(FloatVector.broadcast(F, d * (sm2 & 0xff)), acc);
+                int g = (sb << 3) + 2 * p;
+                corr += dmin * ((sm1 >>> 8) * xs[g] + (sm2 >>> 8) * xs[g + 1]);
+            }
+        }
+        return acc.reduceLanes(ADD) - corr;
+    }
+
+    /** Q5_K: as Q4_K plus 32 bytes qh (bit 2p / 2p+1 of qh[l]: fifth bit of element l of sub-block 2p / 2p+1). */
+    public static float q5_k(MemorySegment w, long off, float[] x, int xo, int k, float[] xs) {
+        FloatVector acc = FloatVector.zero(F);
+        float corr = 0;
+        for (int sb = 0, nsb = k >> 8; sb < nsb; sb++, off += 176) {
+            float d = Vec.f16(w, off), dmin = Vec.f16(w, off + 2);
+            int xb = xo + (sb << 8);
+            for (int p = 0; p < 4; p++) {
+                int sm1 = scaleMinK4(w, off + 4, 2 * p), sm2 = scaleMinK4(w, off + 4, 2 * p + 1);
+                long q = off + 48 + 32 * p;
+                int xp = xb + 64 * p;
+                FloatVector s1 = FloatVector.zero(F), s2 = FloatVector.zero(F);
+                for (int i = 0; i < 32; i += LANES) {
+                    ByteVector v = ByteVector.fromMemorySegment(B, w, q + i, LE);
+                    ByteVector h = ByteVector.fromMemorySegment(B, w, off + 16 + i, LE);
+                    ByteVector lo = v.and((byte) 0x0f).or(h.lanewise(LSHR, 2 * p).and((byte) 1).lanewise(LSHL, 4));
+                    ByteVector hi = v.lanewise(LSHR, 4).or(h.lanewise(LSHR, 2 * p + 1).and((byte) 1).lanewise(LSHL, 4));
+                    s1 = ((FloatVector) lo.convertShape(B2F, F, 0)).fma(FloatVector.fromArray(F, x, xp + i), s1);
+                    s2 = ((FloatVector) hi.convertShape(B2F, F, 0)).fma(FloatVector.fromArray(F, x, xp + 32 + i), s2);
+                }
+                acc = s1.fma(FloatVector.broadcast(F, d * (sm1 & 0xff)), acc);
+                acc = s2.fma(FloatVector.broadcast(F, d * (sm2 & 0xff)), acc);
+                int g = (sb << 3) + 2 * p;
+                corr += dmin * ((sm1 >>> 8) * xs[g] + (sm2 >>> 8) * xs[g + 1]);
+            }
+        }
+        return acc.reduceLanes(ADD) - corr;
+    }
+
+    /**
+     * Q6_K: ql[128], qh[64], int8 scales[16], f16 d; 16 groups of 16 with w = d sc (q - 32), q the
+     * 4 low bits from ql and 2 high bits from qh (ggml's dequantize_row_q6_K order).
+     */
+    public static float q6_k(MemorySegment w, long off, float[] x, int xo, int k, float[] xs) {
+        FloatVector acc = FloatVector.zero(F);
+        float corr = 0;
+        for (int sb = 0, nsb = k >> 8; sb < nsb; sb++, off += 210) {
+            float d = Vec.f16(w, off + 208);
+            for (int n = 0; n < 2; n++) {
+                long ql = off + 64 * n, qh = off + 128 + 32 * n, sc = off + 192 + 8 * n;
+                int xb = xo + (sb << 8) + 128 * n;
+                for (int l = 0; l < 32; l += LANES) {
+                    int is = l >> 4;
+                    ByteVector a = ByteVector.fromMemorySegment(B, w, ql + l, LE);
+                    ByteVector c = ByteVector.fromMemorySegment(B, w, ql + 32 + l, LE);
+                    ByteVector h = ByteVector.fromMemorySegment(B, w, qh + l, LE);
+                    ByteVector q1 = a.and((byte) 0x0f).or(h.and((byte) 3).lanewise(LSHL, 4));
+                    ByteVector q2 = c.and((byte) 0x0f).or(h.lanewise(LSHR, 2).and((byte) 3).lanewise(LSHL, 4));
+                    ByteVector q3 = a.lanewise(LSHR, 4).or(h.lanewise(LSHR, 4).and((byte) 3).lanewise(LSHL, 4));
+                    ByteVector q4 = c.lanewise(LSHR, 4).or(h.lanewise(LSHR, 6).lanewise(LSHL, 4));
+                    float d1 = d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, sc + is);
+                    float d2 = d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, sc + is + 2);
+                    float d3 = d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, sc + is + 4);
+                    float d4 = d * w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, sc + is + 6);
+                    acc = ((FloatVector) q1.convertShape(B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + l)).fma(FloatVector.broadcast(F, d1), acc);
+                    acc = ((FloatVector) q2.convertShape(B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + 32 + l)).fma(FloatVector.broadcast(F, d2), acc);
+                    acc = ((FloatVector) q3.convertShape(B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + 64 + l)).fma(FloatVector.broadcast(F, d3), acc);
+                    acc = ((FloatVector) q4.convertShape(B2F, F, 0)).mul(FloatVector.fromArray(F, x, xb + 96 + l)).fma(FloatVector.broadcast(F, d4), acc);
+                    if ((l & 15) == 0) {
+                        int g = (sb << 4) + 8 * n + is;
+                        corr += 32 * (d1 * xs[g] + d2 * xs[g + 2] + d3 * xs[g + 4] + d4 * xs[g + 6]);
+                    }
+                }
+            }
+        }
+        return acc.reduceLanes(ADD) - corr;
+    }
+}

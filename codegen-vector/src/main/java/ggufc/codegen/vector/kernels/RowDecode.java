@@ -1,0 +1,70 @@
+package ggufc.codegen.vector.kernels;
+
+import static ggufc.codegen.vector.kernels.Vec.B;
+import static ggufc.codegen.vector.kernels.Vec.F;
+import static ggufc.codegen.vector.kernels.Vec.LANES;
+import static ggufc.codegen.vector.kernels.Vec.LE;
+import static jdk.incubator.vector.VectorOperators.B2F;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+
+import ggufc.ir.DType;
+import ggufc.ir.quant.BlockCodecs;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Decodes weight rows to f32 into a small scratch tile (prompt matmuls reuse each decoded row for
+ * every token; embedding lookups decode one row). Bit-exact with {@link BlockCodecs#dequantize}:
+ * the vector paths do the same float operations ({@code (q - 8) * d}, {@code q * d}, exact half
+ * conversion); other dtypes go through BlockCodecs itself.
+ */
+public final class RowDecode {
+    private RowDecode() {}
+
+    public static void decode(DType t, MemorySegment w, long off, float[] dst, int dstOff, int k) {
+        if (Vec.ENABLED) {
+            switch (t) {
+                case F32 -> {
+                    int i = 0;
+                    for (; i + LANES <= k; i += LANES) FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).intoArray(dst, dstOff + i);
+                    for (; i < k; i++) dst[dstOff + i] = w.get(Vec.LEF32, off + 4L * i);
+                    return;
+                }
+                case F16 -> {
+                    int i = 0;
+                    for (; i + LANES <= k; i += LANES) Vec.halvesToFloats(w, off + 2L * i).intoArray(dst, dstOff + i);
+                    if (i < k) BlockCodecs.dequantize(t, w, off + 2L * i, dst, dstOff + i, k - i);
+                    return;
+                }
+                case BF16 -> {
+                    int i = 0;
+                    for (; i + LANES <= k; i += LANES) Vec.bf16ToFloats(w, off + 2L * i).intoArray(dst, dstOff + i);
+                    if (i < k) BlockCodecs.dequantize(t, w, off + 2L * i, dst, dstOff + i, k - i);
+                    return;
+                }
+                case Q8_0 -> {
+                    for (int b = 0; b < k >> 5; b++, off += 34) {
+                        FloatVector d = FloatVector.broadcast(F, Vec.f16(w, off));
+                        for (int i = 0; i < 32; i += LANES) Vec.bytesToFloats(w, off + 2 + i).mul(d).intoArray(dst, dstOff + (b << 5) + i);
+                    }
+                    return;
+                }
+                case Q4_0 -> {
+                    for (int b = 0; b < k >> 5; b++, off += 18) {
+                        FloatVector d = FloatVector.broadcast(F, Vec.f16(w, off));
+                        int o = dstOff + (b << 5);
+                        for (int i = 0; i < 16; i += LANES) {
+                            ByteVector v = ByteVector.fromMemorySegment(B, w, off + 2 + i, LE);
+                            ((FloatVector) v.and((byte) 0x0f).sub((byte) 8).convertShape(B2F, F, 0)).mul(d).intoArray(dst, o + i);
+                            ((FloatVector) v.lanewise(LSHR, 4).sub((byte) 8).convertShape(B2F, F, 0)).mul(d).intoArray(dst, o + 16 + i);
+                        }
+                    }
+                    return;
+                }
+                default -> { }
+            }
+        }
+        BlockCodecs.dequantize(t, w, off, dst, dstOff, k);
+    }
+}

@@ -1,0 +1,51 @@
+package ggufc.codegen.vector.plan;
+
+import ggufc.codegen.vector.CompiledModel;
+import ggufc.codegen.vector.ModelBinding;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Runs a {@link Plan} by walking its steps: the same kernels as the generated class, without a
+ * Java compiler in the loop (for {@code ggufc run --model} and for checking the lowering on its own).
+ */
+public final class PlanExecutor implements CompiledModel {
+    private final Plan plan;
+    private final ModelBinding binding;
+    private final Frame frame;
+
+    public PlanExecutor(Plan plan, ModelBinding binding) {
+        this.plan = plan;
+        this.binding = binding;
+        float[][] slots = new float[plan.slots().size()][];
+        for (int i = 0; i < slots.length; i++) {
+            Plan.Slot s = plan.slots().get(i);
+            slots[i] = s.constant() != null ? s.constant().clone() : new float[(int) s.capacity(plan.maxTokens())];
+        }
+        MemorySegment[] weights = new MemorySegment[plan.weights().size()];
+        for (int i = 0; i < weights.length; i++) {
+            Plan.Weight w = plan.weights().get(i);
+            weights[i] = binding.weight(w.name(), w.dtype(), w.shape());
+        }
+        MemorySegment[] caches = new MemorySegment[plan.caches().size()];
+        for (int i = 0; i < caches.length; i++) caches[i] = binding.cache(plan.caches().get(i).dtype(), plan.caches().get(i).rowLen());
+        this.frame = new Frame(slots, weights, caches, binding.capacity(), binding.pool());
+    }
+
+    @Override
+    public void step(int T, int L, int[][] inputs) {
+        if (T < 1 || T > plan.maxTokens()) throw new IllegalArgumentException("a step takes 1.." + plan.maxTokens() + " tokens, got " + T);
+        frame.T = T;
+        frame.L = L;
+        frame.inputs = inputs;
+        for (Step s : plan.steps()) s.exec(frame);
+    }
+
+    @Override
+    public float[] output(int i) { return frame.slots[plan.outputs().get(i).slot()]; }
+
+    @Override
+    public int maxTokens() { return plan.maxTokens(); }
+
+    @Override
+    public void reset() { binding.resetCaches(); }
+}

@@ -1,0 +1,193 @@
+package ggufc.codegen.vector.plan;
+
+import com.palantir.javapoet.CodeBlock;
+import ggufc.codegen.vector.kernels.MatMul;
+import ggufc.codegen.vector.kernels.Ops;
+import ggufc.ir.DType;
+import ggufc.ir.quant.BlockCodecs;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * One kernel call of a lowered step graph: the closed list of what the vector target executes.
+ * Operands are numbered slots (f32 activation buffers), weights, KV caches and i32 inputs of a
+ * {@link Plan}. Each step both runs itself ({@link #exec}, used by {@link PlanExecutor}) and
+ * renders itself as a Java statement with its shapes as literals ({@link #emit}, used by the code
+ * generator), so the two backends cannot drift apart.
+ */
+public sealed interface Step {
+    void exec(Frame f);
+
+    CodeBlock emit(Emit e);
+
+    /** Slots read (for liveness). */
+    List<Integer> reads();
+
+    /** Human-readable one-liner for plan dumps. */
+    String describe();
+
+    private static CodeBlock dt(DType t) { return CodeBlock.of("$T.$L", DType.class, t.name()); }
+
+    private static CodeBlock slotOrNull(Emit e, int s) { return s < 0 ? CodeBlock.of("null") : e.slot(s); }
+
+    /** Rows {@code ids} of an embedding table {@code [V, D]}. */
+    record Embed(int weight, DType dtype, int V, int D, int ids, int out) implements Step {
+        public void exec(Frame f) { Ops.embed(dtype, f.weights[weight], V, D, f.inputs[ids], f.T, f.slots[out], 0); }
+        public CodeBlock emit(Emit e) {
+            return CodeBlock.of("$T.embed($L, $L, $L, $L, $L, $L, $L, 0)", Ops.class, dt(dtype), e.weight(weight), V, D, e.input(ids), e.tokens(), e.slot(out));
+        }
+        public List<Integer> reads() { return List.of(); }
+        public String describe() { return "s" + out + " = embed(w" + weight + " " + dtype + " [" + V + "x" + D + "], in" + ids + ")"; }
+    }
+
+    record RmsNorm(int x, int weight, int D, float eps, Size rows, int out) implements Step {
+        public void exec(Frame f) { Ops.rmsNorm(f.slots[x], 0, f.weights[weight], D, eps, rows.eval(f.T), f.slots[out], 0); }
+        public CodeBlock emit(Emit e) {
+            return CodeBlock.of("$T.rmsNorm($L, 0, $L, $L, $Lf, $L, $L, 0)", Ops.class, e.slot(x), e.weight(weight), D, Float.toString(eps), rows.code(e.tokens()), e.slot(out));
+        }
+        public List<Integer> reads() { return List.of(x); }
+        public String describe() { return "s" + out + " = rms_norm(s" + x + ", w" + weight + ") rows " + rows; }
+    }
+
+    /** {@code out[:, col : col + N] (row stride outStride) = x . w^T (+ res)}. */
+    record MatMulStep(int x, DType act, int weight, DType dtype, int K, int N, Size tokens, int out, int outCol, int outStride, int res) implements Step {
+        public void exec(Frame f) {
+            MatMul.matmul(f.pool, dtype, act, f.weights[weight], K, N, f.slots[x], 0, tokens.eval(f.T), f.slots[out], outCol, outStride,
+                    res < 0 ? null : f.slots[res], outCol);
+        }
+        public CodeBlock emit(Emit e) {
+            return CodeBlock.of("$T.matmul($L, $L, $L, $L, $L, $L, $L, 0, $L, $L, $L, $L, $L, $L)", MatMul.class, e.pool(), dt(dtype), dt(act), e.weight(weight), K, N,
+                    e.slot(x), tokens.code(e.tokens()), e.slot(out), outCol, outStride, slotOrNull(e, res), outCol);
+        }
+        public List<Integer> reads() { return res < 0 ? List.of(x) : List.of(x, res); }
+        public String describe() {
+            return "s" + out + (outCol != 0 || outStride != N ? "[:, " + outCol + ":" + (outCol + N) + "]" : "") + " = matmul(" + (act == DType.F32 ? "" : act.irName() + " ") + "s" + x + ", w" + weight + " " + dtype + " [" + N + "x" + K + "])"
+                    + (res < 0 ? "" : " + s" + res) + " tokens " + tokens;
+        }
+    }
+
+    /** {@code out = act(x . wg^T) * (x . wu^T)}. */
+    record Glu(int x, DType act, int gate, DType gateType, int up, DType upType, int K, int N, Size tokens, boolean gelu, int out) implements Step {
+        public void exec(Frame f) {
+            MatMul.glu(f.pool, gateType, f.weights[gate], upType, f.weights[up], act, K, N, f.slots[x], 0, tokens.eval(f.T), f.slots[out], 0, gelu);
+        }
+        public CodeBlock emit(Emit e) {
+            return CodeBlock.of("$T.glu($L, $L, $L, $L, $L, $L, $L, $L, $L, 0, $L, $L, 0, $L)", MatMul.class, e.pool(), dt(gateType), e.weight(gate), dt(upType), e.weight(up), dt(act),
+                    K, N, e.slot(x), tokens.code(e.tokens()), e.slot(out), gelu);
+        }
+        public List<Integer> reads() { return List.of(x); }
+        public String describe() { return "s" + out + " = " + (gelu ? "gelu" : "silu") + "(s" + x + " . w" + gate + ") * (s" + x + " . w" + up + ") [" + N + "x" + K + "] tokens " + tokens; }
+    }
+
+    record Rope(int x, int pos, Size tokens, int H, int Dh, int nRot, boolean neox, float base, float scale, int out) implements Step {
+        public void exec(Frame f) { Ops.rope(f.slots[x], 0, f.inputs[pos], tokens.eval(f.T), H, Dh, nRot, neox, base, scale, f.slots[out], 0); }
+        public CodeBlock emit(Emit e) {
+            return CodeBlock.of("$T.rope($L, 0, $L, $L, $L, $L, $L, $L, $Lf, $Lf, $L, 0)", Ops.class, e.slot(x), e.input(pos), tokens.code(e.tokens()), H, Dh, nRot, neox,
+                    Float.toString(base), Float.toString(scale), e.slot(out));
+        }
+        public List<Integer> reads() { return List.of(x); }
+        public String describe() { return "s" + out + " = rope(s" + x + ", in" + pos + ") " + (neox ? "neox" : "normal") + " " + H + "x" + Dh; }
+    }
+
+    record KvWrite(int cache, boolean half, int rowLen, int x, int pos, Size tokens) implements Step {
+        public void exec(Frame f) { Ops.kvWrite(f.caches[cache], half, f.capacity, rowLen, f.slots[x], 0, f.inputs[pos], tokens.eval(f.T)); }
+        public CodeBlock emit(Emit e) {
+            return CodeBlock.of("$T.kvWrite($L, $L, $L, $L, $L, 0, $L, $L)", Ops.class, e.cache(cache), half, e.capacity(), rowLen, e.slot(x), e.input(pos), tokens.code(e.tokens()));
+        }
+        public List<Integer> reads() { return List.of(x); }
+        public String describe() { return "c" + cache + "[in" + pos + "] = s" + x; }
+    }
+
+    record Attention(int q, int k, int v, boolean half, int pos, Size tokens, int H, int Hkv, int Dh, float scale, int out) implements Step {
+        public void exec(Frame f) {
+            Ops.attention(f.pool, f.slots[q], 0, f.caches[k], f.caches[v], half, f.inputs[pos], tokens.eval(f.T), f.L, H, Hkv, Dh, scale, f.slots[out], 0);
+        }
+        public CodeBlock emit(Emit e) {
+            return CodeBlock.of("$T.attention($L, $L, 0, $L, $L, $L, $L, $L, $L, $L, $L, $L, $Lf, $L, 0)", Ops.class, e.pool(), e.slot(q), e.cache(k), e.cache(v), half, e.input(pos),
+                    tokens.code(e.tokens()), e.length(), H, Hkv, Dh, Float.toString(scale), e.slot(out));
+        }
+        public List<Integer> reads() { return List.of(q); }
+        public String describe() { return "s" + out + " = attention(s" + q + ", c" + k + ", c" + v + ") " + H + "/" + Hkv + " heads x " + Dh; }
+    }
+
+    /** {@code out[i] = a[i] op b[i % m]}. */
+    record Binary(boolean add, int a, int b, Size m, Size n, int out) implements Step {
+        public void exec(Frame f) {
+            if (add) Ops.add(f.slots[a], 0, f.slots[b], 0, m.eval(f.T), n.eval(f.T), f.slots[out], 0);
+            else Ops.mul(f.slots[a], 0, f.slots[b], 0, m.eval(f.T), n.eval(f.T), f.slots[out], 0);
+        }
+        public CodeBlock emit(Emit e) {
+            return CodeBlock.of("$T.$L($L, 0, $L, 0, $L, $L, $L, 0)", Ops.class, add ? "add" : "mul", e.slot(a), e.slot(b), m.code(e.tokens()), n.code(e.tokens()), e.slot(out));
+        }
+        public List<Integer> reads() { return List.of(a, b); }
+        public String describe() { return "s" + out + " = s" + a + (add ? " + " : " * ") + "s" + b + " (" + n + ")"; }
+    }
+
+    enum UnaryOp { SCALE, SILU, GELU }
+
+    record Unary(UnaryOp op, int x, float factor, Size n, int out) implements Step {
+        public void exec(Frame f) {
+            switch (op) {
+                case SCALE -> Ops.scale(f.slots[x], 0, factor, n.eval(f.T), f.slots[out], 0);
+                case SILU -> Ops.silu(f.slots[x], 0, n.eval(f.T), f.slots[out], 0);
+                case GELU -> Ops.gelu(f.slots[x], 0, n.eval(f.T), f.slots[out], 0);
+            }
+        }
+        public CodeBlock emit(Emit e) {
+            return switch (op) {
+                case SCALE -> CodeBlock.of("$T.scale($L, 0, $Lf, $L, $L, 0)", Ops.class, e.slot(x), Float.toString(factor), n.code(e.tokens()), e.slot(out));
+                case SILU, GELU -> CodeBlock.of("$T.$L($L, 0, $L, $L, 0)", Ops.class, op == UnaryOp.SILU ? "silu" : "gelu", e.slot(x), n.code(e.tokens()), e.slot(out));
+            };
+        }
+        public List<Integer> reads() { return List.of(x); }
+        public String describe() { return "s" + out + " = " + op.name().toLowerCase() + "(s" + x + ")"; }
+    }
+
+    record Softmax(int x, int D, Size rows, int out) implements Step {
+        public void exec(Frame f) { Ops.softmax(f.slots[x], 0, D, rows.eval(f.T), f.slots[out], 0); }
+        public CodeBlock emit(Emit e) { return CodeBlock.of("$T.softmax($L, 0, $L, $L, $L, 0)", Ops.class, e.slot(x), D, rows.code(e.tokens()), e.slot(out)); }
+        public List<Integer> reads() { return List.of(x); }
+        public String describe() { return "s" + out + " = softmax(s" + x + ")"; }
+    }
+
+    /** The last of {@code rows} rows of {@code D}. */
+    record LastRow(int x, int D, Size rows, int out) implements Step {
+        public void exec(Frame f) { Ops.copy(f.slots[x], (rows.eval(f.T) - 1) * D, f.slots[out], 0, D); }
+        public CodeBlock emit(Emit e) {
+            return CodeBlock.of("$T.copy($L, ($L - 1) * $L, $L, 0, $L)", Ops.class, e.slot(x), rows.code(e.tokens()), D, e.slot(out), D);
+        }
+        public List<Integer> reads() { return List.of(x); }
+        public String describe() { return "s" + out + " = last_row(s" + x + ")"; }
+    }
+
+    /** Columns {@code [col, col + width)} of rows of {@code stride}. */
+    record Slice(int x, int stride, int col, int width, Size rows, int out) implements Step {
+        public void exec(Frame f) { Ops.sliceColumns(f.slots[x], 0, stride, col, width, rows.eval(f.T), f.slots[out], 0); }
+        public CodeBlock emit(Emit e) {
+            return CodeBlock.of("$T.sliceColumns($L, 0, $L, $L, $L, $L, $L, 0)", Ops.class, e.slot(x), stride, col, width, rows.code(e.tokens()), e.slot(out));
+        }
+        public List<Integer> reads() { return List.of(x); }
+        public String describe() { return "s" + out + " = s" + x + "[:, " + col + ":" + (col + width) + "]"; }
+    }
+
+    /**
+     * {@code out = dequant(quantize(x, to))}: what a matmul with a quantized activation computes
+     * (the activation's rounding), so such graphs run exactly; scalar, via BlockCodecs.
+     */
+    record QuantRoundTrip(int x, DType to, Size n, int out) implements Step {
+        public void exec(Frame f) { roundTrip(f.slots[x], to, n.eval(f.T), f.slots[out]); }
+        public CodeBlock emit(Emit e) {
+            return CodeBlock.of("$T.roundTrip($L, $L, $L, $L)", Step.class, e.slot(x), dt(to), n.code(e.tokens()), e.slot(out));
+        }
+        public List<Integer> reads() { return List.of(x); }
+        public String describe() { return "s" + out + " = dequant(quantize(s" + x + ", " + to + "))"; }
+    }
+
+    /** Quantizes {@code n} floats to {@code to} and back (the exact rounding of a quantized activation). */
+    static void roundTrip(float[] x, DType to, int n, float[] out) {
+        MemorySegment tmp = Arena.ofAuto().allocate(to.bytesFor(n), 8);
+        BlockCodecs.quantize(to, x, 0, n, tmp, 0);
+        BlockCodecs.dequantize(to, tmp, 0, out, 0, n);
+    }
+}

@@ -1,0 +1,165 @@
+package ggufc.codegen.vector.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ggufc.ir.DType;
+import ggufc.ir.quant.BlockCodecs;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Weight-row kernels against their definitions: the vector dot of every dtype and the scalar
+ * fallback against BlockCodecs' dequantization and a double dot product; row decoding bit-exact
+ * with BlockCodecs; whole matmuls (decode and prompt paths, residuals, column slices, GLU, 1-3
+ * threads) against a double reference.
+ */
+class DotProperties {
+
+    @Provide
+    Arbitrary<DType> weightTypes() { return Arbitraries.of(QuantData.WEIGHT_TYPES); }
+
+    @Test
+    void vectorKernelsAreInUse() {
+        // the properties below would only test the scalar path on a machine without a vector shape
+        assertTrue(Vec.ENABLED, "no usable vector shape: " + Vec.describe());
+    }
+
+    @Property(tries = 300)
+    void vectorAndScalarDotsMatchTheDefinition(@ForAll("weightTypes") DType t, @ForAll @IntRange(min = 1, max = 9) int blocks,
+                                               @ForAll @IntRange(min = 0, max = 40) int ragged, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        // plain types get a ragged length (tails shorter than a vector); block types whole blocks
+        int k = t.isQuantized() ? blocks * t.blockSize() : blocks * 16 + ragged;
+        MemorySegment w = QuantData.rows(t, 2, k, rnd);
+        int xo = rnd.nextInt(5);
+        float[] x = QuantData.activations(xo + k, rnd);
+        for (int r = 0; r < 2; r++) {
+            double want = QuantData.dot(QuantData.row(t, w, r, k), x, xo);
+            double tol = QuantData.tolerance(t, w, r, k, x, xo);
+            float[] xs = null;
+            if (Dot.sumGroup(t) > 0) {
+                xs = new float[k / Dot.sumGroup(t)];
+                Dot.groupSums(x, xo, k, Dot.sumGroup(t), xs);
+            }
+            long off = r * t.bytesFor(k);
+            float vec = Dot.dot(t, w, off, x, xo, k, xs);
+            float scalar = ScalarDot.dot(t, w, off, x, xo, k);
+            assertEquals(want, vec, tol, t + " vector dot, k=" + k);
+            assertEquals(want, scalar, tol, t + " scalar dot, k=" + k);
+        }
+    }
+
+    @Property(tries = 200)
+    void rowDecodeIsBitExact(@ForAll("weightTypes") DType t, @ForAll @IntRange(min = 1, max = 5) int blocks,
+                             @ForAll @IntRange(min = 0, max = 40) int ragged, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int k = t.isQuantized() ? blocks * t.blockSize() : blocks * 16 + ragged;
+        MemorySegment w = QuantData.rows(t, 3, k, rnd);
+        for (int r = 0; r < 3; r++) {
+            float[] want = QuantData.row(t, w, r, k);
+            float[] got = new float[k + 3];
+            RowDecode.decode(t, w, r * t.bytesFor(k), got, 3, k);
+            for (int i = 0; i < k; i++) {
+                assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[3 + i]), t + " element " + i + " of row " + r);
+            }
+        }
+    }
+
+    @Property(tries = 120)
+    void matmulMatchesTheDefinition(@ForAll("weightTypes") DType t, @ForAll @IntRange(min = 1, max = 11) int T,
+                                    @ForAll @IntRange(min = 1, max = 37) int N, @ForAll @IntRange(min = 1, max = 3) int blocks,
+                                    @ForAll @IntRange(min = 1, max = 3) int threads, @ForAll boolean residual, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int k = t.isQuantized() ? blocks * t.blockSize() : blocks * 16 + rnd.nextInt(20);
+        MemorySegment w = QuantData.rows(t, N, k, rnd);
+        int xo = rnd.nextInt(4), col = rnd.nextInt(3), stride = N + col + rnd.nextInt(3);
+        float[] x = QuantData.activations(xo + T * k, rnd);
+        float[] res = residual ? QuantData.activations(T * stride, rnd) : null;
+        float[] out = new float[T * stride + 1];
+        try (WorkerPool pool = new WorkerPool(threads)) {
+            MatMul.matmul(pool, t, w, k, N, x, xo, T, out, col, stride, res, col);
+        }
+        for (int n = 0; n < N; n++) {
+            float[] row = QuantData.row(t, w, n, k);
+            for (int s = 0; s < T; s++) {
+                double want = QuantData.dot(row, x, xo + s * k) + (residual ? res[col + s * stride + n] : 0);
+                double tol = QuantData.tolerance(t, w, n, k, x, xo + s * k) + (residual ? Math.ulp(res[col + s * stride + n]) : 0);
+                assertEquals(want, out[col + s * stride + n], tol, t + " T=" + T + " row " + n + " token " + s);
+            }
+        }
+    }
+
+    @Property(tries = 100)
+    void q8_0ActivationMatmulMatchesTheDefinition(@ForAll("q8Types") DType t, @ForAll @IntRange(min = 1, max = 5) int T,
+                                                  @ForAll @IntRange(min = 1, max = 19) int N, @ForAll @IntRange(min = 1, max = 4) int blocks,
+                                                  @ForAll @IntRange(min = 1, max = 2) int threads, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int k = 32 * blocks;
+        MemorySegment w = QuantData.rows(t, N, k, rnd);
+        float[] x = QuantData.activations(T * k, rnd);
+        // the definition: x rounded through Q8_0 blocks (BlockCodecs), then the f32 matmul
+        MemorySegment xq = java.lang.foreign.Arena.ofAuto().allocate(DType.Q8_0.bytesFor(T * k));
+        BlockCodecs.quantize(DType.Q8_0, x, 0, T * k, xq, 0);
+        float[] xr = new float[T * k];
+        BlockCodecs.dequantize(DType.Q8_0, xq, 0, xr, 0, T * k);
+        float[] out = new float[T * N];
+        try (WorkerPool pool = new WorkerPool(threads)) {
+            MatMul.matmul(pool, t, DType.Q8_0, w, k, N, x, 0, T, out, 0, N, null, 0);
+        }
+        for (int n = 0; n < N; n++) {
+            float[] row = QuantData.row(t, w, n, k);
+            for (int s = 0; s < T; s++) {
+                double want = QuantData.dot(row, xr, s * k);
+                assertEquals(want, out[s * N + n], QuantData.tolerance(t, w, n, k, xr, s * k), t + " x q8_0, T=" + T + " row " + n + " token " + s);
+            }
+        }
+    }
+
+    @Provide
+    Arbitrary<DType> q8Types() { return Arbitraries.of(DType.Q8_0, DType.Q4_0, DType.Q5_0); }
+
+    @Property(tries = 60)
+    void gluMatchesTheDefinition(@ForAll("weightTypes") DType t, @ForAll @IntRange(min = 1, max = 6) int T,
+                                 @ForAll @IntRange(min = 1, max = 35) int N, @ForAll @IntRange(min = 1, max = 2) int threads,
+                                 @ForAll boolean gelu, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int k = t.isQuantized() ? t.blockSize() : 16 + rnd.nextInt(20);
+        MemorySegment wg = QuantData.rows(t, N, k, rnd), wu = QuantData.rows(t, N, k, rnd);
+        float[] x = QuantData.activations(T * k, rnd);
+        float[] out = new float[T * N];
+        try (WorkerPool pool = new WorkerPool(threads)) {
+            MatMul.glu(pool, t, wg, t, wu, k, N, x, 0, T, out, 0, gelu);
+        }
+        for (int n = 0; n < N; n++) {
+            for (int s = 0; s < T; s++) {
+                double g = QuantData.dot(QuantData.row(t, wg, n, k), x, s * k), u = QuantData.dot(QuantData.row(t, wu, n, k), x, s * k);
+                double tg = QuantData.tolerance(t, wg, n, k, x, s * k), tu = QuantData.tolerance(t, wu, n, k, x, s * k);
+                double a = gelu ? Ops.gelu((float) g) : Ops.silu((float) g);
+                // |act'| <= 1.13 for silu and gelu; the product's error adds both sides' bounds
+                double tol = 1.2 * tg * Math.abs(u) + Math.abs(a) * tu + 1e-6 * Math.abs(a * u) + Float.MIN_NORMAL;
+                assertEquals(a * u, out[s * N + n], tol, t + " GLU row " + n + " token " + s);
+            }
+        }
+    }
+
+    @Test
+    void halfConversionIsExactForEveryHalf() {
+        MemorySegment seg = java.lang.foreign.Arena.ofAuto().allocate(2 * 65536);
+        for (int h = 0; h < 65536; h++) seg.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, 2L * h, (short) h);
+        float[] got = new float[65536];
+        RowDecode.decode(DType.F16, seg, 0, got, 0, 65536);
+        for (int h = 0; h < 65536; h++) {
+            float want = BlockCodecs.f16ToF32((short) h);
+            if (Float.isNaN(want)) assertTrue(Float.isNaN(got[h]), "half " + Integer.toHexString(h) + " is NaN");
+            else assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(got[h]), "half " + Integer.toHexString(h));
+        }
+    }
+}

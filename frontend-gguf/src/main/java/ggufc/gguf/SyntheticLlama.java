@@ -1,0 +1,277 @@
+package ggufc.gguf;
+
+import ggufc.ir.quant.BlockCodecs;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Writes a llama-architecture GGUF with seeded random weights: any size, any tensor types
+ * (quantized with {@link BlockCodecs#quantize}, i.e. exactly as llama.cpp's reference
+ * quantizers would), the tokenizer copied from another GGUF. llama.cpp loads and runs these
+ * files (checked by quant-golden/regenerate.sh). Backs {@code ggufc synth}.
+ *
+ * <p>Weights are a pure function of (seed, tensor name, element index): each tensor has its own
+ * splitmix64 stream, so {@link #weights} can regenerate any tensor without writing the file, and
+ * a tensor's values do not depend on its type or on the other tensors. Matrices are roughly
+ * normal (sum of four uniforms) with standard deviation 1/sqrt(fan-in) (the token embedding 1),
+ * norm weights near 1. With {@link Config#stressBlocks} the first four rows of every matrix hold
+ * quantizer edge cases: row 0 cycles per 32-element block through all-zero, tiny (1e-6), huge
+ * (1e3), a single outlier, constant positive, constant negative, alternating signs and plain
+ * values; row 1 is all zero; row 2 tiny (1e-5); row 3 huge (1e3) with one outlier of 3e4 (every
+ * value stays in F16 range so llama.cpp accepts the quantized scales).
+ */
+public final class SyntheticLlama {
+    private SyntheticLlama() {}
+
+    /** Hyperparameters and generation options. */
+    public record Config(int nEmbd, int nFf, int nLayer, int nHead, int nHeadKv, int contextLength,
+                         long seed, float rmsEps, float ropeFreqBase, boolean tiedOutput, boolean stressBlocks) {
+        public Config {
+            if (nEmbd <= 0 || nFf <= 0 || nLayer <= 0 || nHead <= 0 || nHeadKv <= 0 || contextLength <= 0) {
+                throw new IllegalArgumentException("hyperparameters must be positive: " + this);
+            }
+            if (nEmbd % nHead != 0) throw new IllegalArgumentException("n_embd " + nEmbd + " is not a multiple of n_head " + nHead);
+            if (nHead % nHeadKv != 0) throw new IllegalArgumentException("n_head " + nHead + " is not a multiple of n_head_kv " + nHeadKv);
+            if ((nEmbd / nHead) % 2 != 0) throw new IllegalArgumentException("head dimension " + nEmbd / nHead + " must be even (RoPE)");
+        }
+
+        /** Defaults: seed 1, rms eps 1e-5, RoPE base 10000, separate output matrix, no stress rows. */
+        public static Config of(int nEmbd, int nFf, int nLayer, int nHead, int nHeadKv, int contextLength) {
+            return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, 1, 1e-5f, 10000f, false, false);
+        }
+
+        public Config withSeed(long s) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, s, rmsEps, ropeFreqBase, tiedOutput, stressBlocks); }
+        public Config withTiedOutput(boolean t) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, t, stressBlocks); }
+        public Config withStressBlocks(boolean s) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, tiedOutput, s); }
+
+        public int headDim() { return nEmbd / nHead; }
+        public int nEmbdKv() { return headDim() * nHeadKv; }
+    }
+
+    /** A tensor of the model: name and ggml shape ({@code ne[0]} innermost). */
+    public record TensorSpec(String name, long[] ne) {
+        public long elements() {
+            long n = 1;
+            for (long d : ne) n *= d;
+            return n;
+        }
+    }
+
+    /** Chooses each tensor's type. */
+    @FunctionalInterface
+    public interface TypePolicy {
+        GgmlType typeFor(String name, long[] ne);
+
+        /**
+         * {@code t} for matrices; 1-D tensors (norms) stay F32 and matrices whose rows are not whole
+         * blocks of {@code t} fall back to F16, as llama.cpp does.
+         */
+        static TypePolicy uniform(GgmlType t) {
+            return (name, ne) -> ne.length < 2 ? GgmlType.F32 : ne[0] % t.blockSize() == 0 ? t : GgmlType.F16;
+        }
+    }
+
+    /** The tensors in llama.cpp's usual order (token_embd, output_norm, output, then per block). */
+    public static List<TensorSpec> tensors(Config c, int nVocab) {
+        List<TensorSpec> r = new ArrayList<>();
+        long e = c.nEmbd(), kv = c.nEmbdKv(), ff = c.nFf();
+        r.add(new TensorSpec("token_embd.weight", new long[] {e, nVocab}));
+        r.add(new TensorSpec("output_norm.weight", new long[] {e}));
+        if (!c.tiedOutput()) r.add(new TensorSpec("output.weight", new long[] {e, nVocab}));
+        for (int i = 0; i < c.nLayer(); i++) {
+            String b = "blk." + i + ".";
+            r.add(new TensorSpec(b + "attn_norm.weight", new long[] {e}));
+            r.add(new TensorSpec(b + "attn_q.weight", new long[] {e, e}));
+            r.add(new TensorSpec(b + "attn_k.weight", new long[] {e, kv}));
+            r.add(new TensorSpec(b + "attn_v.weight", new long[] {e, kv}));
+            r.add(new TensorSpec(b + "attn_output.weight", new long[] {e, e}));
+            r.add(new TensorSpec(b + "ffn_norm.weight", new long[] {e}));
+            r.add(new TensorSpec(b + "ffn_gate.weight", new long[] {e, ff}));
+            r.add(new TensorSpec(b + "ffn_down.weight", new long[] {ff, e}));
+            r.add(new TensorSpec(b + "ffn_up.weight", new long[] {e, ff}));
+        }
+        return r;
+    }
+
+    /** The model's metadata: llama hyperparameters plus every {@code tokenizer.*} key of {@code vocab}. */
+    public static Map<String, GgufValue> metadata(Config c, GgufFile vocab, GgmlType mainType) {
+        java.util.LinkedHashMap<String, GgufValue> m = new java.util.LinkedHashMap<>();
+        int nVocab = vocabSize(vocab);
+        m.put("general.architecture", GgufValue.of("llama"));
+        m.put("general.name", GgufValue.of("synthetic-llama"));
+        Integer ftype = fileType(mainType);
+        if (ftype != null) m.put("general.file_type", GgufValue.u32(ftype));
+        if (mainType.dtype().isQuantized()) m.put("general.quantization_version", GgufValue.u32(2));
+        m.put("llama.vocab_size", GgufValue.u32(nVocab));
+        m.put("llama.context_length", GgufValue.u32(c.contextLength()));
+        m.put("llama.embedding_length", GgufValue.u32(c.nEmbd()));
+        m.put("llama.block_count", GgufValue.u32(c.nLayer()));
+        m.put("llama.feed_forward_length", GgufValue.u32(c.nFf()));
+        m.put("llama.attention.head_count", GgufValue.u32(c.nHead()));
+        m.put("llama.attention.head_count_kv", GgufValue.u32(c.nHeadKv()));
+        m.put("llama.rope.dimension_count", GgufValue.u32(c.headDim()));
+        m.put("llama.rope.freq_base", GgufValue.f32(c.ropeFreqBase()));
+        m.put("llama.attention.layer_norm_rms_epsilon", GgufValue.f32(c.rmsEps()));
+        m.put("synthetic.seed", GgufValue.u64(c.seed()));
+        m.put("synthetic.stress_blocks", GgufValue.bool(c.stressBlocks()));
+        for (Map.Entry<String, GgufValue> e : vocab.metadata().entrySet()) {
+            if (e.getKey().startsWith("tokenizer.")) m.put(e.getKey(), e.getValue());
+        }
+        return m;
+    }
+
+    public static int vocabSize(GgufFile vocab) {
+        if (!vocab.has("tokenizer.ggml.tokens")) throw vocab.fail("has no tokenizer.ggml.tokens to copy a vocabulary from");
+        return vocab.getStringArray("tokenizer.ggml.tokens").size();
+    }
+
+    /** llama.cpp's {@code general.file_type} for a model mostly of type {@code t}, or null. */
+    static Integer fileType(GgmlType t) {
+        return switch (t) {
+            case F32 -> 0; case F16 -> 1; case Q4_0 -> 2; case Q4_1 -> 3; case Q8_0 -> 7; case Q5_0 -> 8; case Q5_1 -> 9;
+            case Q2_K -> 10; case Q3_K -> 11; case Q4_K -> 14; case Q5_K -> 16; case Q6_K -> 18; case BF16 -> 32;
+            default -> null;
+        };
+    }
+
+    /** Writes the model; tensors are generated and quantized straight into the mapped file, a few rows at a time. */
+    public static void write(Path out, Config c, GgufFile vocab, TypePolicy types) {
+        write(out, c, vocab, types, (name, elements) -> {});
+    }
+
+    /** Progress of {@link #write}: called after each tensor with its name and element count. */
+    public interface Progress {
+        void tensorWritten(String name, long elements);
+    }
+
+    /** As {@link #write(Path, Config, GgufFile, TypePolicy)}, reporting each tensor as it is written. */
+    public static void write(Path out, Config c, GgufFile vocab, TypePolicy types, Progress progress) {
+        int nVocab = vocabSize(vocab);
+        List<TensorSpec> specs = tensors(c, nVocab);
+        GgmlType main = types.typeFor("blk.0.attn_q.weight", new long[] {c.nEmbd(), c.nEmbd()});
+        GgufWriter w = new GgufWriter().putAll(metadata(c, vocab, main));
+        for (TensorSpec s : specs) {
+            GgmlType t = types.typeFor(s.name(), s.ne());
+            long rowLen = s.ne()[0], rows = s.elements() / rowLen;
+            if (rowLen % t.blockSize() != 0) {
+                throw new IllegalArgumentException(s.name() + ": rows of " + rowLen + " elements are not whole " + t + " blocks");
+            }
+            long rowBytes = t.dtype().bytesFor(rowLen);
+            int chunk = (int) Math.max(1, Math.min(rows, (1 << 20) / rowLen));
+            w.tensor(s.name(), t, s.ne(), seg -> {
+                float[] buf = new float[(int) (chunk * rowLen)];
+                for (long r = 0; r < rows; r += chunk) {
+                    int n = (int) Math.min(chunk, rows - r);
+                    fillRows(c, s.name(), s.ne(), r, n, buf);
+                    BlockCodecs.quantize(t.dtype(), buf, 0, (int) (n * rowLen), seg, r * rowBytes);
+                }
+                progress.tensorWritten(s.name(), s.elements());
+            });
+        }
+        w.write(out);
+    }
+
+    /** All values of one tensor (ggml order). */
+    public static float[] weights(Config c, String name, long[] ne) {
+        long n = 1;
+        for (long d : ne) n *= d;
+        if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException(name + " is too large for one float[]");
+        float[] out = new float[(int) n];
+        fillRows(c, name, ne, 0, (int) (n / ne[0]), out);
+        return out;
+    }
+
+    private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+
+    /** Rows [first, first+n) of the tensor into {@code out[0 .. n*ne[0])}. */
+    public static void fillRows(Config c, String name, long[] ne, long first, int n, float[] out) {
+        long rowLen = ne[0];
+        boolean norm = ne.length == 1;
+        // fan-in of a matrix is its row length; the embedding table is read one row per token
+        float std = name.equals("token_embd.weight") ? 1f : (float) (1.0 / Math.sqrt(rowLen));
+        long base = c.seed() ^ fnv(name);
+        for (int r = 0; r < n; r++) {
+            long row = first + r;
+            for (long j = 0; j < rowLen; j++) {
+                long idx = row * rowLen + j;
+                // splitmix64 is a counter: element idx uses draws 4*idx .. 4*idx+3 of the tensor's stream
+                long s = base + 4 * idx * GOLDEN;
+                float u = uni(s += GOLDEN) + uni(s += GOLDEN) + uni(s += GOLDEN) + uni(s + GOLDEN) - 2f;
+                float g = u * 1.7320508f; // sum of 4 U(0,1) has variance 1/3
+                float v = norm ? 1f + 0.1f * g : std * g;
+                if (c.stressBlocks() && !norm && row < 4) v = stress((int) row, (int) j, g, std);
+                out[(int) (r * rowLen + j)] = v;
+            }
+        }
+    }
+
+    private static float stress(int row, int j, float g, float std) {
+        return switch (row) {
+            case 0 -> switch ((j / 32) % 8) {
+                case 0 -> 0f;
+                case 1 -> g * std * 1e-6f;
+                case 2 -> g * std * 1e3f;
+                case 3 -> j % 32 == (j / 32 * 7) % 32 ? 50f * std : g * std * 0.01f;
+                case 4 -> 0.5f * std;
+                case 5 -> -0.75f * std;
+                case 6 -> (j & 1) == 0 ? std : -std;
+                default -> g * std;
+            };
+            case 1 -> 0f;
+            case 2 -> g * std * 1e-5f;
+            default -> j == 5 ? 3e4f * std : g * std * 1e3f;
+        };
+    }
+
+    private static float uni(long state) {
+        long z = state;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z = z ^ (z >>> 31);
+        return (z >>> 40) * 0x1.0p-24f;
+    }
+
+    private static long fnv(String s) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+            h ^= b & 0xff;
+            h *= 0x100000001b3L;
+        }
+        return h;
+    }
+
+    /**
+     * {@code SyntheticLlama --vocab SRC.gguf --out OUT.gguf [--n-embd 256] [--n-ff 256] [--n-layer 1]
+     * [--n-head 4] [--n-head-kv 2] [--ctx 256] [--seed 1] [--type f32] [--tied] [--stress]}
+     */
+    public static void main(String[] args) {
+        Map<String, String> a = new java.util.HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String k = args[i];
+            if (k.equals("--tied") || k.equals("--stress")) a.put(k, "true");
+            else if (k.startsWith("--") && i + 1 < args.length) a.put(k, args[++i]);
+            else throw new IllegalArgumentException("unexpected argument " + k);
+        }
+        if (!a.containsKey("--vocab") || !a.containsKey("--out")) {
+            System.err.println("usage: SyntheticLlama --vocab SRC.gguf --out OUT.gguf [--n-embd 256] [--n-ff 256] [--n-layer 1] "
+                    + "[--n-head 4] [--n-head-kv 2] [--ctx 256] [--seed 1] [--type f32] [--tied] [--stress]");
+            System.exit(2);
+        }
+        Config c = new Config(intArg(a, "--n-embd", 256), intArg(a, "--n-ff", 256), intArg(a, "--n-layer", 1),
+                intArg(a, "--n-head", 4), intArg(a, "--n-head-kv", 2), intArg(a, "--ctx", 256),
+                Long.parseLong(a.getOrDefault("--seed", "1")), 1e-5f, 10000f, a.containsKey("--tied"), a.containsKey("--stress"));
+        GgmlType t = GgmlType.valueOf(a.getOrDefault("--type", "f32").toUpperCase(Locale.ROOT));
+        try (GgufFile vocab = GgufFile.open(Path.of(a.get("--vocab")))) {
+            write(Path.of(a.get("--out")), c, vocab, TypePolicy.uniform(t));
+        }
+    }
+
+    private static int intArg(Map<String, String> a, String k, int dflt) {
+        return a.containsKey(k) ? Integer.parseInt(a.get(k)) : dflt;
+    }
+}

@@ -1,0 +1,132 @@
+package ggufc.golden;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ggufc.runtime.artifact.GgufHash;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ggufc compile} and {@code ggufc run --artifact} end to end: the artifact gives the README's
+ * greedy text (llama.cpp's), and a changed GGUF, a modified or truncated artifact file, an edited
+ * manifest or another ggufc version is refused with one line.
+ */
+class ArtifactCliTest {
+    @TempDir
+    static Path dir;
+
+    static Path gguf, artifact;
+
+    @BeforeAll
+    static void compile() throws IOException {
+        gguf = dir.resolve("stories260K.gguf");
+        Files.copy(Goldens.sharedModel("stories260K.gguf"), gguf);
+        artifact = dir.resolve("stories.aot");
+        CliTest.Run r = CliTest.ggufc("compile", "--model", gguf.toString(), "-o", artifact.toString(), "--threads", "2");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("compiled stories260K.gguf"), r.err());
+    }
+
+    static Path copyArtifact(String name) throws IOException {
+        Path copy = dir.resolve(name);
+        try (var s = Files.walk(artifact)) {
+            for (Path p : s.toList()) {
+                Path t = copy.resolve(artifact.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(t); else Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return copy;
+    }
+
+    static String oneLineError(CliTest.Run r) {
+        assertEquals(1, r.exit(), r.out());
+        String err = r.err().strip();
+        assertEquals(1, err.lines().count(), "one line: " + err);
+        assertTrue(err.startsWith("ggufc: "), err);
+        return err;
+    }
+
+    @Test
+    void artifactHoldsWhatTheManifestLists() {
+        for (String f : new String[] {"manifest.properties", "model.ir", "plan.txt", "src/ggufc/generated/LlamaStep.java", "classes/ggufc/generated/LlamaStep.class"}) {
+            assertTrue(Files.isRegularFile(artifact.resolve(f)), f);
+        }
+    }
+
+    @Test
+    void runArtifactPrintsLlamaCppGreedyText() throws IOException {
+        CliTest.Run r = CliTest.ggufc("run", "--artifact", artifact.toString(), "--prompt", "Once upon a time", "-n", "32", "--temp", "0", "--threads", "2", "--timings");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(CliTest.readmeGreedy(), r.out());
+        String last = r.err().strip().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.matches("timings: load \\d+ ms, prompt 5 tok [0-9.]+ tok/s, decode 31 tok [0-9.]+ tok/s"), last);
+    }
+
+    @Test
+    void changedModelIsRefused() throws IOException {
+        Path a = copyArtifact("changed-model.aot");
+        Path other = dir.resolve("changed.gguf");
+        Files.copy(gguf, other);
+        byte[] b = Files.readAllBytes(other);
+        b[b.length - 100] ^= 1; // one weight bit
+        Files.write(other, b);
+        String err = oneLineError(CliTest.ggufc("run", "--artifact", a.toString(), "--model", other.toString(), "--prompt", "Hi", "-n", "2"));
+        assertTrue(err.contains("changed since it was compiled"), err);
+    }
+
+    @Test
+    void modifiedClassIsRefused() throws IOException {
+        Path a = copyArtifact("tampered.aot");
+        Path cls = a.resolve("classes/ggufc/generated/LlamaStep.class");
+        byte[] b = Files.readAllBytes(cls);
+        b[b.length / 2] ^= 0x20;
+        Files.write(cls, b);
+        String err = oneLineError(CliTest.ggufc("run", "--artifact", a.toString(), "--prompt", "Hi", "-n", "2"));
+        assertTrue(err.contains("classes/ggufc/generated/LlamaStep.class was modified or truncated"), err);
+    }
+
+    @Test
+    void truncatedSourceIsRefused() throws IOException {
+        Path a = copyArtifact("truncated.aot");
+        Path src = a.resolve("src/ggufc/generated/LlamaStep.java");
+        byte[] b = Files.readAllBytes(src);
+        Files.write(src, java.util.Arrays.copyOf(b, b.length / 3));
+        String err = oneLineError(CliTest.ggufc("run", "--artifact", a.toString(), "--prompt", "Hi", "-n", "2"));
+        assertTrue(err.contains("was modified or truncated"), err);
+    }
+
+    @Test
+    void editedManifestIsRefused() throws IOException {
+        Path a = copyArtifact("edited.aot");
+        Path mf = a.resolve("manifest.properties");
+        Files.writeString(mf, Files.readString(mf).replace("threads=2", "threads=3"));
+        String err = oneLineError(CliTest.ggufc("run", "--artifact", a.toString(), "--prompt", "Hi", "-n", "2"));
+        assertTrue(err.contains("manifest was modified or truncated"), err);
+    }
+
+    @Test
+    void otherVersionIsRefused() throws IOException {
+        Path a = copyArtifact("old.aot");
+        Path mf = a.resolve("manifest.properties");
+        String text = Files.readString(mf);
+        String body = text.substring(0, text.lastIndexOf("manifest.sha256=")).replaceFirst("ggufc.version=[^\n]*", "ggufc.version=0.0.1");
+        // a consistent manifest (checksum recomputed as documented) from another version
+        Files.writeString(mf, body + "manifest.sha256=" + GgufHash.sha256(body.getBytes(StandardCharsets.UTF_8)) + "\n");
+        String err = oneLineError(CliTest.ggufc("run", "--artifact", a.toString(), "--prompt", "Hi", "-n", "2"));
+        assertTrue(err.contains("compiled by ggufc 0.0.1") && err.contains("recompile"), err);
+    }
+
+    @Test
+    void notAnArtifactIsRefused() throws IOException {
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        String err = oneLineError(CliTest.ggufc("run", "--artifact", empty.toString(), "--prompt", "Hi", "-n", "2"));
+        assertTrue(err.contains("not a ggufc artifact"), err);
+    }
+}

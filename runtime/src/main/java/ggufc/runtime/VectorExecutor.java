@@ -1,0 +1,100 @@
+package ggufc.runtime;
+
+import ggufc.codegen.vector.CompiledModel;
+import ggufc.codegen.vector.ModelBinding;
+import ggufc.codegen.vector.kernels.WorkerPool;
+import ggufc.codegen.vector.plan.Plan;
+import ggufc.lift.LlamaLifter;
+import java.util.Arrays;
+
+/**
+ * Runs a step graph compiled for the CPU ({@link CompiledModel}: the generated class of an artifact
+ * or the plan executor). A prompt longer than the model's step buffers is run in consecutive
+ * chunks; a decode step is a one-token step (the generated code's matrix-vector path). The KV
+ * caches are off-heap, sized by the binding's capacity ({@code --ctx}).
+ */
+public final class VectorExecutor implements StepExecutor {
+    private final CompiledModel model;
+    private final ModelBinding binding;
+    private final WorkerPool pool;
+    private final int tokensInput, positionsInput, logitsOutput, vocab;
+    private final boolean allLogits;
+    private final int[][] inputs = new int[2][];
+
+    /**
+     * @param plan the plan the model was made from (its inputs, outputs and logits shape)
+     * @param pool owned by this executor (closed with it), as is the binding
+     */
+    public VectorExecutor(CompiledModel model, Plan plan, ModelBinding binding, WorkerPool pool) {
+        this(model, plan.inputs().indexOf(LlamaLifter.TOKENS), plan.inputs().indexOf(LlamaLifter.POSITIONS),
+                plan.outputIndex(LlamaLifter.LOGITS), (int) plan.outputs().get(plan.outputIndex(LlamaLifter.LOGITS)).rowLength(),
+                plan.outputs().get(plan.outputIndex(LlamaLifter.LOGITS)).size().perToken(), binding, pool);
+    }
+
+    public VectorExecutor(CompiledModel model, int tokensInput, int positionsInput, int logitsOutput, int vocab, boolean allLogits,
+                          ModelBinding binding, WorkerPool pool) {
+        if (tokensInput < 0 || positionsInput < 0 || logitsOutput < 0) throw new IllegalArgumentException("not a llama step: needs inputs tokens and pos and output logits");
+        this.model = model;
+        this.binding = binding;
+        this.pool = pool;
+        this.tokensInput = tokensInput;
+        this.positionsInput = positionsInput;
+        this.logitsOutput = logitsOutput;
+        this.vocab = vocab;
+        this.allLogits = allLogits;
+    }
+
+    @Override
+    public float[] step(int[] tokens, int startPos) {
+        float[][] all = run(tokens, startPos, false);
+        return all[all.length - 1];
+    }
+
+    /**
+     * Runs {@code tokens} from {@code startPos}; returns the logits of every token when the graph
+     * computes them ({@code allLogits} lift) and {@code everyRow} is set, else those of the last.
+     */
+    public float[][] run(int[] tokens, int startPos, boolean everyRow) {
+        if (tokens.length == 0) throw new IllegalArgumentException("no tokens to run");
+        if (startPos + tokens.length > binding.capacity()) {
+            throw new IllegalArgumentException("context full: " + (startPos + tokens.length) + " tokens > --ctx " + binding.capacity());
+        }
+        float[][] rows = new float[everyRow && allLogits ? tokens.length : 1][];
+        int max = model.maxTokens();
+        for (int done = 0; done < tokens.length; ) {
+            int T = Math.min(max, tokens.length - done);
+            int[] ids = Arrays.copyOfRange(tokens, done, done + T), pos = new int[T];
+            for (int i = 0; i < T; i++) pos[i] = startPos + done + i;
+            inputs[tokensInput] = ids;
+            inputs[positionsInput] = pos;
+            model.step(T, startPos + done + T, inputs);
+            float[] out = model.output(logitsOutput);
+            if (rows.length > 1) {
+                for (int i = 0; i < T; i++) rows[done + i] = Arrays.copyOfRange(out, i * vocab, (i + 1) * vocab);
+            } else if (done + T == tokens.length) {
+                int last = allLogits ? T - 1 : 0;
+                rows[0] = Arrays.copyOfRange(out, last * vocab, (last + 1) * vocab);
+            }
+            done += T;
+        }
+        return rows;
+    }
+
+    @Override
+    public void reset() { model.reset(); }
+
+    @Override
+    public int contextSize() { return binding.capacity(); }
+
+    @Override
+    public int vocabSize() { return vocab; }
+
+    public int threads() { return pool.threads(); }
+
+    @Override
+    public void close() {
+        model.close();
+        binding.close();
+        pool.close();
+    }
+}

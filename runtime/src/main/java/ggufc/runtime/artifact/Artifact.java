@@ -1,0 +1,269 @@
+package ggufc.runtime.artifact;
+
+import com.palantir.javapoet.JavaFile;
+import ggufc.codegen.vector.JavaEmitter;
+import ggufc.codegen.vector.QuantizeActivations;
+import ggufc.codegen.vector.SourceCompiler;
+import ggufc.codegen.vector.kernels.Vec;
+import ggufc.codegen.vector.plan.Lowering;
+import ggufc.codegen.vector.plan.Plan;
+import ggufc.gguf.GgufFile;
+import ggufc.ir.DType;
+import ggufc.ir.Graph;
+import ggufc.ir.text.IrPrinter;
+import ggufc.lift.LlamaHparams;
+import ggufc.lift.LlamaLifter;
+import ggufc.runtime.GgufcVersion;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+/**
+ * The ahead-of-time artifact of {@code ggufc compile}: a folder
+ * <pre>
+ * OUT/manifest.properties   format, ggufc version, target, compile options and pass list, the
+ *                           GGUF's path and content hash, the generated class, its I/O layout,
+ *                           a sha256 of every file below, and a checksum of the manifest itself
+ * OUT/model.ir              the optimized step graph (IrPrinter text; IrParser reads it back)
+ * OUT/plan.txt              the lowered kernel plan, one kernel call per line
+ * OUT/src/ggufc/generated/*.java    the generated source
+ * OUT/classes/ggufc/generated/*.class  the compiled classes, loaded by {@code ggufc run --artifact}
+ * </pre>
+ * Weights are not copied: the generated code reads them from the memory-mapped GGUF in their file
+ * layout (no repacking). Opening an artifact ({@link #verify}) refuses, with one line saying what
+ * to do, a different ggufc version or artifact format, a missing, modified or truncated file, a
+ * modified manifest, and a GGUF whose content hash differs from the one compiled.
+ */
+public final class Artifact {
+    private Artifact() {}
+
+    public static final String FORMAT = "ggufc-artifact/1";
+    public static final String MANIFEST = "manifest.properties";
+
+    /** Compile options; {@code ctx} 0 means the model's training context. */
+    public record Options(int ctx, DType kvType, int maxTokens, int threads) {
+        public Options {
+            if (ctx < 0) throw new IllegalArgumentException("--ctx must be >= 0, got " + ctx);
+            if (maxTokens < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + maxTokens);
+            if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+        }
+    }
+
+    /** Named graph passes run before lowering (the target's pipeline). */
+    public record Pipeline(List<String> names, UnaryOperator<Graph> run) {
+        public static final Pipeline NONE = new Pipeline(List.of(), g -> g);
+        /**
+         * llama.cpp's activation quantization for Q4_0/Q5_0/Q8_0 weights (see
+         * {@link QuantizeActivations}); not the default: on the stories260K goldens it lands
+         * further from llama.cpp's logits than f32 activations do (see the report).
+         */
+        public static final Pipeline VECTOR = new Pipeline(List.of(QuantizeActivations.NAME), QuantizeActivations::apply);
+    }
+
+    /** Compile stages, for progress reporting. */
+    public static final List<String> STAGES = List.of("hash model", "lift", "passes", "lower", "generate Java", "javac", "write manifest");
+
+    @FunctionalInterface
+    public interface Progress {
+        /** Stage {@code index} of {@link #STAGES} is starting. */
+        void stage(int index, String name);
+    }
+
+    /** Compiles {@code gguf} into the artifact folder {@code out} (created, or replaced if it holds an artifact). */
+    public static Manifest compile(Path gguf, Path out, Options opt, Pipeline passes, Progress progress) {
+        try {
+            prepare(out);
+            Manifest m = new Manifest();
+            m.put("format", FORMAT);
+            m.put("ggufc.version", GgufcVersion.get());
+            m.put("target", "vector");
+            m.put("created", Instant.now().toString());
+            m.put("java.version", Runtime.version().toString());
+            m.put("vector.shape", Vec.describe());
+            progress.stage(0, STAGES.get(0));
+            m.put("model.path", gguf.toAbsolutePath().normalize().toString());
+            m.put("model.size", Long.toString(Files.size(gguf)));
+            m.put("model.hash", GgufHash.of(gguf));
+            Graph g;
+            int ctx;
+            try (GgufFile f = GgufFile.open(gguf)) {
+                progress.stage(1, STAGES.get(1));
+                LlamaLifter.requireSupported(f);
+                LlamaHparams hp = LlamaHparams.read(f);
+                ctx = opt.ctx() > 0 ? opt.ctx() : hp.ctxTrain();
+                g = LlamaLifter.lift(f, new LlamaLifter.Options(ctx, false, opt.kvType()));
+            }
+            progress.stage(2, STAGES.get(2));
+            g = passes.run().apply(g);
+            m.put("passes", passes.names().isEmpty() ? "none" : String.join(",", passes.names()));
+            m.put("lowering", "vector instruction selection: matmul on GGUF blocks (dequant folded), matmul+residual, GLU, attention over the KV cache");
+            m.put("ctx", Integer.toString(ctx));
+            m.put("kv.type", opt.kvType().irName());
+            m.put("max.tokens", Integer.toString(opt.maxTokens()));
+            m.put("threads", Integer.toString(opt.threads()));
+            m.put("weights", "memory-mapped from the GGUF, file layout (no repack)");
+            Files.writeString(out.resolve("model.ir"), IrPrinter.print(g), StandardCharsets.UTF_8);
+
+            progress.stage(3, STAGES.get(3));
+            Plan plan = Lowering.lower(g, opt.maxTokens());
+            Files.writeString(out.resolve("plan.txt"), plan.dump(), StandardCharsets.UTF_8);
+            int logits = plan.outputIndex(LlamaLifter.LOGITS);
+            m.put("io.tokens", Integer.toString(plan.inputs().indexOf(LlamaLifter.TOKENS)));
+            m.put("io.pos", Integer.toString(plan.inputs().indexOf(LlamaLifter.POSITIONS)));
+            m.put("io.logits", Integer.toString(logits));
+            m.put("io.vocab", Long.toString(plan.outputs().get(logits).rowLength()));
+            m.put("io.all.logits", Boolean.toString(plan.outputs().get(logits).size().perToken()));
+
+            progress.stage(4, STAGES.get(4));
+            String cls = JavaEmitter.className(g.name());
+            JavaFile src = JavaEmitter.emit(plan, cls, "Generated by ggufc " + GgufcVersion.get() + " from " + gguf.getFileName() + " (" + m.get("model.hash") + ") for the vector target.");
+            src.writeTo(out.resolve("src"));
+            Path javaFile = out.resolve("src").resolve(JavaEmitter.PACKAGE.replace('.', '/')).resolve(cls + ".java");
+            m.put("class", JavaEmitter.PACKAGE + "." + cls);
+
+            progress.stage(5, STAGES.get(5));
+            SourceCompiler.compile(List.of(javaFile), out.resolve("classes"));
+
+            progress.stage(6, STAGES.get(6));
+            for (Path p : artifactFiles(out)) m.put("file." + out.relativize(p).toString().replace('\\', '/'), GgufHash.sha256(Files.readAllBytes(p)));
+            m.write(out.resolve(MANIFEST));
+            return m;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    /** Files covered by the manifest's checksums, in a stable order. */
+    private static List<Path> artifactFiles(Path out) throws IOException {
+        List<Path> files = new ArrayList<>();
+        try (Stream<Path> s = Files.walk(out)) {
+            s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().equals(MANIFEST)).sorted(Comparator.comparing(Path::toString)).forEach(files::add);
+        }
+        return files;
+    }
+
+    /** Makes {@code out} an empty folder, refusing to clear a non-empty folder that is not an artifact. */
+    private static void prepare(Path out) throws IOException {
+        if (Files.exists(out)) {
+            if (!Files.isDirectory(out)) throw new IllegalArgumentException(out + ": exists and is not a folder");
+            boolean empty;
+            try (Stream<Path> s = Files.list(out)) {
+                empty = s.findAny().isEmpty();
+            }
+            if (!empty && !Files.isRegularFile(out.resolve(MANIFEST))) {
+                throw new IllegalArgumentException(out + ": folder is not empty and holds no ggufc artifact; choose another -o");
+            }
+            try (Stream<Path> s = Files.walk(out)) {
+                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) if (!p.equals(out)) Files.delete(p);
+            }
+        }
+        Files.createDirectories(out);
+    }
+
+    /**
+     * Checks the artifact in {@code dir} and the GGUF it was compiled from ({@code model}, or the
+     * manifest's path when null); returns the manifest. Every refusal is an
+     * {@link IllegalStateException} with one line of text.
+     */
+    public static Manifest verify(Path dir, Path model) {
+        Path mf = dir.resolve(MANIFEST);
+        if (!Files.isRegularFile(mf)) throw new IllegalStateException(dir + ": not a ggufc artifact (no " + MANIFEST + "); make one with `ggufc compile --model M -o " + dir + "`");
+        Manifest m = Manifest.read(mf);
+        if (!FORMAT.equals(m.get("format"))) throw new IllegalStateException(dir + ": artifact format '" + m.get("format") + "', this ggufc reads " + FORMAT + "; recompile it");
+        if (!GgufcVersion.get().equals(m.get("ggufc.version"))) {
+            throw new IllegalStateException(dir + ": compiled by ggufc " + m.get("ggufc.version") + ", this is ggufc " + GgufcVersion.get() + "; recompile with `ggufc compile`");
+        }
+        for (Map.Entry<String, String> e : m.entries().entrySet()) {
+            if (!e.getKey().startsWith("file.")) continue;
+            String rel = e.getKey().substring(5);
+            Path p = dir.resolve(rel);
+            try {
+                if (!Files.isRegularFile(p)) throw new IllegalStateException(dir + ": artifact file " + rel + " is missing; recompile with `ggufc compile`");
+                if (!GgufHash.sha256(Files.readAllBytes(p)).equals(e.getValue())) {
+                    throw new IllegalStateException(dir + ": artifact file " + rel + " was modified or truncated (checksum mismatch); recompile with `ggufc compile`");
+                }
+            } catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+        }
+        Path gguf = model != null ? model : Path.of(m.get("model.path"));
+        if (!Files.isRegularFile(gguf)) throw new IllegalStateException(dir + ": model " + gguf + " not found (point --model at the GGUF it was compiled from)");
+        String hash = GgufHash.of(gguf);
+        if (!hash.equals(m.get("model.hash"))) {
+            throw new IllegalStateException(dir + ": model " + gguf + " changed since it was compiled (content hash " + shortHash(hash) + ", compiled from "
+                    + shortHash(m.get("model.hash")) + "); recompile with `ggufc compile`");
+        }
+        return m;
+    }
+
+    private static String shortHash(String h) {
+        int c = h.indexOf(':');
+        return h.substring(0, Math.min(h.length(), c + 13));
+    }
+
+    /** An ordered key=value manifest whose last line checksums the others. */
+    public static final class Manifest {
+        private final Map<String, String> entries = new LinkedHashMap<>();
+
+        public void put(String k, String v) {
+            if (v.indexOf('\n') >= 0 || k.indexOf('=') >= 0) throw new IllegalArgumentException("bad manifest entry " + k);
+            entries.put(k, v);
+        }
+
+        public String get(String k) { return entries.get(k); }
+
+        public int getInt(String k) { return Integer.parseInt(require(k)); }
+
+        public String require(String k) {
+            String v = entries.get(k);
+            if (v == null) throw new IllegalStateException("artifact manifest has no '" + k + "'; recompile with `ggufc compile`");
+            return v;
+        }
+
+        public Map<String, String> entries() { return java.util.Collections.unmodifiableMap(entries); }
+
+        private String body() {
+            StringBuilder sb = new StringBuilder("# ggufc artifact manifest: do not edit (the last line checksums the lines above)\n");
+            entries.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
+            return sb.toString();
+        }
+
+        void write(Path p) throws IOException {
+            String body = body();
+            Files.writeString(p, body + "manifest.sha256=" + GgufHash.sha256(body.getBytes(StandardCharsets.UTF_8)) + "\n", StandardCharsets.UTF_8);
+        }
+
+        static Manifest read(Path p) {
+            String text;
+            try {
+                text = Files.readString(p, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            int last = text.lastIndexOf("manifest.sha256=");
+            if (last < 0) throw new IllegalStateException(p + ": manifest is truncated (no checksum line); recompile with `ggufc compile`");
+            String body = text.substring(0, last), sum = text.substring(last + "manifest.sha256=".length()).strip();
+            if (!GgufHash.sha256(body.getBytes(StandardCharsets.UTF_8)).equals(sum)) {
+                throw new IllegalStateException(p + ": manifest was modified or truncated (checksum mismatch); recompile with `ggufc compile`");
+            }
+            Manifest m = new Manifest();
+            for (String line : body.split("\n")) {
+                if (line.isEmpty() || line.startsWith("#")) continue;
+                int eq = line.indexOf('=');
+                if (eq < 0) throw new IllegalStateException(p + ": bad manifest line '" + line + "'");
+                m.entries.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+            return m;
+        }
+    }
+}
