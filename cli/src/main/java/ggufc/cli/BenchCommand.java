@@ -17,8 +17,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "GGUF", description = "Model file.")
     String model;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, opencl:N, opencl:N:spirv or cuda:N (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu (the --backend), opencl:N, opencl:N:spirv or cuda:N (default: ${DEFAULT-VALUE}).")
     String device;
+
+    @Option(names = "--backend", defaultValue = "vector", description = "With --device cpu: vector or interpreter (default: ${DEFAULT-VALUE}).")
+    String backend;
 
     @Option(names = {"-p", "--prompt-tokens"}, defaultValue = "128", description = "Prompt length in tokens (default: ${DEFAULT-VALUE}).")
     int promptTokens;
@@ -32,7 +35,13 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         int ctx = promptTokens + decodeTokens + 1;
-        try (LoadedModel m = LoadedModel.open(ModelLocator.resolve(model), ctx, DType.F32, false, device)) {
+        LoadedModel.Backend be = switch (backend) {
+            case "vector" -> LoadedModel.Backend.VECTOR;
+            case "interpreter" -> LoadedModel.Backend.INTERPRETER;
+            default -> throw new IllegalArgumentException("--backend must be vector or interpreter, got '" + backend + "'");
+        };
+        try (LoadedModel m = device.equals("cpu") ? LoadedModel.open(ModelLocator.resolve(model), ctx, DType.F32, false, be, Runtime.getRuntime().availableProcessors())
+                : LoadedModel.openOnDevice(ModelLocator.resolve(model), ctx, DType.F32, device)) {
             StepExecutor ex = m.executor();
             int vocab = ex.vocabSize();
             int[] prompt = new int[promptTokens];
@@ -44,7 +53,8 @@ final class BenchCommand implements Callable<Integer> {
                 pp[r] = t[0];
                 tg[r] = t[1];
             }
-            System.out.printf("%s on %s: prompt %d tokens %.1f tok/s, decode %d tokens %.1f tok/s (medians of %d)%n", m.file().path().getFileName(), device, promptTokens,
+            System.out.printf("%s on %s: prompt %d tokens %.1f tok/s, decode %d tokens %.1f tok/s (medians of %d)%n", m.file().path().getFileName(),
+                    device.equals("cpu") ? "cpu (" + backend + ")" : device, promptTokens,
                     median(pp), decodeTokens, median(tg), reps);
             if (ex instanceof DeviceExecutor d) kernels(d, prompt);
         }

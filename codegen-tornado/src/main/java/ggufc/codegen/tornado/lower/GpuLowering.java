@@ -147,7 +147,7 @@ public final class GpuLowering {
                     for (int side = 0; side < 2; side++) {
                         Node m = n.input(side), r = n.input(1 - side);
                         if (m.op() == OpKind.MATMUL && single(m) && !covered.contains(m) && r.type().equals(m.type())
-                                && (m.input(0).dtype() == DType.F32 || m.input(0).dtype() == DType.Q8_0)) {
+                                && (m.input(0).dtype() == DType.F32 || m.input(0).dtype() == DType.Q8_0 || m.input(0).dtype() == DType.F16)) {
                             roots.put(n, new Residual(m.input(0), m.input(1), r));
                             covered.add(m);
                             break;
@@ -213,12 +213,19 @@ public final class GpuLowering {
             case RESHAPE -> bufOf.put(n, buf(n.input(0)));
             case KV_READ -> kvRead(n);
             case DEQUANT -> dequant(n);
-            case MATMUL -> matvec(n, n.input(0), n.input(1), null, null, Epilogue.NONE, temp(n), n.shape().last().size(), 0);
-            case MATMUL_ADD -> matvec(n, n.input(0), n.input(1), null, n.input(2), Epilogue.RESIDUAL, temp(n), n.shape().last().size(), 0);
-            case GLU_MATMUL -> matvec(n, n.input(0), n.input(1), n.input(2), null, act(n), temp(n), n.shape().last().size(), 0);
+            case MATMUL, MATMUL_ADD -> {
+                ActIn a = activation(n, buf(n.input(0)), n.input(0).shape(), n.input(0).dtype(), n.input(1));
+                matvecFrom(n, a.buffer(), n.input(0).shape(), n.input(1), null, n.op() == OpKind.MATMUL_ADD ? n.input(2) : null,
+                        n.op() == OpKind.MATMUL_ADD ? Epilogue.RESIDUAL : Epilogue.NONE, temp(n), n.shape().last().size(), 0, a.q8());
+            }
+            case GLU_MATMUL -> {
+                ActIn a = activation(n, buf(n.input(0)), n.input(0).shape(), n.input(0).dtype(), n.input(1));
+                matvecFrom(n, a.buffer(), n.input(0).shape(), n.input(1), n.input(2), null, act(n), temp(n), n.shape().last().size(), 0, a.q8());
+            }
             case NORM_GLU_MATMUL -> {
                 int normed = normInto(n, n.input(0), n.input(1), n.attrs().real("eps"));
-                matvecFrom(n, normed, n.input(0).shape(), n.input(2), n.input(3), null, act(n), temp(n), n.shape().last().size(), 0);
+                ActIn a = activation(n, normed, n.input(0).shape(), DType.F32, n.input(2));
+                matvecFrom(n, a.buffer(), n.input(0).shape(), n.input(2), n.input(3), null, act(n), temp(n), n.shape().last().size(), 0, a.q8());
             }
             case NORM_MATMUL -> {
                 int normed = normInto(n, n.input(0), n.input(1), n.attrs().real("eps"));
@@ -226,7 +233,8 @@ public final class GpuLowering {
                 long total = n.shape().last().size(), off = 0;
                 for (int i = 2; i < n.inputs().size(); i++) {
                     Node w = n.input(i);
-                    matvecFrom(n, normed, n.input(0).shape(), w, null, null, Epilogue.NONE, out, total, off);
+                    ActIn a = activation(n, normed, n.input(0).shape(), DType.F32, w);
+                    matvecFrom(n, a.buffer(), n.input(0).shape(), w, null, null, Epilogue.NONE, out, total, off, a.q8());
                     off += w.shape().dim(0).size();
                 }
             }
@@ -422,8 +430,8 @@ public final class GpuLowering {
     }
 
     private void matvec(Node n, Node x, Node w, Node w2, Node r, Epilogue epi, int out, long stride, long offset) {
-        if (x.dtype() != DType.F32 && x.dtype() != DType.Q8_0) throw new IllegalArgumentException("matmul activations must be f32 or q8_0 on GPU targets, got " + x.dtype().irName());
-        matvecFrom(n, buf(x), x.shape(), w, w2, r, epi, out, stride, offset, x.dtype() == DType.Q8_0);
+        ActIn a = activation(n, buf(x), x.shape(), x.dtype(), w);
+        matvecFrom(n, a.buffer(), x.shape(), w, w2, r, epi, out, stride, offset, a.q8());
     }
 
     private void matvecFrom(Node n, int xBuf, Shape xShape, Node w, Node w2, Node r, Epilogue epi, int out, long stride, long offset) {
@@ -445,6 +453,55 @@ public final class GpuLowering {
         long weightBytes = wr.format().rowBytes(k) * rowsN * (w2 == null ? 1 : 2);
         Extent bytes = Extent.of(weightBytes).plus(rows.times(4L * k)).plus(rows.times(4L * rowsN * (r == null ? 1 : 2)));
         launch(kern, Extent.of(rowsN), rows, args, When.ALWAYS, n, bytes);
+    }
+
+    /** The activation a matmul-family op reads: its buffer, and whether it holds Q8_0 blocks. */
+    private record ActIn(int buffer, boolean q8) {}
+
+    private final Map<String, Integer> roundedActivations = new LinkedHashMap<>();
+
+    /**
+     * The activation for weight {@code w} of op {@code n}: as given, or with {@code act_quant} rounded
+     * to the weight's vec_dot_type (TypeRules.activationTypeFor): Q8_0 blocks for Q4_0/Q5_0/Q8_0
+     * weights (read by the integer-dot matvec), f16 rounding for F16 weights. One rounding per
+     * activation and type, shared by the op's weights.
+     */
+    private ActIn activation(Node n, int xBuf, Shape xShape, DType xType, Node w) {
+        if (xType == DType.Q8_0) return new ActIn(xBuf, true);
+        if (xType == DType.F16) {
+            // f16 activations (quantize to f16 in front): widened once to f32, the f16 weights' kernels read f32 activations
+            int k = (int) xShape.last().size();
+            Extent count = Extent.elements(xShape);
+            return new ActIn(roundedActivations.computeIfAbsent(xBuf + ":widen", key -> {
+                int f = vbuf(BufferKind.TEMP, null, count, 4, DType.F32, null);
+                launch(ElementKernels.dequant(WeightFormat.F16, k), count.ceilDiv(ElementKernels.GROUP), Extent.ONE, List.of(b(xBuf), b(f), new IntArg(count)), When.ALWAYS, n,
+                        count.times(6));
+                return f;
+            }), false);
+        }
+        if (xType != DType.F32) throw new IllegalArgumentException("matmul activations must be f32, f16 or q8_0 on GPU targets, got " + xType.irName());
+        if (!(n.attrs().get(ggufc.ir.TypeRules.ACT_QUANT) instanceof Boolean on && on)) return new ActIn(xBuf, false);
+        DType to = ggufc.ir.TypeRules.activationTypeFor(weightDType(w));
+        if (to == null) return new ActIn(xBuf, false);
+        int k = (int) xShape.last().size();
+        Extent rows = rows(xShape), count = Extent.elements(xShape);
+        return switch (to) {
+            case Q8_0 -> new ActIn(roundedActivations.computeIfAbsent(xBuf + ":q8_0", key -> {
+                int q = vbuf(BufferKind.TEMP, null, rows.times(k / 32 * 34), 1, DType.Q8_0, null);
+                Extent blocks = rows.times(k / 32);
+                launch(ElementKernels.quantizeQ8_0(k), blocks.ceilDiv(ElementKernels.GROUP), Extent.ONE, List.of(b(xBuf), b(q), new IntArg(blocks)), When.ALWAYS, n,
+                        count.times(4).plus(blocks.times(34)));
+                return q;
+            }), true);
+            case F16 -> new ActIn(roundedActivations.computeIfAbsent(xBuf + ":f16", key -> {
+                int h = vbuf(BufferKind.TEMP, null, count, 2, DType.F16, null), f = vbuf(BufferKind.TEMP, null, count, 4, DType.F32, null);
+                elementwise(ElementKernels.toHalf(), List.of(b(xBuf), b(h)), count, n, count.times(6));
+                launch(ElementKernels.dequant(WeightFormat.F16, k), count.ceilDiv(ElementKernels.GROUP), Extent.ONE, List.of(b(h), b(f), new IntArg(count)), When.ALWAYS, n,
+                        count.times(6));
+                return f;
+            }), false);
+            default -> throw new IllegalArgumentException(n.op().irName() + " with act_quant rounds activations to " + to.irName() + ", which has no GPU kernel (q8_0 and f16 have)");
+        };
     }
 
     private int normInto(Node n, Node x, Node w, double eps) {
