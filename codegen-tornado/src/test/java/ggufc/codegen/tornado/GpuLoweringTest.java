@@ -56,7 +56,7 @@ class GpuLoweringTest {
     @Test
     void aLlamaBlockBecomesFusedKernels() {
         LaunchPlan p = GpuLowering.lower(block(DType.Q4_0), new GpuLowering.Options(8, 16));
-        List<String> want = List.of("embed_q4_0_d32", "rms_norm_d32_", "matvec_q4_0_k32_n32", "matvec_q4_0_k32_n16", "matvec_q4_0_k32_n16", "rope_h2_d16_norm_r16_b10000",
+        List<String> want = List.of("embed_q4_0_d32", "rms_norm_d32_", "matvec_q4_0_k32_n32x16x16", "rope_h2_d16_norm_r16_b10000",
                 "rope_h1_d16_norm_r16_b10000_kv_f32", "kv_write_h1_d16_f32", "attn_decode_h2_kv1_d16_f32_s0p5", "attn_prompt_h2_kv1_d16_f32_s0p5", "matvec_q4_0_k32_n32_res",
                 "rms_norm_d32_", "matvec_q4_0_k32_n64_swiglu", "matvec_q4_0_k64_n32_res", "slice_w32_o0_s32", "matvec_q4_0_k32_n32");
         List<String> got = kernels(p);

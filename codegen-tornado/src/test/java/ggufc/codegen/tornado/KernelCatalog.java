@@ -21,6 +21,11 @@ final class KernelCatalog {
         List<Kernel> r = new ArrayList<>();
         for (WeightFormat f : WeightFormat.values()) {
             for (Epilogue e : Epilogue.values()) r.add(MatvecKernels.matvec(f, 512, 48, e));
+            r.add(MatvecKernels.multi(f, 512, new int[] {64, 16, 16}, false));
+            if (f.takesQ8Activations()) {
+                r.add(MatvecKernels.multi(f, 512, new int[] {64, 16, 16}, true));
+                r.add(MatvecKernels.matvec(f, 512, 48, Epilogue.GLU_SILU, 48, 0, true));
+            }
             r.add(ElementKernels.embed(f, 256));
             r.add(ElementKernels.dequant(f, 256));
         }
@@ -53,6 +58,8 @@ final class KernelCatalog {
         r.add(ElementKernels.causalMask());
         r.add(ElementKernels.attnValues(32, 8, 128));
         r.add(SamplingKernels.argmax(32000));
+        r.add(ElementKernels.quantizeQ8_0(4096));
+        r.add(ElementKernels.toHalf());
         return r;
     }
 }

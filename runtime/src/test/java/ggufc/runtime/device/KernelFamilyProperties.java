@@ -88,6 +88,9 @@ class KernelFamilyProperties {
             });
             String id = t.irName();
             b.output(id, b.matmul(x, weightOf(b, id + ".w", t, n, k, params, r)));
+            // two more products of the same activation and format: one multi-output launch with the first (as q, k, v)
+            b.output(id + ".b", b.matmul(x, weightOf(b, id + ".wb", t, n + 3, k, params, r)));
+            b.output(id + ".c", b.matmul(x, weightOf(b, id + ".wc", t, 1, k, params, r)));
             b.output(id + ".res", b.addOp(res, b.matmul(x, weightOf(b, id + ".wr", t, n, k, params, r))));
             Node g = weightOf(b, id + ".wg", t, n, k, params, r), u = weightOf(b, id + ".wu", t, n, k, params, r);
             b.output(id + ".swiglu", b.mul(b.silu(b.matmul(x, g)), b.matmul(x, u)));

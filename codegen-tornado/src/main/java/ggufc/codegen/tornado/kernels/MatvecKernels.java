@@ -74,4 +74,47 @@ public final class MatvecKernels {
     }
 
     public static Kernel matvec(WeightFormat f, int k, int n, Epilogue epi) { return matvec(f, k, n, epi, n, 0); }
+
+    /**
+     * Several products of one activation in one launch (q, k and v of a layer): weights
+     * {@code w0..w(m-1)} with {@code ns[i]} rows each, outputs {@code y0..y(m-1)}; grid (sum ns, T),
+     * each work-group takes one row of one weight (the branch is uniform in the group; the
+     * reduction sits outside it, so every work-item reaches the barriers).
+     */
+    public static Kernel multi(WeightFormat f, int k, int[] ns, boolean q8Activations) {
+        if (q8Activations && !f.takesQ8Activations()) throw new IllegalArgumentException(f + " weights do not take Q8_0 activations");
+        int units = k / f.unit(k);
+        int w = Math.min(64, Integer.highestOneBit(units));
+        StringBuilder id = new StringBuilder();
+        for (int n : ns) id.append(id.isEmpty() ? "" : "x").append(n);
+        String name = "matvec_" + f.id() + (q8Activations ? "_q8act" : "") + "_k" + k + "_n" + id;
+        KernelBuilder b = new KernelBuilder(name, w).doc(name + ": y_i[t, n] = x[t] . w_i[n] for " + ns.length + " " + f.id() + " weights of " + k
+                + " columns in one launch; grid (" + java.util.Arrays.stream(ns).sum() + ", T), " + w + " work-items per row");
+        Buf[] ws = new Buf[ns.length], ys = new Buf[ns.length];
+        for (int i = 0; i < ns.length; i++) ws[i] = b.input("w" + i, f.bufferElem());
+        Buf x = b.input("x", q8Activations ? Elem.U8 : Elem.F32);
+        for (int i = 0; i < ns.length; i++) ys[i] = b.output("y" + i, Elem.F32);
+        Buf scratch = b.localArray("partial", Elem.F32, w);
+        Val row = b.groupId(0), t = b.groupId(1), lid = b.localId();
+        Val xBase = b.mul(t, b.i(q8Activations ? k / 32 * 34 : k));
+        Val acc = b.var("acc", b.f(0));
+        int start = 0;
+        Val[] inRange = new Val[ns.length], local = new Val[ns.length];
+        for (int i = 0; i < ns.length; i++) {
+            int s0 = start, wi = i;
+            inRange[i] = b.and(b.le(b.i(s0), row), b.lt(row, b.i(s0 + ns[i])));
+            local[i] = b.sub(row, b.i(s0));
+            b.ifThen(inRange[i], () -> b.loop("u", lid, b.i(units), b.i(w), u -> b.assign(acc, b.add(acc,
+                    q8Activations ? f.unitDotQ8(b, ws[wi], local[wi], k, u, x, xBase) : f.unitDot(b, ws[wi], local[wi], k, u, x, xBase)))));
+            start += ns[i];
+        }
+        Val s = b.reduceSum(acc, scratch);
+        b.ifThen(b.eq(lid, b.i(0)), () -> {
+            for (int i = 0; i < ns.length; i++) {
+                int n = ns[i], wi = i;
+                b.ifThen(inRange[wi], () -> b.store(ys[wi], b.mad(local[wi], t, b.i(n)), s));
+            }
+        });
+        return b.build();
+    }
 }

@@ -89,7 +89,10 @@ public final class GpuLowering {
         }
     }
 
-    private sealed interface Match permits Glu, Residual, Attention, RopeKv {}
+    private sealed interface Match permits Glu, Residual, Attention, RopeKv, Multi {}
+
+    /** Plain matmuls of one activation with weights of one format and width (q, k, v): one launch. */
+    private record Multi(Node x, List<Node> matmuls) implements Match {}
 
     private record Glu(Node x, Node wg, Node wu, String act) implements Match {}
 
@@ -110,8 +113,10 @@ public final class GpuLowering {
     public static LaunchPlan lower(Graph g, Options opt) {
         GpuLowering l = new GpuLowering(g, opt);
         l.match();
+        // weights and constants first: they depend on nothing, and a multi-matvec launch reads weights declared after its first matmul
+        for (Node n : g.nodes()) if (n.op() == OpKind.PARAM || n.op() == OpKind.CONSTANT) l.emit(n);
         for (Node n : g.nodes()) {
-            if (l.covered.contains(n)) continue;
+            if (l.covered.contains(n) || n.op() == OpKind.PARAM || n.op() == OpKind.CONSTANT) continue;
             try {
                 l.emit(n);
             } catch (IrException e) {
@@ -174,6 +179,21 @@ public final class GpuLowering {
                 default -> {}
             }
         }
+        // matmul(x, w1), matmul(x, w2), ... (same x, stored weights of one format and width) -> one multi-matvec launch at the first
+        Map<List<Object>, List<Node>> groups = new LinkedHashMap<>();
+        for (Node n : g.nodes()) {
+            if (n.op() != OpKind.MATMUL || covered.contains(n) || roots.containsKey(n) || n.attrs().has(ggufc.ir.TypeRules.ACT_QUANT)) continue;
+            Node w = n.input(1);
+            boolean stored = w.op() == OpKind.PARAM || (w.op() == OpKind.DEQUANT && w.input(0).op() == OpKind.PARAM);
+            DType xt = n.input(0).dtype();
+            if (!stored || (xt != DType.F32 && xt != DType.Q8_0) || WeightFormat.of(weightDType(w)) == null) continue;
+            groups.computeIfAbsent(List.of(n.input(0), weightDType(w), w.shape().dim(1)), key -> new ArrayList<>()).add(n);
+        }
+        for (List<Node> ms : groups.values()) {
+            if (ms.size() < 2) continue;
+            roots.put(ms.get(0), new Multi(ms.get(0).input(0), ms));
+            for (Node m : ms.subList(1, ms.size())) covered.add(m);
+        }
     }
 
     private boolean sameFormat(Node a, Node b) {
@@ -194,6 +214,7 @@ public final class GpuLowering {
                 case Residual res -> matvec(n, res.x(), res.w(), null, res.r(), Epilogue.RESIDUAL, temp(n), n.shape().last().size(), 0);
                 case Attention att -> attention(n, att.q(), att.k(), att.v(), att.pos(), att.scale());
                 case RopeKv rk -> ropeKv(n, rk.cache(), rk.x(), rk.pos(), rk.rope());
+                case Multi mu -> multi(mu);
             }
             return;
         }
@@ -502,6 +523,28 @@ public final class GpuLowering {
             }), false);
             default -> throw new IllegalArgumentException(n.op().irName() + " with act_quant rounds activations to " + to.irName() + ", which has no GPU kernel (q8_0 and f16 have)");
         };
+    }
+
+    private void multi(Multi mu) {
+        Node x = mu.x(), first = mu.matmuls().get(0);
+        boolean q8 = x.dtype() == DType.Q8_0;
+        WeightFormat f = format(weightDType(first.input(1)));
+        int k = (int) first.input(1).shape().dim(1).size();
+        int[] ns = new int[mu.matmuls().size()];
+        List<Arg> args = new ArrayList<>();
+        long weightBytes = 0;
+        for (int i = 0; i < ns.length; i++) {
+            Node m = mu.matmuls().get(i);
+            ns[i] = (int) m.input(1).shape().dim(0).size();
+            args.add(b(weight(m.input(1)).buffer()));
+            weightBytes += f.rowBytes(k) * ns[i];
+        }
+        args.add(b(buf(x)));
+        for (Node m : mu.matmuls()) args.add(b(temp(m)));
+        Extent rows = rows(x.shape());
+        long total = java.util.Arrays.stream(ns).sum();
+        launch(MatvecKernels.multi(f, k, ns, q8), Extent.of(total), rows, args, When.ALWAYS, first,
+                Extent.of(weightBytes).plus(rows.times(4L * k)).plus(rows.times(4L * total)));
     }
 
     private int normInto(Node n, Node x, Node w, double eps) {
