@@ -35,11 +35,19 @@ import picocli.CommandLine.Option;
  * roofline is the weight bytes a token reads over the memory read bandwidth measured in the same run.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Compare ggufc with llama.cpp (the reference's bench.sh) on the same GGUF files: prompt and decode tokens/s, peak RSS, ratios,",
-            "and the decode bandwidth roofline (weight bytes per token / measured memory read bandwidth). Prints Markdown tables on stdout, progress on stderr."})
+        description = {"On the CPU (default): compare compiled ggufc with llama.cpp (the reference's bench.sh) on the same GGUF files: prompt and decode",
+            "tokens/s, peak RSS, ratios, and the decode bandwidth roofline (weight bytes per token / measured memory read bandwidth); Markdown tables on",
+            "stdout, progress on stderr. With --device opencl:N|cuda:N (or --backend interpreter): prompt and decode speed on that device and, on GPU",
+            "devices, each kernel's device time, the bytes it must move and the fraction of the device's measured copy bandwidth it reaches."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "GGUF", description = "Model file(s), repeatable (looked up like `run --model`).")
     List<String> models;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu (compiled vector code vs llama.cpp), opencl:N, opencl:N:spirv or cuda:N (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--backend", defaultValue = "vector", description = "With --device cpu: vector (compiled, against llama.cpp) or interpreter (its speed only) (default: ${DEFAULT-VALUE}).")
+    String backend;
 
     @Option(names = {"-p", "--prompt-tokens"}, defaultValue = "128", description = "Prompt length in tokens (default: ${DEFAULT-VALUE}).")
     int prompt;
@@ -74,6 +82,11 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (prompt < 1 || decode < 1 || reps < 1) throw new IllegalArgumentException("-p, -n and --reps must be >= 1");
+        if (!backend.equals("vector") && !backend.equals("interpreter")) throw new IllegalArgumentException("--backend must be vector or interpreter, got '" + backend + "'");
+        if (!device.equals("cpu") || backend.equals("interpreter")) {
+            for (String m : models) DeviceBench.run(ModelLocator.resolve(m), device, backend, prompt, decode, reps);
+            return 0;
+        }
         for (int t : threads) if (t < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + t);
         Path benchSh = noReference ? null : referenceScript();
         List<Path> files = models.stream().map(ModelLocator::resolve).toList();

@@ -21,7 +21,7 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Artifact folder to write (created; replaced if it holds an artifact).")
     Path out;
 
-    @Option(names = "--target", defaultValue = "vector", description = "Code generator: vector (JDK Vector API on the CPU; default).")
+    @Option(names = "--target", defaultValue = "vector", description = "Code generator: vector (JDK Vector API on the CPU; default), or a GPU target: opencl (OpenCL C 1.2), ptx (sm_80 and sm_90), spirv (binary SPIR-V), tornado (a TornadoVM Maven project).")
     String target;
 
     @Option(names = {"-t", "--threads"}, description = "Default worker threads recorded in the artifact (default: available cores).")
@@ -37,9 +37,16 @@ final class CompileCommand implements Callable<Integer> {
     int batch;
 
     @Override
-    public Integer call() {
-        if (!target.equals("vector")) throw new IllegalArgumentException("--target " + target + " is not available (targets: vector)");
+    public Integer call() throws java.io.IOException {
         DType kv = RunCommand.kvType(kvType);
+        if (GpuTargets.handles(target)) {
+            // GPU targets write kernels and the launch plan (see GpuTargets), not an artifact to run
+            for (Path p : GpuTargets.compile(ModelLocator.resolve(model), target, out, ctx, batch, kv)) {
+                System.out.printf("%s  %d bytes%n", p, java.nio.file.Files.isDirectory(p) ? 0 : java.nio.file.Files.size(p));
+            }
+            return 0;
+        }
+        if (!target.equals("vector")) throw new IllegalArgumentException("--target " + target + " is not available (targets: vector, " + String.join(", ", GpuTargets.TARGETS) + ")");
         Path gguf = ModelLocator.resolve(model);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         long t0 = System.nanoTime();

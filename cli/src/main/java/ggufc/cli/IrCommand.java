@@ -3,21 +3,64 @@ package ggufc.cli;
 import ggufc.gguf.GgufFile;
 import ggufc.ir.DType;
 import ggufc.ir.Graph;
+import ggufc.ir.TensorData;
 import ggufc.ir.analysis.GraphStats;
+import ggufc.ir.text.IrParser;
 import ggufc.ir.text.IrPrinter;
+import ggufc.lift.GgufWeights;
 import ggufc.lift.LlamaLifter;
+import ggufc.passes.PassManager;
+import ggufc.passes.PassRegistry;
+import ggufc.passes.Pipelines;
+import ggufc.passes.Target;
+import ggufc.passes.Targets;
+import ggufc.passes.analysis.GraphDot;
+import ggufc.passes.analysis.StepCost;
+import ggufc.passes.rewrite.Rule;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "ir", mixinStandardHelpOptions = true,
-        description = {"Print the IR lifted from a model (the textual form that `ggufc` parses back), or its statistics."})
+        description = {"Print a model's IR after the pass pipeline (the textual form `ggufc` parses back), its cost, or a Graphviz drawing.",
+                "The lifted graph is what `--passes none` prints."})
 final class IrCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "GGUF", description = "Model file.")
-    String model;
+    static final class Source {
+        @Option(names = {"-m", "--model"}, required = true, paramLabel = "GGUF", description = "Model file to lift.")
+        String model;
 
-    @Option(names = "--stats", description = "Print statistics instead of the IR: tensors, parameters, bytes per dtype, FLOPs per token.")
+        @Option(names = "--ir", required = true, paramLabel = "FILE", description = "A graph in the IR's text form instead of a model (no weights: no compile-time dequantization).")
+        Path ir;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    Source source;
+
+    @Mixin
+    PassOptions passes;
+
+    @Option(names = "--stats", description = "Print the cost of one decode step before and after the pipeline: kernels, weight/activation/KV bytes per token, FLOPs; then the graph's statistics.")
     boolean stats;
+
+    @Option(names = "--json", description = "With --stats: one JSON object (ops, kernels_per_decode_step, weight_bytes_per_token, activation_bytes_per_token, kv_bytes_per_token, flops_per_token, ...) for scripts.")
+    boolean json;
+
+    @Option(names = "--dot", paramLabel = "FILE", description = "Write the graph after the pipeline as Graphviz to FILE (and FILE.svg when `dot` is installed).")
+    Path dot;
+
+    @Option(names = "--list-passes", description = "List the passes with their rules, the targets and their default pipelines, and exit.")
+    boolean listPasses;
 
     @Option(names = {"-c", "--ctx"}, defaultValue = "0", description = "KV cache size in tokens; 0 = the model's training context (default).")
     int ctx;
@@ -26,14 +69,131 @@ final class IrCommand implements Callable<Integer> {
     boolean allLogits;
 
     @Override
-    public Integer call() {
-        try (GgufFile f = GgufFile.open(ModelLocator.resolve(model))) {
+    public Integer call() throws IOException {
+        if (listPasses) {
+            System.out.print(listing());
+            System.out.flush();
+            return 0;
+        }
+        if (source == null) throw new IllegalArgumentException("give a model (--model GGUF) or an IR file (--ir FILE)");
+        if (json && !stats) throw new IllegalArgumentException("--json goes with --stats");
+        if (source.ir != null) {
+            Graph g = IrParser.parse(Files.readString(source.ir, StandardCharsets.UTF_8), source.ir.toString());
+            return emit(source.ir.getFileName().toString(), g, passes.run(g, null, System.err));
+        }
+        try (GgufFile f = GgufFile.open(ModelLocator.resolve(source.model))) {
             LlamaLifter.requireSupported(f);
             int n = ctx > 0 ? ctx : ggufc.lift.LlamaHparams.read(f).ctxTrain();
             Graph g = LlamaLifter.lift(f, new LlamaLifter.Options(n, allLogits, DType.F32));
-            System.out.print(stats ? GraphStats.of(g).render() : IrPrinter.print(g));
-            System.out.flush();
+            Function<String, TensorData> weights = new GgufWeights(f);
+            return emit(f.path().getFileName().toString(), g, passes.run(g, weights, System.err));
         }
+    }
+
+    private int emit(String name, Graph lifted, PassManager.Result r) throws IOException {
+        PrintStream out = System.out;
+        Graph g = r.graph();
+        if (dot != null) writeDot(g);
+        if (stats && json) {
+            out.println(json(name, r));
+        } else if (stats) {
+            out.print(statsText(name, r));
+            out.print(GraphStats.of(g).render());
+        } else if (dot == null) {
+            out.print(IrPrinter.print(g));
+        }
+        out.flush();
         return 0;
+    }
+
+    private String statsText(String name, PassManager.Result r) {
+        StepCost a = r.input(), b = r.output();
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("%s, target %s, passes: %s%n", name, passes.target, r.records().isEmpty() ? "none"
+                : String.join(",", r.records().stream().map(PassManager.PassRecord::name).toList())));
+        sb.append(String.format("one decode step (T = 1) at context L = %d:%n", a.context()));
+        String fmt = "  %-28s %15s %15s %8s%n";
+        sb.append(String.format(fmt, "", "input", "after passes", "ratio"));
+        row(sb, fmt, "ops", a.ops(), b.ops());
+        row(sb, fmt, "kernels per decode step", a.kernels(), b.kernels());
+        row(sb, fmt, "weight bytes per token", a.weightBytes(), b.weightBytes());
+        row(sb, fmt, "activation bytes per token", a.activationBytes(), b.activationBytes());
+        row(sb, fmt, "KV-cache bytes per token", a.kvBytes(), b.kvBytes());
+        row(sb, fmt, "FLOPs per token", a.flops(), b.flops());
+        return sb.append('\n').toString();
+    }
+
+    private static void row(StringBuilder sb, String fmt, String what, long a, long b) {
+        sb.append(String.format(fmt, what, String.format("%,d", a), String.format("%,d", b), b == 0 ? "-" : String.format("%.2fx", (double) a / b)));
+    }
+
+    private String json(String name, PassManager.Result r) {
+        StepCost c = r.output();
+        Map<String, Integer> ops = new TreeMap<>();
+        for (var n : r.graph().nodes()) ops.merge(n.op().irName(), 1, Integer::sum);
+        StringBuilder sb = new StringBuilder("{");
+        sb.append("\"model\": ").append(IrPrinter.quote(name));
+        sb.append(", \"target\": ").append(IrPrinter.quote(passes.target));
+        sb.append(", \"passes\": [");
+        for (int i = 0; i < r.records().size(); i++) sb.append(i > 0 ? ", " : "").append(IrPrinter.quote(r.records().get(i).name()));
+        sb.append("]");
+        sb.append(", \"context\": ").append(c.context());
+        sb.append(", \"nodes\": ").append(c.nodes());
+        sb.append(", \"ops\": ").append(c.ops());
+        sb.append(", \"kernels_per_decode_step\": ").append(c.kernels());
+        sb.append(", \"weight_bytes_per_token\": ").append(c.weightBytes());
+        sb.append(", \"activation_bytes_per_token\": ").append(c.activationBytes());
+        sb.append(", \"kv_bytes_per_token\": ").append(c.kvBytes());
+        sb.append(", \"flops_per_token\": ").append(c.flops());
+        sb.append(", \"op_counts\": {");
+        int i = 0;
+        for (Map.Entry<String, Integer> e : ops.entrySet()) sb.append(i++ > 0 ? ", " : "").append(IrPrinter.quote(e.getKey())).append(": ").append(e.getValue());
+        return sb.append("}}").toString();
+    }
+
+    private void writeDot(Graph g) throws IOException {
+        Files.writeString(dot, GraphDot.render(g), StandardCharsets.UTF_8);
+        Path svg = dot.resolveSibling(dot.getFileName() + ".svg");
+        try {
+            Process p = new ProcessBuilder("dot", "-Tsvg", "-o", svg.toString(), dot.toString()).redirectErrorStream(true).start();
+            String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) throw new IOException("dot failed: " + log.strip());
+            System.err.println("ggufc: wrote " + dot + " and " + svg);
+        } catch (IOException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("dot failed")) throw e;
+            System.err.println("ggufc: wrote " + dot + " (install Graphviz's `dot` to render it: dot -Tsvg " + dot + " -o " + svg + ")");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static String listing() {
+        StringBuilder sb = new StringBuilder("passes:\n");
+        for (String n : PassRegistry.names()) {
+            var p = PassRegistry.byName(n);
+            sb.append(String.format("  %-22s %s%n", n, p.summary()));
+            for (Rule r : rules(n)) sb.append(String.format("      %-24s %s%n", r.name(), r.doc()));
+        }
+        sb.append("\ntargets and their default pipelines:\n");
+        for (Target t : Targets.all()) {
+            sb.append(String.format("  %-9s %s%n            %s%n", t.name(), t.description(),
+                    String.join(",", Pipelines.forTarget(t).stream().map(ggufc.passes.Pass::name).toList())));
+        }
+        return sb.toString();
+    }
+
+    private static List<Rule> rules(String pass) {
+        return switch (pass) {
+            case "canonicalize" -> ggufc.passes.cleanup.Canonicalize.RULES.rules();
+            case "fold-constants" -> ggufc.passes.cleanup.FoldConstants.rules(null).rules();
+            case "fold-quant-dequant" -> ggufc.passes.quant.FoldQuantDequant.rules(Targets.INTERP).rules();
+            case "quantize-activations" -> ggufc.passes.quant.QuantizeActivations.RULES.rules();
+            case "fuse-attention" -> ggufc.passes.fusion.FuseAttention.RULES.rules();
+            case "fuse-rope-kv-write" -> ggufc.passes.fusion.FuseRopeKvWrite.RULES.rules();
+            case "fuse-glu" -> ggufc.passes.fusion.FuseGlu.RULES.rules();
+            case "fuse-norm-matmul" -> ggufc.passes.fusion.FuseNormMatmul.ruleSet(Targets.INTERP).rules();
+            case "fuse-matmul-add" -> ggufc.passes.fusion.FuseMatmulAdd.RULES.rules();
+            default -> List.of();
+        };
     }
 }

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** {@code ggufc}: compile, inspect and run GGUF language models. */
 @Command(name = "ggufc", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Ahead-of-time compiler and runtime for GGUF language models.",
-        subcommands = {RunCommand.class, CompileCommand.class, TokenizeCommand.class, IrCommand.class, SynthCommand.class, BenchCommand.class, BenchWorkerCommand.class, PullCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, CompileCommand.class, DevicesCommand.class, BenchCommand.class, BenchWorkerCommand.class, TokenizeCommand.class, IrCommand.class, SynthCommand.class, PullCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -21,6 +21,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "vector", description = "Without --artifact: vector (the generated kernels' plan, no compiler needed) or interpreter (the reference) (default: ${DEFAULT-VALUE}).")
     String backend;
 
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu (the --backend), or a GPU device: opencl:N, opencl:N:spirv or cuda:N (`ggufc devices` lists them; default: ${DEFAULT-VALUE}).")
+    String device;
+
     @Option(names = {"-t", "--threads"}, description = "Worker threads (default: available cores).")
     Integer threads;
 
@@ -54,6 +57,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--timings", description = "End with one line on stderr: load, prompt and decode speed.")
     boolean timings;
 
+    @Option(names = "--passes", defaultValue = "default", paramLabel = "LIST",
+            description = "With --backend interpreter: passes run on the graph first (target interp: fused, llama.cpp's numerics); 'none' runs the lifted graph (default: ${DEFAULT-VALUE}).")
+    String passes;
+
     static DType kvType(String s) {
         return switch (s) {
             case "f32" -> DType.F32;
@@ -77,11 +84,15 @@ final class RunCommand implements Callable<Integer> {
         };
         long t0 = System.nanoTime();
         PrintStream out = System.out;
-        try (LoadedModel m = artifact != null ? LoadedModel.openArtifact(artifact, model == null ? null : ModelLocator.resolve(model), ctx, t)
-                : LoadedModel.open(ModelLocator.resolve(model), ctx, kv, false, be, t)) {
+        boolean gpu = !device.equals("cpu");
+        if (gpu && artifact != null) throw new IllegalArgumentException("--artifact runs on the CPU; for --device " + device + " give --model");
+        try (LoadedModel m = gpu ? LoadedModel.openOnDevice(ModelLocator.resolve(model), ctx, kv, device)
+                : artifact != null ? LoadedModel.openArtifact(artifact, model == null ? null : ModelLocator.resolve(model), ctx, t)
+                : LoadedModel.open(ModelLocator.resolve(model), ctx, kv, false, be, t, passes)) {
             long loadNanos = System.nanoTime() - t0;
-            System.err.printf("ggufc: %s: %s, %d layers, %d embd, vocab %d, ctx %d%n", m.file().path().getFileName(), m.hparams().arch(),
-                    m.hparams().nLayer(), m.hparams().nEmbd(), m.hparams().vocab(), m.executor().contextSize());
+            System.err.printf("ggufc: %s: %s, %d layers, %d embd, vocab %d, ctx %d%s%n", m.file().path().getFileName(), m.hparams().arch(),
+                    m.hparams().nLayer(), m.hparams().nEmbd(), m.hparams().vocab(), m.executor().contextSize(),
+                    m.executor() instanceof ggufc.runtime.device.DeviceExecutor d ? ", on " + d.device().id() + ": " + d.device().description() : "");
             Generator.Result r = m.generator().generate(prompt, nPredict, sampling, ignoreEos, piece -> {
                 out.print(piece);
                 out.flush();

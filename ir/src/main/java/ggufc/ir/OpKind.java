@@ -70,6 +70,9 @@ public enum OpKind {
     QUANTIZE(1),
 
     // ---- fused ops (made by passes; each equals the composition given) ----
+    // Matmul-family ops (MATMUL and the fused ones below) with {act_quant = true} round each f32
+    // activation row to TypeRules.activationTypeFor(weight dtype) before the dot product with that
+    // weight, as llama.cpp's CPU backend does (vec_dot_type); without it activations stay f32.
     /** x[..., K], nw[K], w1[N1, K] ... wn[Nn, K]: concat_i(MATMUL(RMS_NORM(x, nw){eps}, wi)) along the last dim: [..., sum Ni]. */
     NORM_MATMUL(-3),
     /** x[..., N]: x[..., offset : offset + size] ({offset, size}). */

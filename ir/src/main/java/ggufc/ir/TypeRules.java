@@ -220,6 +220,26 @@ public final class TypeRules {
      */
     public static final Set<DType> ACTIVATION_QUANTS = java.util.EnumSet.of(DType.Q8_0, DType.Q8_1, DType.Q8_K, DType.F16, DType.BF16);
 
+    /**
+     * The activation dtype paired with a weight dtype (llama.cpp's CPU {@code vec_dot_type}), or
+     * null when the dot product takes f32 activations (f32 weights, and the activation types
+     * themselves: Q8_K is no weight type). With the attribute {@code act_quant = true}, matmul-family
+     * ops round each activation row to this type before the dot product with that weight.
+     */
+    public static DType activationTypeFor(DType weight) {
+        return switch (weight) {
+            case Q4_0, Q5_0, Q8_0 -> DType.Q8_0;
+            case Q4_1, Q5_1, Q8_1 -> DType.Q8_1;
+            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> DType.Q8_K;
+            case F16 -> DType.F16;
+            case BF16 -> DType.BF16;
+            default -> null;
+        };
+    }
+
+    /** The attribute asking a matmul-family op to round activations as {@link #activationTypeFor} says. */
+    public static final String ACT_QUANT = "act_quant";
+
     private static TensorType linear(TensorType x, TensorType w) {
         check(w.rank() == 2, "weight must be 2-D [N, K], got %s", w.shape());
         check(x.rank() >= 1 && same(x.shape().last(), w.shape().dim(1)), "inner dims differ: activation %s, weight %s (x[..., K] . w[N, K])", x.shape(), w.shape());

@@ -44,14 +44,19 @@ public final class Generator {
         StringBuilder text = new StringBuilder();
         List<Integer> out = new ArrayList<>();
         long t0 = System.nanoTime();
-        float[] logits = executor.step(promptTokens, 0);
+        // greedy decoding asks the executor for the token itself, so a device returns 4 bytes, not the logits
+        boolean greedy = sampling.isGreedy();
+        float[] logits = null;
+        int greedyNext = -1;
+        if (greedy) greedyNext = executor.stepArgmax(promptTokens, 0);
+        else logits = executor.step(promptTokens, 0);
         long promptNanos = System.nanoTime() - t0;
         int pos = promptTokens.length;
         String stop = "length";
         long decodeStart = System.nanoTime();
         int steps = 0;
         while (out.size() < maxTokens) {
-            int next = sampler.sample(logits);
+            int next = greedy ? greedyNext : sampler.sample(logits);
             if (!ignoreEos && tokenizer.isEog(next)) {
                 stop = "eos";
                 break;
@@ -67,7 +72,8 @@ public final class Generator {
                 stop = "context";
                 break;
             }
-            logits = executor.step(new int[] {next}, pos++);
+            if (greedy) greedyNext = executor.stepArgmax(new int[] {next}, pos++);
+            else logits = executor.step(new int[] {next}, pos++);
             steps++;
         }
         long decodeNanos = System.nanoTime() - decodeStart;

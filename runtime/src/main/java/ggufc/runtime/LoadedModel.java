@@ -6,6 +6,10 @@ import ggufc.ir.Graph;
 import ggufc.lift.GgufWeights;
 import ggufc.lift.LlamaHparams;
 import ggufc.lift.LlamaLifter;
+import ggufc.passes.PassContext;
+import ggufc.passes.PassManager;
+import ggufc.passes.PassRegistry;
+import ggufc.passes.Targets;
 import ggufc.tokenizer.Tokenizer;
 import ggufc.codegen.vector.CompiledModel;
 import ggufc.codegen.vector.ModelBinding;
@@ -63,22 +67,67 @@ public final class LoadedModel implements AutoCloseable {
         VECTOR
     }
 
-    /** Opens {@code path} with a KV cache of {@code ctx} tokens (0: the model's training context), on the interpreter. */
+    /**
+     * Opens {@code path} with a KV cache of {@code ctx} tokens (0: the model's training context), on
+     * the interpreter, its graph compiled by the interp target's default pipeline: fused, and with
+     * llama.cpp's CPU numerics (activations rounded to each weight's vec_dot_type), so that logits
+     * on quantized models follow llama.cpp's.
+     */
     public static LoadedModel open(Path path, int ctx, DType kvType, boolean allLogits) {
-        return open(path, ctx, kvType, allLogits, Backend.INTERPRETER, 1);
+        return open(path, ctx, kvType, allLogits, Backend.INTERPRETER, 1, "default");
+    }
+
+    /** On the interpreter, with the given {@code --passes} list for the interp target ({@code none}: the lifted graph). */
+    public static LoadedModel open(Path path, int ctx, DType kvType, boolean allLogits, String passes) {
+        return open(path, ctx, kvType, allLogits, Backend.INTERPRETER, 1, passes);
     }
 
     /** Opens {@code path} on {@code backend}; {@code threads} sizes the vector backend's worker pool. */
     public static LoadedModel open(Path path, int ctx, DType kvType, boolean allLogits, Backend backend, int threads) {
+        return open(path, ctx, kvType, allLogits, backend, threads, "default");
+    }
+
+    /**
+     * Opens {@code path} on {@code backend}. The interpreter runs the graph that {@code interpreterPasses}
+     * (a {@code --passes} list for the interp target) make of the lifted one; the vector backend
+     * lowers the lifted graph itself.
+     */
+    public static LoadedModel open(Path path, int ctx, DType kvType, boolean allLogits, Backend backend, int threads, String interpreterPasses) {
         GgufFile f = GgufFile.open(path);
         try {
             LlamaLifter.requireSupported(f);
             Tokenizer tok = Tokenizer.fromGguf(f);
             LlamaHparams hp = LlamaHparams.read(f);
             int n = ctx > 0 ? ctx : hp.ctxTrain();
-            Graph g = LlamaLifter.lift(f, new LlamaLifter.Options(n, allLogits, kvType));
-            StepExecutor ex = backend == Backend.INTERPRETER ? new InterpreterExecutor(g, new GgufWeights(f), n) : vectorExecutor(g, f, n, allLogits ? 64 : 256, threads);
-            return new LoadedModel(f, tok, hp, () -> g, ex);
+            Graph lifted = LlamaLifter.lift(f, new LlamaLifter.Options(n, allLogits, kvType));
+            if (backend == Backend.VECTOR) return new LoadedModel(f, tok, hp, () -> lifted, vectorExecutor(lifted, f, n, allLogits ? 64 : 256, threads));
+            GgufWeights weights = new GgufWeights(f);
+            Graph g = new PassManager(PassRegistry.parse(interpreterPasses, Targets.INTERP), PassManager.Options.defaults())
+                    .run(lifted, new PassContext(Targets.INTERP, weights)).graph();
+            return new LoadedModel(f, tok, hp, () -> g, new InterpreterExecutor(g, weights, n));
+        } catch (RuntimeException e) {
+            f.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens {@code path} on a GPU device ({@code opencl:N}, {@code opencl:N:spirv}, {@code cuda:N}; see
+     * {@link ggufc.runtime.device.Devices}): the lifted graph with llama.cpp's activation types for
+     * quantized matmuls ({@link ggufc.codegen.tornado.lower.LlamaCppActivations}), lowered to the
+     * device's kernels; weights and KV cache live on the device.
+     */
+    public static LoadedModel openOnDevice(Path path, int ctx, DType kvType, String device) {
+        GgufFile f = GgufFile.open(path);
+        try {
+            LlamaLifter.requireSupported(f);
+            Tokenizer tok = Tokenizer.fromGguf(f);
+            LlamaHparams hp = LlamaHparams.read(f);
+            int n = ctx > 0 ? ctx : hp.ctxTrain();
+            Graph g = ggufc.codegen.tornado.lower.LlamaCppActivations.apply(LlamaLifter.lift(f, new LlamaLifter.Options(n, false, kvType)));
+            ggufc.runtime.device.Device dev = ggufc.runtime.device.Devices.open(device);
+            if (dev == null) throw new IllegalArgumentException("openOnDevice needs a GPU device, not '" + device + "'");
+            return new LoadedModel(f, tok, hp, () -> g, new ggufc.runtime.device.DeviceExecutor(g, new GgufWeights(f), n, Math.min(n, 512), dev, true));
         } catch (RuntimeException e) {
             f.close();
             throw e;

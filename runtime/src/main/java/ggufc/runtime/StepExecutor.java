@@ -7,6 +7,13 @@ package ggufc.runtime;
 public interface StepExecutor extends AutoCloseable {
     float[] step(int[] tokens, int startPos);
 
+    /**
+     * A step followed by greedy sampling: the index of the largest logit (first on ties).
+     * Executors that can pick it where the logits are (a device) override this so only the token
+     * comes back.
+     */
+    default int stepArgmax(int[] tokens, int startPos) { return Sampler.argmax(step(tokens, startPos)); }
+
     /** Empties the KV cache. */
     void reset();
 

@@ -5,6 +5,7 @@ import ggufc.ir.Graph;
 import ggufc.ir.Node;
 import ggufc.ir.OpKind;
 import ggufc.ir.TensorData;
+import ggufc.ir.TypeRules;
 import ggufc.ir.quant.BlockCodecs;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -115,11 +116,11 @@ public final class Interpreter {
             case GELU -> unary(env.get(in.get(0)), Interpreter::gelu);
             case SOFTMAX -> softmax(env.get(in.get(0)));
             case RMS_NORM -> rmsNorm(env.get(in.get(0)), env.get(in.get(1)), n.attrs().real("eps"));
-            case MATMUL -> matmul(env.get(in.get(0)), env.get(in.get(1)));
+            case MATMUL -> matmul(act(n, env.get(in.get(0)), in.get(1)), env.get(in.get(1)));
             case EMBED -> embed(env.get(in.get(0)), env.get(in.get(1)));
             case ROPE -> rope(env.get(in.get(0)), env.get(in.get(1)), n.attrs().string("mode").equals("neox"),
                     (int) n.attrs().integer("n_rot"), (float) n.attrs().real("freq_base"), (float) n.attrs().real("freq_scale"));
-            case KV_WRITE -> kvWrite(in.get(0), env.get(in.get(0)), env.get(in.get(1)), env.get(in.get(2)));
+            case KV_WRITE -> kvWrite(n, in.get(0), env.get(in.get(0)), env.get(in.get(1)), env.get(in.get(2)));
             case KV_READ -> kvRead(env.get(in.get(0)), n.shape().resolve(symbols));
             case ATTN_SCORES -> attnScores(env.get(in.get(0)), env.get(in.get(1)), (float) n.attrs().real("scale"));
             case CAUSAL_MASK -> causalMask(env.get(in.get(0)), env.get(in.get(1)));
@@ -139,7 +140,7 @@ public final class Interpreter {
                 Value x = env.get(in.get(0));
                 int d = x.rowLength(), t = x.rows();
                 float[] r = new float[d];
-                System.arraycopy(x.f32(), (t - 1) * d, r, 0, d);
+                System.arraycopy(toF32(x), (t - 1) * d, r, 0, d);
                 yield Value.ofF32(new long[] {1, d}, r);
             }
             // a dequantized weight stays its raw bytes viewed as f32; rows are decoded where they are read
@@ -151,7 +152,7 @@ public final class Interpreter {
             case NORM_MATMUL -> {
                 Value h = rmsNorm(env.get(in.get(0)), env.get(in.get(1)), n.attrs().real("eps"));
                 Value[] parts = new Value[in.size() - 2];
-                for (int i = 2; i < in.size(); i++) parts[i - 2] = matmul(h, env.get(in.get(i)));
+                for (int i = 2; i < in.size(); i++) parts[i - 2] = matmul(act(n, h, in.get(i)), env.get(in.get(i)));
                 yield concatLast(parts);
             }
             case SPLIT -> split(env.get(in.get(0)), (int) n.attrs().integer("offset"), (int) n.attrs().integer("size"));
@@ -159,20 +160,31 @@ public final class Interpreter {
                 int base = n.op() == OpKind.NORM_GLU_MATMUL ? 1 : 0;
                 Value x = env.get(in.get(0));
                 if (base == 1) x = rmsNorm(x, env.get(in.get(1)), n.attrs().real("eps"));
-                Value g = matmul(x, env.get(in.get(base + 1))), u = matmul(x, env.get(in.get(base + 2)));
+                Value g = matmul(act(n, x, in.get(base + 1)), env.get(in.get(base + 1))), u = matmul(act(n, x, in.get(base + 2)), env.get(in.get(base + 2)));
                 g = n.attrs().string("act").equals("silu") ? unary(g, Interpreter::silu) : unary(g, Interpreter::gelu);
                 yield binary(OpKind.MUL, g, u);
             }
-            case MATMUL_ADD -> binary(OpKind.ADD, matmul(env.get(in.get(0)), env.get(in.get(1))), env.get(in.get(2)));
+            case MATMUL_ADD -> binary(OpKind.ADD, matmul(act(n, env.get(in.get(0)), in.get(1)), env.get(in.get(1))), env.get(in.get(2)));
             case ROPE_KV_WRITE -> {
                 Value roped = rope(env.get(in.get(1)), env.get(in.get(2)), n.attrs().string("mode").equals("neox"),
                         (int) n.attrs().integer("n_rot"), (float) n.attrs().real("freq_base"), (float) n.attrs().real("freq_scale"));
-                yield kvWrite(in.get(0), env.get(in.get(0)), roped, env.get(in.get(2)));
+                yield kvWrite(n, in.get(0), env.get(in.get(0)), roped, env.get(in.get(2)));
             }
         };
     }
 
     // ---- ops ----------------------------------------------------------------------------------
+
+    /**
+     * The activation {@code x} as matmul-family op {@code n} feeds it to weight {@code w}: rounded to
+     * the weight's paired type (quantized and decoded back) when {@code n} has {@code act_quant = true}.
+     */
+    private static Value act(Node n, Value x, Node w) {
+        if (!Boolean.TRUE.equals(n.attrs().get(TypeRules.ACT_QUANT)) || x.dtype() != DType.F32 || x.isRaw()) return x;
+        DType to = TypeRules.activationTypeFor(w.dtype());
+        if (to == null) return x;
+        return Value.ofF32(x.shape(), toF32(quantize(x, to)));
+    }
 
     /** All elements as f32 (decoding raw weights). */
     public static float[] toF32(Value v) {
@@ -323,7 +335,7 @@ public final class Interpreter {
      */
     private static Value rope(Value xv, Value pos, boolean neox, int nRot, float base, float freqScale) {
         int t = (int) xv.shape()[0], h = (int) xv.shape()[1], dh = (int) xv.shape()[2];
-        float[] x = xv.f32(), r = x.clone();
+        float[] x = toF32(xv), r = x.clone();
         float thetaScale = (float) Math.pow(base, -2.0f / nRot);
         for (int s = 0; s < t; s++) {
             float[] cos = new float[nRot / 2], sin = new float[nRot / 2];
@@ -348,16 +360,20 @@ public final class Interpreter {
         return Value.ofF32(xv.shape(), r);
     }
 
-    private Value kvWrite(Node cacheNode, Value cache, Value x, Value pos) {
-        // update in place when nothing else reads the old cache (the usual case), else copy
-        float[] c = uses.getOrDefault(cacheNode, 0) <= 1 ? cache.f32() : cache.f32().clone();
+    private Value kvWrite(Node writer, Node cacheNode, Value cache, Value x, Value pos) {
+        // update in place (the usual case) only when the old cache is a state that nothing else reads
+        // and this write is its write-back; otherwise the update would leak into the state (or into
+        // an input or a view) for the next step: copy
+        boolean inPlace = cacheNode.op() == OpKind.STATE && uses.getOrDefault(cacheNode, 0) <= 1 && graph.outputs().get(cacheNode.name()) == writer;
+        float[] c = inPlace && cache.f32() != null ? cache.f32() : toF32(cache).clone();
         int rowLen = (int) (cache.shape()[1] * cache.shape()[2]), capacity = (int) cache.shape()[0];
         boolean half = cacheNode.dtype() == DType.F16;
+        float[] xs = toF32(x);
         for (int s = 0; s < pos.i32().length; s++) {
             int p = pos.i32()[s];
             if (p < 0 || p >= capacity) throw new IllegalArgumentException("position " + p + " is outside the KV cache of " + capacity);
             for (int i = 0; i < rowLen; i++) {
-                float v = x.f32()[s * rowLen + i];
+                float v = xs[s * rowLen + i];
                 c[p * rowLen + i] = half ? Float.float16ToFloat(Float.floatToFloat16(v)) : v;
             }
         }
@@ -368,14 +384,14 @@ public final class Interpreter {
         int n = (int) TensorData.elements(shape);
         if (shape[0] > cache.shape()[0]) throw new IllegalArgumentException("reading " + shape[0] + " rows from a KV cache of " + cache.shape()[0]);
         float[] r = new float[n];
-        System.arraycopy(cache.f32(), 0, r, 0, n);
+        System.arraycopy(toF32(cache), 0, r, 0, n);
         return Value.ofF32(shape, r);
     }
 
     private static Value attnScores(Value qv, Value kv, float scale) {
         int t = (int) qv.shape()[0], h = (int) qv.shape()[1], dh = (int) qv.shape()[2];
         int l = (int) kv.shape()[0], hkv = (int) kv.shape()[1], group = h / hkv;
-        float[] q = qv.f32(), k = kv.f32(), r = new float[h * t * l];
+        float[] q = toF32(qv), k = toF32(kv), r = new float[h * t * l];
         for (int head = 0; head < h; head++) {
             int kh = head / group;
             for (int s = 0; s < t; s++) {
@@ -392,7 +408,7 @@ public final class Interpreter {
 
     private static Value causalMask(Value sv, Value pos) {
         int h = (int) sv.shape()[0], t = (int) sv.shape()[1], l = (int) sv.shape()[2];
-        float[] r = sv.f32().clone();
+        float[] r = toF32(sv).clone();
         for (int head = 0; head < h; head++)
             for (int s = 0; s < t; s++)
                 for (int j = pos.i32()[s] + 1; j < l; j++) r[(head * t + s) * l + j] = Float.NEGATIVE_INFINITY;
@@ -402,7 +418,7 @@ public final class Interpreter {
     private static Value attnValues(Value pv, Value vv) {
         int h = (int) pv.shape()[0], t = (int) pv.shape()[1], l = (int) pv.shape()[2];
         int hkv = (int) vv.shape()[1], dh = (int) vv.shape()[2], group = h / hkv;
-        float[] p = pv.f32(), v = vv.f32(), r = new float[t * h * dh];
+        float[] p = toF32(pv), v = toF32(vv), r = new float[t * h * dh];
         for (int head = 0; head < h; head++) {
             int kh = head / group;
             for (int s = 0; s < t; s++) {

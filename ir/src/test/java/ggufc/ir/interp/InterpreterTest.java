@@ -122,4 +122,96 @@ class InterpreterTest {
         assertEquals(6, out.get("fused").f32().length);
         assertArrayEquals(new long[] {2, 3}, out.get("g").shape());
     }
+
+    /** A Q8_0 block as llama.cpp's quantize_row_q8_0_ref makes it: d = amax/127 stored as f16, q = round(x/d). */
+    static MemorySegment q8_0Block(float[] x) {
+        float amax = 0;
+        for (float v : x) amax = Math.max(amax, Math.abs(v));
+        float d = amax / 127, id = d != 0 ? 1 / d : 0;
+        MemorySegment s = Arena.ofAuto().allocate(34, 2);
+        s.set(ValueLayout.JAVA_SHORT_UNALIGNED, 0, Float.floatToFloat16(d));
+        for (int i = 0; i < 32; i++) s.set(ValueLayout.JAVA_BYTE, 2 + i, (byte) Math.round(x[i] * id));
+        return s;
+    }
+
+    /** The dot product llama.cpp's vec_dot_q8_0_q8_0 computes: d_w * d_x * sum(q_w * q_x). */
+    static double q8Dot(MemorySegment w, MemorySegment x) {
+        long acc = 0;
+        for (int i = 0; i < 32; i++) acc += (long) w.get(ValueLayout.JAVA_BYTE, 2 + i) * x.get(ValueLayout.JAVA_BYTE, 2 + i);
+        return (double) Float.float16ToFloat(w.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0)) * Float.float16ToFloat(x.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0)) * acc;
+    }
+
+    @Test
+    void actQuantRoundsActivationsAsLlamaCppBeforeTheDotProduct() {
+        float[] x = new float[32], wv = new float[32];
+        for (int i = 0; i < 32; i++) {
+            x[i] = (float) Math.sin(i * 0.7) * (i + 1) / 7f;
+            wv[i] = (float) Math.cos(i * 1.3) / 3f;
+        }
+        MemorySegment wBlock = q8_0Block(wv);
+        double expected = q8Dot(wBlock, q8_0Block(x));
+        for (boolean actQuant : new boolean[] {false, true}) {
+            GraphBuilder b = new GraphBuilder("t");
+            Node xi = b.input("x", TensorType.of(DType.F32, 1, 32));
+            Node w = b.param("w", TensorType.of(DType.Q8_0, 1, 32));
+            b.output("y", b.add(ggufc.ir.OpKind.MATMUL, actQuant ? ggufc.ir.Attrs.of("act_quant", true) : ggufc.ir.Attrs.EMPTY, xi, w));
+            float y = run(b, Map.of("w", new TensorData(DType.Q8_0, new long[] {1, 32}, wBlock)), Map.of("x", Value.ofF32(new long[] {1, 32}, x)), Map.of()).get("y").f32()[0];
+            double f32Activations = 0;
+            float d = Float.float16ToFloat(wBlock.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0));
+            for (int i = 0; i < 32; i++) f32Activations += (double) x[i] * (d * wBlock.get(ValueLayout.JAVA_BYTE, 2 + i));
+            // the two numerics really differ on this input, and each flag gives its own
+            assertEquals(true, Math.abs(expected - f32Activations) > 1e-4, "the test input must tell the two apart");
+            assertEquals(actQuant ? expected : f32Activations, y, 1e-6);
+        }
+    }
+
+    @Test
+    void actQuantOnFusedOpsEqualsTheExplicitComposition() {
+        // norm_matmul{act_quant}(x, nw, w_q8_0, w_f16) == concat(matmul(quantize(rms_norm(x)){q8_0}, w_q8_0), matmul(quantize(rms_norm(x)){f16}, w_f16))
+        float[] xv = new float[2 * 32];
+        for (int i = 0; i < xv.length; i++) xv[i] = (float) Math.sin(i * 0.37) * 3;
+        float[] wq = new float[4 * 32], wh = new float[2 * 32], nw = new float[32];
+        for (int i = 0; i < wq.length; i++) wq[i] = (float) Math.cos(i * 0.11);
+        for (int i = 0; i < wh.length; i++) wh[i] = (float) Math.sin(i * 0.23);
+        for (int i = 0; i < 32; i++) nw[i] = 0.5f + i / 64f;
+        MemorySegment wqs = Arena.ofAuto().allocate(4 * 34, 2), whs = Arena.ofAuto().allocate(2 * 32 * 2, 2);
+        ggufc.ir.quant.BlockCodecs.quantize(DType.Q8_0, wq, 0, wq.length, wqs, 0);
+        ggufc.ir.quant.BlockCodecs.quantize(DType.F16, wh, 0, wh.length, whs, 0);
+        Map<String, TensorData> params = Map.of("nw", f32(new long[] {32}, nw), "wq", new TensorData(DType.Q8_0, new long[] {4, 32}, wqs),
+                "wh", new TensorData(DType.F16, new long[] {2, 32}, whs));
+        Map<String, Value> in = Map.of("x", Value.ofF32(new long[] {2, 32}, xv));
+
+        GraphBuilder fused = new GraphBuilder("t");
+        Node x = fused.input("x", TensorType.of(DType.F32, 2, 32));
+        fused.output("y", fused.add(ggufc.ir.OpKind.NORM_MATMUL, ggufc.ir.Attrs.of("eps", 1e-5, "act_quant", true), x,
+                fused.param("nw", TensorType.of(DType.F32, 32)), fused.param("wq", TensorType.of(DType.Q8_0, 4, 32)), fused.param("wh", TensorType.of(DType.F16, 2, 32))));
+        float[] y = run(fused, params, in, Map.of()).get("y").f32();
+
+        GraphBuilder plain = new GraphBuilder("t");
+        Node px = plain.input("x", TensorType.of(DType.F32, 2, 32));
+        Node h = plain.rmsNorm(px, plain.param("nw", TensorType.of(DType.F32, 32)), 1e-5);
+        plain.output("a", plain.matmul(plain.quantize(h, DType.Q8_0), plain.param("wq", TensorType.of(DType.Q8_0, 4, 32))));
+        plain.output("b", plain.matmul(plain.quantize(h, DType.F16), plain.param("wh", TensorType.of(DType.F16, 2, 32))));
+        var out = run(plain, params, in, Map.of());
+        float[] a = out.get("a").f32(), c = out.get("b").f32();
+        for (int t = 0; t < 2; t++) {
+            for (int j = 0; j < 4; j++) assertEquals(a[t * 4 + j], y[t * 6 + j], 0f);
+            for (int j = 0; j < 2; j++) assertEquals(c[t * 2 + j], y[t * 6 + 4 + j], 0f);
+        }
+    }
+
+    @Test
+    void aCacheWriteThatIsNotWrittenBackLeavesTheStateAlone() {
+        GraphBuilder b = new GraphBuilder("t");
+        Node x = b.input("x", TensorType.of(DType.F32, 1, 1, 2));
+        Node pos = b.input("pos", TensorType.of(DType.I32, 1));
+        Node cache = b.state("c", TensorType.of(DType.F32, 2, 1, 2));
+        b.output("y", b.kvRead(b.kvWrite(cache, x, pos), ggufc.ir.Dim.of(2)));
+        Interpreter it = new Interpreter(b.build(), n -> null);
+        Map<String, Value> in1 = Map.of("x", Value.ofF32(new long[] {1, 1, 2}, new float[] {1, 2}), "pos", Value.ofI32(new long[] {1}, new int[] {0}));
+        assertArrayEquals(new float[] {1, 2, 0, 0}, it.run(in1, Map.of()).get("y").f32());
+        // no output named "c": the state stays zeros, so the second step sees only its own row
+        Map<String, Value> in2 = Map.of("x", Value.ofF32(new long[] {1, 1, 2}, new float[] {3, 4}), "pos", Value.ofI32(new long[] {1}, new int[] {1}));
+        assertArrayEquals(new float[] {0, 0, 3, 4}, it.run(in2, Map.of()).get("y").f32());
+    }
 }

@@ -239,6 +239,25 @@ class IrTextTest {
     }
 
     @Test
+    void variadicOpsTakeAnyOperandCountFromTheirMinimum() {
+        String text = """
+                graph @qkv {
+                  %0 = input "x" : tensor<Tx8xf32>
+                  %1 = param "nw" : tensor<8xf32>
+                  %2 = param "wq" : tensor<8x8xq8_0>
+                  %3 = param "wk" : tensor<4x8xf32>
+                  %4 = param "wv" : tensor<4x8xf16>
+                  %5 = norm_matmul %0, %1, %2, %3, %4 {eps = 1.0e-5} : tensor<Tx16xf32>
+                  %6 = norm_matmul %0, %1, %2 {eps = 1.0e-5} : tensor<Tx8xf32>
+                  return "qkv" = %5, "q" = %6
+                }
+                """;
+        assertRoundTrips(IrParser.parse(text, "qkv.ir"));
+        IrException e = assertThrows(IrException.class, () -> IrParser.parse(text.replace("%6 = norm_matmul %0, %1, %2 ", "%6 = norm_matmul %0, %1 "), "short.ir"));
+        assertEquals(List.of("short.ir:8:8: norm_matmul expects at least 3 operands, got 2"), e.problems());
+    }
+
+    @Test
     void collectsEveryProblemWithItsLocation() {
         String text = """
                 graph @g {

@@ -1,0 +1,122 @@
+package ggufc.golden;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ggufc.ir.Graph;
+import ggufc.ir.text.IrParser;
+import ggufc.ir.text.IrPrinter;
+import ggufc.passes.Pipelines;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ggufc ir}: pipelines, IR dumps, statistics and JSON, Graphviz, and its one-line errors. */
+class IrCommandTest {
+    static String model() { return Goldens.sharedModel("stories260K.gguf").toString(); }
+
+    static long number(String json, String key) {
+        Matcher m = Pattern.compile("\"" + key + "\": (\\d+)").matcher(json);
+        assertTrue(m.find(), key + " missing in " + json);
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    void jsonStatsCompareTheLiftedGraphWithThePipeline() {
+        CliTest.Run lifted = CliTest.ggufc("ir", "--model", model(), "--stats", "--json", "--passes", "none");
+        CliTest.Run fused = CliTest.ggufc("ir", "--model", model(), "--stats", "--json");
+        assertEquals(0, lifted.exit(), lifted.err());
+        assertEquals(0, fused.exit(), fused.err());
+        assertEquals(1, fused.out().strip().lines().count(), "one JSON object on one line");
+        for (String key : List.of("ops", "kernels_per_decode_step", "weight_bytes_per_token", "activation_bytes_per_token", "flops_per_token")) {
+            number(fused.out(), key);
+        }
+        assertTrue(number(lifted.out(), "kernels_per_decode_step") >= 3 * number(fused.out(), "kernels_per_decode_step"), lifted.out() + "\n" + fused.out());
+        assertTrue(number(lifted.out(), "activation_bytes_per_token") >= 2 * number(fused.out(), "activation_bytes_per_token"));
+        assertEquals(number(lifted.out(), "flops_per_token"), number(fused.out(), "flops_per_token"));
+        assertTrue(lifted.out().contains("\"passes\": []") && fused.out().contains("\"passes\": [\"canonicalize\""), fused.out());
+    }
+
+    @Test
+    void statsTextShowsBeforeAfterAndRatio() {
+        CliTest.Run r = CliTest.ggufc("ir", "--model", model(), "--stats", "--at-context", "256");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("one decode step (T = 1) at context L = 256:"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches(" +kernels per decode step +108 +33 +3\\.27x")), r.out());
+    }
+
+    @Test
+    void printIrAfterAllGivesOneReadableGraphPerPass() {
+        CliTest.Run r = CliTest.ggufc("ir", "--model", model(), "--print-ir-after-all");
+        assertEquals(0, r.exit(), r.err());
+        List<String> headers = r.err().lines().filter(l -> l.startsWith("// -----// IR after ")).toList();
+        assertEquals(Pipelines.defaultFor("vector").size(), headers.size(), String.join("\n", headers));
+        assertTrue(headers.getFirst().startsWith("// -----// IR after canonicalize (1)"), headers.getFirst());
+        // every printed graph is the IR text form: it parses back, verified, to what was printed
+        List<String> graphs = new ArrayList<>(List.of(r.err().split("// -----// IR after [^\n]*\n")));
+        graphs.removeFirst();
+        for (String text : graphs) {
+            String g = text.substring(0, text.indexOf("\n}\n") + 3);
+            assertEquals(g, IrPrinter.print(IrParser.parse(g, "dump")));
+        }
+        Graph last = IrParser.parse(r.out(), "stdout");
+        assertEquals(r.out(), IrPrinter.print(last));
+    }
+
+    @Test
+    void dumpDirHasOneNumberedFilePerPass(@TempDir Path dir) throws IOException {
+        CliTest.Run r = CliTest.ggufc("ir", "--model", model(), "--passes", "fuse-attention,fuse-rope-kv-write,dce", "--dump-dir", dir.toString());
+        assertEquals(0, r.exit(), r.err());
+        try (Stream<Path> s = Files.list(dir)) {
+            assertEquals(List.of("00-input.ir", "01-fuse-attention.ir", "02-fuse-rope-kv-write.ir", "03-dce.ir"),
+                    s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        assertEquals(r.out(), IrPrinter.print(IrParser.parseAll(dir.resolve("03-dce.ir")).getFirst()));
+    }
+
+    @Test
+    void passTimingsTableAndListPasses() {
+        CliTest.Run r = CliTest.ggufc("ir", "--model", model(), "--pass-timings", "--target", "opencl");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().lines().anyMatch(l -> l.matches("\\d+ +fuse-horizontal .*groups 5, grouped ops 15")), r.err());
+        assertTrue(r.err().lines().noneMatch(l -> l.contains("quantize-activations")), "opencl keeps f32 activations");
+        CliTest.Run list = CliTest.ggufc("ir", "--list-passes");
+        assertTrue(list.out().contains("fuse-attention         scores, scale, causal mask"), list.out());
+        assertTrue(list.out().contains("attn_values(softmax(causal_mask(attn_scores(q, k){scale}, pos)), v) -> attention(q, k, v, pos){scale}"));
+    }
+
+    @Test
+    void dotAndIrFileInput(@TempDir Path dir) throws IOException {
+        Path ir = dir.resolve("layer.ir");
+        Files.writeString(ir, Files.readString(PassGoldenTest.root().resolve("fuse-attention/attention.ir")).split("// EXPECTED:")[0], StandardCharsets.UTF_8);
+        Path dot = dir.resolve("g.dot");
+        CliTest.Run r = CliTest.ggufc("ir", "--ir", ir.toString(), "--passes", "fuse-attention", "--target", "interp", "--dot", dot.toString());
+        assertEquals(0, r.exit(), r.err());
+        String text = Files.readString(dot);
+        assertTrue(text.startsWith("digraph \"attn\" {") && text.contains("%4 attention\\nTx4x2xf32\\n{scale = 0.5}"), text);
+        CliTest.Run printed = CliTest.ggufc("ir", "--ir", ir.toString(), "--passes", "fuse-attention", "--target", "interp");
+        assertTrue(printed.out().contains("%4 = attention %0, %2, %3, %1 {scale = 0.5} : tensor<Tx4x2xf32>"), printed.out());
+    }
+
+    @Test
+    void errorsAreOneLine() {
+        CliTest.Run unknown = CliTest.ggufc("ir", "--model", model(), "--passes", "fuse-everything");
+        assertEquals(1, unknown.exit());
+        assertEquals(1, unknown.err().strip().lines().count(), unknown.err());
+        assertTrue(unknown.err().startsWith("ggufc: unknown pass 'fuse-everything' (known: canonicalize, "), unknown.err());
+        CliTest.Run refused = CliTest.ggufc("ir", "--model", model(), "--passes", "fuse-norm-matmul");
+        assertEquals(1, refused.exit());
+        assertEquals("ggufc: fuse-norm-matmul cannot run here: run fuse-glu first: fuse-norm-matmul merges every matmul reading a norm,"
+                + " which would hide the gate/up pair from fuse-glu", refused.err().strip());
+        CliTest.Run target = CliTest.ggufc("ir", "--model", model(), "--target", "cuda");
+        assertTrue(target.err().startsWith("ggufc: unknown target 'cuda' (known: vector, interp, "), target.err());
+    }
+}
