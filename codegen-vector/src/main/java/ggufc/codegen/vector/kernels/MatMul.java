@@ -92,7 +92,7 @@ public final class MatMul {
                 float[] up = Scratch.floats(Scratch.GLU_UP, hi - lo);
                 rows(tu, wu, uBytes, K, xa, xoa, xsu, null, up, -lo, null, 0, lo, hi);
                 rows(tg, wg, gBytes, K, xa, xoa, xsg, null, out, oo, null, 0, lo, hi);
-                for (int n = lo; n < hi; n++) out[oo + n] = Ops.act(out[oo + n], gelu) * up[n - lo];
+                Ops.gatedAct(out, oo + lo, up, 0, hi - lo, gelu, out, oo + lo);
             });
         } else {
             pool.run(N, promptGrain(2 * K, T), (lo, hi, wk) -> {
@@ -101,9 +101,7 @@ public final class MatMul {
                     int r1 = Math.min(hi, r0 + TILE);
                     tiles(tu, wu, uBytes, K, xa, xoa, T, up, -r0, TILE, null, 0, r0, r1);
                     tiles(tg, wg, gBytes, K, xa, xoa, T, out, oo, N, null, 0, r0, r1);
-                    for (int s = 0; s < T; s++) {
-                        for (int n = r0; n < r1; n++) out[oo + s * N + n] = Ops.act(out[oo + s * N + n], gelu) * up[s * TILE + n - r0];
-                    }
+                    for (int s = 0; s < T; s++) Ops.gatedAct(out, oo + s * N + r0, up, s * TILE, r1 - r0, gelu, out, oo + s * N + r0);
                 }
             });
         }
