@@ -35,10 +35,11 @@ import picocli.CommandLine.Option;
  * roofline is the weight bytes a token reads over the memory read bandwidth measured in the same run.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"On the CPU (default): compare compiled ggufc with llama.cpp (the reference's bench.sh) on the same GGUF files: prompt and decode",
-            "tokens/s, peak RSS, ratios, and the decode bandwidth roofline (weight bytes per token / measured memory read bandwidth); Markdown tables on",
-            "stdout, progress on stderr. With --device opencl:N|cuda:N (or --backend interpreter): prompt and decode speed on that device and, on GPU",
-            "devices, each kernel's device time, the bytes it must move and the fraction of the device's measured copy bandwidth it reaches."})
+        description = {"On the CPU (default): compare compiled ggufc with llama.cpp (the reference's bench.sh) on the same GGUF files: prompt and decode "
+            + "tokens/s, peak RSS, ratios, and the decode bandwidth roofline (weight bytes per token / measured memory read bandwidth); Markdown tables on "
+            + "stdout, progress on stderr.",
+            "With --device opencl:N|cuda:N (or --backend interpreter): prompt and decode speed on that device and, on GPU devices, each kernel's device "
+            + "time, the bytes it must move and the fraction of the device's measured copy bandwidth it reaches."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "GGUF", description = "Model file(s), repeatable (looked up like `run --model`).")
     List<String> models;
@@ -70,7 +71,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--work", paramLabel = "DIR", description = "Where compiled artifacts go (default: a temporary folder, deleted at the end).")
     Path work;
 
-    @Option(names = "--warmup-s", defaultValue = "2", description = "ggufc warm-up: after the first (cold) run, more runs until this many seconds have passed, so the JIT has compiled the kernels (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup-s", defaultValue = "3", description = "ggufc warm-up: after the first (cold) run, more runs until this many seconds have passed, so the JIT has compiled the kernels (default: ${DEFAULT-VALUE}).")
     double warmupSeconds;
 
     @Option(names = "--bandwidth-mib", defaultValue = "1024", description = "Size of the bandwidth probe's buffer in MiB (default: ${DEFAULT-VALUE}).")

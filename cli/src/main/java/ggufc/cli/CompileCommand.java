@@ -33,6 +33,10 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--kv-type", defaultValue = "f32", description = "KV cache element type: f32 or f16 (default: ${DEFAULT-VALUE}).")
     String kvType;
 
+    @Option(names = "--passes", defaultValue = "default", paramLabel = "LIST",
+            description = "Graph passes before lowering: 'default' (the vector target's pipeline), 'none', or comma-separated names, see `ggufc ir --list-passes` (default: ${DEFAULT-VALUE}).")
+    String passes;
+
     @Option(names = "--batch", defaultValue = "256", description = "Most tokens per step (prompt chunk; sizes the activation buffers) (default: ${DEFAULT-VALUE}).")
     int batch;
 
@@ -53,7 +57,8 @@ final class CompileCommand implements Callable<Integer> {
         Artifact.Manifest m;
         try (ProgressBar pb = new ProgressBarBuilder().setTaskName("compile").setInitialMax(Artifact.STAGES.size()).setStyle(ProgressBarStyle.ASCII)
                 .hideEta().setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
-            m = Artifact.compile(gguf, out, new Artifact.Options(ctx, kv, batch, t), Artifact.Pipeline.NONE, (i, name) -> {
+            Artifact.Pipeline pipeline = Artifact.Pipeline.of(ggufc.passes.PassRegistry.parse(passes, ggufc.passes.Targets.VECTOR));
+            m = Artifact.compile(gguf, out, new Artifact.Options(ctx, kv, batch, t), pipeline, (i, name) -> {
                 pb.stepTo(i);
                 pb.setExtraMessage(name);
             });

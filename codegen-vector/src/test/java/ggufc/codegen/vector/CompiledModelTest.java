@@ -104,6 +104,32 @@ class CompiledModelTest {
         planMatchesInterpreter(t, true);
     }
 
+    /**
+     * The passes' default vector pipeline (fused norm/GLU/residual/attention ops, activations rounded
+     * inside fused ops by {@code act_quant}) lowered, against the interpreter running the same graph.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"F32", "F16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q6_K"})
+    void defaultPipelineMatchesTheInterpreter(DType t) {
+        Path file = TinyLlama.write(tmp, t, 3 + t.ordinal());
+        try (GgufFile f = GgufFile.open(file); WorkerPool pool = new WorkerPool(2, true)) {
+            GgufWeights w = new GgufWeights(f);
+            Graph lifted = LlamaLifter.lift(f, new LlamaLifter.Options(32, true, DType.F32));
+            Graph g = new ggufc.passes.PassManager(ggufc.passes.Pipelines.defaultFor("vector"), ggufc.passes.PassManager.Options.defaults())
+                    .run(lifted, new ggufc.passes.PassContext(ggufc.passes.Targets.VECTOR, w)).graph();
+            assertTrue(g.nodes().stream().anyMatch(n -> ggufc.ir.OpKind.FUSED.contains(n.op())), "the pipeline fused something");
+            float[][] want = reference(g, w);
+            Plan plan = Lowering.lower(g, 8);
+            boolean quantized = g.nodes().stream().anyMatch(n -> Boolean.TRUE.equals(n.attrs().get(ggufc.ir.TypeRules.ACT_QUANT)));
+            if (quantized) assertTrue(plan.dump().contains("matmul(q8_") || plan.dump().contains("matmul(f16 ") || plan.dump().contains("(bf16 "), plan.dump());
+            try (ModelBinding b = new ModelBinding(w, pool, 32)) {
+                double err = relativeError(want, run(new PlanExecutor(plan, b), plan));
+                System.out.printf("vector plan %-5s default pipeline%s: max |logit diff| / max |logit| = %.3g%n", t, quantized ? " (rounded activations)" : "", err);
+                assertTrue(err < (quantized ? 2e-2 : 1e-4), t + ": relative logit error " + err);
+            }
+        }
+    }
+
     void planMatchesInterpreter(DType t, boolean quantizeActivations) {
         Path file = TinyLlama.write(tmp, t, 7 + t.ordinal());
         try (GgufFile f = GgufFile.open(file); WorkerPool pool = new WorkerPool(2, true)) {

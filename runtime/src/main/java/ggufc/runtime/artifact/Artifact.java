@@ -10,6 +10,13 @@ import ggufc.codegen.vector.plan.Plan;
 import ggufc.gguf.GgufFile;
 import ggufc.ir.DType;
 import ggufc.ir.Graph;
+import ggufc.ir.TensorData;
+import ggufc.lift.GgufWeights;
+import ggufc.passes.Pass;
+import ggufc.passes.PassContext;
+import ggufc.passes.PassManager;
+import ggufc.passes.Pipelines;
+import ggufc.passes.Targets;
 import ggufc.ir.text.IrPrinter;
 import ggufc.lift.LlamaHparams;
 import ggufc.lift.LlamaLifter;
@@ -25,7 +32,8 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.UnaryOperator;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -59,15 +67,26 @@ public final class Artifact {
         }
     }
 
-    /** Named graph passes run before lowering (the target's pipeline). */
-    public record Pipeline(List<String> names, UnaryOperator<Graph> run) {
-        public static final Pipeline NONE = new Pipeline(List.of(), g -> g);
+    /**
+     * Named graph passes run before lowering (the target's pipeline); {@code run} gets the lifted
+     * graph and the model's weights (constant folding reads small ones).
+     */
+    public record Pipeline(List<String> names, BiFunction<Graph, Function<String, TensorData>, Graph> run) {
+        public static final Pipeline NONE = new Pipeline(List.of(), (g, w) -> g);
         /**
-         * llama.cpp's activation quantization for Q4_0/Q5_0/Q8_0 weights (see
-         * {@link QuantizeActivations}); not the default: on the stories260K goldens it lands
-         * further from llama.cpp's logits than f32 activations do (see the report).
+         * Only the vector target's own llama.cpp activation quantization for Q4_0/Q5_0/Q8_0 weights
+         * (see {@link QuantizeActivations}).
          */
-        public static final Pipeline VECTOR = new Pipeline(List.of(QuantizeActivations.NAME), QuantizeActivations::apply);
+        public static final Pipeline VECTOR = new Pipeline(List.of(QuantizeActivations.NAME), (g, w) -> QuantizeActivations.apply(g));
+
+        /** The passes module's pipeline {@code passes} (e.g. {@code Pipelines.defaultFor("vector")}) for the vector target. */
+        public static Pipeline of(List<Pass> passes) {
+            return new Pipeline(passes.stream().map(Pass::name).toList(),
+                    (g, w) -> new PassManager(passes, PassManager.Options.defaults()).run(g, new PassContext(Targets.VECTOR, w)).graph());
+        }
+
+        /** The vector target's default pipeline ({@link Pipelines#defaultFor}). */
+        public static Pipeline defaults() { return of(Pipelines.defaultFor(Targets.VECTOR.name())); }
     }
 
     /** Compile stages, for progress reporting. */
@@ -102,21 +121,22 @@ public final class Artifact {
                 LlamaHparams hp = LlamaHparams.read(f);
                 ctx = opt.ctx() > 0 ? opt.ctx() : hp.ctxTrain();
                 g = LlamaLifter.lift(f, new LlamaLifter.Options(ctx, false, opt.kvType()));
+                progress.stage(2, STAGES.get(2));
+                g = passes.run().apply(g, new GgufWeights(f));
             }
-            progress.stage(2, STAGES.get(2));
-            g = passes.run().apply(g);
             m.put("passes", passes.names().isEmpty() ? "none" : String.join(",", passes.names()));
             m.put("lowering", "vector instruction selection: matmul on GGUF blocks (dequant folded), matmul+residual, GLU, attention over the KV cache");
             m.put("ctx", Integer.toString(ctx));
             m.put("kv.type", opt.kvType().irName());
             m.put("max.tokens", Integer.toString(opt.maxTokens()));
             m.put("threads", Integer.toString(opt.threads()));
-            m.put("weights", "memory-mapped from the GGUF, file layout (no repack)");
             Files.writeString(out.resolve("model.ir"), IrPrinter.print(g), StandardCharsets.UTF_8);
 
             progress.stage(3, STAGES.get(3));
             Plan plan = Lowering.lower(g, opt.maxTokens());
             Files.writeString(out.resolve("plan.txt"), plan.dump(), StandardCharsets.UTF_8);
+            m.put("weights", plan.packed().isEmpty() ? "memory-mapped from the GGUF, file layout (no repack)"
+                    : "memory-mapped from the GGUF, file layout, except " + plan.packed().size() + " small f32 matrices repacked at load into 16-row tiles on the heap (plan.txt: p0..)");
             int logits = plan.outputIndex(LlamaLifter.LOGITS);
             m.put("io.tokens", Integer.toString(plan.inputs().indexOf(LlamaLifter.TOKENS)));
             m.put("io.pos", Integer.toString(plan.inputs().indexOf(LlamaLifter.POSITIONS)));

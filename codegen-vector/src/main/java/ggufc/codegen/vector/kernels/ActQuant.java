@@ -38,6 +38,34 @@ public final class ActQuant {
         return (float) (v < 0 ? -Math.floor(-(double) v + 0.5) : Math.floor((double) v + 0.5));
     }
 
+    /**
+     * Rows {@code x[xo + r k ..]} ({@code rows} of {@code k}) rounded through {@code to} and decoded
+     * back, into {@code dst[r k ..]} (returned): {@code dequant(quantize(x, to))}. Q8_0 here
+     * ({@code level * d}, what BlockCodecs decodes), other types through BlockCodecs.
+     */
+    public static float[] roundTrip(DType to, float[] x, int xo, int k, int rows, float[] dst) {
+        if (to == DType.Q8_0 && k % 32 == 0) {
+            float[] d = SCALES.get();
+            if (d.length < k / 32) SCALES.set(d = new float[k / 32]);
+            for (int r = 0; r < rows; r++) {
+                q8_0(x, xo + r * k, k, dst, r * k, d, 0);
+                for (int i = 0; i < k; i++) dst[r * k + i] *= d[i >> 5];
+            }
+            return dst;
+        }
+        long bytes = to.bytesFor(k);
+        java.lang.foreign.MemorySegment tmp = BLOCKS.get();
+        if (tmp.byteSize() < bytes) BLOCKS.set(tmp = java.lang.foreign.Arena.ofAuto().allocate(bytes, 8));
+        for (int r = 0; r < rows; r++) {
+            ggufc.ir.quant.BlockCodecs.quantize(to, x, xo + r * k, k, tmp, 0);
+            ggufc.ir.quant.BlockCodecs.dequantize(to, tmp, 0, dst, r * k, k);
+        }
+        return dst;
+    }
+
+    private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<java.lang.foreign.MemorySegment> BLOCKS = ThreadLocal.withInitial(() -> java.lang.foreign.MemorySegment.NULL);
+
     /** {@code x} replaced by its Q8_0 rounding ({@code level * d}), row by row; {@code k} per row, {@code rows} rows. */
     public static float[] roundTrip(float[] x, int xo, int k, int rows) {
         float[] q = new float[k * rows], d = new float[k / 32 * rows];

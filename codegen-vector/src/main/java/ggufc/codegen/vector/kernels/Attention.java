@@ -99,6 +99,10 @@ public final class Attention {
             scalarHead(q, qb, k, v, half, n, rowLen, e0, Dh, scale, p, out, ob);
             return;
         }
+        if (!half && LANES == KB) {
+            headF32(q, qb, k, v, n, rowLen, e0, Dh, scale, p, out, ob);
+            return;
+        }
         int nb = (n + KB - 1) / KB;
         long blockBytes = (long) rowLen * KB * (half ? 2 : 4);
         // scores, masked past n, and their maximum
@@ -141,6 +145,59 @@ public final class Attention {
             }
             out[ob + d] = acc.reduceLanes(VectorOperators.ADD) * inv;
         }
+    }
+
+    /**
+     * {@link #head} for an f32 cache when a vector is one key block (16 lanes): two blocks per
+     * iteration share each broadcast query element and give the FMA chains room to overlap.
+     */
+    private static void headF32(float[] q, int qb, MemorySegment k, MemorySegment v, int n, int rowLen, int e0, int Dh, float scale,
+                                float[] p, float[] out, int ob) {
+        int nb = (n + KB - 1) / KB;
+        long blockBytes = (long) rowLen * KB * 4, head = (long) e0 * KB * 4;
+        FloatVector maxv = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int b = 0;
+        for (; b + 2 <= nb; b += 2) {
+            long k0 = b * blockBytes + head, k1 = k0 + blockBytes;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0;
+            for (int d = 0; d < Dh; d++) {
+                FloatVector qd = FloatVector.broadcast(F, q[qb + d]);
+                a0 = FloatVector.fromMemorySegment(F, k, k0 + 64L * d, LE).fma(qd, a0);
+                a1 = FloatVector.fromMemorySegment(F, k, k1 + 64L * d, LE).fma(qd, a1);
+            }
+            maxv = maxv.max(scores(a0.mul(scale), b * KB, n, p)).max(scores(a1.mul(scale), (b + 1) * KB, n, p));
+        }
+        if (b < nb) {
+            long k0 = b * blockBytes + head;
+            FloatVector a0 = FloatVector.zero(F);
+            for (int d = 0; d < Dh; d++) a0 = FloatVector.fromMemorySegment(F, k, k0 + 64L * d, LE).fma(FloatVector.broadcast(F, q[qb + d]), a0);
+            maxv = maxv.max(scores(a0.mul(scale), b * KB, n, p));
+        }
+        FloatVector mv = FloatVector.broadcast(F, maxv.reduceLanes(VectorOperators.MAX)), sumv = FloatVector.zero(F);
+        for (int j = 0; j < nb * KB; j += KB) {
+            FloatVector e = FloatVector.fromArray(F, p, j).sub(mv).lanewise(VectorOperators.EXP);
+            e.intoArray(p, j);
+            sumv = sumv.add(e);
+        }
+        float inv = 1f / sumv.reduceLanes(VectorOperators.ADD);
+        for (int d = 0; d < Dh; d++) {
+            long vd = (long) (e0 + d) * KB * 4;
+            FloatVector a0 = FloatVector.zero(F), a1 = a0;
+            int c = 0;
+            for (; c + 2 <= nb; c += 2) {
+                a0 = FloatVector.fromMemorySegment(F, v, c * blockBytes + vd, LE).fma(FloatVector.fromArray(F, p, c * KB), a0);
+                a1 = FloatVector.fromMemorySegment(F, v, (c + 1) * blockBytes + vd, LE).fma(FloatVector.fromArray(F, p, (c + 1) * KB), a1);
+            }
+            if (c < nb) a0 = FloatVector.fromMemorySegment(F, v, c * blockBytes + vd, LE).fma(FloatVector.fromArray(F, p, c * KB), a0);
+            out[ob + d] = a0.add(a1).reduceLanes(VectorOperators.ADD) * inv;
+        }
+    }
+
+    /** Stores a block of scores at {@code p[j]}, keys from {@code n} on masked to -inf; returns what was stored. */
+    private static FloatVector scores(FloatVector s, int j, int n, float[] p) {
+        if (j + KB > n) s = s.blend(Float.NEGATIVE_INFINITY, F.indexInRange(j, n).not());
+        s.intoArray(p, j);
+        return s;
     }
 
     /** The same on the same layout, one element at a time (no usable vector shape). */

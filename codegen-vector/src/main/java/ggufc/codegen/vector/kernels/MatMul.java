@@ -45,23 +45,16 @@ public final class MatMul {
     }
 
     /**
-     * As above with the activations first rounded to {@code act}: F32 (none) or Q8_0 (llama.cpp's
-     * activation type for Q4_0/Q5_0/Q8_0 weights, see {@link ActQuant}): the result is
-     * {@code dequant(quantize(x, act)) . w}, the meaning of a matmul with a quantized activation.
+     * As above with the activations first rounded to {@code act} (F32: none; Q8_0, Q8_1, Q8_K, F16,
+     * BF16: llama.cpp's activation types, see {@link ActQuant#roundTrip}): the result is
+     * {@code dequant(quantize(x, act)) . w}, the meaning of a matmul with a quantized activation,
+     * computed by the f32-activation kernels on the rounded values.
      */
     public static void matmul(WorkerPool pool, DType t, DType act, MemorySegment w, int K, int N, float[] x, int xo, int T,
                               float[] out, int oo, int outStride, float[] res, int ro) {
         long rowBytes = t.bytesFor(K);
         if (act != DType.F32) {
-            if (act != DType.Q8_0) throw new UnsupportedOperationException("activation type " + act + " (vector target: f32 or q8_0)");
-            if (T == 1 && Vec.ENABLED && ActQuant.q8_0Kernel(t)) {
-                float[] q = Scratch.floats(Scratch.ACT_LEVELS, K), xd = Scratch.floats(Scratch.ACT_SCALES, K / 32);
-                ActQuant.q8_0(x, xo, K, q, 0, xd, 0);
-                float[] xs = sums(t, q, 0, K, Scratch.ACT_SUMS);
-                pool.run(N, decodeGrain(K), (lo, hi, wk) -> rows(t, w, rowBytes, K, q, 0, xs, xd, out, oo, res, ro, lo, hi));
-                return;
-            }
-            x = ActQuant.roundTrip(x, xo, K, T);
+            x = ActQuant.roundTrip(act, x, xo, K, T, Scratch.floats(Scratch.ACT_LEVELS, T * K));
             xo = 0;
         }
         float[] xa = x;
@@ -83,25 +76,12 @@ public final class MatMul {
         glu(pool, tg, wg, tu, wu, DType.F32, K, N, x, xo, T, out, oo, gelu);
     }
 
-    /** As above with the activations rounded to {@code act} (F32 or Q8_0) for both products. */
+    /** As above with the activations rounded to {@code act} (as {@link #matmul}) for both products. */
     public static void glu(WorkerPool pool, DType tg, MemorySegment wg, DType tu, MemorySegment wu, DType act, int K, int N,
                            float[] x, int xo, int T, float[] out, int oo, boolean gelu) {
         long gBytes = tg.bytesFor(K), uBytes = tu.bytesFor(K);
         if (act != DType.F32) {
-            if (act != DType.Q8_0) throw new UnsupportedOperationException("activation type " + act + " (vector target: f32 or q8_0)");
-            if (T == 1 && Vec.ENABLED && ActQuant.q8_0Kernel(tg) && ActQuant.q8_0Kernel(tu)) {
-                float[] q = Scratch.floats(Scratch.ACT_LEVELS, K), xd = Scratch.floats(Scratch.ACT_SCALES, K / 32);
-                ActQuant.q8_0(x, xo, K, q, 0, xd, 0);
-                float[] xsg = sums(tg, q, 0, K, Scratch.ACT_SUMS), xsu = sums(tu, q, 0, K, Scratch.ACT_SUMS2);
-                pool.run(N, decodeGrain(2 * K), (lo, hi, wk) -> {
-                    float[] up = Scratch.floats(Scratch.GLU_UP, hi - lo);
-                    rows(tu, wu, uBytes, K, q, 0, xsu, xd, up, -lo, null, 0, lo, hi);
-                    rows(tg, wg, gBytes, K, q, 0, xsg, xd, out, oo, null, 0, lo, hi);
-                    for (int n = lo; n < hi; n++) out[oo + n] = Ops.act(out[oo + n], gelu) * up[n - lo];
-                });
-                return;
-            }
-            x = ActQuant.roundTrip(x, xo, K, T);
+            x = ActQuant.roundTrip(act, x, xo, K, T, Scratch.floats(Scratch.ACT_LEVELS, T * K));
             xo = 0;
         }
         float[] xa = x;
@@ -112,7 +92,7 @@ public final class MatMul {
                 float[] up = Scratch.floats(Scratch.GLU_UP, hi - lo);
                 rows(tu, wu, uBytes, K, xa, xoa, xsu, null, up, -lo, null, 0, lo, hi);
                 rows(tg, wg, gBytes, K, xa, xoa, xsg, null, out, oo, null, 0, lo, hi);
-                for (int n = lo; n < hi; n++) out[oo + n] = Ops.act(out[oo + n], gelu) * up[n - lo];
+                Ops.gatedAct(out, oo + lo, up, 0, hi - lo, gelu, out, oo + lo);
             });
         } else {
             pool.run(N, promptGrain(2 * K, T), (lo, hi, wk) -> {
@@ -121,9 +101,7 @@ public final class MatMul {
                     int r1 = Math.min(hi, r0 + TILE);
                     tiles(tu, wu, uBytes, K, xa, xoa, T, up, -r0, TILE, null, 0, r0, r1);
                     tiles(tg, wg, gBytes, K, xa, xoa, T, out, oo, N, null, 0, r0, r1);
-                    for (int s = 0; s < T; s++) {
-                        for (int n = r0; n < r1; n++) out[oo + s * N + n] = Ops.act(out[oo + s * N + n], gelu) * up[s * TILE + n - r0];
-                    }
+                    for (int s = 0; s < T; s++) Ops.gatedAct(out, oo + s * N + r0, up, s * TILE, r1 - r0, gelu, out, oo + s * N + r0);
                 }
             });
         }

@@ -76,10 +76,7 @@ public final class Packed {
                     int ts = Math.min(4, T - s);
                     tile(wg, tile, K, x, xo + s * K, ts, acc, 0);
                     tile(wu, tile, K, x, xo + s * K, ts, acc, 4 * ROWS);
-                    for (int u = 0; u < ts; u++) {
-                        int o = oo + (s + u) * N + tile * ROWS;
-                        for (int r = 0; r < rows; r++) out[o + r] = Ops.act(acc[u * ROWS + r], gelu) * acc[4 * ROWS + u * ROWS + r];
-                    }
+                    for (int u = 0; u < ts; u++) Ops.gatedAct(acc, u * ROWS, acc, 4 * ROWS + u * ROWS, rows, gelu, out, oo + (s + u) * N + tile * ROWS);
                 }
             }
         });

@@ -5,6 +5,7 @@ import ggufc.ir.Dim;
 import ggufc.ir.Graph;
 import ggufc.ir.Node;
 import ggufc.ir.OpKind;
+import ggufc.ir.TypeRules;
 import ggufc.ir.Shape;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -317,7 +318,7 @@ public final class Lowering {
                     for (int i = 2; i < in.size(); i++) {
                         Node w = in.get(i);
                         int N = (int) weights.get(weight(w)).shape()[0];
-                        steps.add(new Step.MatMulStep(t[0], DType.F32, weight(w), weightType(w), last(x), N, rows(x), out, col, total, -1));
+                        steps.add(new Step.MatMulStep(t[0], actQuant(n, DType.F32, w), weight(w), weightType(w), last(x), N, rows(x), out, col, total, -1));
                         col += N;
                     }
                     return steps;
@@ -352,11 +353,22 @@ public final class Lowering {
     private void selectMatmul(Node n, Node x0, Node w, Node residual) {
         int wi = weight(w);
         long[] s = weights.get(wi).shape();
-        DType act = activationType(n, x0);
-        Node x = act == DType.F32 ? x0 : x0.input(0);
+        DType act0 = activationType(n, x0), act = actQuant(n, act0, w);
+        Node x = act0 == DType.F32 ? x0 : x0.input(0);
         List<Node> reads = residual == null ? List.of(x) : List.of(x, residual);
         root(n, reads, List.of(), (out, t) -> List.of(new Step.MatMulStep(slot(x), act, wi, weights.get(wi).dtype(), (int) s[1], (int) s[0], rows(x), out, 0, (int) s[0],
                 residual == null ? -1 : slot(residual))));
+    }
+
+    /**
+     * With {@code act_quant = true} on a matmul-family op (set by the passes' quantize-activations),
+     * its f32 activation is rounded to the type {@link TypeRules#activationTypeFor} pairs with the
+     * weight operand's dtype (as the interpreter does); otherwise {@code act} as it is.
+     */
+    private static DType actQuant(Node n, DType act, Node w) {
+        if (act != DType.F32 || !Boolean.TRUE.equals(n.attrs().get(TypeRules.ACT_QUANT))) return act;
+        DType to = TypeRules.activationTypeFor(w.dtype());
+        return to == null ? DType.F32 : to;
     }
 
     /** F32, or the dtype of an absorbed quantize feeding a matmul (the kernel quantizes its input). */
@@ -374,8 +386,10 @@ public final class Lowering {
 
     private void glu(Node n, Node x0, Node wg, Node wu, boolean gelu, boolean norm, Node nw) {
         long[] s = weights.get(weight(wg)).shape();
-        DType act = norm ? DType.F32 : activationType(n, x0);
-        Node x = act == DType.F32 ? x0 : x0.input(0);
+        DType act0 = norm ? DType.F32 : activationType(n, x0);
+        DType act = actQuant(n, act0, wg);
+        if (actQuant(n, act0, wu) != act) throw unsupported(n, "gate and up weights pair with different activation types (" + act + ", " + actQuant(n, act0, wu) + ")");
+        Node x = act0 == DType.F32 ? x0 : x0.input(0);
         root(n, List.of(x), norm ? List.of(size(x)) : List.of(), (out, t) -> {
             List<Step> steps = new ArrayList<>();
             int src = slot(x);

@@ -1,0 +1,74 @@
+package ggufc.golden;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ggufc.gguf.GgufFile;
+import ggufc.gguf.GgufTensorInfo;
+import ggufc.runtime.bench.DecodeTraffic;
+import ggufc.runtime.bench.ReferenceBench;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code ggufc bench} end to end on stories260K against the installed llama.cpp reference (short
+ * runs: the figures are not checked, only that both sides were measured and reported), and its
+ * parts: parsing bench.sh's output, the weight bytes a decode step reads.
+ */
+class BenchCliTest {
+    static final String NUM = "([0-9]+(?:\\.[0-9]+)?)";
+
+    @Test
+    void benchReportsBothSidesRatiosRooflineAndRss() {
+        Path model = Goldens.sharedModel("stories260K.gguf");
+        Path reference = model.getParent().resolve("../reference").normalize();
+        assertTrue(Files.isRegularFile(reference.resolve("bench.sh")), "the llama.cpp reference is installed beside the models: " + reference);
+        CliTest.Run r = CliTest.ggufc("bench", "-m", model.toString(), "-p", "16", "-n", "8", "-t", "1", "-r", "1", "--warmup-s", "0",
+                "--bandwidth-mib", "64", "--reference", reference.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("memory read bandwidth (streaming probe over 64 MiB"), r.out());
+        // | model | threads | prompt ggufc | llama.cpp | ratio | decode ggufc | llama.cpp | ratio | roofline | % | rss ggufc | rss llama.cpp |
+        Matcher m = Pattern.compile("\\| stories260K\\.gguf \\| 1 \\| " + NUM + " \\| " + NUM + " \\| " + NUM + " x \\| " + NUM + " \\| " + NUM + " \\| " + NUM
+                + " x \\| " + NUM + " \\| " + NUM + " % \\| " + NUM + " \\| " + NUM + " \\|").matcher(r.out());
+        assertTrue(m.find(), "a full row for stories260K at 1 thread:\n" + r.out());
+        double gp = Double.parseDouble(m.group(1)), lp = Double.parseDouble(m.group(2)), ratio = Double.parseDouble(m.group(3));
+        assertTrue(gp > 0 && lp > 0, r.out());
+        assertEquals(gp / lp, ratio, 0.01 + 0.02 * ratio, "prompt ratio is ggufc / llama.cpp");
+        assertTrue(Double.parseDouble(m.group(9)) > 0 && Double.parseDouble(m.group(10)) > 0, "both peak RSS figures: " + m.group());
+        // the second table: compile time and first token
+        assertTrue(Pattern.compile("\\| stories260K\\.gguf \\| 1 \\| 1 \\| \\d+ \\| \\d+ \\| \\d+ \\| \\d+ \\| \\d+ \\|").matcher(r.out()).find(), r.out());
+    }
+
+    @Test
+    void parsesTheReferenceBenchOutput() {
+        // the lines bench.sh prints (refllama bench, then llama-bench's medians)
+        String out = """
+                # 2026-11-22T03:37:08Z load=2.71 4.22 4.53 cpu="AMD EPYC" nproc=2
+                ## refllama bench (greedy generation loop)
+                model=/work/shared/models/stories260K.gguf desc="llama ?B (guessed) all F32" P=128 N=128 threads=1 reps=3 kv=f32 fa=off
+                prompt_eval_tps median=9466.2  runs: 9640.2 9466.2 7267.1
+                decode_tps      median=5320.0  runs: 6679.0 5320.0 4863.8
+                ## llama-bench (official tool) (llama-bench has no f32 KV cache: it keeps f16)
+                prompt_eval_tps (pp128) median=6185.2  runs: 821.3 6185.2 6367.7  [threads=1 kv=f16 fa=0 build=0ad4a86]
+                decode_tps      (tg128) median=5204.8  runs: 4490.0 5210.9 5204.8  [threads=1 kv=f16 fa=0 build=0ad4a86]
+                """;
+        assertEquals(new ReferenceBench(9466.2, 5320.0, 6185.2, 5204.8), ReferenceBench.parse(out));
+        ReferenceBench none = ReferenceBench.parse("nothing here");
+        assertTrue(Double.isNaN(none.promptTps()) && Double.isNaN(none.decodeTps()));
+    }
+
+    @Test
+    void decodeTrafficReadsEveryTensorButTheEmbeddingTable() {
+        try (GgufFile f = GgufFile.open(Goldens.sharedModel("stories260K.gguf"))) {
+            // stories260K has its own output matrix: a decode step reads one 64-float row of token_embd [512, 64]
+            assertTrue(f.hasTensor("output.weight"));
+            long all = 0;
+            for (GgufTensorInfo t : f.tensors()) all += t.byteSize();
+            assertEquals(all, DecodeTraffic.weightBytes(f));
+            assertEquals(all - 512 * 64 * 4 + 64 * 4, DecodeTraffic.weightBytesPerToken(f));
+        }
+    }
+}
