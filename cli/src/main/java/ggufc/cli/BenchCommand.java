@@ -68,6 +68,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-reference", description = "Measure ggufc only.")
     boolean noReference;
 
+    @Option(names = "--passes", defaultValue = "default", description = "Pass pipeline for `ggufc compile`: default (the vector target's), none (the lifted graph), or a list; compare two runs to see what the passes do to speed (default: ${DEFAULT-VALUE}).")
+    String passes;
+
     @Option(names = "--work", paramLabel = "DIR", description = "Where compiled artifacts go (default: a temporary folder, deleted at the end).")
     Path work;
 
@@ -110,7 +113,7 @@ final class BenchCommand implements Callable<Integer> {
             out.printf("- protocol: prompt %d tokens (BOS + refllama's pseudo-random tokens) as one batch, then %d greedy decode steps (EOS ignored); "
                     + "%d timed runs after a warm-up, medians; llama.cpp: `bench.sh MODEL %d %d T %d --kv f32 --fa off` (refllama bench; llama-bench for reference)%n",
                     prompt, decode, reps, prompt, decode, reps);
-            out.printf("- ggufc: `ggufc compile --ctx %d`, then a worker process that loads the artifact (weights memory-mapped from the GGUF, KV cache f32); "
+            out.printf("- ggufc: `ggufc compile --ctx %d --passes " + passes + "`, then a worker process that loads the artifact (weights memory-mapped from the GGUF, KV cache f32); "
                     + "its first run is cold (figures in the second table), warm-up runs follow for %.0f s (llama.cpp: one warm-up run)%n%n", prompt + decode + 1, warmupSeconds);
 
             List<Row> rows = new ArrayList<>();
@@ -124,7 +127,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 Path artifact = dir.resolve(name.replaceAll("\\.gguf$", "") + ".aot");
                 progress("%s: ggufc compile", name);
-                Child c = runChild(javaCommand("compile", "--model", gguf.toString(), "-o", artifact.toString(), "--ctx", Integer.toString(prompt + decode + 1)));
+                Child c = runChild(javaCommand("compile", "--model", gguf.toString(), "-o", artifact.toString(), "--ctx", Integer.toString(prompt + decode + 1), "--passes", passes));
                 if (c.exit != 0) throw new IllegalStateException(name + ": ggufc compile failed: " + c.lastErrLine());
                 Matcher cm = Pattern.compile("in (\\d+) ms").matcher(c.err);
                 compiles.put(name, new String[] {cm.find() ? cm.group(1) : "?", Long.toString(c.wallMs), Long.toString(c.maxRssKb), Long.toString(perToken), Long.toString(mapped)});
