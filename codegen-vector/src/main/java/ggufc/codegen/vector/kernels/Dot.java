@@ -362,30 +362,102 @@ public final class Dot {
         return s | (m << 8);
     }
 
+    /**
+     * The eight (scale, min) pairs of a K-quant super-block's 12 packed scale bytes at {@code sc}
+     * (ggml's get_scale_min_k4 for j = 0..7): scale j in bits 0..5 of {@code out[j]}, min j in bits
+     * 8..13. Two loads instead of 24 byte reads.
+     */
+    static void scalesMinsK4(MemorySegment w, long sc, int[] out) {
+        long lo = w.get(LE64, sc);          // bytes 0..7
+        long hi = w.get(Vec.LE32, sc + 8) & 0xffffffffL; // bytes 8..11
+        for (int j = 0; j < 4; j++) {
+            int bj = (int) (lo >>> (8 * j)) & 0xff, bj4 = (int) (lo >>> (8 * j + 32)) & 0xff, bj8 = (int) (hi >>> (8 * j)) & 0xff;
+            out[j] = (bj & 63) | ((bj4 & 63) << 8);
+            out[j + 4] = ((bj8 & 0xf) | ((bj >>> 6) << 4)) | (((bj8 >>> 4) | ((bj4 >>> 6) << 4)) << 8);
+        }
+    }
+
+    private static final java.lang.foreign.ValueLayout.OfLong LE64 = java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final ThreadLocal<int[]> SCALES_K = ThreadLocal.withInitial(() -> new int[16]);
+
+    /** Nibbles as floats without bias: the low ones. */
+    private static FloatVector lowU(IntVector q) { return (FloatVector) q.and(0x0f).convert(VectorOperators.I2F, 0); }
+
+    /** The high ones. */
+    private static FloatVector highU(IntVector q) { return (FloatVector) q.lanewise(LSHR, 4).convert(VectorOperators.I2F, 0); }
+
     /** Q4_K: f16 d, f16 dmin, 12 bytes of 6-bit scales/mins, 128 bytes of nibbles; w = d sc q - dmin m per 32. */
     public static float q4_k(MemorySegment w, long off, float[] x, int xo, int k, float[] xs) {
+        int[] sm = SCALES_K.get();
+        float[] f = FACTORS_K.get();
         FloatVector acc = FloatVector.zero(F);
         float corr = 0;
         for (int sb = 0, nsb = k >> 8; sb < nsb; sb++, off += 144) {
-            float d = Vec.f16(w, off), dmin = Vec.f16(w, off + 2);
+            corr += factorsK4(w, off, sm, f, 0, xs, sb << 3);
             int xb = xo + (sb << 8);
             for (int p = 0; p < 4; p++) {
-                int sm1 = scaleMinK4(w, off + 4, 2 * p), sm2 = scaleMinK4(w, off + 4, 2 * p + 1);
                 long q = off + 16 + 32 * p;
                 int xp = xb + 64 * p;
                 FloatVector s1 = FloatVector.zero(F), s2 = FloatVector.zero(F);
                 for (int i = 0; i < 32; i += LANES) {
-                    ByteVector v = ByteVector.fromMemorySegment(B, w, q + i, LE);
-                    s1 = ((FloatVector) v.and((byte) 0x0f).convertShape(B2F, F, 0)).fma(FloatVector.fromArray(F, x, xp + i), s1);
-                    s2 = ((FloatVector) v.lanewise(LSHR, 4).convertShape(B2F, F, 0)).fma(FloatVector.fromArray(F, x, xp + 32 + i), s2);
+                    IntVector v = nibbleBytes(w, q + i);
+                    s1 = lowU(v).fma(FloatVector.fromArray(F, x, xp + i), s1);
+                    s2 = highU(v).fma(FloatVector.fromArray(F, x, xp + 32 + i), s2);
                 }
-                acc = s1.fma(FloatVector.broadcast(F, d * (sm1 & 0xff)), acc);
-                acc = s2.fma(FloatVector.broadcast(F, d * (sm2 & 0xff)), acc);
-                int g = (sb << 3) + 2 * p;
-                corr += dmin * ((sm1 >>> 8) * xs[g] + (sm2 >>> 8) * xs[g + 1]);
+                acc = s1.fma(FloatVector.broadcast(F, f[2 * p]), acc);
+                acc = s2.fma(FloatVector.broadcast(F, f[2 * p + 1]), acc);
             }
         }
         return acc.reduceLanes(ADD) - corr;
+    }
+
+    private static final ThreadLocal<float[]> FACTORS_K = ThreadLocal.withInitial(() -> new float[16]);
+
+    /**
+     * A Q4_K super-block's eight sub-block scales {@code d * sc_j} into {@code f[fo + j]}; returns
+     * the min term {@code sum_j dmin m_j xs[g + j]} (to subtract).
+     */
+    private static float factorsK4(MemorySegment w, long off, int[] sm, float[] f, int fo, float[] xs, int g) {
+        float d = Vec.f16(w, off), dmin = Vec.f16(w, off + 2);
+        scalesMinsK4(w, off + 4, sm);
+        float corr = 0;
+        for (int j = 0; j < 8; j++) {
+            f[fo + j] = d * (sm[j] & 0xff);
+            corr += dmin * (sm[j] >>> 8) * xs[g + j];
+        }
+        return corr;
+    }
+
+    /** Two rows of Q4_K sharing activation loads (best far apart, as {@link #q8_0x2}); results in {@code out[o0]}, {@code out[o1]}. */
+    public static void q4_kx2(MemorySegment w, long off0, long off1, float[] x, int xo, int k, float[] xs, float[] out, int o0, int o1) {
+        int[] sm = SCALES_K.get();
+        float[] f = FACTORS_K.get();
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
+        float corr0 = 0, corr1 = 0;
+        for (int sb = 0, nsb = k >> 8; sb < nsb; sb++, off0 += 144, off1 += 144) {
+            corr0 += factorsK4(w, off0, sm, f, 0, xs, sb << 3);
+            corr1 += factorsK4(w, off1, sm, f, 8, xs, sb << 3);
+            int xb = xo + (sb << 8);
+            for (int p = 0; p < 4; p++) {
+                long q0 = off0 + 16 + 32 * p, q1 = off1 + 16 + 32 * p;
+                int xp = xb + 64 * p;
+                FloatVector a = FloatVector.zero(F), b = a, c = a, e = a;
+                for (int i = 0; i < 32; i += LANES) {
+                    FloatVector xl = FloatVector.fromArray(F, x, xp + i), xh = FloatVector.fromArray(F, x, xp + 32 + i);
+                    IntVector v0 = nibbleBytes(w, q0 + i), v1 = nibbleBytes(w, q1 + i);
+                    a = lowU(v0).fma(xl, a);
+                    b = highU(v0).fma(xh, b);
+                    c = lowU(v1).fma(xl, c);
+                    e = highU(v1).fma(xh, e);
+                }
+                acc0 = a.fma(FloatVector.broadcast(F, f[2 * p]), acc0);
+                acc0 = b.fma(FloatVector.broadcast(F, f[2 * p + 1]), acc0);
+                acc1 = c.fma(FloatVector.broadcast(F, f[8 + 2 * p]), acc1);
+                acc1 = e.fma(FloatVector.broadcast(F, f[8 + 2 * p + 1]), acc1);
+            }
+        }
+        out[o0] = acc0.reduceLanes(ADD) - corr0;
+        out[o1] = acc1.reduceLanes(ADD) - corr1;
     }
 
     /** Q5_K: as Q4_K plus 32 bytes qh (bit 2p / 2p+1 of qh[l]: fifth bit of element l of sub-block 2p / 2p+1). */

@@ -147,6 +147,12 @@ public final class MatMul {
             }
             n = lo + 2 * half;
             if (n < hi) out[oo + n] = Dot.q4_0(w, n++ * rowBytes, x, xo, K, xs, xd);
+        } else if (Vec.ENABLED && t == DType.Q4_K) {
+            for (int i = 0; i < half; i++) {
+                int a = lo + i, b = a + half;
+                Dot.q4_kx2(w, a * rowBytes, b * rowBytes, x, xo, K, xs, out, oo + a, oo + b);
+            }
+            n = lo + 2 * half;
         } else if (Vec.ENABLED && t == DType.F32) {
             for (; n + 4 <= hi; n += 4) Dot.f32x4(w, n * rowBytes, rowBytes, x, xo, K, out, oo + n);
         } else if (Vec.ENABLED && t == DType.Q5_0) {

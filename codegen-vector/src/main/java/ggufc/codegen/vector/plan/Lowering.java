@@ -148,7 +148,8 @@ public final class Lowering {
             for (int i = 0; i < n.inputs().size(); i++) {
                 Node in = n.input(i);
                 if (in.op() != OpKind.QUANTIZE) continue;
-                boolean ok = i == 0 && (n.op() == OpKind.MATMUL || n.op() == OpKind.MATMUL_ADD) && in.dtype() == DType.Q8_0;
+                boolean ok = i == 0 && (n.op() == OpKind.MATMUL || n.op() == OpKind.MATMUL_ADD)
+                        && java.util.Set.of(DType.Q8_0, DType.Q8_1, DType.Q8_K, DType.F16, DType.BF16).contains(in.dtype());
                 onlyMatmuls.merge(in, ok, Boolean::logicalAnd);
             }
         }

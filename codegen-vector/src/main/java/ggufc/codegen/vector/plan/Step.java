@@ -5,8 +5,6 @@ import ggufc.codegen.vector.kernels.MatMul;
 import ggufc.codegen.vector.kernels.Ops;
 import ggufc.codegen.vector.kernels.Packed;
 import ggufc.ir.DType;
-import ggufc.ir.quant.BlockCodecs;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 
@@ -201,7 +199,7 @@ public sealed interface Step {
 
     /**
      * {@code out = dequant(quantize(x, to))}: what a matmul with a quantized activation computes
-     * (the activation's rounding), so such graphs run exactly; scalar, via BlockCodecs.
+     * (the activation's rounding), so such graphs run exactly; see {@link ggufc.codegen.vector.kernels.ActQuant#roundTrip}.
      */
     record QuantRoundTrip(int x, DType to, Size n, int out) implements Step {
         public void exec(Frame f) { roundTrip(f.slots[x], to, n.eval(f.T), f.slots[out]); }
@@ -214,8 +212,6 @@ public sealed interface Step {
 
     /** Quantizes {@code n} floats to {@code to} and back (the exact rounding of a quantized activation). */
     static void roundTrip(float[] x, DType to, int n, float[] out) {
-        MemorySegment tmp = Arena.ofAuto().allocate(to.bytesFor(n), 8);
-        BlockCodecs.quantize(to, x, 0, n, tmp, 0);
-        BlockCodecs.dequantize(to, tmp, 0, out, 0, n);
+        ggufc.codegen.vector.kernels.ActQuant.roundTrip(to, x, 0, n, 1, out);
     }
 }
