@@ -11,18 +11,23 @@ import java.util.Map;
 /**
  * Plan rewrite: matmuls and GLUs on small weights (any dtype) read them decoded to f32 and repacked
  * into row tiles ({@link Packed}) instead of row by row from their blocks (exact: the tiles hold
- * the dequantized values; activations are still rounded as the step says). Small means at most
- * {@link #MAX_ELEMENTS} elements each and {@link #MAX_TOTAL_BYTES} for the whole model (the
- * packed copies live on the Java heap); weights are taken in plan order until the budget is spent.
- * Everything else is unchanged.
+ * the dequantized values; activations are still rounded as the step says). Only for a model whose
+ * matmul weights, decoded to f32, fit in {@link #MAX_TOTAL_BYTES} (they then stay in the caches,
+ * where the 4-byte form costs nothing); a larger model is left alone, since its decode step is
+ * bound by memory traffic and reads the weights in their smaller stored form.
  */
 final class PackSmallWeights {
     private PackSmallWeights() {}
 
-    static final long MAX_ELEMENTS = 1L << 20;
-    static final long MAX_TOTAL_BYTES = 64L << 20;
+    static final long MAX_TOTAL_BYTES = 16L << 20;
 
     static Plan apply(Plan plan) {
+        long total = 0;
+        for (Step s : plan.steps()) {
+            if (s instanceof Step.MatMulStep m) total += Packed.bytes(m.N(), m.K());
+            if (s instanceof Step.Glu gl) total += 2 * Packed.bytes(gl.N(), gl.K());
+        }
+        if (total > MAX_TOTAL_BYTES) return plan;
         Map<Integer, Integer> packedOf = new LinkedHashMap<>();
         List<Plan.PackedWeight> packed = new ArrayList<>();
         long[] budget = {MAX_TOTAL_BYTES};
@@ -46,7 +51,7 @@ final class PackSmallWeights {
         if (!RowDecode.decodes(t)) return false;
         if (packedOf.containsKey(w)) return true;
         long[] s = plan.weights().get(w).shape();
-        if (s.length != 2 || s[0] * s[1] > MAX_ELEMENTS) return false;
+        if (s.length != 2) return false;
         long bytes = Packed.bytes(s[0], s[1]);
         if (bytes > budget[0]) return false;
         budget[0] -= bytes;
