@@ -73,7 +73,7 @@ public final class JavaEmitter {
         for (int i = 0; i < plan.packed().size(); i++) {
             Plan.PackedWeight p = plan.packed().get(i);
             type.addField(FieldSpec.builder(float[].class, "p" + i, Modifier.PRIVATE, Modifier.FINAL).addJavadoc("$L\n", p).build());
-            ctor.addStatement("p$L = b.packed($S, $L, $L)", i, p.name(), p.N(), p.K());
+            ctor.addStatement("p$L = b.packed($S, $T.$L, $L, $L)", i, p.name(), DType.class, p.dtype().name(), p.N(), p.K());
         }
         for (int i = 0; i < plan.caches().size(); i++) {
             Plan.Cache c = plan.caches().get(i);

@@ -48,11 +48,11 @@ public final class ModelBinding implements AutoCloseable {
     }
 
     /**
-     * The f32 weight {@code name [N, K]} repacked into row tiles ({@link Packed}); its mapped rows
-     * are read once here and not again.
+     * The weight {@code name [N, K]} ({@code dtype}) decoded and repacked into f32 row tiles
+     * ({@link Packed}); its mapped rows are read once here and not again.
      */
-    public float[] packed(String name, int N, int K) {
-        return Packed.pack(weight(name, DType.F32, N, K), N, K);
+    public float[] packed(String name, DType dtype, int N, int K) {
+        return Packed.pack(weight(name, dtype, N, K), dtype, N, K);
     }
 
     /**

@@ -97,6 +97,25 @@ class CompiledModelTest {
         planMatchesInterpreter(t, false);
     }
 
+    /** The same with small weights decoded into packed f32 tiles (what a model this small gets by default). */
+    @ParameterizedTest
+    @EnumSource(names = {"F32", "F16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    void packedPlanMatchesTheInterpreter(DType t) {
+        Path file = TinyLlama.write(tmp, t, 5 + t.ordinal());
+        try (GgufFile f = GgufFile.open(file); WorkerPool pool = new WorkerPool(2, true)) {
+            Graph g = LlamaLifter.lift(f, new LlamaLifter.Options(32, true, DType.F32));
+            GgufWeights w = new GgufWeights(f);
+            float[][] want = reference(g, w);
+            Plan plan = Lowering.lower(g, 8, true);
+            assertTrue(!plan.packed().isEmpty(), plan.dump());
+            try (ModelBinding b = new ModelBinding(w, pool, 32)) {
+                double err = relativeError(want, run(new PlanExecutor(plan, b), plan));
+                System.out.printf("vector plan %-5s packed: max |logit diff| / max |logit| = %.3g%n", t, err);
+                assertTrue(err < 1e-4, t + ": relative logit error " + err);
+            }
+        }
+    }
+
     /** With llama.cpp's Q8_0 activations (the rewrite changes Q4_0/Q5_0/Q8_0 models only). */
     @ParameterizedTest
     @EnumSource(names = {"Q8_0", "Q4_0", "Q5_0"})
@@ -119,13 +138,16 @@ class CompiledModelTest {
                     .run(lifted, new ggufc.passes.PassContext(ggufc.passes.Targets.VECTOR, w)).graph();
             assertTrue(g.nodes().stream().anyMatch(n -> ggufc.ir.OpKind.FUSED.contains(n.op())), "the pipeline fused something");
             float[][] want = reference(g, w);
-            Plan plan = Lowering.lower(g, 8);
             boolean quantized = g.nodes().stream().anyMatch(n -> Boolean.TRUE.equals(n.attrs().get(ggufc.ir.TypeRules.ACT_QUANT)));
-            if (quantized) assertTrue(plan.dump().contains("matmul(q8_") || plan.dump().contains("matmul(f16 ") || plan.dump().contains("(bf16 "), plan.dump());
-            try (ModelBinding b = new ModelBinding(w, pool, 32)) {
-                double err = relativeError(want, run(new PlanExecutor(plan, b), plan));
-                System.out.printf("vector plan %-5s default pipeline%s: max |logit diff| / max |logit| = %.3g%n", t, quantized ? " (rounded activations)" : "", err);
-                assertTrue(err < (quantized ? 2e-2 : 1e-4), t + ": relative logit error " + err);
+            for (boolean packSmall : new boolean[] {false, true}) {
+                Plan plan = Lowering.lower(g, 8, packSmall);
+                if (quantized) assertTrue(plan.dump().contains("(q8_") || plan.dump().contains("(f16 ") || plan.dump().contains("(bf16 "), plan.dump());
+                try (ModelBinding b = new ModelBinding(w, pool, 32)) {
+                    double err = relativeError(want, run(new PlanExecutor(plan, b), plan));
+                    System.out.printf("vector plan %-5s default pipeline%s%s: max |logit diff| / max |logit| = %.3g%n", t, quantized ? " (rounded activations)" : "",
+                            packSmall ? ", packed" : "", err);
+                    assertTrue(err < (quantized ? 2e-2 : 1e-4), t + (packSmall ? " packed" : "") + ": relative logit error " + err);
+                }
             }
         }
     }
@@ -140,7 +162,7 @@ class CompiledModelTest {
             }
             GgufWeights w = new GgufWeights(f);
             float[][] want = reference(g, w);
-            Plan plan = Lowering.lower(g, 8);
+            Plan plan = Lowering.lower(g, 8, false); // the block kernels (this model is small enough to be packed)
             try (ModelBinding b = new ModelBinding(w, pool, 32)) {
                 double err = relativeError(want, run(new PlanExecutor(plan, b), plan));
                 System.out.printf("vector plan %-5s%s: max |logit diff| / max |logit| = %.3g%n", t, quantizeActivations ? " (q8_0 activations)" : "", err);
@@ -165,7 +187,7 @@ class CompiledModelTest {
             Graph g = QuantizeActivations.apply(LlamaLifter.lift(f, new LlamaLifter.Options(32, true, DType.F32)));
             GgufWeights w = new GgufWeights(f);
             float[][] want = reference(g, w);
-            Plan plan = Lowering.lower(g, 8);
+            Plan plan = Lowering.lower(g, 8, false);
             assertTrue(plan.dump().contains("matmul(q8_0 "), plan.dump());
             JavaFile src = JavaEmitter.emit(plan, "TinyMixed", "test");
             Path srcDir = tmp.resolve("src"), classes = tmp.resolve("classes");

@@ -136,7 +136,7 @@ public final class Artifact {
             Plan plan = Lowering.lower(g, opt.maxTokens());
             Files.writeString(out.resolve("plan.txt"), plan.dump(), StandardCharsets.UTF_8);
             m.put("weights", plan.packed().isEmpty() ? "memory-mapped from the GGUF, file layout (no repack)"
-                    : "memory-mapped from the GGUF, file layout, except " + plan.packed().size() + " small f32 matrices repacked at load into 16-row tiles on the heap (plan.txt: p0..)");
+                    : "memory-mapped from the GGUF, file layout, except " + plan.packed().size() + " matrices of this small model decoded at load into f32 16-row tiles on the heap (plan.txt: p0..)");
             int logits = plan.outputIndex(LlamaLifter.LOGITS);
             m.put("io.tokens", Integer.toString(plan.inputs().indexOf(LlamaLifter.TOKENS)));
             m.put("io.pos", Integer.toString(plan.inputs().indexOf(LlamaLifter.POSITIONS)));

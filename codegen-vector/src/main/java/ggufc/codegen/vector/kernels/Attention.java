@@ -180,16 +180,25 @@ public final class Attention {
             sumv = sumv.add(e);
         }
         float inv = 1f / sumv.reduceLanes(VectorOperators.ADD);
-        for (int d = 0; d < Dh; d++) {
+        int d = 0;
+        for (; d + 2 <= Dh; d += 2) {
+            // two dims per pass share each probability load
             long vd = (long) (e0 + d) * KB * 4;
             FloatVector a0 = FloatVector.zero(F), a1 = a0;
-            int c = 0;
-            for (; c + 2 <= nb; c += 2) {
-                a0 = FloatVector.fromMemorySegment(F, v, c * blockBytes + vd, LE).fma(FloatVector.fromArray(F, p, c * KB), a0);
-                a1 = FloatVector.fromMemorySegment(F, v, (c + 1) * blockBytes + vd, LE).fma(FloatVector.fromArray(F, p, (c + 1) * KB), a1);
+            for (int c = 0; c < nb; c++) {
+                FloatVector pc = FloatVector.fromArray(F, p, c * KB);
+                long o = c * blockBytes + vd;
+                a0 = FloatVector.fromMemorySegment(F, v, o, LE).fma(pc, a0);
+                a1 = FloatVector.fromMemorySegment(F, v, o + 64, LE).fma(pc, a1);
             }
-            if (c < nb) a0 = FloatVector.fromMemorySegment(F, v, c * blockBytes + vd, LE).fma(FloatVector.fromArray(F, p, c * KB), a0);
-            out[ob + d] = a0.add(a1).reduceLanes(VectorOperators.ADD) * inv;
+            out[ob + d] = a0.reduceLanes(VectorOperators.ADD) * inv;
+            out[ob + d + 1] = a1.reduceLanes(VectorOperators.ADD) * inv;
+        }
+        if (d < Dh) {
+            long vd = (long) (e0 + d) * KB * 4;
+            FloatVector a0 = FloatVector.zero(F);
+            for (int c = 0; c < nb; c++) a0 = FloatVector.fromMemorySegment(F, v, c * blockBytes + vd, LE).fma(FloatVector.fromArray(F, p, c * KB), a0);
+            out[ob + d] = a0.reduceLanes(VectorOperators.ADD) * inv;
         }
     }
 

@@ -312,7 +312,53 @@ public final class MatMul {
      * vectors wide) times six broadcast activations, into 12 accumulators.
      */
     static void outerTile(float[] a, int rows, int K, float[] x, int xo, int T, float[] out, int oo, int stride, float[] res, int ro) {
-        for (int s = 0; s < T; s += TOKENS) {
+        int s = 0;
+        if (rows == TILE && TILE == 2 * LANES) {
+            // whole tile, six whole tokens: no tails, so the JIT sees one steady path
+            for (; s + TOKENS <= T; s += TOKENS) outerFull(a, K, x, xo + s * K, out, oo + s * stride, stride, res, ro + s * stride);
+        }
+        if (s < T) outerPartial(a, rows, K, x, xo, s, T, out, oo, stride, res, ro);
+    }
+
+    /** Six tokens from {@code x[xo]} times a whole tile of 2 LANES rows, stored whole (plus the residual). */
+    private static void outerFull(float[] a, int K, float[] x, int xo, float[] out, int oo, int stride, float[] res, int ro) {
+        int x0 = xo, x1 = x0 + K, x2 = x1 + K, x3 = x2 + K, x4 = x3 + K, x5 = x4 + K;
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        for (int k = 0, ai = 0; k < K; k++, ai += TILE) {
+            FloatVector w0 = FloatVector.fromArray(F, a, ai), w1 = FloatVector.fromArray(F, a, ai + LANES);
+            FloatVector b = FloatVector.broadcast(F, x[x0 + k]);
+            c00 = w0.fma(b, c00); c01 = w1.fma(b, c01);
+            b = FloatVector.broadcast(F, x[x1 + k]);
+            c10 = w0.fma(b, c10); c11 = w1.fma(b, c11);
+            b = FloatVector.broadcast(F, x[x2 + k]);
+            c20 = w0.fma(b, c20); c21 = w1.fma(b, c21);
+            b = FloatVector.broadcast(F, x[x3 + k]);
+            c30 = w0.fma(b, c30); c31 = w1.fma(b, c31);
+            b = FloatVector.broadcast(F, x[x4 + k]);
+            c40 = w0.fma(b, c40); c41 = w1.fma(b, c41);
+            b = FloatVector.broadcast(F, x[x5 + k]);
+            c50 = w0.fma(b, c50); c51 = w1.fma(b, c51);
+        }
+        if (res != null) {
+            c00 = c00.add(FloatVector.fromArray(F, res, ro)); c01 = c01.add(FloatVector.fromArray(F, res, ro + LANES));
+            c10 = c10.add(FloatVector.fromArray(F, res, ro + stride)); c11 = c11.add(FloatVector.fromArray(F, res, ro + stride + LANES));
+            c20 = c20.add(FloatVector.fromArray(F, res, ro + 2 * stride)); c21 = c21.add(FloatVector.fromArray(F, res, ro + 2 * stride + LANES));
+            c30 = c30.add(FloatVector.fromArray(F, res, ro + 3 * stride)); c31 = c31.add(FloatVector.fromArray(F, res, ro + 3 * stride + LANES));
+            c40 = c40.add(FloatVector.fromArray(F, res, ro + 4 * stride)); c41 = c41.add(FloatVector.fromArray(F, res, ro + 4 * stride + LANES));
+            c50 = c50.add(FloatVector.fromArray(F, res, ro + 5 * stride)); c51 = c51.add(FloatVector.fromArray(F, res, ro + 5 * stride + LANES));
+        }
+        c00.intoArray(out, oo); c01.intoArray(out, oo + LANES);
+        c10.intoArray(out, oo + stride); c11.intoArray(out, oo + stride + LANES);
+        c20.intoArray(out, oo + 2 * stride); c21.intoArray(out, oo + 2 * stride + LANES);
+        c30.intoArray(out, oo + 3 * stride); c31.intoArray(out, oo + 3 * stride + LANES);
+        c40.intoArray(out, oo + 4 * stride); c41.intoArray(out, oo + 4 * stride + LANES);
+        c50.intoArray(out, oo + 5 * stride); c51.intoArray(out, oo + 5 * stride + LANES);
+    }
+
+    /** Tokens {@code [s0, T)} of {@link #outerTile} for a partial tile or a tail of fewer than six tokens. */
+    private static void outerPartial(float[] a, int rows, int K, float[] x, int xo, int s0, int T, float[] out, int oo, int stride, float[] res, int ro) {
+        for (int s = s0; s < T; s += TOKENS) {
             int n = Math.min(TOKENS, T - s);
             int x0 = xo + s * K, x1 = xo + (s + Math.min(1, n - 1)) * K, x2 = xo + (s + Math.min(2, n - 1)) * K;
             int x3 = xo + (s + Math.min(3, n - 1)) * K, x4 = xo + (s + Math.min(4, n - 1)) * K, x5 = xo + (s + Math.min(5, n - 1)) * K;

@@ -3,13 +3,12 @@ package ggufc.codegen.vector.kernels;
 import static ggufc.codegen.vector.kernels.Vec.F;
 import static ggufc.codegen.vector.kernels.Vec.LANES;
 
+import ggufc.ir.DType;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * Small f32 matrices repacked at load time into row tiles, for models so narrow (stories260K's
+ * Small matrices (any dtype, decoded to f32) repacked at load time into row tiles, for models so narrow (stories260K's
  * 64-wide rows) that a row-by-row dot product spends more on its horizontal sum and per-row setup
  * than on multiply-adds. A weight {@code w[N, K]} becomes a heap array of {@code ceil(N / 16)}
  * tiles of {@code K x 16} floats: element {@code (r, k)} at {@code (r / 16) * 16 K + 16 k + r % 16}
@@ -23,15 +22,24 @@ public final class Packed {
     /** Rows per tile. */
     public static final int ROWS = 16;
 
-    private static final ValueLayout.OfFloat LEF32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
     /** The tiles of the f32 matrix {@code w[N, K]} (row-major bytes at {@code w}). */
     public static float[] pack(MemorySegment w, int N, int K) {
+        return pack(w, DType.F32, N, K);
+    }
+
+    /**
+     * The tiles of the matrix {@code w[N, K]} stored as {@code t} (any dtype {@link RowDecode}
+     * decodes, bit-exact with BlockCodecs): its exact f32 values, so a packed matmul computes what
+     * the block kernels compute, {@code x . dequant(w)}.
+     */
+    public static float[] pack(MemorySegment w, DType t, int N, int K) {
         int tiles = (N + ROWS - 1) / ROWS;
-        float[] p = new float[tiles * ROWS * K];
+        float[] p = new float[tiles * ROWS * K], row = new float[K];
+        long rowBytes = t.bytesFor(K);
         for (int r = 0; r < N; r++) {
+            RowDecode.decode(t, w, r * rowBytes, row, 0, K);
             int base = (r / ROWS) * ROWS * K + r % ROWS;
-            for (int k = 0; k < K; k++) p[base + ROWS * k] = w.get(LEF32, 4L * ((long) r * K + k));
+            for (int k = 0; k < K; k++) p[base + ROWS * k] = row[k];
         }
         return p;
     }
@@ -46,6 +54,14 @@ public final class Packed {
     /** {@code out[t, n] = res[t, n] + x[t] . w[n]} as {@link MatMul#matmul} (layouts alike), w packed. */
     public static void matmul(WorkerPool pool, float[] w, int K, int N, float[] x, int xo, int T, float[] out, int oo, int outStride,
                               float[] res, int ro) {
+        matmul(pool, w, DType.F32, K, N, x, xo, T, out, oo, outStride, res, ro);
+    }
+
+    /** As above with the activations rounded to {@code act} first (see {@link MatMul#matmul(WorkerPool, DType, DType, MemorySegment, int, int, float[], int, int, float[], int, int, float[], int)}). */
+    public static void matmul(WorkerPool pool, float[] w, DType act, int K, int N, float[] x0, int xo0, int T, float[] out, int oo, int outStride,
+                              float[] res, int ro) {
+        float[] x = act == DType.F32 ? x0 : ActQuant.roundTrip(act, x0, xo0, K, T, Scratch.floats(Scratch.ACT_LEVELS, T * K));
+        int xo = act == DType.F32 ? xo0 : 0;
         int tiles = (N + ROWS - 1) / ROWS;
         int grain = Math.max(1, GRAIN_WORK / Math.max(1, ROWS * K * T));
         pool.run(tiles, grain, (lo, hi, wk) -> {
@@ -66,6 +82,13 @@ public final class Packed {
 
     /** {@code out[t, n] = act(x[t] . wg[n]) * (x[t] . wu[n])} with act SiLU or GELU, both weights packed. */
     public static void glu(WorkerPool pool, float[] wg, float[] wu, int K, int N, float[] x, int xo, int T, float[] out, int oo, boolean gelu) {
+        glu(pool, wg, wu, DType.F32, K, N, x, xo, T, out, oo, gelu);
+    }
+
+    /** As above with the activations rounded to {@code act} first. */
+    public static void glu(WorkerPool pool, float[] wg, float[] wu, DType act, int K, int N, float[] x0, int xo0, int T, float[] out, int oo, boolean gelu) {
+        float[] x = act == DType.F32 ? x0 : ActQuant.roundTrip(act, x0, xo0, K, T, Scratch.floats(Scratch.ACT_LEVELS, T * K));
+        int xo = act == DType.F32 ? xo0 : 0;
         int tiles = (N + ROWS - 1) / ROWS;
         int grain = Math.max(1, GRAIN_WORK / Math.max(1, 2 * ROWS * K * T));
         pool.run(tiles, grain, (lo, hi, wk) -> {

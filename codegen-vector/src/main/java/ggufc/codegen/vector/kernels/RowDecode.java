@@ -22,6 +22,11 @@ import jdk.incubator.vector.FloatVector;
 public final class RowDecode {
     private RowDecode() {}
 
+    /** Whether rows of {@code t} can be decoded (every weight type BlockCodecs reads). */
+    public static boolean decodes(DType t) {
+        return t == DType.F32 || t == DType.F16 || t == DType.BF16 || t.isQuantized();
+    }
+
     public static void decode(DType t, MemorySegment w, long off, float[] dst, int dstOff, int k) {
         if (Vec.ENABLED) {
             switch (t) {

@@ -61,10 +61,16 @@ public final class Lowering {
         graphOutputs.addAll(g.outputs().values());
     }
 
-    /** Lowers {@code g} for steps of up to {@code maxTokens} tokens. */
+    /** Lowers {@code g} for steps of up to {@code maxTokens} tokens; small weights are packed ({@link PackSmallWeights}). */
     public static Plan lower(Graph g, int maxTokens) {
+        return lower(g, maxTokens, true);
+    }
+
+    /** As above; {@code packSmall} false keeps every weight in its blocks (the block kernels run whatever the size). */
+    public static Plan lower(Graph g, int maxTokens, boolean packSmall) {
         if (maxTokens < 1) throw new IllegalArgumentException("max tokens per step must be >= 1");
-        return new Lowering(g, maxTokens).run();
+        Plan plan = new Lowering(g, maxTokens).run();
+        return packSmall ? PackSmallWeights.apply(plan) : plan;
     }
 
     private static UnsupportedOperationException unsupported(Node n, String why) {
@@ -508,7 +514,7 @@ public final class Lowering {
         for (Node s : g.states()) {
             if (g.outputs().get(s.name()) == null) throw unsupported(s, "state \"" + s.name() + "\" is never written back");
         }
-        return PackSmallWeights.apply(new Plan(g.name(), weights, List.of(), caches, inputs, slots, steps, outs, maxTokens));
+        return new Plan(g.name(), weights, List.of(), caches, inputs, slots, steps, outs, maxTokens);
     }
 
     private long capacity(long[] s) { return s[0] + s[1] * maxTokens; }

@@ -20,12 +20,12 @@ public record Plan(String graphName, List<Weight> weights, List<PackedWeight> pa
     }
 
     /**
-     * A small f32 matrix {@code [N, K]} repacked at load time into row tiles ({@link ggufc.codegen.vector.kernels.Packed}),
+     * A small matrix {@code [N, K]} decoded and repacked at load time into f32 row tiles ({@link ggufc.codegen.vector.kernels.Packed}),
      * read by the packed matmul steps instead of its mapped rows.
      */
-    public record PackedWeight(String name, int N, int K) {
+    public record PackedWeight(String name, DType dtype, int N, int K) {
         @Override
-        public String toString() { return name + " F32 [" + N + ", " + K + "] packed in " + ggufc.codegen.vector.kernels.Packed.ROWS + "-row tiles"; }
+        public String toString() { return name + " " + dtype + " [" + N + ", " + K + "] decoded to f32 " + ggufc.codegen.vector.kernels.Packed.ROWS + "-row tiles"; }
     }
 
     /** A KV cache state: {@code capacity} rows (the compile-time context) of {@code rowLen} elements. */

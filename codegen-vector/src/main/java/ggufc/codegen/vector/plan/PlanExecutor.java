@@ -29,7 +29,7 @@ public final class PlanExecutor implements CompiledModel {
         float[][] packed = new float[plan.packed().size()][];
         for (int i = 0; i < packed.length; i++) {
             Plan.PackedWeight p = plan.packed().get(i);
-            packed[i] = binding.packed(p.name(), p.N(), p.K());
+            packed[i] = binding.packed(p.name(), p.dtype(), p.N(), p.K());
         }
         MemorySegment[] caches = new MemorySegment[plan.caches().size()];
         for (int i = 0; i < caches.length; i++) caches[i] = binding.cache(plan.caches().get(i).dtype(), plan.caches().get(i).rowLen());

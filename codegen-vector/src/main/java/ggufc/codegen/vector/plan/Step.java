@@ -80,30 +80,32 @@ public sealed interface Step {
     }
 
     /** {@link MatMulStep} on a packed f32 weight ({@link ggufc.codegen.vector.kernels.Packed}). */
-    record PackedMatMul(int x, int weight, int K, int N, Size tokens, int out, int outCol, int outStride, int res) implements Step {
+    record PackedMatMul(int x, DType act, int weight, int K, int N, Size tokens, int out, int outCol, int outStride, int res) implements Step {
         public void exec(Frame f) {
-            Packed.matmul(f.pool, f.packed[weight], K, N, f.slots[x], 0, tokens.eval(f.T), f.slots[out], outCol, outStride, res < 0 ? null : f.slots[res], outCol);
+            Packed.matmul(f.pool, f.packed[weight], act, K, N, f.slots[x], 0, tokens.eval(f.T), f.slots[out], outCol, outStride, res < 0 ? null : f.slots[res], outCol);
         }
         public CodeBlock emit(Emit e) {
-            return CodeBlock.of("$T.matmul($L, $L, $L, $L, $L, 0, $L, $L, $L, $L, $L, $L)", Packed.class, e.pool(), e.packed(weight), K, N, e.slot(x),
+            return CodeBlock.of("$T.matmul($L, $L, $L, $L, $L, $L, 0, $L, $L, $L, $L, $L, $L)", Packed.class, e.pool(), e.packed(weight), dt(act), K, N, e.slot(x),
                     tokens.code(e.tokens()), e.slot(out), outCol, outStride, slotOrNull(e, res), outCol);
         }
         public List<Integer> reads() { return res < 0 ? List.of(x) : List.of(x, res); }
         public String describe() {
-            return "s" + out + (outCol != 0 || outStride != N ? "[:, " + outCol + ":" + (outCol + N) + "]" : "") + " = matmul(s" + x + ", p" + weight + " [" + N + "x" + K + "])"
+            return "s" + out + (outCol != 0 || outStride != N ? "[:, " + outCol + ":" + (outCol + N) + "]" : "") + " = matmul(" + (act == DType.F32 ? "" : act.irName() + " ") + "s" + x + ", p" + weight + " [" + N + "x" + K + "])"
                     + (res < 0 ? "" : " + s" + res) + " tokens " + tokens;
         }
     }
 
     /** {@link Glu} on packed f32 weights. */
-    record PackedGlu(int x, int gate, int up, int K, int N, Size tokens, boolean gelu, int out) implements Step {
-        public void exec(Frame f) { Packed.glu(f.pool, f.packed[gate], f.packed[up], K, N, f.slots[x], 0, tokens.eval(f.T), f.slots[out], 0, gelu); }
+    record PackedGlu(int x, DType act, int gate, int up, int K, int N, Size tokens, boolean gelu, int out) implements Step {
+        public void exec(Frame f) { Packed.glu(f.pool, f.packed[gate], f.packed[up], act, K, N, f.slots[x], 0, tokens.eval(f.T), f.slots[out], 0, gelu); }
         public CodeBlock emit(Emit e) {
-            return CodeBlock.of("$T.glu($L, $L, $L, $L, $L, $L, 0, $L, $L, 0, $L)", Packed.class, e.pool(), e.packed(gate), e.packed(up), K, N, e.slot(x),
+            return CodeBlock.of("$T.glu($L, $L, $L, $L, $L, $L, $L, 0, $L, $L, 0, $L)", Packed.class, e.pool(), e.packed(gate), e.packed(up), dt(act), K, N, e.slot(x),
                     tokens.code(e.tokens()), e.slot(out), gelu);
         }
         public List<Integer> reads() { return List.of(x); }
-        public String describe() { return "s" + out + " = " + (gelu ? "gelu" : "silu") + "(s" + x + " . p" + gate + ") * (s" + x + " . p" + up + ") [" + N + "x" + K + "] tokens " + tokens; }
+        public String describe() {
+            return "s" + out + " = " + (gelu ? "gelu" : "silu") + "(" + (act == DType.F32 ? "" : act.irName() + " ") + "s" + x + " . p" + gate + ") * (s" + x + " . p" + up + ") [" + N + "x" + K + "] tokens " + tokens;
+        }
     }
 
     record Rope(int x, int pos, Size tokens, int H, int Dh, int nRot, boolean neox, float base, float scale, int out) implements Step {
