@@ -251,8 +251,74 @@ public final class Dot {
         return acc.reduceLanes(ADD);
     }
 
-    /** Two rows of Q4_0 sharing activation loads (best far apart, as {@link #q8_0x2}); results in {@code out[o0]}, {@code out[o1]}. */
+    /**
+     * {@code (q - 8)} as float bits for q = 0..15: a lane permutation ({@code selectFrom}, one
+     * {@code vpermd}, which wraps indexes mod 16 as the Vector API specifies) turns nibbles into
+     * biased floats in one instruction instead of mask, subtract and convert.
+     */
+    private static final IntVector Q4_0_VALUES = LANES == 16
+            ? IntVector.fromArray(Vec.I, java.util.stream.IntStream.range(0, 16).map(q -> Float.floatToIntBits(q - 8)).toArray(), 0) : null;
+
+    /**
+     * Two rows of Q4_0 sharing activation loads (best far apart, as {@link #q8_0x2}); results in
+     * {@code out[o0]}, {@code out[o1]}. With 16 lanes the nibbles become floats by a table lookup
+     * ({@link #Q4_0_VALUES}); the body is written out without helper calls because a kernel whose
+     * inlining stops halfway (C2's node-count cut-off) boxes its vectors and runs several times slower.
+     */
     public static void q4_0x2(MemorySegment w, long off0, long off1, float[] x, int xo, int k, float[] xd, float[] out, int o0, int o1) {
+        if (LANES != 16) {
+            q4_0x2Generic(w, off0, off1, x, xo, k, xd, out, o0, o1);
+            return;
+        }
+        FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
+        for (int b = 0, nb = k >> 5; b < nb; b++, off0 += 18, off1 += 18) {
+            int xb = xo + (b << 5);
+            FloatVector xl = FloatVector.fromArray(F, x, xb), xh = FloatVector.fromArray(F, x, xb + 16);
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, w, off0 + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, w, off1 + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
+            FloatVector s0 = q0.lanewise(LSHR, 4).selectFrom(Q4_0_VALUES).reinterpretAsFloats().fma(xh, q0.selectFrom(Q4_0_VALUES).reinterpretAsFloats().mul(xl));
+            FloatVector s1 = q1.lanewise(LSHR, 4).selectFrom(Q4_0_VALUES).reinterpretAsFloats().fma(xh, q1.selectFrom(Q4_0_VALUES).reinterpretAsFloats().mul(xl));
+            float dx = xd == null ? 1f : xd[b];
+            acc0 = s0.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Vec.LE16, off0)) * dx), acc0);
+            acc1 = s1.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Vec.LE16, off1)) * dx), acc1);
+        }
+        out[o0] = acc0.reduceLanes(ADD);
+        out[o1] = acc1.reduceLanes(ADD);
+    }
+
+    /**
+     * Four rows of Q4_0 (f32 activations, 16 lanes) at {@code o0 + i st}, sharing the activation
+     * loads, results in {@code out[o + i stride]}: four sequential streams, as {@link #q8_0x4}; nibbles
+     * by table lookup as {@link #q4_0x2}. Written out in full for the reason given there.
+     */
+    public static void q4_0x4(MemorySegment w, long o0, long st, float[] x, int xo, int k, float[] out, int o, int stride) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        long o1 = o0 + st, o2 = o1 + st, o3 = o2 + st;
+        IntVector lut = Q4_0_VALUES;
+        for (int b = 0, nb = k >> 5; b < nb; b++, o0 += 18, o1 += 18, o2 += 18, o3 += 18) {
+            int xb = xo + (b << 5);
+            FloatVector xl = FloatVector.fromArray(F, x, xb), xh = FloatVector.fromArray(F, x, xb + 16);
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, w, o0 + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, w, o1 + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
+            IntVector q2 = (IntVector) ByteVector.fromMemorySegment(B, w, o2 + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
+            IntVector q3 = (IntVector) ByteVector.fromMemorySegment(B, w, o3 + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
+            a0 = q0.lanewise(LSHR, 4).selectFrom(lut).reinterpretAsFloats().fma(xh, q0.selectFrom(lut).reinterpretAsFloats().mul(xl))
+                    .fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Vec.LE16, o0))), a0);
+            a1 = q1.lanewise(LSHR, 4).selectFrom(lut).reinterpretAsFloats().fma(xh, q1.selectFrom(lut).reinterpretAsFloats().mul(xl))
+                    .fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Vec.LE16, o1))), a1);
+            a2 = q2.lanewise(LSHR, 4).selectFrom(lut).reinterpretAsFloats().fma(xh, q2.selectFrom(lut).reinterpretAsFloats().mul(xl))
+                    .fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Vec.LE16, o2))), a2);
+            a3 = q3.lanewise(LSHR, 4).selectFrom(lut).reinterpretAsFloats().fma(xh, q3.selectFrom(lut).reinterpretAsFloats().mul(xl))
+                    .fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Vec.LE16, o3))), a3);
+        }
+        out[o] = a0.reduceLanes(ADD);
+        out[o + stride] = a1.reduceLanes(ADD);
+        out[o + 2 * stride] = a2.reduceLanes(ADD);
+        out[o + 3 * stride] = a3.reduceLanes(ADD);
+    }
+
+    /** {@link #q4_0x2} for vector shapes other than 16 float lanes. */
+    static void q4_0x2Generic(MemorySegment w, long off0, long off1, float[] x, int xo, int k, float[] xd, float[] out, int o0, int o1) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = FloatVector.zero(F);
         for (int b = 0, nb = k >> 5; b < nb; b++, off0 += 18, off1 += 18) {
             int xb = xo + (b << 5);

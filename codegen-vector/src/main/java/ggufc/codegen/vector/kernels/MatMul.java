@@ -140,6 +140,13 @@ public final class MatMul {
             }
             n = lo + 2 * half;
             if (n < hi) out[oo + n] = Dot.q8_0(w, n++ * rowBytes, x, xo, K, xd);
+        } else if (Vec.ENABLED && t == DType.Q4_0 && xd == null && LANES == 16) {
+            int quarter = (hi - lo) / 4;
+            for (int i = 0; i < quarter; i++) {
+                int a = lo + i;
+                Dot.q4_0x4(w, a * rowBytes, quarter * rowBytes, x, xo, K, out, oo + a, quarter);
+            }
+            n = lo + 4 * quarter;
         } else if (Vec.ENABLED && t == DType.Q4_0) {
             for (int i = 0; i < half; i++) {
                 int a = lo + i, b = a + half;

@@ -73,6 +73,28 @@ class DotProperties {
         }
     }
 
+    /**
+     * One token (decode) over enough rows that the multi-row kernels (two and four sequential
+     * streams, Q8_0/Q4_0 lookups) run, on one thread so each range is whole.
+     */
+    @Property(tries = 150)
+    void decodeMatvecMatchesTheDefinition(@ForAll("weightTypes") DType t, @ForAll @IntRange(min = 4, max = 41) int N,
+                                          @ForAll @IntRange(min = 1, max = 4) int blocks, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int k = t.isQuantized() ? blocks * t.blockSize() : blocks * 16 + rnd.nextInt(20);
+        MemorySegment w = QuantData.rows(t, N, k, rnd);
+        int xo = rnd.nextInt(4);
+        float[] x = QuantData.activations(xo + k, rnd);
+        float[] out = new float[N];
+        try (WorkerPool pool = new WorkerPool(1)) {
+            MatMul.matmul(pool, t, w, k, N, x, xo, 1, out, 0, N, null, 0);
+        }
+        for (int n = 0; n < N; n++) {
+            float[] row = QuantData.row(t, w, n, k);
+            assertEquals(QuantData.dot(row, x, xo), out[n], QuantData.tolerance(t, w, n, k, x, xo), t + " row " + n + " of " + N);
+        }
+    }
+
     @Property(tries = 120)
     void matmulMatchesTheDefinition(@ForAll("weightTypes") DType t, @ForAll @IntRange(min = 1, max = 11) int T,
                                     @ForAll @IntRange(min = 1, max = 37) int N, @ForAll @IntRange(min = 1, max = 3) int blocks,
