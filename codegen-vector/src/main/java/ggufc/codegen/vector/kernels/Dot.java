@@ -478,6 +478,22 @@ public final class Dot {
     }
 
     private static final ThreadLocal<float[]> FACTORS_K = ThreadLocal.withInitial(() -> new float[16]);
+    // The 12 packed scale bytes of a K-quant super-block widened to 16 int lanes b[0..15] give, per
+    // lane L, ((b[A] >> SHIFT) & MASK) | ((b[B] >> 2) & HIGH): lanes 0..7 the mins m_0..7, lanes
+    // 8..15 the scales sc_0..7 (ggml's get_scale_min_k4, all eight pairs at once).
+    private static final IntVector K4_A = k4Lanes(4, 5, 6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11);
+    private static final jdk.incubator.vector.VectorMask<Integer> K4_SHIFTED = LANES == 16 ? jdk.incubator.vector.VectorMask.fromLong(Vec.I, 0x00f0L) : null;
+    private static final IntVector K4_MASK = k4Lanes(63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 15, 15, 15, 15);
+    private static final IntVector K4_B = k4Lanes(0, 0, 0, 0, 4, 5, 6, 7, 0, 0, 0, 0, 0, 1, 2, 3);
+    private static final IntVector K4_HIGH = k4Lanes(0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30, 0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30);
+    private static final jdk.incubator.vector.VectorMask<Float> K4_SCALE_LANES = LANES == 16
+            ? jdk.incubator.vector.VectorMask.fromLong(F, 0xff00L) : null;
+    private static final jdk.incubator.vector.VectorMask<Float> K4_MIN_LANES = LANES == 16
+            ? jdk.incubator.vector.VectorMask.fromLong(F, 0x00ffL) : null;
+
+    private static IntVector k4Lanes(int... v) { return LANES == 16 ? IntVector.fromArray(Vec.I, v, 0) : null; }
+
+
 
     /**
      * A Q4_K super-block's eight sub-block scales {@code d * sc_j} into {@code f[fo + j]}; returns
@@ -501,6 +517,61 @@ public final class Dot {
      * (a shape the JIT compiles as tightly as the Q4_0 loop).
      */
     public static void q4_kx2(MemorySegment w, long off0, long off1, float[] x, int xo, int k, float[] xs, float[] out, int o0, int o1) {
+        if (LANES != 16 || xs.length < (k >> 5) + 8) {
+            q4_kx2Generic(w, off0, off1, x, xo, k, xs, out, o0, o1);
+            return;
+        }
+        // Per super-block: both rows' eight scales and mins decoded at once in vector lanes (see
+        // K4_A), then the four 64-element units. One pass over the row, in stream order; written out
+        // because a helper left un-inlined (C2's node cut-off) would box the vectors.
+        float[] f = Scratch.floats(Scratch.K_FACTORS, 32);
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, corr0 = acc0, corr1 = acc0;
+        for (int sb = 0, nsb = k >> 8; sb < nsb; sb++, off0 += 144, off1 += 144) {
+            FloatVector xsv = FloatVector.fromArray(F, xs, sb << 3);
+            IntVector b0 = (IntVector) ByteVector.fromMemorySegment(B, w, off0 + 4, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
+            IntVector b1 = (IntVector) ByteVector.fromMemorySegment(B, w, off1 + 4, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
+            IntVector a0 = K4_A.selectFrom(b0), a1 = K4_A.selectFrom(b1);
+            IntVector v0 = a0.blend(a0.lanewise(LSHR, 4), K4_SHIFTED).and(K4_MASK).or(K4_B.selectFrom(b0).lanewise(LSHR, 2).and(K4_HIGH));
+            IntVector v1 = a1.blend(a1.lanewise(LSHR, 4), K4_SHIFTED).and(K4_MASK).or(K4_B.selectFrom(b1).lanewise(LSHR, 2).and(K4_HIGH));
+            FloatVector fac0 = ((FloatVector) v0.convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Vec.LE16, off0 + 2)))
+                    .blend(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Vec.LE16, off0))), K4_SCALE_LANES));
+            FloatVector fac1 = ((FloatVector) v1.convert(VectorOperators.I2F, 0)).mul(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Vec.LE16, off1 + 2)))
+                    .blend(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Vec.LE16, off1))), K4_SCALE_LANES));
+            corr0 = fac0.fma(xsv, corr0);
+            corr1 = fac1.fma(xsv, corr1);
+            fac0.intoArray(f, 0);
+            fac1.intoArray(f, 16);
+            int xb = xo + (sb << 8);
+            for (int p = 0; p < 4; p++) {
+                long q0 = off0 + 16 + 32 * p, q1 = off1 + 16 + 32 * p;
+                int xp = xb + 64 * p;
+                FloatVector xl = FloatVector.fromArray(F, x, xp), xh = FloatVector.fromArray(F, x, xp + 32);
+                IntVector n0 = (IntVector) ByteVector.fromMemorySegment(B, w, q0, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
+                IntVector n1 = (IntVector) ByteVector.fromMemorySegment(B, w, q1, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
+                FloatVector s0 = ((FloatVector) n0.and(0x0f).convert(VectorOperators.I2F, 0)).mul(xl);
+                FloatVector h0 = ((FloatVector) n0.lanewise(LSHR, 4).convert(VectorOperators.I2F, 0)).mul(xh);
+                FloatVector s1 = ((FloatVector) n1.and(0x0f).convert(VectorOperators.I2F, 0)).mul(xl);
+                FloatVector h1 = ((FloatVector) n1.lanewise(LSHR, 4).convert(VectorOperators.I2F, 0)).mul(xh);
+                xl = FloatVector.fromArray(F, x, xp + 16);
+                xh = FloatVector.fromArray(F, x, xp + 48);
+                n0 = (IntVector) ByteVector.fromMemorySegment(B, w, q0 + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
+                n1 = (IntVector) ByteVector.fromMemorySegment(B, w, q1 + 16, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
+                s0 = ((FloatVector) n0.and(0x0f).convert(VectorOperators.I2F, 0)).fma(xl, s0);
+                h0 = ((FloatVector) n0.lanewise(LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, h0);
+                s1 = ((FloatVector) n1.and(0x0f).convert(VectorOperators.I2F, 0)).fma(xl, s1);
+                h1 = ((FloatVector) n1.lanewise(LSHR, 4).convert(VectorOperators.I2F, 0)).fma(xh, h1);
+                acc0 = s0.fma(FloatVector.broadcast(F, f[8 + 2 * p]), acc0);
+                acc0 = h0.fma(FloatVector.broadcast(F, f[9 + 2 * p]), acc0);
+                acc1 = s1.fma(FloatVector.broadcast(F, f[24 + 2 * p]), acc1);
+                acc1 = h1.fma(FloatVector.broadcast(F, f[25 + 2 * p]), acc1);
+            }
+        }
+        out[o0] = acc0.reduceLanes(ADD) - corr0.reduceLanes(ADD, K4_MIN_LANES);
+        out[o1] = acc1.reduceLanes(ADD) - corr1.reduceLanes(ADD, K4_MIN_LANES);
+    }
+
+    /** {@link #q4_kx2} for vector shapes other than 16 lanes: scales decoded in scalar code first. */
+    static void q4_kx2Generic(MemorySegment w, long off0, long off1, float[] x, int xo, int k, float[] xs, float[] out, int o0, int o1) {
         int nsb = k >> 8, subs = k >> 5;
         float[] f = Scratch.floats(Scratch.K_FACTORS, 2 * subs);
         int[] sm = SCALES_K.get();

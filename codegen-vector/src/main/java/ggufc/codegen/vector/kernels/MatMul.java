@@ -111,8 +111,10 @@ public final class MatMul {
     static float[] sums(DType t, float[] x, int xo, int K, int slot) {
         int g = Dot.sumGroup(t);
         if (g == 0 || !Vec.ENABLED) return null;
-        float[] xs = Scratch.floats(slot, K / g);
+        // LANES spare zeros at the end: vector kernels may read a whole vector from the last group
+        float[] xs = Scratch.floats(slot, K / g + LANES);
         Dot.groupSums(x, xo, K, g, xs);
+        java.util.Arrays.fill(xs, K / g, K / g + LANES, 0f);
         return xs;
     }
 
