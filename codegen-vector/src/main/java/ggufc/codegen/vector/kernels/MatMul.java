@@ -54,7 +54,7 @@ public final class MatMul {
                               float[] out, int oo, int outStride, float[] res, int ro) {
         long rowBytes = t.bytesFor(K);
         if (act != DType.F32) {
-            x = ActQuant.roundTrip(act, x, xo, K, T, Scratch.floats(Scratch.ACT_LEVELS, T * K));
+            x = ActQuant.roundTrip(pool, act, x, xo, K, T, Scratch.floats(Scratch.ACT_LEVELS, T * K));
             xo = 0;
         }
         float[] xa = x;
@@ -81,7 +81,7 @@ public final class MatMul {
                            float[] x, int xo, int T, float[] out, int oo, boolean gelu) {
         long gBytes = tg.bytesFor(K), uBytes = tu.bytesFor(K);
         if (act != DType.F32) {
-            x = ActQuant.roundTrip(act, x, xo, K, T, Scratch.floats(Scratch.ACT_LEVELS, T * K));
+            x = ActQuant.roundTrip(pool, act, x, xo, K, T, Scratch.floats(Scratch.ACT_LEVELS, T * K));
             xo = 0;
         }
         float[] xa = x;
