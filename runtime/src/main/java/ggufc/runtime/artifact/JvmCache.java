@@ -20,9 +20,11 @@ import java.util.jar.Manifest;
  * The artifact's JVM cache, {@code OUT/jvm.aot}: JDK 25's AOT cache (JEPs 483, 514 and 515) for the
  * JVM of {@code ggufc run --artifact OUT}, made by {@code ggufc compile} from a short training run
  * of the new artifact in a child JVM ({@code -XX:AOTCacheOutput}). It holds the classes that run
- * loaded from ggufc's jars and the JDK, already read, parsed and verified, and the method
- * profiles it gathered; the artifact's own generated class comes from its own class loader and is
- * not cached.
+ * loaded from ggufc's jars and the JDK, already read, parsed and verified. With
+ * {@code jdk.incubator.vector} in the boot layer JDK 25 archives no module graph, so it links no
+ * classes ahead of time and keeps no method profiles (JEP 515); picocli's Java 5 classes are
+ * skipped, and the artifact's own generated class comes from its own class loader and is not
+ * cached.
  *
  * <p>The cache is optional: the {@code ./ggufc} launcher passes {@code -XX:AOTCache=OUT/jvm.aot} to
  * {@code run --artifact OUT} only while {@code OUT/jvm.aot.key} still names the launcher's class
