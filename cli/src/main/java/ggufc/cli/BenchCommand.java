@@ -2,6 +2,7 @@ package ggufc.cli;
 
 import ggufc.codegen.vector.kernels.Vec;
 import ggufc.gguf.GgufFile;
+import ggufc.runtime.artifact.JvmCache;
 import ggufc.runtime.bench.DecodeTraffic;
 import ggufc.runtime.bench.MemoryBandwidth;
 import ggufc.runtime.bench.ReferenceBench;
@@ -33,6 +34,9 @@ import picocli.CommandLine.Option;
  * P-token prompt, then N greedy decode steps; medians of the repetitions after a warm-up). Peak
  * RSS is each process's own (GNU time's maximum resident set, or the worker's VmHWM). The decode
  * roofline is the weight bytes a token reads over the memory read bandwidth measured in the same run.
+ * Cold start is measured as a user meets it: {@code ggufc run --artifact ART -p "Once upon a time" -n 1
+ * --temp 0} as a new process through the {@code ./ggufc} launcher, from its start to the first byte of
+ * generated text on its stdout, with and without the artifact's JVM cache.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"On the CPU (default): compare compiled ggufc with llama.cpp (the reference's bench.sh) on the same GGUF files: prompt and decode "
@@ -80,6 +84,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--bandwidth-mib", defaultValue = "1024", description = "Size of the bandwidth probe's buffer in MiB (default: ${DEFAULT-VALUE}).")
     int bandwidthMib;
 
+    @Option(names = "--cold-runs", defaultValue = "3", description = "Cold starts of `ggufc run --artifact ART -p \"Once upon a time\" -n 1 --temp 0` per model, "
+            + "with and without the artifact's JVM cache (median reported; 0 = none) (default: ${DEFAULT-VALUE}).")
+    int coldRuns;
+
+    /** The cold-start command: the issue's (time from `ggufc run --artifact` to the first token). */
+    static final List<String> COLD_RUN = List.of("-p", "Once upon a time", "-n", "1", "--temp", "0");
+
     /** One model x threads measurement. */
     record Row(String model, int threads, Map<String, String> ggufc, ReferenceBench ref, long refRssKb, double rooflineTps) {}
 
@@ -114,7 +125,16 @@ final class BenchCommand implements Callable<Integer> {
                     + "%d timed runs after a warm-up, medians; llama.cpp: `bench.sh MODEL %d %d T %d --kv f32 --fa off` (refllama bench; llama-bench for reference)%n",
                     prompt, decode, reps, prompt, decode, reps);
             out.printf("- ggufc: `ggufc compile --ctx %d --passes " + passes + "`, then a worker process that loads the artifact (weights memory-mapped from the GGUF, KV cache f32); "
-                    + "its first run is cold (figures in the second table), warm-up runs follow for %.0f s (llama.cpp: one warm-up run)%n%n", prompt + decode + 1, warmupSeconds);
+                    + "its first run is cold (figures in the second table), warm-up runs follow for %.0f s (llama.cpp: one warm-up run)%n", prompt + decode + 1, warmupSeconds);
+            List<String> launcher = launcher();
+            if (coldRuns > 0) {
+                out.printf("- cold start: `ggufc run --artifact ART %s` in a new process, %s; ms from starting the process to the first byte of generated text on its stdout "
+                        + "(to its exit in parentheses), median of %d runs, runs with the artifact's JVM cache (jvm.aot) alternating with runs without it (GGUFC_JVM_CACHE=0)%n",
+                        String.join(" ", COLD_RUN).replace("Once upon a time", "\"Once upon a time\""),
+                        launcher != null ? "through the ./ggufc launcher (its JDK pick and build check included)"
+                                : "through `java` with this JVM's options and class path (no ./ggufc launcher found: no JVM cache)", coldRuns);
+            }
+            out.println();
 
             List<Row> rows = new ArrayList<>();
             Map<String, String[]> compiles = new LinkedHashMap<>();
@@ -130,7 +150,13 @@ final class BenchCommand implements Callable<Integer> {
                 Child c = runChild(javaCommand("compile", "--model", gguf.toString(), "-o", artifact.toString(), "--ctx", Integer.toString(prompt + decode + 1), "--passes", passes));
                 if (c.exit != 0) throw new IllegalStateException(name + ": ggufc compile failed: " + c.lastErrLine());
                 Matcher cm = Pattern.compile("in (\\d+) ms").matcher(c.err);
-                compiles.put(name, new String[] {cm.find() ? cm.group(1) : "?", Long.toString(c.wallMs), Long.toString(c.maxRssKb), Long.toString(perToken), Long.toString(mapped)});
+                String[] cold = {"-", "-"};
+                if (coldRuns > 0) {
+                    progress("%s: %d cold starts of `ggufc run --artifact`", name, coldRuns * (launcher != null && Files.isRegularFile(artifact.resolve(JvmCache.FILE)) ? 2 : 1));
+                    cold = coldStarts(launcher, artifact, coldRuns);
+                }
+                compiles.put(name, new String[] {cm.find() ? cm.group(1) : "?", Long.toString(c.wallMs), Long.toString(c.maxRssKb), Long.toString(perToken), Long.toString(mapped),
+                        cold[0], cold[1]});
                 for (int t : threads) {
                     ReferenceBench ref = null;
                     long refRss = -1;
@@ -173,9 +199,11 @@ final class BenchCommand implements Callable<Integer> {
                     mb(num(r.ggufc.get("peak_rss_kb"))), mb(r.refRssKb));
         }
         out.println();
-        out.println("| model | mapped weights MB | weights read per decode token MB | ggufc compile ms (in process) | compile wall ms | compile peak RSS MB | ggufc load ms "
-                + "| first token ms (JVM start to first sampled token, P-token prompt, cold) | ggufc cold run prompt / decode tok/s (threads) | llama-bench pp / tg tok/s (threads) |");
-        out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |");
+        out.println("| model | mapped weights MB | weights read per decode token MB | ggufc compile ms (in process) | compile wall ms (with the JVM cache's training run) "
+                + "| compile peak RSS MB | ggufc load ms | bench worker: JVM start to first sampled token of the P-token prompt, cold, ms "
+                + "| cold start `run --artifact -n 1`: first token (exit) ms, JVM cache | same, no JVM cache "
+                + "| ggufc cold run prompt / decode tok/s (threads) | llama-bench pp / tg tok/s (threads) |");
+        out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |");
         for (Map.Entry<String, String[]> e : compiles.entrySet()) {
             String[] c = e.getValue();
             Row first = rows.stream().filter(r -> r.model.equals(e.getKey())).findFirst().orElse(null);
@@ -185,9 +213,9 @@ final class BenchCommand implements Callable<Integer> {
                         .append(fmt(num(r.ggufc.get("cold_decode_tps")))).append(" (").append(r.threads).append(')');
                 if (r.model.equals(e.getKey()) && r.ref != null) lb.append(lb.isEmpty() ? "" : "; ").append(fmt(r.ref.llamaBenchPp())).append(" / ").append(fmt(r.ref.llamaBenchTg())).append(" (").append(r.threads).append(')');
             }
-            out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", e.getKey(), mb(Long.parseLong(c[4]) / 1024.0), mb(Long.parseLong(c[3]) / 1024.0), c[0], c[1],
+            out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", e.getKey(), mb(Long.parseLong(c[4]) / 1024.0), mb(Long.parseLong(c[3]) / 1024.0), c[0], c[1],
                     mb(Long.parseLong(c[2])), first == null ? "-" : first.ggufc.getOrDefault("load_ms", "-"), first == null ? "-" : first.ggufc.getOrDefault("first_token_ms", "-"),
-                    cold.isEmpty() ? "-" : cold.toString(), lb.isEmpty() ? "-" : lb.toString());
+                    c[5], c[6], cold.isEmpty() ? "-" : cold.toString(), lb.isEmpty() ? "-" : lb.toString());
         }
     }
 
@@ -206,6 +234,82 @@ final class BenchCommand implements Callable<Integer> {
             if (Files.isRegularFile(sh)) return sh;
         }
         throw new IllegalArgumentException("llama.cpp reference bench.sh not found (looked in " + candidates + "); give --reference DIR or --no-reference");
+    }
+
+    // ---- cold starts ---------------------------------------------------------------------------
+
+    /** The ./ggufc launcher beside this ggufc's build ({@code -Dggufc.home}, which the launcher sets), or null. */
+    static List<String> launcher() {
+        String home = System.getProperty("ggufc.home");
+        if (home == null) return null;
+        Path l = Path.of(home, "ggufc");
+        return Files.isExecutable(l) ? List.of(l.toString()) : null;
+    }
+
+    /**
+     * {@code runs} cold starts of {@code run --artifact} with the JVM cache (when the launcher runs
+     * them and the artifact has one) alternating with runs without it: {"first (exit)", "first
+     * (exit)"} medians in ms, "-" for a side not measured.
+     */
+    static String[] coldStarts(List<String> launcher, Path artifact, int runs) throws IOException {
+        boolean cache = launcher != null && Files.isRegularFile(artifact.resolve(JvmCache.FILE));
+        List<String> args = new ArrayList<>(List.of("run", "--artifact", artifact.toString()));
+        args.addAll(COLD_RUN);
+        List<String> cmd = new ArrayList<>();
+        if (launcher != null) {
+            cmd.addAll(launcher);
+            cmd.addAll(args);
+        } else {
+            cmd.addAll(javaCommand(args.toArray(String[]::new)));
+        }
+        long[][] with = new long[runs][], without = new long[runs][];
+        for (int i = 0; i < runs; i++) {
+            if (cache) with[i] = coldStart(cmd, null);
+            without[i] = coldStart(cmd, "0");
+        }
+        return new String[] {cache ? medianFirstExit(with) : "-", medianFirstExit(without)};
+    }
+
+    private static String medianFirstExit(long[][] runs) {
+        double[] first = new double[runs.length], exit = new double[runs.length];
+        for (int i = 0; i < runs.length; i++) {
+            first[i] = runs[i][0];
+            exit[i] = runs[i][1];
+        }
+        return String.format(Locale.ROOT, "%.0f (%.0f)", ggufc.runtime.bench.BenchRun.median(first), ggufc.runtime.bench.BenchRun.median(exit));
+    }
+
+    /**
+     * Starts {@code cmd} (with {@code GGUFC_JVM_CACHE} set to {@code jvmCache}, or unset when null)
+     * and returns {ms until the first byte on its stdout, ms until it exited}; a run that fails
+     * throws with its last line of stderr.
+     */
+    static long[] coldStart(List<String> cmd, String jvmCache) throws IOException {
+        Path errF = Files.createTempFile("ggufc-bench", ".err");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(errF.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            if (jvmCache == null) pb.environment().remove("GGUFC_JVM_CACHE"); else pb.environment().put("GGUFC_JVM_CACHE", jvmCache);
+            long t0 = System.nanoTime();
+            Process p = pb.start();
+            long first;
+            try (var in = p.getInputStream()) {
+                in.read(); // the first byte of generated text (or end of output)
+                first = System.nanoTime() - t0;
+                in.transferTo(java.io.OutputStream.nullOutputStream());
+            }
+            int exit = p.waitFor();
+            long wall = System.nanoTime() - t0;
+            if (exit != 0) {
+                String[] l = Files.readString(errF, StandardCharsets.UTF_8).strip().split("\n");
+                throw new IllegalStateException("cold start `" + String.join(" ", cmd) + "` failed: " + l[l.length - 1]);
+            }
+            return new long[] {first / 1_000_000, wall / 1_000_000};
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } finally {
+            Files.deleteIfExists(errF);
+        }
     }
 
     // ---- child processes -----------------------------------------------------------------------

@@ -1,14 +1,50 @@
 package ggufc.cli;
 
 import java.io.PrintWriter;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code ggufc}: compile, inspect and run GGUF language models. */
 @Command(name = "ggufc", mixinStandardHelpOptions = true, versionProvider = Version.class,
-        description = "Ahead-of-time compiler and runtime for GGUF language models.",
-        subcommands = {RunCommand.class, CompileCommand.class, DevicesCommand.class, BenchCommand.class, BenchWorkerCommand.class, TokenizeCommand.class, IrCommand.class, SynthCommand.class, PullCommand.class, CommandLine.HelpCommand.class})
+        description = "Ahead-of-time compiler and runtime for GGUF language models.")
 public final class Main {
+    /**
+     * The subcommands by name, in the order {@code --help} lists them. picocli reads every
+     * registered command's annotations and fields by reflection when the command line is built (a
+     * fifth of a second per start for all of them), so {@link #commandLine} registers only the one
+     * named on the command line, and all of them when none is (help, version, errors).
+     */
+    static final Map<String, Class<?>> COMMANDS = commands();
+
+    private static Map<String, Class<?>> commands() {
+        Map<String, Class<?>> m = new LinkedHashMap<>();
+        m.put("run", RunCommand.class);
+        m.put("compile", CompileCommand.class);
+        m.put("devices", DevicesCommand.class);
+        m.put("bench", BenchCommand.class);
+        m.put("bench-worker", BenchWorkerCommand.class);
+        m.put("tokenize", TokenizeCommand.class);
+        m.put("ir", IrCommand.class);
+        m.put("synth", SynthCommand.class);
+        m.put("pull", PullCommand.class);
+        m.put("help", CommandLine.HelpCommand.class);
+        return Collections.unmodifiableMap(m);
+    }
+
+    /** The command line for {@code args}: only the subcommand {@code args[0]} names, or all of them. */
+    static CommandLine commandLine(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        Class<?> named = args.length > 0 && !args[0].equals("help") ? COMMANDS.get(args[0]) : null;
+        if (named != null) {
+            cl.addSubcommand(args[0], named);
+        } else {
+            COMMANDS.forEach(cl::addSubcommand);
+        }
+        return cl;
+    }
 
     public static void main(String[] args) {
         System.exit(execute(args));
@@ -16,7 +52,7 @@ public final class Main {
 
     /** Runs the CLI; errors become one line on stderr ({@code ggufc: <what went wrong>}) and exit code 1. */
     public static int execute(String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = commandLine(args);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             err.println("ggufc: " + describe(ex));

@@ -81,6 +81,36 @@ class CliTest {
         assertEquals(Files.readString(Path.of(gguf + ".out"), StandardCharsets.UTF_8), r.out());
     }
 
+    /** Main registers only the subcommand named on the command line: each still parses as itself, and help lists all. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"run", "compile", "devices", "bench", "tokenize", "ir", "synth", "pull"})
+    void everySubcommandAnswersItsOwnHelp(String name) {
+        Run r = ggufc(name, "--help");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().startsWith("Usage: ggufc " + name + " "), r.out());
+        Run all = ggufc("--help");
+        assertEquals(0, all.exit(), all.err());
+        assertTrue(all.out().contains("\n  " + name + " "), name + " listed:\n" + all.out());
+        Run help = ggufc("help", name);
+        assertEquals(0, help.exit(), help.err());
+        assertEquals(r.out(), help.out());
+    }
+
+    @Test
+    void hiddenBenchWorkerIsStillACommand() {
+        Run r = ggufc("bench-worker");
+        assertNotEquals(0, r.exit());
+        assertTrue(r.err().contains("Usage: ggufc bench-worker"), r.err());
+        assertTrue(!ggufc("--help").out().contains("bench-worker"), "hidden from help");
+    }
+
+    @Test
+    void misspelledSubcommandIsCaught() {
+        Run r = ggufc("rnu", "--model", "x");
+        assertNotEquals(0, r.exit());
+        assertTrue(r.err().contains("rnu"), r.err());
+    }
+
     @Test
     void missingModelSaysHowToGetIt() {
         Run r = ggufc("run", "--model", "/nonexistent/stories260K.gguf", "--prompt", "x", "-n", "1");
