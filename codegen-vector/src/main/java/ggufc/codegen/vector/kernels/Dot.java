@@ -517,6 +517,11 @@ public final class Dot {
      * (a shape the JIT compiles as tightly as the Q4_0 loop).
      */
     public static void q4_kx2(MemorySegment w, long off0, long off1, float[] x, int xo, int k, float[] xs, float[] out, int o0, int o1) {
+        q4_kx2(w, off0, off1, x, xo, k, xs, out, o0, o1, Scratch.floats(Scratch.K_FACTORS, 32));
+    }
+
+    /** As above with the caller's scratch {@code f} (32 floats), fetched once per row range rather than per pair. */
+    static void q4_kx2(MemorySegment w, long off0, long off1, float[] x, int xo, int k, float[] xs, float[] out, int o0, int o1, float[] f) {
         if (LANES != 16 || xs.length < (k >> 5) + 8) {
             q4_kx2Generic(w, off0, off1, x, xo, k, xs, out, o0, o1);
             return;
@@ -524,7 +529,6 @@ public final class Dot {
         // Per super-block: both rows' eight scales and mins decoded at once in vector lanes (see
         // K4_A), then the four 64-element units. One pass over the row, in stream order; written out
         // because a helper left un-inlined (C2's node cut-off) would box the vectors.
-        float[] f = Scratch.floats(Scratch.K_FACTORS, 32);
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, corr0 = acc0, corr1 = acc0;
         for (int sb = 0, nsb = k >> 8; sb < nsb; sb++, off0 += 144, off1 += 144) {
             FloatVector xsv = FloatVector.fromArray(F, xs, sb << 3);

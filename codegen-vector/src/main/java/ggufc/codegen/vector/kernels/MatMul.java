@@ -157,9 +157,10 @@ public final class MatMul {
             n = lo + 2 * half;
             if (n < hi) out[oo + n] = Dot.q4_0(w, n++ * rowBytes, x, xo, K, xs, xd);
         } else if (Vec.ENABLED && t == DType.Q4_K) {
+            float[] f = Scratch.floats(Scratch.K_FACTORS, 32);
             for (int i = 0; i < half; i++) {
                 int a = lo + i, b = a + half;
-                Dot.q4_kx2(w, a * rowBytes, b * rowBytes, x, xo, K, xs, out, oo + a, oo + b);
+                Dot.q4_kx2(w, a * rowBytes, b * rowBytes, x, xo, K, xs, out, oo + a, oo + b, f);
             }
             n = lo + 2 * half;
         } else if (Vec.ENABLED && t == DType.F32) {
