@@ -12,6 +12,8 @@ import ggufc.ir.quant.BlockCodecs;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Decodes weight rows to f32 into a small scratch tile (prompt matmuls reuse each decoded row for
@@ -63,6 +65,24 @@ public final class RowDecode {
                             ByteVector v = ByteVector.fromMemorySegment(B, w, off + 2 + i, LE);
                             ((FloatVector) v.and((byte) 0x0f).sub((byte) 8).convertShape(B2F, F, 0)).mul(d).intoArray(dst, o + i);
                             ((FloatVector) v.lanewise(LSHR, 4).sub((byte) 8).convertShape(B2F, F, 0)).mul(d).intoArray(dst, o + 16 + i);
+                        }
+                    }
+                    return;
+                }
+                case Q4_K -> {
+                    // BlockCodecs' float operations lane for lane: d * sc then (d * sc) * q - dmin * m
+                    for (int sb = 0; sb < k >> 8; sb++, off += 144) {
+                        float d = Vec.f16(w, off), dmin = Vec.f16(w, off + 2);
+                        for (int p = 0; p < 4; p++) {
+                            int sm1 = Dot.scaleMinK4(w, off + 4, 2 * p), sm2 = Dot.scaleMinK4(w, off + 4, 2 * p + 1);
+                            float d1 = d * (sm1 & 0xff), m1 = dmin * (sm1 >>> 8), d2 = d * (sm2 & 0xff), m2 = dmin * (sm2 >>> 8);
+                            int o = dstOff + (sb << 8) + 64 * p;
+                            for (int i = 0; i < 32; i += LANES) {
+                                IntVector q = (IntVector) ByteVector.fromMemorySegment(B, w, off + 16 + 32 * p + i, LE)
+                                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
+                                ((FloatVector) q.and(0x0f).convert(VectorOperators.I2F, 0)).mul(d1).sub(m1).intoArray(dst, o + i);
+                                ((FloatVector) q.lanewise(LSHR, 4).convert(VectorOperators.I2F, 0)).mul(d2).sub(m2).intoArray(dst, o + 32 + i);
+                            }
                         }
                     }
                     return;
