@@ -1,6 +1,8 @@
 package ggufc.codegen.vector.kernels;
 
 import ggufc.ir.DType;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Activation quantization as llama.cpp does it before an integer dot product
@@ -44,81 +46,67 @@ public final class ActQuant {
      * ({@code level * d}, what BlockCodecs decodes), other types through BlockCodecs.
      */
     public static float[] roundTrip(DType to, float[] x, int xo, int k, int rows, float[] dst) {
-        if (to == DType.Q8_0 && k % 32 == 0 && Vec.ENABLED && 32 % Vec.LANES == 0) {
-            for (int r = 0; r < rows; r++) roundTripQ8_0(x, xo + r * k, k, dst, r * k);
-            return dst;
-        }
-        if (to == DType.Q8_0 && k % 32 == 0) {
-            float[] d = SCALES.get();
-            if (d.length < k / 32) SCALES.set(d = new float[k / 32]);
-            for (int r = 0; r < rows; r++) {
-                q8_0(x, xo + r * k, k, dst, r * k, d, 0);
-                for (int i = 0; i < k; i++) dst[r * k + i] *= d[i >> 5];
-            }
-            return dst;
-        }
-        long bytes = to.bytesFor(k);
-        java.lang.foreign.MemorySegment tmp = BLOCKS.get();
-        if (tmp.byteSize() < bytes) BLOCKS.set(tmp = java.lang.foreign.Arena.ofAuto().allocate(bytes, 8));
-        for (int r = 0; r < rows; r++) {
-            ggufc.ir.quant.BlockCodecs.quantize(to, x, xo + r * k, k, tmp, 0);
-            ggufc.ir.quant.BlockCodecs.dequantize(to, tmp, 0, dst, r * k, k);
-        }
+        roundTrip(to, x, xo, k, rows, dst, 0);
         return dst;
-    }
-
-    /**
-     * {@link #roundTrip} of one row to Q8_0 with vectors: the same values as {@link #q8_0} times its
-     * scales, bit for bit. {@code roundf(v)} (half away from zero) is computed exactly as
-     * {@code t = trunc(v)} plus one step toward v's sign where {@code |v - t| >= 0.5}
-     * ({@code v - t} is exact for floats).
-     */
-    static void roundTripQ8_0(float[] x, int xo, int k, float[] dst, int dOff) {
-        var F = Vec.F;
-        for (int o = 0; o < k; o += 32) {
-            jdk.incubator.vector.FloatVector m = jdk.incubator.vector.FloatVector.fromArray(F, x, xo + o).abs();
-            for (int i = Vec.LANES; i < 32; i += Vec.LANES) m = m.max(jdk.incubator.vector.FloatVector.fromArray(F, x, xo + o + i).abs());
-            float amax = m.reduceLanes(jdk.incubator.vector.VectorOperators.MAX);
-            float scale = amax / 127f;
-            float id = scale != 0 ? 1.0f / scale : 0.0f;
-            float dh = Float.float16ToFloat(Float.floatToFloat16(scale));
-            for (int i = 0; i < 32; i += Vec.LANES) {
-                jdk.incubator.vector.FloatVector v = jdk.incubator.vector.FloatVector.fromArray(F, x, xo + o + i).mul(id);
-                jdk.incubator.vector.FloatVector t = (jdk.incubator.vector.FloatVector) v.convert(jdk.incubator.vector.VectorOperators.F2I, 0)
-                        .convert(jdk.incubator.vector.VectorOperators.I2F, 0);
-                jdk.incubator.vector.FloatVector frac = v.sub(t);
-                t = t.add(1f, frac.compare(jdk.incubator.vector.VectorOperators.GE, 0.5f)).sub(1f, frac.compare(jdk.incubator.vector.VectorOperators.LE, -0.5f));
-                t.mul(dh).intoArray(dst, dOff + o + i);
-            }
-        }
     }
 
     /** {@link #roundTrip} with the rows shared among the pool's threads (a prompt rounds T rows). */
     public static float[] roundTrip(WorkerPool pool, DType to, float[] x, int xo, int k, int rows, float[] dst) {
         if (rows < 2 || pool.threads() == 1) return roundTrip(to, x, xo, k, rows, dst);
-        pool.run(rows, Math.max(1, (1 << 14) / Math.max(1, k)), (lo, hi, wk) -> {
-            // each slice writes its own rows of dst; roundTrip's scratch is per thread
-            for (int r = lo; r < hi; r++) roundTripRow(to, x, xo + r * k, k, dst, r * k);
-        });
+        // each slice writes its own rows of dst; the scratch below is per thread
+        pool.run(rows, Math.max(1, ROW_GRAIN / Math.max(1, k)), (lo, hi, wk) -> roundTrip(to, x, xo + lo * k, k, hi - lo, dst, lo * k));
         return dst;
     }
 
+    /** Elements below which rows of a round trip are not worth a thread handoff. */
+    private static final int ROW_GRAIN = 1 << 14;
+
+    private static void roundTrip(DType to, float[] x, int xo, int k, int rows, float[] dst, int dOff) {
+        for (int r = 0; r < rows; r++) roundTripRow(to, x, xo + r * k, k, dst, dOff + r * k);
+    }
+
+    /** One row {@code x[xo .. xo+k)} rounded through {@code to} and decoded back into {@code dst[dOff ..]}. */
     private static void roundTripRow(DType to, float[] x, int xo, int k, float[] dst, int dOff) {
-        if (to == DType.Q8_0 && k % 32 == 0 && Vec.ENABLED && 32 % Vec.LANES == 0) {
-            roundTripQ8_0(x, xo, k, dst, dOff);
+        if (to == DType.Q8_0 && k % 32 == 0) {
+            if (Vec.ENABLED && 32 % Vec.LANES == 0) {
+                roundTripQ8_0(x, xo, k, dst, dOff);
+                return;
+            }
+            float[] d = SCALES.get();
+            if (d.length < k / 32) SCALES.set(d = new float[k / 32]);
+            q8_0(x, xo, k, dst, dOff, d, 0);
+            for (int i = 0; i < k; i++) dst[dOff + i] *= d[i >> 5];
             return;
         }
-        float[] row = roundTrip(to, x, xo, k, 1, ROW.get().length >= k ? ROW.get() : grow(k));
-        System.arraycopy(row, 0, dst, dOff, k);
+        long bytes = to.bytesFor(k);
+        java.lang.foreign.MemorySegment tmp = BLOCKS.get();
+        if (tmp.byteSize() < bytes) BLOCKS.set(tmp = java.lang.foreign.Arena.ofAuto().allocate(bytes, 8));
+        ggufc.ir.quant.BlockCodecs.quantize(to, x, xo, k, tmp, 0);
+        ggufc.ir.quant.BlockCodecs.dequantize(to, tmp, 0, dst, dOff, k);
     }
 
-    private static float[] grow(int k) {
-        float[] b = new float[k];
-        ROW.set(b);
-        return b;
+    /**
+     * One row to Q8_0 and back with vectors: the same values as {@link #q8_0} times its scales, bit
+     * for bit. {@code roundf(v)} (half away from zero) is computed exactly as {@code t = trunc(v)}
+     * plus one step toward v's sign where {@code |v - t| >= 0.5} ({@code v - t} is exact for floats).
+     */
+    static void roundTripQ8_0(float[] x, int xo, int k, float[] dst, int dOff) {
+        for (int o = 0; o < k; o += 32) {
+            FloatVector m = FloatVector.fromArray(Vec.F, x, xo + o).abs();
+            for (int i = Vec.LANES; i < 32; i += Vec.LANES) m = m.max(FloatVector.fromArray(Vec.F, x, xo + o + i).abs());
+            float amax = m.reduceLanes(VectorOperators.MAX);
+            float scale = amax / 127f;
+            float id = scale != 0 ? 1.0f / scale : 0.0f;
+            float dh = Float.float16ToFloat(Float.floatToFloat16(scale));
+            for (int i = 0; i < 32; i += Vec.LANES) {
+                FloatVector v = FloatVector.fromArray(Vec.F, x, xo + o + i).mul(id);
+                FloatVector t = (FloatVector) v.convert(VectorOperators.F2I, 0).convert(VectorOperators.I2F, 0);
+                FloatVector frac = v.sub(t);
+                t = t.add(1f, frac.compare(VectorOperators.GE, 0.5f)).sub(1f, frac.compare(VectorOperators.LE, -0.5f));
+                t.mul(dh).intoArray(dst, dOff + o + i);
+            }
+        }
     }
-
-    private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
 
     private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<java.lang.foreign.MemorySegment> BLOCKS = ThreadLocal.withInitial(() -> java.lang.foreign.MemorySegment.NULL);

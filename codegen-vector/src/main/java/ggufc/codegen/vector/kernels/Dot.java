@@ -14,6 +14,7 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -482,18 +483,16 @@ public final class Dot {
     // lane L, ((b[A] >> SHIFT) & MASK) | ((b[B] >> 2) & HIGH): lanes 0..7 the mins m_0..7, lanes
     // 8..15 the scales sc_0..7 (ggml's get_scale_min_k4, all eight pairs at once).
     private static final IntVector K4_A = k4Lanes(4, 5, 6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11);
-    private static final jdk.incubator.vector.VectorMask<Integer> K4_SHIFTED = LANES == 16 ? jdk.incubator.vector.VectorMask.fromLong(Vec.I, 0x00f0L) : null;
+    private static final VectorMask<Integer> K4_SHIFTED = LANES == 16 ? VectorMask.fromLong(Vec.I, 0x00f0L) : null;
     private static final IntVector K4_MASK = k4Lanes(63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 15, 15, 15, 15);
     private static final IntVector K4_B = k4Lanes(0, 0, 0, 0, 4, 5, 6, 7, 0, 0, 0, 0, 0, 1, 2, 3);
     private static final IntVector K4_HIGH = k4Lanes(0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30, 0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30);
-    private static final jdk.incubator.vector.VectorMask<Float> K4_SCALE_LANES = LANES == 16
-            ? jdk.incubator.vector.VectorMask.fromLong(F, 0xff00L) : null;
-    private static final jdk.incubator.vector.VectorMask<Float> K4_MIN_LANES = LANES == 16
-            ? jdk.incubator.vector.VectorMask.fromLong(F, 0x00ffL) : null;
+    private static final VectorMask<Float> K4_SCALE_LANES = LANES == 16
+            ? VectorMask.fromLong(F, 0xff00L) : null;
+    private static final VectorMask<Float> K4_MIN_LANES = LANES == 16
+            ? VectorMask.fromLong(F, 0x00ffL) : null;
 
     private static IntVector k4Lanes(int... v) { return LANES == 16 ? IntVector.fromArray(Vec.I, v, 0) : null; }
-
-
 
     /**
      * A Q4_K super-block's eight sub-block scales {@code d * sc_j} into {@code f[fo + j]}; returns
@@ -512,9 +511,8 @@ public final class Dot {
 
     /**
      * Two rows of Q4_K sharing activation loads (best far apart, as {@link #q8_0x2}); results in
-     * {@code out[o0]}, {@code out[o1]}. The sub-block scales of both rows are decoded first into
-     * a scratch array, so the main loop runs over 64-element units with no scalar work between them
-     * (a shape the JIT compiles as tightly as the Q4_0 loop).
+     * {@code out[o0]}, {@code out[o1]}. With 16 lanes each super-block's scales and mins are decoded
+     * in vector lanes inside the nibble loop (one pass over the row); otherwise {@link #q4_kx2Generic}.
      */
     public static void q4_kx2(MemorySegment w, long off0, long off1, float[] x, int xo, int k, float[] xs, float[] out, int o0, int o1) {
         q4_kx2(w, off0, off1, x, xo, k, xs, out, o0, o1, Scratch.floats(Scratch.K_FACTORS, 32));
