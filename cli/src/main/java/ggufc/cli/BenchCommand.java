@@ -130,7 +130,7 @@ final class BenchCommand implements Callable<Integer> {
             if (coldRuns > 0) {
                 out.printf("- cold start: `ggufc run --artifact ART %s` in a new process, %s; ms from starting the process to the first byte of generated text on its stdout "
                         + "(to its exit in parentheses), median of %d runs, runs with the artifact's JVM cache (jvm.aot) alternating with runs without it (GGUFC_JVM_CACHE=0)%n",
-                        String.join(" ", COLD_RUN).replace("Once upon a time", "\"Once upon a time\""),
+                        String.join(" ", JvmCache.quoted(COLD_RUN)),
                         launcher != null ? "through the ./ggufc launcher (its JDK pick and build check included)"
                                 : "through `java` with this JVM's options and class path (no ./ggufc launcher found: no JVM cache)", coldRuns);
             }

@@ -188,7 +188,8 @@ public final class JvmCache {
         }
     }
 
-    private static List<String> quoted(List<String> args) {
+    /** {@code args} for a command line shown to users: those with a space in double quotes. */
+    public static List<String> quoted(List<String> args) {
         return args.stream().map(a -> a.contains(" ") ? "\"" + a + "\"" : a).toList();
     }
 
