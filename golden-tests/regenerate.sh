@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the llama.cpp goldens under src/test/resources/golden from ../shared/reference
 # (a real llama.cpp; its install.sh runs on first use). Run from anywhere; commit the result.
-#   models/   stories260K quantized by llama-quantize to Q8_0, Q4_0, Q5_0, F16
+#   models/   stories260K quantized by llama-quantize to Q8_0, Q4_0, Q5_0, F16, and "mixed": Q8_0 with
+#             attn_q and ffn_gate kept F32 and attn_v Q4_0 (q/k/v and gate/up of different types)
 #   <model>/<prompt>.logits.bin   token ids + full-vocab logits at every prompt position
 #                                 (refllama logits: f32 KV cache, flash attention off)
 #   <model>/<prompt>.greedy.json  greedy 64-token continuation (ids + text), EOS ignored
@@ -22,6 +23,8 @@ P
 for T in Q8_0 Q4_0 Q5_0 F16; do
     "$REF/quantize.sh" "$MODELS/stories260K.gguf" "$OUT/models/stories260K-$T.gguf" "$T" > "$OUT/models/stories260K-$T.types.txt"
 done
+"$REF/quantize.sh" "$MODELS/stories260K.gguf" "$OUT/models/stories260K-mixed.gguf" Q8_0 --pure --tensor-type ffn_gate=f32 --tensor-type attn_q=f32 --tensor-type attn_v=q4_0 \
+    > "$OUT/models/stories260K-mixed.types.txt"
 gen() {  # $1 = model file, $2 = golden folder name
     local dir="$OUT/$2"; mkdir -p "$dir"
     local i=0
@@ -32,7 +35,7 @@ gen() {  # $1 = model file, $2 = golden folder name
     done < "$OUT/prompts.txt"
 }
 gen "$MODELS/stories260K.gguf" stories260K
-for T in Q8_0 Q4_0 Q5_0 F16; do gen "$OUT/models/stories260K-$T.gguf" "stories260K-$T"; done
+for T in Q8_0 Q4_0 Q5_0 F16 mixed; do gen "$OUT/models/stories260K-$T.gguf" "stories260K-$T"; done
 # the 32-token greedy text of the README's main command, exactly as llama.cpp prints it
 "$REF/generate.sh" "$MODELS/stories260K.gguf" "Once upon a time" 32 > "$OUT/stories260K/readme-greedy-32.txt" 2>/dev/null
 echo "goldens written to $OUT"

@@ -7,10 +7,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -30,7 +27,7 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = {"-t", "--threads"}, description = "Default worker threads recorded in the artifact (default: available cores).")
     Integer threads;
 
-    @Option(names = {"-c", "--ctx"}, defaultValue = "0", description = "KV cache size in tokens; 0 = the model's training context (default). `run --ctx` can change it.")
+    @Option(names = {"-c", "--ctx"}, defaultValue = "0", description = "KV cache size in tokens; 0 = 4096, or the model's training context when smaller (default). `run --ctx` can change it.")
     int ctx;
 
     @Option(names = "--kv-type", defaultValue = "f32", description = "KV cache element type: f32 or f16 (default: ${DEFAULT-VALUE}).")
@@ -63,8 +60,7 @@ final class CompileCommand implements Callable<Integer> {
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         long t0 = System.nanoTime();
         Artifact.Manifest m;
-        try (ProgressBar pb = new ProgressBarBuilder().setTaskName("compile").setInitialMax(Artifact.STAGES.size()).setStyle(ProgressBarStyle.ASCII)
-                .hideEta().setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
+        try (ProgressBar pb = ProgressBars.builder("compile").setInitialMax(Artifact.STAGES.size()).hideEta().build()) {
             Artifact.Pipeline pipeline = Artifact.Pipeline.of(ggufc.passes.PassRegistry.parse(passes, ggufc.passes.Targets.VECTOR));
             m = Artifact.compile(gguf, out, new Artifact.Options(ctx, kv, batch, t), pipeline, (i, name) -> {
                 pb.stepTo(i);

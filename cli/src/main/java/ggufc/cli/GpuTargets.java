@@ -44,7 +44,7 @@ public final class GpuTargets {
     /** The lifted step graph's launch plan for {@code ctx} positions and prompts processed {@code batch} tokens at a time. */
     public static LaunchPlan plan(GgufFile f, int ctx, int batch, DType kvType) {
         LlamaLifter.requireSupported(f);
-        int n = ctx > 0 ? ctx : LlamaHparams.read(f).ctxTrain();
+        int n = ggufc.runtime.KvBudget.context(ctx, LlamaHparams.read(f).ctxTrain());
         Graph g = ggufc.codegen.tornado.lower.LlamaCppActivations.apply(LlamaLifter.lift(f, new LlamaLifter.Options(n, false, kvType)));
         return GpuLowering.lower(g, new GpuLowering.Options(Math.min(batch, n), n));
     }

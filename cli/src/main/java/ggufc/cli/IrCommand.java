@@ -62,7 +62,7 @@ final class IrCommand implements Callable<Integer> {
     @Option(names = "--list-passes", description = "List the passes with their rules, the targets and their default pipelines, and exit.")
     boolean listPasses;
 
-    @Option(names = {"-c", "--ctx"}, defaultValue = "0", description = "KV cache size in tokens; 0 = the model's training context (default).")
+    @Option(names = {"-c", "--ctx"}, defaultValue = "0", description = "KV cache size in tokens; 0 = 4096, or the model's training context when smaller (default).")
     int ctx;
 
     @Option(names = "--all-logits", description = "Lift with logits for every position instead of the last one.")
@@ -83,7 +83,7 @@ final class IrCommand implements Callable<Integer> {
         }
         try (GgufFile f = GgufFile.open(ModelLocator.resolve(source.model))) {
             LlamaLifter.requireSupported(f);
-            int n = ctx > 0 ? ctx : ggufc.lift.LlamaHparams.read(f).ctxTrain();
+            int n = ggufc.runtime.KvBudget.context(ctx, ggufc.lift.LlamaHparams.read(f).ctxTrain());
             Graph g = LlamaLifter.lift(f, new LlamaLifter.Options(n, allLogits, DType.F32));
             Function<String, TensorData> weights = new GgufWeights(f);
             return emit(f.path().getFileName().toString(), g, passes.run(g, weights, System.err));

@@ -53,19 +53,32 @@ public final class Main {
     /** Runs the CLI; errors become one line on stderr ({@code ggufc: <what went wrong>}) and exit code 1. */
     public static int execute(String... args) {
         CommandLine cl = commandLine(args);
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            PrintWriter err = cmd.getErr();
-            err.println("ggufc: " + describe(ex));
-            if (System.getenv("GGUFC_DEBUG") != null) ex.printStackTrace(err);
-            err.flush();
-            return 1;
-        });
-        return cl.execute(args);
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> fail(cmd.getErr(), ex));
+        try {
+            return cl.execute(args);
+        } catch (Throwable t) {
+            // picocli's handler sees Exceptions only: an Error (out of memory, a damaged class file,
+            // a stack overflow) thrown by a command reaches here, and is one line too
+            return fail(cl.getErr(), t);
+        }
+    }
+
+    private static int fail(PrintWriter err, Throwable ex) {
+        err.println("ggufc: " + describe(ex));
+        if (System.getenv("GGUFC_DEBUG") != null) ex.printStackTrace(err);
+        err.flush();
+        return 1;
     }
 
     static String describe(Throwable ex) {
+        if (ex instanceof OutOfMemoryError) {
+            return "out of memory (" + (ex.getMessage() == null ? "no detail" : ex.getMessage()) + "; the JVM may use "
+                    + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB of heap): lower --ctx or --batch, or use a smaller model";
+        }
         String msg = ex.getMessage();
         if (msg == null || msg.isBlank()) msg = ex.getClass().getSimpleName();
+        // an Error's message alone (a class name, a number) does not say what went wrong
+        if (ex instanceof Error) msg = ex.getClass().getSimpleName() + ": " + msg;
         return msg;
     }
 }

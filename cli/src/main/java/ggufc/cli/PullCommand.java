@@ -13,8 +13,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -74,8 +72,7 @@ final class PullCommand implements Callable<Integer> {
         if (resp.statusCode() != 200) throw new IOException(k.url() + " answered HTTP " + resp.statusCode());
         long total = resp.headers().firstValueAsLong("content-length").orElse(-1);
         try (InputStream in = resp.body(); OutputStream out = Files.newOutputStream(part);
-             ProgressBar pb = new ProgressBarBuilder().setTaskName(k.fileName()).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
-                     .setUnit(" KiB", 1024).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
+             ProgressBar pb = ProgressBars.builder(k.fileName()).setInitialMax(total).setUnit(" KiB", 1024).build()) {
             byte[] buf = new byte[1 << 16];
             int r;
             while ((r = in.read(buf)) > 0) {

@@ -45,7 +45,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-s", "--seed"}, defaultValue = "42", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = {"-c", "--ctx"}, defaultValue = "0", description = "KV cache size in tokens; 0 = the model's training context (default).")
+    @Option(names = {"-c", "--ctx", "--ctx-size"}, defaultValue = "0", description = "KV cache size in tokens; 0 = 4096, or the model's training context when smaller (llama.cpp's default). A context whose cache does not fit in memory is refused.")
     int ctx;
 
     @Option(names = "--kv-type", defaultValue = "f32", description = "KV cache element type: f32 or f16 (default: ${DEFAULT-VALUE}).")
@@ -90,8 +90,8 @@ final class RunCommand implements Callable<Integer> {
                 : artifact != null ? LoadedModel.openArtifact(artifact, model == null ? null : ModelLocator.resolve(model), ctx, t)
                 : LoadedModel.open(ModelLocator.resolve(model), ctx, kv, false, be, t, passes)) {
             long loadNanos = System.nanoTime() - t0;
-            System.err.printf("ggufc: %s: %s, %d layers, %d embd, vocab %d, ctx %d%s%n", m.file().path().getFileName(), m.hparams().arch(),
-                    m.hparams().nLayer(), m.hparams().nEmbd(), m.hparams().vocab(), m.executor().contextSize(),
+            System.err.printf("ggufc: %s: %s, %d layers, %d embd, vocab %d, ctx %d, KV cache %s%s%n", m.file().path().getFileName(), m.hparams().arch(),
+                    m.hparams().nLayer(), m.hparams().nEmbd(), m.hparams().vocab(), m.executor().contextSize(), ggufc.runtime.KvBudget.bytes(m.kvCacheBytes()),
                     m.executor() instanceof ggufc.runtime.device.DeviceExecutor d ? ", on " + d.device().id() + ": " + d.device().description() : "");
             Generator.Result r = m.generator().generate(prompt, nPredict, sampling, ignoreEos, piece -> {
                 out.print(piece);

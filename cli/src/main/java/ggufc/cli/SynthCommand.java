@@ -6,10 +6,7 @@ import ggufc.gguf.SyntheticLlama;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -66,8 +63,7 @@ final class SynthCommand implements Callable<Integer> {
             System.err.printf("ggufc: synth %s (%,d parameters, vocab %d from %s) as %s -> %s%n", p.id, total, nVocab, v.path().getFileName(), t, output);
             if (output.getParent() != null) Files.createDirectories(output.getParent());
             long t0 = System.nanoTime();
-            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("synth").setInitialMax(total).setUnit(" M params", 1_000_000)
-                    .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err)).build()) {
+            try (ProgressBar bar = ProgressBars.builder("synth").setInitialMax(total).setUnit(" M params", 1_000_000).build()) {
                 SyntheticLlama.write(output, c, v, SyntheticLlama.TypePolicy.uniform(t), (name, n) -> bar.stepBy(n));
             }
             System.err.printf("ggufc: wrote %s (%,d bytes) in %.1f s%n", output, output.toFile().length(), (System.nanoTime() - t0) / 1e9);

@@ -58,7 +58,21 @@ public final class LlamaLifter {
         }
     }
 
+    /**
+     * The step graph of {@code f}. Hyperparameters and tensors are checked first, each problem one
+     * {@link GgufException} naming the file and the key or tensor; anything the IR's type rules
+     * still refuse is reported against the file too, never as a bare IR node.
+     */
     public static Graph lift(GgufFile f, Options opt) {
+        try {
+            return liftChecked(f, opt);
+        } catch (ggufc.ir.IrException e) {
+            int more = e.problems().size() - 1;
+            throw new GgufException(f.path(), "cannot lift the model: " + e.problems().get(0) + (more > 0 ? " (and " + more + " more)" : ""), e);
+        }
+    }
+
+    private static Graph liftChecked(GgufFile f, Options opt) {
         requireSupported(f);
         String arch = f.getString("general.architecture");
         LlamaHparams hp = LlamaHparams.read(f);
@@ -117,6 +131,9 @@ public final class LlamaLifter {
             throw new GgufException(f.path(), "tensor '" + name + "' has shape " + java.util.Arrays.toString(s) + ", expected " + java.util.Arrays.toString(shape));
         }
         DType dt = GgufWeights.irDType(t);
+        if (!dt.isFloat() && !dt.isQuantized()) {
+            throw new GgufException(f.path(), "tensor '" + name + "' is " + t.ggmlType() + ", an integer type, which cannot hold weights (expected F32, F16, BF16 or a quantized type)");
+        }
         Node p = b.param(name, new TensorType(Shape.of(s), dt));
         return dt == DType.F32 ? p : b.dequant(p);
     }

@@ -129,4 +129,64 @@ class ArtifactCliTest {
         String err = oneLineError(CliTest.ggufc("run", "--artifact", empty.toString(), "--prompt", "Hi", "-n", "2"));
         assertTrue(err.contains("not a ggufc artifact"), err);
     }
+
+    /** Rewrites the manifest as a tamperer who knows the format would: {@code edit} on its body, every file checksum and the manifest's own recomputed. */
+    static void resign(Path a, java.util.function.UnaryOperator<String> edit) throws IOException {
+        Path mf = a.resolve("manifest.properties");
+        String text = Files.readString(mf);
+        StringBuilder body = new StringBuilder();
+        for (String line : edit.apply(text.substring(0, text.lastIndexOf("manifest.sha256="))).split("\n", -1)) {
+            if (line.startsWith("file.")) {
+                String rel = line.substring(5, line.indexOf('='));
+                line = "file." + rel + "=" + GgufHash.sha256(Files.readAllBytes(a.resolve(rel)));
+            }
+            body.append(line).append('\n');
+        }
+        String b = body.substring(0, body.length() - 1);
+        Files.writeString(mf, b + "manifest.sha256=" + GgufHash.sha256(b.getBytes(StandardCharsets.UTF_8)) + "\n");
+    }
+
+    @Test
+    void manifestWithAFlippedByteIsRefusedInOneLine() throws IOException {
+        Path a = copyArtifact("flipped.aot");
+        Path mf = a.resolve("manifest.properties");
+        byte[] b = Files.readAllBytes(mf);
+        b[40] = (byte) 0xC3; // a UTF-8 lead byte with no continuation: the file no longer decodes
+        Files.write(mf, b);
+        String err = oneLineError(CliTest.ggufc("run", "--artifact", a.toString(), "--prompt", "Hi", "-n", "2"));
+        assertTrue(err.contains(mf.toString()) && err.contains("manifest was modified or truncated"), err);
+    }
+
+    @Test
+    void truncatedClassWithRecomputedChecksumsIsRefusedInOneLine() throws IOException {
+        Path a = copyArtifact("truncated-class.aot");
+        Path cls = a.resolve("classes/ggufc/generated/LlamaStep.class");
+        byte[] b = Files.readAllBytes(cls);
+        Files.write(cls, java.util.Arrays.copyOf(b, b.length / 2));
+        resign(a, body -> body);
+        CliTest.Run r = CliTest.ggufc("run", "--artifact", a.toString(), "--prompt", "Hi", "-n", "2");
+        String err = oneLineError(r);
+        assertTrue(err.contains(cls.toString()) && err.contains("not a loadable class file"), err);
+        assertTrue(!r.err().contains("\tat "), r.err());
+    }
+
+    @Test
+    void nonNumericManifestValueIsRefusedInOneLine() throws IOException {
+        Path a = copyArtifact("ctx-x.aot");
+        resign(a, body -> body.replaceFirst("\nctx=\\d+", "\nctx=x"));
+        String err = oneLineError(CliTest.ggufc("run", "--artifact", a.toString(), "--prompt", "Hi", "-n", "2"));
+        assertTrue(err.contains(a.resolve("manifest.properties").toString()) && err.contains("'ctx' is 'x', not a whole number"), err);
+    }
+
+    @Test
+    void failedCompileLeavesNoHalfWrittenFolder() throws IOException {
+        Path bad = dir.resolve("not-a-model.gguf");
+        Files.writeString(bad, "GGUF but not really");
+        Path out = dir.resolve("failed.aot");
+        oneLineError(CliTest.ggufc("compile", "--model", bad.toString(), "-o", out.toString(), "--no-jvm-cache"));
+        // a folder left behind without a manifest would make the next compile to it refuse
+        assertTrue(!Files.exists(out), "compile left " + out + " behind");
+        CliTest.Run again = CliTest.ggufc("compile", "--model", gguf.toString(), "-o", out.toString(), "--no-jvm-cache");
+        assertEquals(0, again.exit(), again.err());
+    }
 }

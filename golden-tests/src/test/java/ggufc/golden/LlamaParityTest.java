@@ -74,7 +74,9 @@ class LlamaParityTest {
                 new Variant("F16", q.resolve("stories260K-F16.gguf"), "stories260K-F16", 0.05),
                 new Variant("Q8_0", q.resolve("stories260K-Q8_0.gguf"), "stories260K-Q8_0", 0.25),
                 new Variant("Q5_0", q.resolve("stories260K-Q5_0.gguf"), "stories260K-Q5_0", 0.25),
-                new Variant("Q4_0", q.resolve("stories260K-Q4_0.gguf"), "stories260K-Q4_0", 0.25));
+                new Variant("Q4_0", q.resolve("stories260K-Q4_0.gguf"), "stories260K-Q4_0", 0.25),
+                // q and gate F32 beside k/up Q8_0 and v Q4_0: matmuls that share an input round it differently
+                new Variant("mixed F32/Q8_0/Q4_0", q.resolve("stories260K-mixed.gguf"), "stories260K-mixed", 0.25));
     }
 
     /** The shipped flat-block Q8_0 v2 file, which llama.cpp refuses, against the F32 goldens. */

@@ -1,10 +1,13 @@
 package ggufc.runtime;
 
+import ggufc.gguf.GgufException;
 import ggufc.ir.Graph;
+import ggufc.ir.Node;
 import ggufc.ir.TensorData;
 import ggufc.ir.interp.Interpreter;
 import ggufc.ir.interp.Value;
 import ggufc.lift.LlamaLifter;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -13,6 +16,22 @@ public final class InterpreterExecutor implements StepExecutor {
     private final Interpreter interpreter;
     private final int ctx;
     private final int vocab;
+
+    /** Heap bytes per cached position: the interpreter keeps every cache as f32, whatever its declared dtype. */
+    public static long f32BytesPerToken(Graph g) {
+        long n = 0;
+        for (Node s : g.states()) n += 4 * (s.shape().staticElements() / Math.max(1, s.shape().dim(0).size()));
+        return n;
+    }
+
+    /** Refuses caches larger than one Java array (2^31 - 1 elements), which is how the interpreter holds them. */
+    public static void checkArraySizes(Path model, Graph g) {
+        for (Node s : g.states()) {
+            if (s.shape().staticElements() > Integer.MAX_VALUE - 8) {
+                throw new GgufException(model, "the interpreter holds cache '" + s.name() + "' " + s.shape() + " as one Java array, which takes at most 2^31 - 1 elements; lower --ctx (-c)");
+            }
+        }
+    }
 
     public InterpreterExecutor(Graph stepGraph, Function<String, TensorData> weights, int ctx) {
         this.interpreter = new Interpreter(stepGraph, weights);

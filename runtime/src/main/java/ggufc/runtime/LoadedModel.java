@@ -1,5 +1,6 @@
 package ggufc.runtime;
 
+import ggufc.gguf.GgufException;
 import ggufc.gguf.GgufFile;
 import ggufc.ir.DType;
 import ggufc.ir.Graph;
@@ -37,13 +38,15 @@ public final class LoadedModel implements AutoCloseable {
     private final LlamaHparams hparams;
     private final Supplier<Graph> graph;
     private final StepExecutor executor;
+    private final long kvCacheBytes;
 
-    private LoadedModel(GgufFile file, Tokenizer tokenizer, LlamaHparams hparams, Supplier<Graph> graph, StepExecutor executor) {
+    private LoadedModel(GgufFile file, Tokenizer tokenizer, LlamaHparams hparams, Supplier<Graph> graph, StepExecutor executor, long kvCacheBytes) {
         this.file = file;
         this.tokenizer = tokenizer;
         this.hparams = hparams;
         this.graph = graph;
         this.executor = executor;
+        this.kvCacheBytes = kvCacheBytes;
     }
 
     /** {@code s}, evaluated once, on first use. */
@@ -68,7 +71,7 @@ public final class LoadedModel implements AutoCloseable {
     }
 
     /**
-     * Opens {@code path} with a KV cache of {@code ctx} tokens (0: the model's training context), on
+     * Opens {@code path} with a KV cache of {@code ctx} tokens (0: {@link KvBudget#context the default}), on
      * the interpreter, its graph compiled by the interp target's default pipeline: fused, and with
      * llama.cpp's CPU numerics (activations rounded to each weight's vec_dot_type), so that logits
      * on quantized models follow llama.cpp's.
@@ -98,13 +101,21 @@ public final class LoadedModel implements AutoCloseable {
             LlamaLifter.requireSupported(f);
             Tokenizer tok = Tokenizer.fromGguf(f);
             LlamaHparams hp = LlamaHparams.read(f);
-            int n = ctx > 0 ? ctx : hp.ctxTrain();
+            int n = KvBudget.context(ctx, hp.ctxTrain());
             Graph lifted = LlamaLifter.lift(f, new LlamaLifter.Options(n, allLogits, kvType));
-            if (backend == Backend.VECTOR) return new LoadedModel(f, tok, hp, () -> lifted, vectorExecutor(lifted, f, n, allLogits ? 64 : 256, threads));
+            if (backend == Backend.VECTOR) {
+                long perToken = KvBudget.bytesPerToken(lifted);
+                KvBudget.check(path, n, perToken, KvBudget.Memory.NATIVE);
+                return new LoadedModel(f, tok, hp, () -> lifted, vectorExecutor(lifted, f, n, allLogits ? 64 : 256, threads), n * perToken);
+            }
+            // the interpreter keeps every cache as one f32 array on the heap
+            long perToken = InterpreterExecutor.f32BytesPerToken(lifted);
+            InterpreterExecutor.checkArraySizes(path, lifted);
+            KvBudget.check(path, n, perToken, KvBudget.Memory.HEAP);
             GgufWeights weights = new GgufWeights(f);
             Graph g = new PassManager(PassRegistry.parse(interpreterPasses, Targets.INTERP), PassManager.Options.defaults())
                     .run(lifted, new PassContext(Targets.INTERP, weights)).graph();
-            return new LoadedModel(f, tok, hp, () -> g, new InterpreterExecutor(g, weights, n));
+            return new LoadedModel(f, tok, hp, () -> g, new InterpreterExecutor(g, weights, n), n * perToken);
         } catch (RuntimeException e) {
             f.close();
             throw e;
@@ -123,11 +134,18 @@ public final class LoadedModel implements AutoCloseable {
             LlamaLifter.requireSupported(f);
             Tokenizer tok = Tokenizer.fromGguf(f);
             LlamaHparams hp = LlamaHparams.read(f);
-            int n = ctx > 0 ? ctx : hp.ctxTrain();
+            int n = KvBudget.context(ctx, hp.ctxTrain());
             Graph g = ggufc.codegen.tornado.lower.LlamaCppActivations.apply(LlamaLifter.lift(f, new LlamaLifter.Options(n, false, kvType)));
+            long perToken = KvBudget.bytesPerToken(g);
             ggufc.runtime.device.Device dev = ggufc.runtime.device.Devices.open(device);
             if (dev == null) throw new IllegalArgumentException("openOnDevice needs a GPU device, not '" + device + "'");
-            return new LoadedModel(f, tok, hp, () -> g, new ggufc.runtime.device.DeviceExecutor(g, new GgufWeights(f), n, Math.min(n, 512), dev, true));
+            try {
+                KvBudget.check(path, n, perToken, "on " + dev.id(), dev.memoryBytes());
+            } catch (RuntimeException e) {
+                dev.close();
+                throw e;
+            }
+            return new LoadedModel(f, tok, hp, () -> g, new ggufc.runtime.device.DeviceExecutor(g, new GgufWeights(f), n, Math.min(n, 512), dev, true), n * perToken);
         } catch (RuntimeException e) {
             f.close();
             throw e;
@@ -165,17 +183,21 @@ public final class LoadedModel implements AutoCloseable {
                 }
             });
             int n = ctx > 0 ? ctx : m.getInt("ctx");
+            long perToken = m.getLong("kv.bytes.per.token");
+            KvBudget.check(f.path(), n, perToken, KvBudget.Memory.NATIVE);
             pool = new WorkerPool(threads);
             binding = new ModelBinding(new GgufWeights(f), pool, n);
             CompiledModel cm = SourceCompiler.instantiate(SourceCompiler.load(dir.resolve("classes"), m.require("class")), binding);
             StepExecutor ex = new VectorExecutor(cm, m.getInt("io.tokens"), m.getInt("io.pos"), m.getInt("io.logits"), m.getInt("io.vocab"),
                     Boolean.parseBoolean(m.require("io.all.logits")), binding, pool);
-            return new LoadedModel(f, tok, hp, g, ex);
+            return new LoadedModel(f, tok, hp, g, ex, binding.cacheBytes());
         } catch (RuntimeException e) {
             if (binding != null) binding.close();
             if (pool != null) pool.close();
             f.close();
-            throw e;
+            // one line naming the artifact (the GGUF's own problems name the GGUF)
+            if (e instanceof GgufException || String.valueOf(e.getMessage()).contains(dir.toString())) throw e;
+            throw new IllegalStateException(dir + ": " + e.getMessage(), e);
         }
     }
 
@@ -185,6 +207,8 @@ public final class LoadedModel implements AutoCloseable {
     /** The step graph (for an artifact: its optimized IR, parsed on first call). */
     public Graph graph() { return graph.get(); }
     public StepExecutor executor() { return executor; }
+    /** The KV caches' size for the whole context (reserved; memory is taken as positions are used). */
+    public long kvCacheBytes() { return kvCacheBytes; }
 
     public Generator generator() { return new Generator(executor, tokenizer); }
 

@@ -68,7 +68,13 @@ public final class JavaEmitter {
             type.addField(FieldSpec.builder(MemorySegment.class, "w" + i, Modifier.PRIVATE, Modifier.FINAL).addJavadoc("$L\n", w).build());
             CodeBlock.Builder dims = CodeBlock.builder();
             for (long d : w.shape()) dims.add(", $LL", d);
-            ctor.addStatement("w$L = b.weight($S, $T.$L$L)", i, w.name(), DType.class, w.dtype().name(), dims.build());
+            if (w.constant() != null) {
+                CodeBlock.Builder vals = CodeBlock.builder();
+                for (int j = 0; j < w.constant().length; j++) vals.add(j == 0 ? "$Lf" : ", $Lf", Float.toString(w.constant()[j]));
+                ctor.addStatement("w$L = $T.ofArray(new float[] {$L})", i, MemorySegment.class, vals.build());
+            } else {
+                ctor.addStatement("w$L = b.$L($S, $T.$L$L)", i, w.decodedF32() ? "weightF32" : "weight", w.name(), DType.class, w.dtype().name(), dims.build());
+            }
         }
         for (int i = 0; i < plan.packed().size(); i++) {
             Plan.PackedWeight p = plan.packed().get(i);

@@ -47,6 +47,19 @@ public final class ModelBinding implements AutoCloseable {
         return d.bytes();
     }
 
+    /** The weight {@code name} ({@code dtype}, {@code shape}) decoded to f32, off-heap, once at load: for kernels that read f32 only. */
+    public MemorySegment weightF32(String name, DType dtype, long... shape) {
+        MemorySegment src = weight(name, dtype, shape);
+        long n = 1;
+        for (long d : shape) n = Math.multiplyExact(n, d);
+        if (n > Integer.MAX_VALUE) throw new IllegalStateException("tensor '" + name + "' is too large to decode to f32 at load");
+        float[] values = new float[(int) n];
+        ggufc.ir.quant.BlockCodecs.dequantize(dtype, src, 0, values, 0, (int) n);
+        MemorySegment dst = arena.allocate(4L * n, 64);
+        MemorySegment.copy(values, 0, dst, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, (int) n);
+        return dst;
+    }
+
     /**
      * The weight {@code name [N, K]} ({@code dtype}) decoded and repacked into f32 row tiles
      * ({@link Packed}); its mapped rows are read once here and not again.
@@ -57,17 +70,30 @@ public final class ModelBinding implements AutoCloseable {
 
     /**
      * A zeroed off-heap KV cache of {@link #capacity} rows of {@code rowLen} f32 or f16 elements, in
-     * the blocked layout of {@link Attention} (capacity rounded up to whole blocks).
+     * the blocked layout of {@link Attention} (capacity rounded up to whole blocks). Reserved, not
+     * touched ({@link ReservedMemory}): it takes memory only for the positions written.
      */
     public MemorySegment cache(DType dtype, int rowLen) {
-        MemorySegment c = arena.allocate(Attention.rows(capacity) * rowLen * (dtype == DType.F16 ? 2 : 4), 64);
+        MemorySegment c = ReservedMemory.allocate(arena, cacheBytes(dtype, rowLen, capacity));
         caches.add(c);
         return c;
     }
 
+    /** The bytes {@link #cache} takes for {@code capacity} positions. */
+    public static long cacheBytes(DType dtype, long rowLen, int capacity) {
+        return Attention.rows(capacity) * rowLen * (dtype == DType.F16 ? 2 : 4);
+    }
+
+    /** Bytes of all caches made so far. */
+    public long cacheBytes() {
+        long n = 0;
+        for (MemorySegment c : caches) n += c.byteSize();
+        return n;
+    }
+
     /** Zeroes every cache. */
     public void resetCaches() {
-        for (MemorySegment c : caches) c.fill((byte) 0);
+        for (MemorySegment c : caches) ReservedMemory.zero(c);
     }
 
     @Override

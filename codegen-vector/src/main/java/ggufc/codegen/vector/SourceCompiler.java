@@ -56,8 +56,12 @@ public final class SourceCompiler {
         try {
             URLClassLoader loader = new URLClassLoader(new URL[] {classesDir.toUri().toURL()}, CompiledModel.class.getClassLoader());
             return loader.loadClass(name).asSubclass(CompiledModel.class);
-        } catch (MalformedURLException | ClassNotFoundException e) {
+        } catch (MalformedURLException | ClassNotFoundException | ClassCastException e) {
             throw new IllegalStateException("cannot load generated class " + name + " from " + classesDir + ": " + e.getMessage(), e);
+        } catch (LinkageError e) {
+            // a damaged class file (ClassFormatError, VerifyError, ...): name the file
+            Path file = classesDir.resolve(name.replace('.', '/') + ".class");
+            throw new IllegalStateException(file + ": not a loadable class file (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
         }
     }
 
@@ -67,7 +71,9 @@ public final class SourceCompiler {
             return c.getConstructor(ModelBinding.class).newInstance(binding);
         } catch (java.lang.reflect.InvocationTargetException e) {
             if (e.getCause() instanceof RuntimeException r) throw r;
-            throw new IllegalStateException(e.getCause());
+            throw new IllegalStateException("generated class " + c.getName() + " failed to initialize (" + e.getCause() + ")", e.getCause());
+        } catch (LinkageError e) {
+            throw new IllegalStateException("generated class " + c.getName() + " cannot be linked (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("generated class " + c.getName() + " has no (ModelBinding) constructor", e);
         }

@@ -21,6 +21,7 @@ import ggufc.ir.text.IrPrinter;
 import ggufc.lift.LlamaHparams;
 import ggufc.lift.LlamaLifter;
 import ggufc.runtime.GgufcVersion;
+import ggufc.runtime.KvBudget;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +59,7 @@ public final class Artifact {
     public static final String FORMAT = "ggufc-artifact/1";
     public static final String MANIFEST = "manifest.properties";
 
-    /** Compile options; {@code ctx} 0 means the model's training context. */
+    /** Compile options; {@code ctx} 0 means the default ({@link KvBudget#context}). */
     public record Options(int ctx, DType kvType, int maxTokens, int threads) {
         public Options {
             if (ctx < 0) throw new IllegalArgumentException("--ctx must be >= 0, got " + ctx);
@@ -102,6 +103,10 @@ public final class Artifact {
     public static Manifest compile(Path gguf, Path out, Options opt, Pipeline passes, Progress progress) {
         try {
             prepare(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+        try {
             Manifest m = new Manifest();
             m.put("format", FORMAT);
             m.put("ggufc.version", GgufcVersion.get());
@@ -119,7 +124,7 @@ public final class Artifact {
                 progress.stage(1, STAGES.get(1));
                 LlamaLifter.requireSupported(f);
                 LlamaHparams hp = LlamaHparams.read(f);
-                ctx = opt.ctx() > 0 ? opt.ctx() : hp.ctxTrain();
+                ctx = KvBudget.context(opt.ctx(), hp.ctxTrain());
                 g = LlamaLifter.lift(f, new LlamaLifter.Options(ctx, false, opt.kvType()));
                 progress.stage(2, STAGES.get(2));
                 g = passes.run().apply(g, new GgufWeights(f));
@@ -128,6 +133,7 @@ public final class Artifact {
             m.put("lowering", "vector instruction selection: matmul on GGUF blocks (dequant folded), matmul+residual, GLU, attention over the KV cache");
             m.put("ctx", Integer.toString(ctx));
             m.put("kv.type", opt.kvType().irName());
+            m.put("kv.bytes.per.token", Long.toString(KvBudget.bytesPerToken(g)));
             m.put("max.tokens", Integer.toString(opt.maxTokens()));
             m.put("threads", Integer.toString(opt.threads()));
             Files.writeString(out.resolve("model.ir"), IrPrinter.print(g), StandardCharsets.UTF_8);
@@ -159,7 +165,24 @@ public final class Artifact {
             m.write(out.resolve(MANIFEST));
             return m;
         } catch (IOException e) {
+            removeUnfinished(out);
             throw new UncheckedIOException(e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            removeUnfinished(out);
+            throw e;
+        }
+    }
+
+    /**
+     * Deletes the folder of a compile that failed after {@link #prepare} emptied or made it, so the
+     * next {@code ggufc compile -o} to it is not refused as a non-artifact folder.
+     */
+    private static void removeUnfinished(Path out) {
+        if (Files.isRegularFile(out.resolve(MANIFEST)) || !Files.isDirectory(out)) return;
+        try (Stream<Path> s = Files.walk(out)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException | RuntimeException e) {
+            // best effort: the compile's own error is the one to report
         }
     }
 
@@ -216,7 +239,7 @@ public final class Artifact {
                 throw new UncheckedIOException(ex);
             }
         }
-        Path gguf = model != null ? model : Path.of(m.get("model.path"));
+        Path gguf = model != null ? model : Path.of(m.require("model.path"));
         if (!Files.isRegularFile(gguf)) throw new IllegalStateException(dir + ": model " + gguf + " not found (point --model at the GGUF it was compiled from)");
         String hash = GgufHash.of(gguf);
         if (!hash.equals(m.get("model.hash"))) {
@@ -234,6 +257,7 @@ public final class Artifact {
     /** An ordered key=value manifest whose last line checksums the others. */
     public static final class Manifest {
         private final Map<String, String> entries = new LinkedHashMap<>();
+        private Path file;
 
         public void put(String k, String v) {
             if (v.indexOf('\n') >= 0 || k.indexOf('=') >= 0) throw new IllegalArgumentException("bad manifest entry " + k);
@@ -242,13 +266,29 @@ public final class Artifact {
 
         public String get(String k) { return entries.get(k); }
 
-        public int getInt(String k) { return Integer.parseInt(require(k)); }
+        public int getInt(String k) {
+            long v = getLong(k);
+            if (v != (int) v) throw new IllegalStateException(where() + ": '" + k + "' is " + v + ", out of range; recompile with `ggufc compile`");
+            return (int) v;
+        }
+
+        public long getLong(String k) {
+            String v = require(k);
+            try {
+                return Long.parseLong(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalStateException(where() + ": '" + k + "' is '" + v + "', not a whole number; recompile with `ggufc compile`");
+            }
+        }
 
         public String require(String k) {
             String v = entries.get(k);
-            if (v == null) throw new IllegalStateException("artifact manifest has no '" + k + "'; recompile with `ggufc compile`");
+            if (v == null) throw new IllegalStateException(where() + " has no '" + k + "'; recompile with `ggufc compile`");
             return v;
         }
+
+        /** The manifest's file, for messages ("artifact manifest" for one not read from a file). */
+        private String where() { return file != null ? file.toString() : "artifact manifest"; }
 
         public Map<String, String> entries() { return java.util.Collections.unmodifiableMap(entries); }
 
@@ -264,19 +304,28 @@ public final class Artifact {
         }
 
         static Manifest read(Path p) {
-            String text;
+            byte[] bytes;
             try {
-                text = Files.readString(p, StandardCharsets.UTF_8);
+                bytes = Files.readAllBytes(p);
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw new IllegalStateException(p + ": cannot read the manifest (" + e.getMessage() + ")");
             }
-            int last = text.lastIndexOf("manifest.sha256=");
+            // the checksum covers the bytes, so a flipped byte is found before anything is decoded
+            byte[] mark = "manifest.sha256=".getBytes(StandardCharsets.US_ASCII);
+            int last = lastIndexOf(bytes, mark);
             if (last < 0) throw new IllegalStateException(p + ": manifest is truncated (no checksum line); recompile with `ggufc compile`");
-            String body = text.substring(0, last), sum = text.substring(last + "manifest.sha256=".length()).strip();
-            if (!GgufHash.sha256(body.getBytes(StandardCharsets.UTF_8)).equals(sum)) {
+            String sum = new String(bytes, last + mark.length, bytes.length - last - mark.length, StandardCharsets.ISO_8859_1).strip();
+            if (!GgufHash.sha256(java.util.Arrays.copyOf(bytes, last)).equals(sum)) {
                 throw new IllegalStateException(p + ": manifest was modified or truncated (checksum mismatch); recompile with `ggufc compile`");
             }
+            String body;
+            try {
+                body = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes, 0, last)).toString();
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new IllegalStateException(p + ": manifest is not UTF-8 text; recompile with `ggufc compile`");
+            }
             Manifest m = new Manifest();
+            m.file = p;
             for (String line : body.split("\n")) {
                 if (line.isEmpty() || line.startsWith("#")) continue;
                 int eq = line.indexOf('=');
@@ -284,6 +333,15 @@ public final class Artifact {
                 m.entries.put(line.substring(0, eq), line.substring(eq + 1));
             }
             return m;
+        }
+
+        private static int lastIndexOf(byte[] a, byte[] b) {
+            outer:
+            for (int i = a.length - b.length; i >= 0; i--) {
+                for (int j = 0; j < b.length; j++) if (a[i + j] != b[j]) continue outer;
+                return i;
+            }
+            return -1;
         }
     }
 }

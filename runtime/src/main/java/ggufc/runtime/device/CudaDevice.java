@@ -202,6 +202,9 @@ public final class CudaDevice implements Device {
     public String id() { return id; }
 
     @Override
+    public long memoryBytes() { return info.totalMem(); }
+
+    @Override
     public String description() { return info.name() + " (compute capability " + info.major() + "." + info.minor() + ", PTX " + arch + ")"; }
 
     private void current() { cu.check(cu.call(cu.ctxSetCurrent, ctx), "cuCtxSetCurrent"); }

@@ -16,6 +16,9 @@ public interface Device extends AutoCloseable {
     /** One line: platform, device, driver. */
     String description();
 
+    /** The device's memory in bytes (unknown: {@link Long#MAX_VALUE}). */
+    default long memoryBytes() { return Long.MAX_VALUE; }
+
     /** Device memory; {@code bytes} is rounded up to a multiple of 4, zero-filled. */
     Buffer allocate(long bytes);
 

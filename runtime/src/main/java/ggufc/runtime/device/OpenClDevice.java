@@ -112,6 +112,9 @@ public final class OpenClDevice implements Device {
     public String description() { return description; }
 
     @Override
+    public long memoryBytes() { return cl.deviceLong(deviceId, OpenCl.CL_DEVICE_GLOBAL_MEM_SIZE, 8); }
+
+    @Override
     public Buffer allocate(long bytes) {
         long size = Math.max(4, (bytes + 3) & ~3L);
         try (Arena a = Arena.ofConfined()) {

@@ -345,9 +345,33 @@ public final class Lowering {
     }
 
     private Step norm(Node n, Node x, Node w, int out) {
-        if (weightType(w) != DType.F32) throw unsupported(n, "norm weights must be f32");
-        return new Step.RmsNorm(slot(x), weight(w), last(x), (float) n.attrs().real("eps"), rows(x), out);
+        return new Step.RmsNorm(slot(x), f32Weight(n, w), last(x), (float) n.attrs().real("eps"), rows(x), out);
     }
+
+    /**
+     * A weight operand for a kernel that reads f32 only: an f32 weight as it is, a weight of any
+     * other dtype decoded to f32 at load, a folded constant as its values.
+     */
+    private int f32Weight(Node n, Node w) {
+        if (w.op() == OpKind.CONSTANT && w.dtype() == DType.F32) {
+            return constantWeights.computeIfAbsent(w, c -> {
+                float[] v = constants.get(c);
+                if (v == null) throw unsupported(n, "constant weight not lowered");
+                weights.add(new Plan.Weight("%" + g.indexOf().get(c), DType.F32, c.shape().resolve(Map.of()), false, v));
+                return weights.size() - 1;
+            });
+        }
+        int wi = weight(w);
+        Plan.Weight stored = weights.get(wi);
+        if (stored.kernelDType() == DType.F32) return wi;
+        return decodedWeights.computeIfAbsent(stored.name(), k -> {
+            weights.add(new Plan.Weight(stored.name(), stored.dtype(), stored.shape(), true, null));
+            return weights.size() - 1;
+        });
+    }
+
+    private final Map<Node, Integer> constantWeights = new IdentityHashMap<>();
+    private final Map<String, Integer> decodedWeights = new java.util.HashMap<>();
 
     private Step rope(Node n, Node x, Node pos, int out) {
         return new Step.Rope(slot(x), input(pos), rowsOf(x, 1), dim(x, 1), dim(x, 2), (int) n.attrs().integer("n_rot"),
@@ -393,18 +417,33 @@ public final class Lowering {
 
     private void glu(Node n, Node x0, Node wg, Node wu, boolean gelu, boolean norm, Node nw) {
         long[] s = weights.get(weight(wg)).shape();
+        int K = (int) s[1], N = (int) s[0];
         DType act0 = norm ? DType.F32 : activationType(n, x0);
-        DType act = actQuant(n, act0, wg);
-        if (actQuant(n, act0, wu) != act) throw unsupported(n, "gate and up weights pair with different activation types (" + act + ", " + actQuant(n, act0, wu) + ")");
+        DType act = actQuant(n, act0, wg), actUp = actQuant(n, act0, wu);
+        // gate and up quantized to types that round the activation differently (F32 beside Q8_0, say):
+        // two matmuls, each with its own rounding, then act(gate) * up, instead of the one GLU kernel
+        boolean separate = actUp != act;
         Node x = act0 == DType.F32 ? x0 : x0.input(0);
-        root(n, List.of(x), norm ? List.of(size(x)) : List.of(), (out, t) -> {
+        Size outSize = new Size(rows(x).n() * N, rows(x).perToken());
+        List<Size> temps = new ArrayList<>();
+        if (norm) temps.add(size(x));
+        if (separate) temps.add(outSize);
+        root(n, List.of(x), temps, (out, t) -> {
             List<Step> steps = new ArrayList<>();
             int src = slot(x);
             if (norm) {
                 steps.add(norm(n, x, nw, t[0]));
                 src = t[0];
             }
-            steps.add(new Step.Glu(src, act, weight(wg), weightType(wg), weight(wu), weightType(wu), (int) s[1], (int) s[0], rows(x), gelu, out));
+            if (separate) {
+                int up = t[temps.size() - 1];
+                steps.add(new Step.MatMulStep(src, act, weight(wg), weightType(wg), K, N, rows(x), out, 0, N, -1));
+                steps.add(new Step.MatMulStep(src, actUp, weight(wu), weightType(wu), K, N, rows(x), up, 0, N, -1));
+                steps.add(new Step.Unary(gelu ? Step.UnaryOp.GELU : Step.UnaryOp.SILU, out, 1f, outSize, out));
+                steps.add(new Step.Binary(false, out, up, outSize, outSize, out));
+            } else {
+                steps.add(new Step.Glu(src, act, weight(wg), weightType(wg), weight(wu), weightType(wu), K, N, rows(x), gelu, out));
+            }
             return steps;
         });
     }

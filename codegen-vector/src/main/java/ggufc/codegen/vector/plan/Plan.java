@@ -13,10 +13,23 @@ import java.util.List;
 public record Plan(String graphName, List<Weight> weights, List<PackedWeight> packed, List<Cache> caches, List<String> inputs, List<Slot> slots,
                    List<Step> steps, List<Output> outputs, int maxTokens) {
 
-    /** A weight read by the kernels in its file dtype; {@code shape} in IR order. */
-    public record Weight(String name, DType dtype, long[] shape) {
+    /**
+     * A weight read by the kernels; {@code shape} in IR order. As stored: its file dtype, read in
+     * place. {@code decodedF32}: a {@code dtype} tensor decoded to f32 once at load, for a kernel
+     * that reads f32 only (norm weights stored as F16, BF16 or quantized). {@code constant}: f32
+     * values folded into the IR at compile time (the name is the node's), for the same kernels.
+     */
+    public record Weight(String name, DType dtype, long[] shape, boolean decodedF32, float[] constant) {
+        public Weight(String name, DType dtype, long[] shape) { this(name, dtype, shape, false, null); }
+
+        /** The dtype the kernels read. */
+        public DType kernelDType() { return decodedF32 || constant != null ? DType.F32 : dtype; }
+
         @Override
-        public String toString() { return name + " " + dtype + " " + Arrays.toString(shape); }
+        public String toString() {
+            String s = name + " " + dtype + " " + Arrays.toString(shape);
+            return constant != null ? s + " constant" : decodedF32 ? s + " decoded to f32 at load" : s;
+        }
     }
 
     /**

@@ -24,7 +24,8 @@ public final class PlanExecutor implements CompiledModel {
         MemorySegment[] weights = new MemorySegment[plan.weights().size()];
         for (int i = 0; i < weights.length; i++) {
             Plan.Weight w = plan.weights().get(i);
-            weights[i] = binding.weight(w.name(), w.dtype(), w.shape());
+            weights[i] = w.constant() != null ? MemorySegment.ofArray(w.constant())
+                    : w.decodedF32() ? binding.weightF32(w.name(), w.dtype(), w.shape()) : binding.weight(w.name(), w.dtype(), w.shape());
         }
         float[][] packed = new float[plan.packed().size()][];
         for (int i = 0; i < packed.length; i++) {
