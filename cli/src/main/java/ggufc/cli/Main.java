@@ -72,8 +72,8 @@ public final class Main {
 
     static String describe(Throwable ex) {
         if (ex instanceof OutOfMemoryError) {
-            return "out of memory (" + (ex.getMessage() == null ? "no detail" : ex.getMessage()) + "; the JVM may use "
-                    + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB of heap): lower --ctx or --batch, or use a smaller model";
+            return "out of memory (" + (ex.getMessage() == null ? "no detail" : ex.getMessage()) + "; this JVM may use "
+                    + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB of heap): try a smaller --ctx, --batch, input or model";
         }
         String msg = ex.getMessage();
         if (msg == null || msg.isBlank()) msg = ex.getClass().getSimpleName();
