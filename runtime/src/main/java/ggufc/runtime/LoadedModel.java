@@ -96,7 +96,15 @@ public final class LoadedModel implements AutoCloseable {
      * lowers the lifted graph itself.
      */
     public static LoadedModel open(Path path, int ctx, DType kvType, boolean allLogits, Backend backend, int threads, String interpreterPasses) {
-        GgufFile f = GgufFile.open(path);
+        return open(GgufFile.open(path), ctx, kvType, allLogits, backend, threads, interpreterPasses);
+    }
+
+    /**
+     * As above on a file already parsed ({@link GgufFile#parse} of bytes in memory, say), which the
+     * model owns from here: closed with it, or at once on failure. Every failure names the file.
+     */
+    public static LoadedModel open(GgufFile f, int ctx, DType kvType, boolean allLogits, Backend backend, int threads, String interpreterPasses) {
+        Path path = f.path();
         try {
             LlamaLifter.requireSupported(f);
             Tokenizer tok = Tokenizer.fromGguf(f);
@@ -118,8 +126,20 @@ public final class LoadedModel implements AutoCloseable {
             return new LoadedModel(f, tok, hp, () -> g, new InterpreterExecutor(g, weights, n), n * perToken);
         } catch (RuntimeException e) {
             f.close();
-            throw e;
+            throw namingFile(path, e);
         }
+    }
+
+    /**
+     * {@code e} as one message naming {@code file}: a problem found past the reader and the lifter
+     * (a pass, the lowering, a kernel's limits) is still the file's, and the user sees which.
+     */
+    public static RuntimeException namingFile(Path file, RuntimeException e) {
+        boolean refusal = e instanceof IllegalArgumentException || e instanceof IllegalStateException || e instanceof UnsupportedOperationException
+                || e instanceof ggufc.ir.IrException || e instanceof ggufc.passes.PassException;
+        // a bug (a null pointer, an index out of bounds) stays what it is, and so does a bad option
+        if (!refusal || e.getMessage() == null || e.getMessage().startsWith("--")) return e;
+        return new GgufException(file, e.getMessage().lines().findFirst().orElse(""), e);
     }
 
     /**

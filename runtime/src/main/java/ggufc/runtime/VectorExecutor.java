@@ -34,6 +34,15 @@ public final class VectorExecutor implements StepExecutor {
     public VectorExecutor(CompiledModel model, int tokensInput, int positionsInput, int logitsOutput, int vocab, boolean allLogits,
                           ModelBinding binding, WorkerPool pool) {
         if (tokensInput < 0 || positionsInput < 0 || logitsOutput < 0) throw new IllegalArgumentException("not a llama step: needs inputs tokens and pos and output logits");
+        // a step graph has exactly these two inputs; an artifact's manifest says which is which
+        if (tokensInput > 1 || positionsInput > 1 || tokensInput == positionsInput) {
+            throw new IllegalArgumentException("inputs " + tokensInput + " (tokens) and " + positionsInput + " (pos) are not the step's two inputs");
+        }
+        if (vocab < 1) throw new IllegalArgumentException("vocabulary size " + vocab + " is not positive");
+        float[] logits = model.output(logitsOutput); // refuses an output the model does not have
+        if (logits.length < (long) vocab * (allLogits ? model.maxTokens() : 1)) {
+            throw new IllegalArgumentException("output " + logitsOutput + " holds " + logits.length + " values, fewer than the logits of vocabulary " + vocab);
+        }
         this.model = model;
         this.binding = binding;
         this.pool = pool;

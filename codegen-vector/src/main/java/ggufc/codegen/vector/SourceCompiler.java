@@ -61,9 +61,11 @@ public final class SourceCompiler {
         } catch (LinkageError e) {
             // a damaged class file (ClassFormatError, VerifyError, ...): name the file
             Path file = classesDir.resolve(name.replace('.', '/') + ".class");
-            throw new IllegalStateException(file + ": not a loadable class file (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
+            throw new IllegalStateException(file + ": not a loadable class file (" + e.getClass().getSimpleName() + ": " + firstLine(e.getMessage()) + ")", e);
         }
     }
+
+    private static String firstLine(String s) { return s == null ? "" : s.lines().findFirst().orElse(""); }
 
     /** A new instance of a compiled model class bound to {@code binding}. */
     public static CompiledModel instantiate(Class<? extends CompiledModel> c, ModelBinding binding) {
@@ -73,7 +75,8 @@ public final class SourceCompiler {
             if (e.getCause() instanceof RuntimeException r) throw r;
             throw new IllegalStateException("generated class " + c.getName() + " failed to initialize (" + e.getCause() + ")", e.getCause());
         } catch (LinkageError e) {
-            throw new IllegalStateException("generated class " + c.getName() + " cannot be linked (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
+            // a VerifyError's message goes on with the bytecode: its first line says what is wrong
+            throw new IllegalStateException("generated class " + c.getName() + " cannot be linked (" + e.getClass().getSimpleName() + ": " + firstLine(e.getMessage()) + ")", e);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("generated class " + c.getName() + " has no (ModelBinding) constructor", e);
         }
