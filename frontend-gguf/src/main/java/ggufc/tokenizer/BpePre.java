@@ -13,7 +13,8 @@ import java.util.List;
  *     GPT-2 byte-encoded ({@code byte_encode = false}), and a symbol without a token falls back to the
  *     {@code <0xXX>} byte tokens of its UTF-8 bytes
  * @param newlineRunTokens a word made only of newlines is one token when the vocabulary has it, instead of
- *     being merged (llama.cpp's Gemma 4 fix; the merges alone would split such a run differently)
+ *     being merged (llama.cpp's Gemma 4 fix for merges that would split such a run; the published gemma-4
+ *     vocabulary's merges rebuild every run anyway, so only a toy vocabulary shows it: TokenizerTest.toyGemma4)
  * @param forceAddBos add BOS even when {@code tokenizer.ggml.add_bos_token} says false (llama.cpp overrides
  *     that key for Gemma 4)
  */
@@ -36,8 +37,8 @@ record BpePre(String name, List<String> regexes, boolean cleanSpaces, boolean ig
     private static final List<String> QWEN2 = List.of(PreTokenizer.QWEN2);
     private static final List<String> QWEN35 = List.of(PreTokenizer.QWEN35);
     /**
-     * Gemma 4 merges over the whole (space-escaped) text; llama.cpp only cuts it into runs of newlines and runs of
-     * everything else, because its merge lookup must never see a newline inside a symbol.
+     * Gemma 4 merges over the whole (space-escaped) text: llama.cpp only cuts it into runs of newlines and runs of
+     * everything else, so no merge spans a line break.
      */
     private static final List<String> NEWLINE_RUNS = List.of("[^\\n]+|[\\n]+");
     private static final List<String> FALCON = List.of(

@@ -12,13 +12,14 @@ import java.util.regex.Pattern;
  * after the other (each one re-splits every piece the previous ones produced; text between matches is kept as a
  * piece of its own).
  *
- * <p>Four regexes have hand-written matchers in llama.cpp (GPT-2's, LLaMA-3's, Qwen2's and Qwen3.5's); we
- * implement the same matchers. Every other regex runs through {@code std::regex}, and llama.cpp does not give it the real text:
- * when the regex uses a Unicode category ({@code \p{L}} etc.) it runs on a "collapsed" copy of the text, one byte
- * per code point, where ASCII stays as is, non-ASCII whitespace becomes 0x0B, and every other non-ASCII code
- * point becomes one byte per category (0xD1 number, 0xD2 letter, 0xD3 punctuation, 0xD4 mark, 0xD5 symbol, 0xD0
- * anything else), while the regex's {@code \p{X}} becomes "[that byte + the ASCII members of X]". So, for
- * example, a non-ASCII symbol never matches {@code [\p{P}$+<=>^~|`]}. We reproduce that exactly with
+ * <p>Of the regexes llama.cpp has hand-written matchers for, we implement the same matchers for GPT-2's,
+ * LLaMA-3's, Qwen2's and Qwen3.5's (Gemma 4's {@code [^\n]+|[\n]+} has one too, but it finds what the regex finds,
+ * so it runs as a regex here). Every other regex runs through {@code std::regex}, and llama.cpp does not give it
+ * the real text: when the regex uses a Unicode category ({@code \p{L}} etc.) it runs on a "collapsed" copy of the
+ * text, one byte per code point, where ASCII stays as is, non-ASCII whitespace becomes 0x0B, and every other
+ * non-ASCII code point becomes one byte per category (0xD1 number, 0xD2 letter, 0xD3 punctuation, 0xD4 mark,
+ * 0xD5 symbol, 0xD0 anything else), while the regex's {@code \p{X}} becomes "[that byte + the ASCII members of
+ * X]". So, for example, a non-ASCII symbol never matches {@code [\p{P}$+<=>^~|`]}. We reproduce that exactly with
  * {@link java.util.regex} on the same collapsed text. Regexes without categories run on the real code points,
  * again with non-ASCII whitespace replaced by 0x0B. {@code \s} is then the ASCII class in both engines
  * (no {@code UNICODE_CHARACTER_CLASS}), {@code $} is translated to {@code \z} (ECMAScript's {@code $} does not
