@@ -35,7 +35,7 @@ python3 "$HERE/fuzz_cases.py" "$HERE/fuzz-cases.inp"
 # vocab files in the shared models folder
 SHARED=(llama-spm phi-3 baichuan bert-bge gpt-2 gpt-neox mpt falcon starcoder refact deepseek-coder deepseek-llm)
 # vocab files that only llama.cpp's own models/ folder has (not in the shared models folder)
-REFONLY=(llama-bpe qwen2 command-r aquila)
+REFONLY=(llama-bpe qwen2 command-r aquila gemma-4 qwen35)
 
 for v in "${SHARED[@]}"; do
     f="$MODELS/vocab/ggml-vocab-$v.gguf"

@@ -29,7 +29,7 @@ final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--parse-special", description = "Recognise special-token texts such as <s> in the input.")
     boolean parseSpecial;
 
-    @Option(names = "--vocab-test", paramLabel = "FILE.inp", description = "Read llama.cpp's test-vector input (cases separated by \\n__ggml_vocab_test__\\n) and print one line of ids per case, as in the .out files (no special tokens).")
+    @Option(names = "--vocab-test", paramLabel = "FILE.inp", description = "Read llama.cpp's test-vector input (cases separated by \\n__ggml_vocab_test__\\n) and print one line of ids per case, as in the .out files (no special tokens; each id after a space, or the ids joined by spaces when the FILE.out next to the input is laid out that way).")
     Path vocabTest;
 
     @Override
@@ -38,10 +38,12 @@ final class TokenizeCommand implements Callable<Integer> {
             Tokenizer tok = Tokenizer.fromGguf(f);
             StringBuilder out = new StringBuilder();
             if (vocabTest != null) {
+                boolean joined = joinedOutLayout(vocabTest);
                 for (String c : vocabTestCases(Files.readString(vocabTest, StandardCharsets.UTF_8))) {
-                    // the .out files write " id" per token: a leading space, and an empty line for no tokens
-                    for (int id : tok.encode(c, false, parseSpecial)) out.append(' ').append(id);
-                    out.append('\n');
+                    int[] ids = tok.encode(c, false, parseSpecial);
+                    if (joined) out.append(join(ids));
+                    else for (int id : ids) out.append(' ').append(id);
+                    out.append('\n'); // an empty line for no tokens, in both layouts
                 }
             } else {
                 String text = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
@@ -53,6 +55,24 @@ final class TokenizeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Whether the .out file next to {@code inp} joins the ids with single spaces. llama.cpp's .out files come in two
+     * layouts: convert_hf_to_gguf_update.py writes " id" per token (a leading space), while some (gemma-4, qwen35)
+     * have the ids joined without one; llama.cpp's test strips the lines, so both read the same. Only the layout is
+     * taken from that file, never ids. Without one, the update script's layout.
+     */
+    static boolean joinedOutLayout(Path inp) throws IOException {
+        String name = inp.getFileName().toString();
+        if (!name.endsWith(".inp")) return false;
+        Path out = inp.resolveSibling(name.substring(0, name.length() - ".inp".length()) + ".out");
+        if (!Files.isRegularFile(out)) return false;
+        for (String line : Files.readAllLines(out, StandardCharsets.UTF_8)) {
+            if (!line.isEmpty()) return !line.startsWith(" ");
+        }
+        return false;
+    }
+
+    /** The cases of a .inp file, read as llama.cpp's test-tokenizer-0 does (the last separator may be missing). */
     static List<String> vocabTestCases(String inp) {
         List<String> cases = new ArrayList<>(List.of(inp.split(java.util.regex.Pattern.quote(VOCAB_TEST_SEPARATOR), -1)));
         if (!cases.isEmpty() && cases.get(cases.size() - 1).isEmpty()) cases.remove(cases.size() - 1);

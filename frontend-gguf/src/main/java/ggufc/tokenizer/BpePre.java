@@ -7,9 +7,25 @@ import java.util.List;
  * from {@code llm_tokenizer_bpe} in llama-vocab.cpp) and the flags llama.cpp's vocab loader sets for the name.
  * Only names whose regexes we run and test against the reference are accepted; every other name is an
  * {@link IllegalArgumentException}.
+ *
+ * @param sentencePieceStyle SentencePiece-style BPE (Gemma 4): spaces become U+2581 before tokenizing and again
+ *     spaces when rendering pieces (llama.cpp's {@code escape_whitespaces}), words stay raw UTF-8 instead of
+ *     GPT-2 byte-encoded ({@code byte_encode = false}), and a symbol without a token falls back to the
+ *     {@code <0xXX>} byte tokens of its UTF-8 bytes
+ * @param newlineRunTokens a word made only of newlines is one token when the vocabulary has it, instead of
+ *     being merged (llama.cpp's Gemma 4 fix for merges that would split such a run; the published gemma-4
+ *     vocabulary's merges rebuild every run anyway, so only a toy vocabulary shows it: TokenizerTest.toyGemma4)
+ * @param forceAddBos add BOS even when {@code tokenizer.ggml.add_bos_token} says false (llama.cpp overrides
+ *     that key for Gemma 4)
  */
 record BpePre(String name, List<String> regexes, boolean cleanSpaces, boolean ignoreMerges, boolean addBos,
-              boolean noBos, boolean addSep) {
+              boolean noBos, boolean addSep, boolean sentencePieceStyle, boolean newlineRunTokens, boolean forceAddBos) {
+
+    /** A byte-level pre-tokenizer (GPT-2 byte encoding, no Gemma 4 rules): every name but gemma4. */
+    BpePre(String name, List<String> regexes, boolean cleanSpaces, boolean ignoreMerges, boolean addBos, boolean noBos,
+           boolean addSep) {
+        this(name, regexes, cleanSpaces, ignoreMerges, addBos, noBos, addSep, false, false, false);
+    }
 
     private static final List<String> DEFAULT = List.of(
             "[\\p{P}\\$\\+<=>\\^~\\|]+",
@@ -19,6 +35,12 @@ record BpePre(String name, List<String> regexes, boolean cleanSpaces, boolean ig
     private static final List<String> GPT2 = List.of(PreTokenizer.GPT2);
     private static final List<String> LLAMA3 = List.of(PreTokenizer.LLAMA3);
     private static final List<String> QWEN2 = List.of(PreTokenizer.QWEN2);
+    private static final List<String> QWEN35 = List.of(PreTokenizer.QWEN35);
+    /**
+     * Gemma 4 merges over the whole (space-escaped) text: llama.cpp only cuts it into runs of newlines and runs of
+     * everything else, so no merge spans a line break.
+     */
+    private static final List<String> NEWLINE_RUNS = List.of("[^\\n]+|[\\n]+");
     private static final List<String> FALCON = List.of(
             "[\\p{P}\\$\\+<=>\\^~\\|`]+",
             PreTokenizer.GPT2,
@@ -58,9 +80,13 @@ record BpePre(String name, List<String> regexes, boolean cleanSpaces, boolean ig
             case "command-r", "smollm" -> unclean(pre, STARCODER);
             case "qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "hunyuan", "solar-open", "grok-2" -> unclean(pre, QWEN2);
             case "stablelm2", "megrez" -> plain(pre, QWEN2);
+            case "qwen35" -> unclean(pre, QWEN35);
+            // llama.cpp's vocab loader sets this name itself for tokenizer.ggml.model = gemma4, whatever the file says
+            case "gemma4" -> new BpePre(pre, NEWLINE_RUNS, true, false, false, false, false, true, true, true);
             default -> throw new IllegalArgumentException("unsupported BPE pre-tokenizer tokenizer.ggml.pre = '" + pre
-                    + "' (supported: default/missing, gpt-2 family, llama-bpe/llama3 family, qwen2 family, falcon, mpt,"
-                    + " starcoder, refact, command-r, deepseek-llm, deepseek-coder and their llama.cpp aliases)");
+                    + "' (supported: default/missing, gpt-2 family, llama-bpe/llama3 family, qwen2 family, qwen35, falcon, mpt,"
+                    + " starcoder, refact, command-r, deepseek-llm, deepseek-coder and their llama.cpp aliases; gemma4 comes"
+                    + " with tokenizer.ggml.model = gemma4)");
         };
     }
 

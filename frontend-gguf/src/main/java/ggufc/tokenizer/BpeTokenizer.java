@@ -4,16 +4,20 @@ import java.nio.charset.StandardCharsets;
 import java.util.PriorityQueue;
 
 /**
- * Byte-level BPE ({@code tokenizer.ggml.model = "gpt2"}), as llama.cpp's llm_tokenizer_bpe: the pre-tokenizer
- * splits the text into words (GPT-2 byte-encoded), and inside each word adjacent symbols are merged, lowest merge
- * rank first (leftmost first on ties), until no listed merge applies.
+ * BPE as llama.cpp's llm_tokenizer_bpe: the pre-tokenizer splits the text into words, and inside each word adjacent
+ * symbols (initially single characters) are merged, lowest merge rank first (leftmost first on ties), until no
+ * listed merge applies. Two flavours: byte-level ({@code tokenizer.ggml.model = "gpt2"}; words GPT-2 byte-encoded,
+ * so every byte is a character) and SentencePiece-style ({@code "gemma4"}, see {@link BpePre#sentencePieceStyle}:
+ * spaces escaped to U+2581, words raw UTF-8, {@code <0xXX>} byte fallback).
  */
 final class BpeTokenizer extends LlamaTokenizer {
     private final PreTokenizer pre;
+    private final boolean sentencePieceStyle;
 
     BpeTokenizer(Vocab vocab) {
         super(vocab);
-        this.pre = new PreTokenizer(vocab.bpePre.regexes(), true);
+        this.sentencePieceStyle = vocab.bpePre.sentencePieceStyle();
+        this.pre = new PreTokenizer(vocab.bpePre.regexes(), !sentencePieceStyle);
     }
 
     @Override
@@ -22,7 +26,8 @@ final class BpeTokenizer extends LlamaTokenizer {
         if (addSpecial && vocab.addBos) out.add(requireSpecial(vocab.bos, "BOS"));
         for (Fragment frag : partition(text, parseSpecial)) {
             if (frag.isText()) {
-                for (String word : pre.split(frag.text())) tokenizeWord(word, out);
+                String fragText = sentencePieceStyle ? frag.text().replace(' ', SpmTokenizer.ESCAPED_SPACE) : frag.text();
+                for (String word : pre.split(fragText)) tokenizeWord(word, out);
             } else {
                 out.add(frag.token());
             }
@@ -33,6 +38,7 @@ final class BpeTokenizer extends LlamaTokenizer {
 
     @Override
     byte[] normalPiece(String tokenText) {
+        if (sentencePieceStyle) return utf8(tokenText.replace(SpmTokenizer.ESCAPED_SPACE, ' '));
         // llama_decode_text: every code point stands for one byte; others are reported inline as llama.cpp does
         byte[] out = new byte[tokenText.length()];
         int n = 0;
@@ -60,11 +66,14 @@ final class BpeTokenizer extends LlamaTokenizer {
     private static final java.util.Comparator<Bigram> ORDER =
             (a, b) -> a.rank() != b.rank() ? Integer.compare(a.rank(), b.rank()) : Integer.compare(a.left(), b.left());
 
-    /** BPE over one byte-encoded word (one symbol per char). */
+    /**
+     * BPE over one word. Symbols are indexed by the char where they start; they start as one code point each (one
+     * char for a byte-encoded word; a surrogate pair is one symbol whose second char is never a symbol start).
+     */
     private void tokenizeWord(String word, IntList out) {
         int n = word.length();
         if (n == 0) return;
-        if (vocab.ignoreMerges) {
+        if (vocab.ignoreMerges || vocab.bpePre.newlineRunTokens() && isNewlines(word)) {
             int id = vocab.tokenId(word);
             if (id != Vocab.NULL) {
                 out.add(id);
@@ -72,13 +81,16 @@ final class BpeTokenizer extends LlamaTokenizer {
             }
         }
         int[] len = new int[n], prev = new int[n], next = new int[n];
-        for (int i = 0; i < n; i++) {
-            len[i] = 1;
-            prev[i] = i - 1;
-            next[i] = i + 1 < n ? i + 1 : -1;
+        for (int i = 0, last = -1; i < n; ) {
+            len[i] = Character.charCount(word.codePointAt(i));
+            prev[i] = last;
+            if (last >= 0) next[last] = i;
+            next[i] = -1;
+            last = i;
+            i += len[i];
         }
         PriorityQueue<Bigram> queue = new PriorityQueue<>(ORDER);
-        for (int i = 1; i < n; i++) addBigram(word, len, i - 1, i, queue);
+        for (int i = 0; next[i] != -1; i = next[i]) addBigram(word, len, i, next[i], queue);
         while (!queue.isEmpty()) {
             Bigram b = queue.poll();
             int l = b.left(), r = b.right();
@@ -98,6 +110,14 @@ final class BpeTokenizer extends LlamaTokenizer {
                 out.add(id);
                 continue;
             }
+            if (sentencePieceStyle) {
+                // no token for the symbol: each of its UTF-8 bytes as a byte token, skipping bytes without one
+                for (byte b : utf8(sym)) {
+                    int bid = vocab.tokenId(String.format("<0x%02X>", b & 0xFF));
+                    if (bid != Vocab.NULL) out.add(bid);
+                }
+                continue;
+            }
             // no token for the symbol: llama.cpp looks up every single byte of it; only ASCII bytes can be tokens
             for (int k = 0; k < sym.length(); k++) {
                 char c = sym.charAt(k);
@@ -107,6 +127,11 @@ final class BpeTokenizer extends LlamaTokenizer {
                 }
             }
         }
+    }
+
+    private static boolean isNewlines(String word) {
+        for (int i = 0; i < word.length(); i++) if (word.charAt(i) != '\n') return false;
+        return true;
     }
 
     private void addBigram(String word, int[] len, int left, int right, PriorityQueue<Bigram> queue) {

@@ -12,13 +12,14 @@ import java.util.regex.Pattern;
  * after the other (each one re-splits every piece the previous ones produced; text between matches is kept as a
  * piece of its own).
  *
- * <p>Three regexes have hand-written matchers in llama.cpp (GPT-2's, LLaMA-3's and Qwen2's); we implement the
- * same matchers. Every other regex runs through {@code std::regex}, and llama.cpp does not give it the real text:
- * when the regex uses a Unicode category ({@code \p{L}} etc.) it runs on a "collapsed" copy of the text, one byte
- * per code point, where ASCII stays as is, non-ASCII whitespace becomes 0x0B, and every other non-ASCII code
- * point becomes one byte per category (0xD1 number, 0xD2 letter, 0xD3 punctuation, 0xD4 mark, 0xD5 symbol, 0xD0
- * anything else), while the regex's {@code \p{X}} becomes "[that byte + the ASCII members of X]". So, for
- * example, a non-ASCII symbol never matches {@code [\p{P}$+<=>^~|`]}. We reproduce that exactly with
+ * <p>Of the regexes llama.cpp has hand-written matchers for, we implement the same matchers for GPT-2's,
+ * LLaMA-3's, Qwen2's and Qwen3.5's (Gemma 4's {@code [^\n]+|[\n]+} has one too, but it finds what the regex finds,
+ * so it runs as a regex here). Every other regex runs through {@code std::regex}, and llama.cpp does not give it
+ * the real text: when the regex uses a Unicode category ({@code \p{L}} etc.) it runs on a "collapsed" copy of the
+ * text, one byte per code point, where ASCII stays as is, non-ASCII whitespace becomes 0x0B, and every other
+ * non-ASCII code point becomes one byte per category (0xD1 number, 0xD2 letter, 0xD3 punctuation, 0xD4 mark,
+ * 0xD5 symbol, 0xD0 anything else), while the regex's {@code \p{X}} becomes "[that byte + the ASCII members of
+ * X]". So, for example, a non-ASCII symbol never matches {@code [\p{P}$+<=>^~|`]}. We reproduce that exactly with
  * {@link java.util.regex} on the same collapsed text. Regexes without categories run on the real code points,
  * again with non-ASCII whitespace replaced by 0x0B. {@code \s} is then the ASCII class in both engines
  * (no {@code UNICODE_CHARACTER_CLASS}), {@code $} is translated to {@code \z} (ECMAScript's {@code $} does not
@@ -32,6 +33,8 @@ final class PreTokenizer {
     static final String LLAMA3 = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     static final String LLAMA3_ORIGINAL = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
     static final String QWEN2 = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+    /** Qwen2's with combining marks counted as letters: {@code [\p{L}\p{M}]+} words, {@code [^\s\p{L}\p{M}\p{N}]+} punctuation. */
+    static final String QWEN35 = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?[\\p{L}\\p{M}]+|\\p{N}| ?[^\\s\\p{L}\\p{M}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
     private static final int OUT_OF_RANGE = -1;
 
@@ -70,7 +73,7 @@ final class PreTokenizer {
 
     private sealed interface Step permits Custom, Regex {}
 
-    private enum Custom implements Step { GPT2, LLAMA3, QWEN2 }
+    private enum Custom implements Step { GPT2, LLAMA3, QWEN2, QWEN35 }
 
     private record Regex(Pattern pattern, boolean collapsed) implements Step {}
 
@@ -90,6 +93,7 @@ final class PreTokenizer {
                 case GPT2 -> steps.add(Custom.GPT2);
                 case LLAMA3, LLAMA3_ORIGINAL -> steps.add(Custom.LLAMA3);
                 case QWEN2 -> steps.add(Custom.QWEN2);
+                case QWEN35 -> steps.add(Custom.QWEN35);
                 default -> {
                     boolean usesCategory = CATEGORY_ESCAPES.keySet().stream().anyMatch(r::contains);
                     steps.add(new Regex(Pattern.compile(usesCategory ? collapseRegex(r) : translate(r)), usesCategory));
@@ -115,8 +119,9 @@ final class PreTokenizer {
                     int len = offsets.get(i);
                     switch (c) {
                         case GPT2 -> splitGpt2(cps, start, start + len, next);
-                        case LLAMA3 -> splitLlama3(cps, start, start + len, next, 3);
-                        case QWEN2 -> splitLlama3(cps, start, start + len, next, 1);
+                        case LLAMA3 -> splitLlama3(cps, start, start + len, next, 3, Unicode.LETTER);
+                        case QWEN2 -> splitLlama3(cps, start, start + len, next, 1, Unicode.LETTER);
+                        case QWEN35 -> splitLlama3(cps, start, start + len, next, 1, Unicode.LETTER | Unicode.ACCENT_MARK);
                     }
                     start += len;
                 }
@@ -315,10 +320,16 @@ final class PreTokenizer {
     }
 
     /**
-     * LLaMA-3 ({@code maxDigits} 3) and Qwen2 ({@code maxDigits} 1):
-     * {@code (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,maxDigits}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+}.
+     * LLaMA-3 ({@code maxDigits} 3), Qwen2 ({@code maxDigits} 1) and Qwen3.5 ({@code maxDigits} 1, {@code wordFlags}
+     * letters and marks):
+     * {@code (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?W+|\p{N}{1,maxDigits}| ?[^\s W \p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+}
+     * where W is the class {@code wordFlags} names ({@code \p{L}}, or {@code [\p{L}\p{M}]}). The optional character
+     * before a word stays {@code [^\r\n\p{L}\p{N}]} in all three, so for Qwen3.5 a mark may lead a word.
+     *
+     * @param wordFlags the {@link Unicode} flags of the characters words are made of
      */
-    static void splitLlama3(int[] cps, int start, int end, IntList out, int maxDigits) {
+    static void splitLlama3(int[] cps, int start, int end, IntList out, int maxDigits, int wordFlags) {
+        int notPunctuation = Unicode.WHITESPACE | Unicode.NUMBER | wordFlags;
         int pos = start;
         while (pos < end) {
             int c = cps[pos];
@@ -339,11 +350,11 @@ final class PreTokenizer {
                     }
                 }
             }
-            // [^\r\n\p{L}\p{N}]?\p{L}+
+            // [^\r\n\p{L}\p{N}]?W+
             if (!(c == '\r' || c == '\n' || (f & Unicode.NUMBER) != 0)) {
-                if ((f & Unicode.LETTER) != 0 || (flg(cps, end, pos + 1) & Unicode.LETTER) != 0) {
+                if ((f & wordFlags) != 0 || (flg(cps, end, pos + 1) & wordFlags) != 0) {
                     int p = pos + 1;
-                    while ((flg(cps, end, p) & Unicode.LETTER) != 0) p++;
+                    while ((flg(cps, end, p) & wordFlags) != 0) p++;
                     out.add(p - pos);
                     pos = p;
                     continue;
@@ -357,11 +368,11 @@ final class PreTokenizer {
                 pos = p;
                 continue;
             }
-            // " ?[^\s\p{L}\p{N}]+[\r\n]*"  (note: llama.cpp tests the first code point's flags for being in range)
+            // " ?[^\s W \p{N}]+[\r\n]*"  (note: llama.cpp tests the first code point's flags for being in range)
             int f2 = c == ' ' ? flg(cps, end, pos + 1) : f;
-            if ((f2 & WS_L_N) == 0 && f != 0) {
+            if ((f2 & notPunctuation) == 0 && f != 0) {
                 int p = pos + (c == ' ' ? 1 : 0);
-                for (int g = f2; (g & WS_L_N) == 0 && g != 0; g = flg(cps, end, ++p)) { }
+                for (int g = f2; (g & notPunctuation) == 0 && g != 0; g = flg(cps, end, ++p)) { }
                 for (int c2 = cpt(cps, end, p); c2 == '\r' || c2 == '\n'; c2 = cpt(cps, end, ++p)) { }
                 out.add(p - pos);
                 pos = p;

@@ -5,7 +5,7 @@ import ggufc.gguf.GgufFile;
 /**
  * A tokenizer built from GGUF metadata that reproduces llama.cpp's tokenization exactly: SentencePiece-style
  * ({@code tokenizer.ggml.model = "llama"}), byte-level BPE with the pre-tokenizer {@code tokenizer.ggml.pre}
- * names ({@code "gpt2"}) and WordPiece ({@code "bert"}).
+ * names ({@code "gpt2"}), Gemma 4's SentencePiece-style BPE ({@code "gemma4"}) and WordPiece ({@code "bert"}).
  *
  * <p>Instances are immutable and thread-safe; they copy what they need, so the {@link GgufFile} may be closed
  * afterwards.

@@ -59,6 +59,8 @@ final class Vocab {
         model = f.getString("tokenizer.ggml.model", null);
         if (model == null) throw new IllegalArgumentException(f.path() + ": no tokenizer.ggml.model in the metadata");
         String pre = f.has("tokenizer.ggml.pre") ? f.getString("tokenizer.ggml.pre") : null;
+        // llama.cpp gives the gemma4 model its own pre-tokenizer, whatever tokenizer.ggml.pre says
+        if (model.equals("gemma4")) pre = "gemma4";
         preName = pre;
         Map<String, Integer> ranks = null;
         BpePre bp = null;
@@ -73,29 +75,26 @@ final class Vocab {
                 bos = 101; eos = NULL; unk = 100; sep = 102; pad = 0; mask = 103;
                 addSpacePrefix = false; cleanSpaces = true; addBos = true; addEos = false; addSep = true;
             }
-            case "gpt2" -> {
+            case "gpt2", "gemma4" -> {
                 type = Type.BPE;
-                bos = 11; eos = 11; unk = NULL;
-                if (!f.has("tokenizer.ggml.merges")) throw new IllegalArgumentException(f.path() + ": BPE vocabulary without tokenizer.ggml.merges");
-                List<String> merges = f.getStringArray("tokenizer.ggml.merges");
-                ranks = new HashMap<>(merges.size() * 2);
-                for (int i = 0; i < merges.size(); i++) {
-                    String m = merges.get(i);
-                    // llama.cpp splits at the first space after position 0; a merge without one is ("", "")
-                    int sp = m.indexOf(' ', 1);
-                    String key = sp >= 0 ? m.substring(0, sp) + '\0' + m.substring(sp + 1) : "\0";
-                    ranks.putIfAbsent(key, i); // unordered_map::emplace keeps the first
+                // gemma4 files name every special token themselves; llama.cpp has no defaults for them
+                if (model.equals("gpt2")) {
+                    bos = 11; eos = 11;
+                } else {
+                    bos = NULL; eos = NULL;
                 }
+                unk = NULL;
+                ranks = readMerges(f);
                 bp = BpePre.forName(pre);
-                addSpacePrefix = false; escapeWhitespaces = false;
+                addSpacePrefix = false; escapeWhitespaces = bp.sentencePieceStyle();
                 cleanSpaces = bp.cleanSpaces(); ignoreMerges = bp.ignoreMerges(); addBos = bp.addBos(); addSep = bp.addSep();
                 if (bp.noBos()) bos = NULL;
             }
-            case "no_vocab", "none", "t5", "rwkv", "plamo2", "gemma4", "test", "hybriddna", "whitespace" ->
+            case "no_vocab", "none", "t5", "rwkv", "plamo2", "test", "hybriddna", "whitespace" ->
                     throw new IllegalArgumentException("unsupported tokenizer model tokenizer.ggml.model = '" + model
-                            + "' (supported: llama (SPM), gpt2 (BPE), bert (WPM))");
+                            + "' (supported: llama (SPM), gpt2 and gemma4 (BPE), bert (WPM))");
             default -> throw new IllegalArgumentException("unknown tokenizer model tokenizer.ggml.model = '" + model
-                    + "' (supported: llama (SPM), gpt2 (BPE), bert (WPM))");
+                    + "' (supported: llama (SPM), gpt2 and gemma4 (BPE), bert (WPM))");
         }
         bpeRanks = ranks;
         bpePre = bp;
@@ -164,6 +163,7 @@ final class Vocab {
         addBos = f.getBool("tokenizer.ggml.add_bos_token", addBos);
         addEos = f.getBool("tokenizer.ggml.add_eos_token", addEos);
         addSep = f.getBool("tokenizer.ggml.add_sep_token", addSep);
+        if (bp != null && bp.forceAddBos()) addBos = true;
         lowercase = f.getBool("tokenizer.ggml.normalizer.lowercase", lowercase);
         stripAccents = f.getBool("tokenizer.ggml.normalizer.strip_accents", lowercase);
 
@@ -266,6 +266,21 @@ final class Vocab {
         } else if (lname.contains("modern-bert")) {
             setAttr("[MASK]", ATTR_LSTRIP, true);
         }
+    }
+
+    /** tokenizer.ggml.merges as "left\0right" -> rank. */
+    private static Map<String, Integer> readMerges(GgufFile f) {
+        if (!f.has("tokenizer.ggml.merges")) throw new IllegalArgumentException(f.path() + ": BPE vocabulary without tokenizer.ggml.merges");
+        List<String> merges = f.getStringArray("tokenizer.ggml.merges");
+        Map<String, Integer> ranks = new HashMap<>(merges.size() * 2);
+        for (int i = 0; i < merges.size(); i++) {
+            String m = merges.get(i);
+            // llama.cpp splits at the first space after position 0; a merge without one is ("", "")
+            int sp = m.indexOf(' ', 1);
+            String key = sp >= 0 ? m.substring(0, sp) + '\0' + m.substring(sp + 1) : "\0";
+            ranks.putIfAbsent(key, i); // unordered_map::emplace keeps the first
+        }
+        return ranks;
     }
 
     private void setAttr(String token, int a, boolean value) {

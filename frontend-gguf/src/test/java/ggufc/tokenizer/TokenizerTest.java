@@ -151,6 +151,44 @@ class TokenizerTest {
         assertEquals("ab", noPrefix.decode(new int[] {1, 7, 2}));
     }
 
+    /**
+     * Gemma 4's rules that its real vocabulary cannot show (its merges rebuild every newline run anyway, and it asks
+     * for BOS itself): a run of newlines that is a token is taken whole although the merges give "\n\n" + "\n",
+     * BOS is added although add_bos_token says false, and tokenizer.ggml.pre is ignored. Also space escaping and
+     * {@code <0xXX>} byte fallback. Every expected value is the reference llama.cpp's output for the same toy file
+     * (written with gguf-py, plus the architecture keys llama.cpp needs to load it, and run through
+     * tokenizer-golden/golden_tool.cpp).
+     */
+    @Test
+    void toyGemma4(@TempDir Path dir) throws IOException {
+        Path p = new MiniGguf().string("tokenizer.ggml.model", "gemma4").string("tokenizer.ggml.pre", "llama-bpe")
+                .strings("tokenizer.ggml.tokens", "<pad>", "<eos>", "<bos>", "<unk>", "\n", "\n\n", "\n\n\n", "a", "▁", "▁a",
+                        "<0x62>", "<0xC3>", "<0xA9>", "<turn|>")
+                .ints("tokenizer.ggml.token_type", 3, 3, 3, 2, 1, 1, 1, 1, 1, 1, 6, 6, 6, 3)
+                .strings("tokenizer.ggml.merges", "\n \n", "▁ a")
+                .u32("tokenizer.ggml.bos_token_id", 2).u32("tokenizer.ggml.eos_token_id", 1)
+                .u32("tokenizer.ggml.unknown_token_id", 3).u32("tokenizer.ggml.padding_token_id", 0)
+                .bool("tokenizer.ggml.add_bos_token", false)
+                .write(dir.resolve("m.gguf"));
+        Tokenizer t = load(p);
+        assertArrayEquals(new int[] {6}, t.encode("\n\n\n", false, false));
+        assertArrayEquals(new int[] {2, 6}, t.encode("\n\n\n", true, false));
+        assertArrayEquals(new int[] {5, 5}, t.encode("\n\n\n\n", false, false)); // no such token: merges
+        assertArrayEquals(new int[] {7, 6, 10}, t.encode("a\n\n\nb", false, false));
+        assertArrayEquals(new int[] {9, 8, 9, 10}, t.encode(" a  ab", false, false));
+        assertArrayEquals(new int[] {11, 12}, t.encode("\u00E9", false, false));
+        // unparsed, the control token's text has neither tokens nor byte tokens and vanishes
+        assertArrayEquals(new int[] {7, 6}, t.encode("a<turn|>\n\n\n", false, false));
+        assertArrayEquals(new int[] {2, 7, 13, 6}, t.encode("a<turn|>\n\n\n", true, true));
+        assertEquals(" a  ab", t.decode(new int[] {9, 8, 9, 10}));
+        assertEquals("\u00E9", t.decode(new int[] {11, 12}));
+        assertEquals("<bos>a<turn|>\n\n\n", t.decode(new int[] {2, 7, 13, 6}, false, true));
+        assertEquals(2, t.bos());
+        assertEquals(1, t.eos());
+        assertTrue(t.isEog(1));
+        assertTrue(t.isEog(13));
+    }
+
     private static Tokenizer load(Path p) {
         try (GgufFile f = GgufFile.open(p)) {
             return Tokenizer.fromGguf(f);
