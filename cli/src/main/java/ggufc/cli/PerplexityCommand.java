@@ -60,7 +60,7 @@ final class PerplexityCommand implements Callable<Integer> {
     @Option(names = "--kl-divergence", description = "Compare against --kl-divergence-base: per-chunk table, then PPL, KL-divergence and token-probability statistics.")
     boolean klDivergence;
 
-    @Option(names = "--progress", negatable = true, description = "Progress bar on stderr; default: only when the first chunk says the run will take over 3 s.")
+    @Option(names = "--progress", negatable = true, description = "Progress bar on stderr; default: only when the second chunk's time says the rest takes over 3 s.")
     Boolean progress;
 
     @Override
@@ -128,8 +128,9 @@ final class PerplexityCommand implements Callable<Integer> {
     }
 
     /**
-     * The progress bar on stderr: from the first chunk's time, shown when the whole run is estimated
-     * at over 3 s (or always/never with --progress/--no-progress), with llama-perplexity's ETA line.
+     * The progress bar on stderr (from the second chunk: the first includes JIT warm-up), shown when the
+     * rest is estimated at over 3 s (or always/never with --progress/--no-progress), and
+     * llama-perplexity's ETA line after the first chunk.
      */
     private final class Progress implements IntConsumer, AutoCloseable {
         private final int total;
@@ -138,13 +139,20 @@ final class PerplexityCommand implements Callable<Integer> {
 
         Progress(int total) { this.total = total; }
 
+        private long last = t0;
+
         @Override
         public void accept(int done) {
+            long now = System.nanoTime();
+            double s = (now - last) / 1e9;
+            last = now;
             if (done == 1) {
-                double s = (System.nanoTime() - t0) / 1e9;
                 System.err.printf(Locale.ROOT, "ggufc: perplexity: %.2f seconds per pass - ETA %.2f minutes%n", s, s * total / 60.0);
-                boolean show = progress != null ? progress : s * total > 3.0;
-                if (show && total > 1) {
+            }
+            // decided on the second chunk: the first one pays for JIT compilation
+            if (done == 2 && bar == null) {
+                boolean show = progress != null ? progress : s * (total - 2) > 3.0;
+                if (show) {
                     bar = new ProgressBarBuilder().setTaskName("perplexity").setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
                             .setUnit(" chunks", 1).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build();
                 }
