@@ -51,6 +51,15 @@ final class PerplexityCommand implements Callable<Integer> {
     @Option(names = "--kv-type", defaultValue = "f32", description = "KV cache element type: f32 or f16 (default: ${DEFAULT-VALUE}; llama-perplexity with -ctk f32 -ctv f32 -fa off matches f32).")
     String kvType;
 
+    @Option(names = {"-ctk", "--cache-type-k"}, paramLabel = "TYPE", description = "llama.cpp's spelling: the K cache type (f32 or f16; with -ctv, both the same).")
+    String cacheTypeK;
+
+    @Option(names = {"-ctv", "--cache-type-v"}, paramLabel = "TYPE", description = "llama.cpp's spelling: the V cache type (f32 or f16; with -ctk, both the same).")
+    String cacheTypeV;
+
+    @Option(names = {"-fa", "--flash-attn"}, paramLabel = "on|off|auto", description = "Accepted for llama.cpp command lines; ggufc's attention is always plain f32 attention (llama.cpp's -fa off).")
+    String flashAttn;
+
     @Option(names = "--save-all-logits", paramLabel = "FILE", description = "Write each scored position's log-probabilities in llama-perplexity's base-logits format.")
     Path saveAllLogits;
 
@@ -74,7 +83,11 @@ final class PerplexityCommand implements Callable<Integer> {
             case "interpreter" -> LoadedModel.Backend.INTERPRETER;
             default -> throw new IllegalArgumentException("--backend must be vector or interpreter, got '" + backend + "'");
         };
-        var kv = RunCommand.kvType(kvType);
+        var kv = RunCommand.kvType(kvCacheType());
+        if (flashAttn != null && !flashAttn.equals("off")) {
+            if (!flashAttn.equals("on") && !flashAttn.equals("auto")) throw new IllegalArgumentException("-fa must be on, off or auto, got '" + flashAttn + "'");
+            System.err.println("ggufc: note: -fa " + flashAttn + " ignored: ggufc runs plain attention (as llama.cpp's -fa off)");
+        }
         PrintStream out = System.out;
         if (klDivergence) {
             Path base = klBase != null ? klBase : saveAllLogits;
@@ -119,6 +132,14 @@ final class PerplexityCommand implements Callable<Integer> {
             if (w != null) System.err.println("ggufc: saved all logits to " + saveAllLogits);
         }
         return 0;
+    }
+
+    /** --kv-type, or llama.cpp's -ctk/-ctv when given (ggufc has one type for both caches). */
+    String kvCacheType() {
+        if (cacheTypeK == null && cacheTypeV == null) return kvType;
+        String k = cacheTypeK != null ? cacheTypeK : cacheTypeV, v = cacheTypeV != null ? cacheTypeV : cacheTypeK;
+        if (!k.equals(v)) throw new IllegalArgumentException("-ctk " + k + " and -ctv " + v + " differ: ggufc keeps K and V in one type (f32 or f16)");
+        return k;
     }
 
     /** The token each chunk starts with: BOS when the vocabulary adds it (llama_vocab_get_add_bos), else none (-1). */

@@ -104,9 +104,10 @@ class PerplexityTest {
 
     @Test
     void chunksAndBatchSizeFollowLlamaPerplexity() throws IOException {
-        // --chunks 4 is the first 4 running values; a batch smaller than the chunk changes nothing but rounding
+        // --chunks 4 is the first 4 running values; a batch smaller than the chunk changes nothing but rounding; llama.cpp's
+        // own command line (-ctk/-ctv/-fa as the goldens were made) is accepted
         CliTest.Run r = CliTest.ggufc("perplexity", "-m", model("F32").toString(), "-f", story().toString(), "--ctx-size", "128",
-                "--chunks", "4", "-b", "32", "--threads", "2", "--no-progress");
+                "--chunks", "4", "-b", "32", "--threads", "2", "-ctk", "f32", "-ctv", "f32", "-fa", "off", "--no-progress");
         assertEquals(0, r.exit(), r.err());
         Ppl ours = Ppl.parse(r.out()), ref = golden("F32");
         assertEquals(4, ours.chunks().length);
