@@ -7,6 +7,7 @@
 #                                 (refllama logits: f32 KV cache, flash attention off)
 #   <model>/<prompt>.greedy.json  greedy 64-token continuation (ids + text), EOS ignored
 #   prompts.txt                   the prompts, one per line (line number = prompt id)
+#   perplexity/                   llama-perplexity goldens (regenerate-perplexity.sh, run last)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REF="${REF:-$HERE/../../shared/reference}"
@@ -38,4 +39,6 @@ gen "$MODELS/stories260K.gguf" stories260K
 for T in Q8_0 Q4_0 Q5_0 F16 mixed; do gen "$OUT/models/stories260K-$T.gguf" "stories260K-$T"; done
 # the 32-token greedy text of the README's main command, exactly as llama.cpp prints it
 "$REF/generate.sh" "$MODELS/stories260K.gguf" "Once upon a time" 32 > "$OUT/stories260K/readme-greedy-32.txt" 2>/dev/null
+# llama-perplexity's figures and base-logits file (PerplexityTest)
+"$HERE/regenerate-perplexity.sh"
 echo "goldens written to $OUT"

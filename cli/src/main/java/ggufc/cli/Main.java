@@ -27,6 +27,7 @@ public final class Main {
         m.put("bench", BenchCommand.class);
         m.put("bench-worker", BenchWorkerCommand.class);
         m.put("tokenize", TokenizeCommand.class);
+        m.put("perplexity", PerplexityCommand.class);
         m.put("ir", IrCommand.class);
         m.put("synth", SynthCommand.class);
         m.put("pull", PullCommand.class);
