@@ -14,8 +14,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.IntConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -69,7 +67,7 @@ final class PerplexityCommand implements Callable<Integer> {
     @Option(names = "--kl-divergence", description = "Compare against --kl-divergence-base: per-chunk table, then PPL, KL-divergence and token-probability statistics.")
     boolean klDivergence;
 
-    @Option(names = "--progress", negatable = true, description = "Progress bar on stderr; default: only when the second chunk's time says the rest takes over 3 s.")
+    @Option(names = "--progress", negatable = true, description = "Progress bar on stderr; default: when stderr is a terminal and the second chunk's time says the rest takes over 3 s.")
     Boolean progress;
 
     @Override
@@ -172,11 +170,8 @@ final class PerplexityCommand implements Callable<Integer> {
             }
             // decided on the second chunk: the first one pays for JIT compilation
             if (done == 2 && bar == null) {
-                boolean show = progress != null ? progress : s * (total - 2) > 3.0;
-                if (show) {
-                    bar = new ProgressBarBuilder().setTaskName("perplexity").setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
-                            .setUnit(" chunks", 1).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build();
-                }
+                boolean show = progress != null ? progress : ProgressBars.stderrIsTerminal() && s * (total - 2) > 3.0;
+                if (show) bar = ProgressBars.builder("perplexity", true).setInitialMax(total).setUnit(" chunks", 1).build();
             }
             if (bar != null) bar.stepTo(done);
         }

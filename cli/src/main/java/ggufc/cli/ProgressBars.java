@@ -15,12 +15,17 @@ final class ProgressBars {
     private ProgressBars() {}
 
     /** A builder for task {@code name} with the project's style, drawing on stderr when it is a terminal. */
-    static ProgressBarBuilder builder(String name) {
-        return new ProgressBarBuilder().setTaskName(name).setStyle(ProgressBarStyle.ASCII).setConsumer(consumer());
+    static ProgressBarBuilder builder(String name) { return builder(name, stderrIsTerminal()); }
+
+    /** As above, drawing on stderr when {@code draw} (a user's --progress), else nowhere. */
+    static ProgressBarBuilder builder(String name, boolean draw) {
+        ProgressBarConsumer c = draw ? new ConsoleProgressBarConsumer(System.err) : new DelegatingProgressBarConsumer(line -> {});
+        return new ProgressBarBuilder().setTaskName(name).setStyle(ProgressBarStyle.ASCII).setConsumer(c);
     }
 
-    private static ProgressBarConsumer consumer() {
+    /** Whether the process has a terminal (JDK 22+: {@code System.console()} exists even when redirected, and says so). */
+    static boolean stderrIsTerminal() {
         java.io.Console c = System.console();
-        return c != null && c.isTerminal() ? new ConsoleProgressBarConsumer(System.err) : new DelegatingProgressBarConsumer(line -> {});
+        return c != null && c.isTerminal();
     }
 }

@@ -83,7 +83,7 @@ class CliTest {
 
     /** Main registers only the subcommand named on the command line: each still parses as itself, and help lists all. */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"run", "compile", "devices", "bench", "tokenize", "perplexity", "ir", "synth", "pull"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"run", "compile", "devices", "bench", "tokenize", "perplexity", "ir", "synth", "pull", "fuzz"})
     void everySubcommandAnswersItsOwnHelp(String name) {
         Run r = ggufc(name, "--help");
         assertEquals(0, r.exit(), r.err());

@@ -209,7 +209,7 @@ public final class LoadedModel implements AutoCloseable {
             binding = new ModelBinding(new GgufWeights(f), pool, n);
             CompiledModel cm = SourceCompiler.instantiate(SourceCompiler.load(dir.resolve("classes"), m.require("class")), binding);
             StepExecutor ex = new VectorExecutor(cm, m.getInt("io.tokens"), m.getInt("io.pos"), m.getInt("io.logits"), m.getInt("io.vocab"),
-                    Boolean.parseBoolean(m.require("io.all.logits")), binding, pool);
+                    Boolean.parseBoolean(m.require("io.all.logits")), binding, pool, dir);
             return new LoadedModel(f, tok, hp, g, ex, binding.cacheBytes());
         } catch (RuntimeException e) {
             if (binding != null) binding.close();

@@ -25,6 +25,9 @@ public final class VectorExecutor implements StepExecutor {
      * @param plan the plan the model was made from (its inputs, outputs and logits shape)
      * @param pool owned by this executor (closed with it), as is the binding
      */
+    /** The artifact folder whose compiled class this runs, or null for an in-memory plan. */
+    private final java.nio.file.Path artifact;
+
     public VectorExecutor(CompiledModel model, Plan plan, ModelBinding binding, WorkerPool pool) {
         this(model, plan.inputs().indexOf(LlamaLifter.TOKENS), plan.inputs().indexOf(LlamaLifter.POSITIONS),
                 plan.outputIndex(LlamaLifter.LOGITS), (int) plan.outputs().get(plan.outputIndex(LlamaLifter.LOGITS)).rowLength(),
@@ -33,6 +36,13 @@ public final class VectorExecutor implements StepExecutor {
 
     public VectorExecutor(CompiledModel model, int tokensInput, int positionsInput, int logitsOutput, int vocab, boolean allLogits,
                           ModelBinding binding, WorkerPool pool) {
+        this(model, tokensInput, positionsInput, logitsOutput, vocab, allLogits, binding, pool, null);
+    }
+
+    /** As above for the compiled class of the artifact folder {@code artifact}, whose failures are reported as the artifact's. */
+    public VectorExecutor(CompiledModel model, int tokensInput, int positionsInput, int logitsOutput, int vocab, boolean allLogits,
+                          ModelBinding binding, WorkerPool pool, java.nio.file.Path artifact) {
+        this.artifact = artifact;
         if (tokensInput < 0 || positionsInput < 0 || logitsOutput < 0) throw new IllegalArgumentException("not a llama step: needs inputs tokens and pos and output logits");
         // a step graph has exactly these two inputs; an artifact's manifest says which is which
         if (tokensInput > 1 || positionsInput > 1 || tokensInput == positionsInput) {
@@ -76,7 +86,12 @@ public final class VectorExecutor implements StepExecutor {
             for (int i = 0; i < T; i++) pos[i] = startPos + done + i;
             inputs[tokensInput] = ids;
             inputs[positionsInput] = pos;
-            model.step(T, startPos + done + T, inputs);
+            try {
+                model.step(T, startPos + done + T, inputs);
+            } catch (RuntimeException e) {
+                if (artifact == null) throw e;
+                throw new ggufc.runtime.artifact.ArtifactCodeException(artifact, e);
+            }
             float[] out = model.output(logitsOutput);
             if (rows.length > 1) {
                 for (int i = 0; i < T; i++) rows[done + i] = Arrays.copyOfRange(out, i * vocab, (i + 1) * vocab);

@@ -58,7 +58,7 @@ import jdk.jfr.consumer.RecordingStream;
  * string decoded to a Java {@code String} takes two bytes a character once it holds one character
  * beyond Latin-1 (UTF-16), so a file that is one long string of junk costs twice its size.
  */
-public final class FuzzCampaign {
+public final class FuzzCampaign implements AutoCloseable {
     public enum Outcome { RAN, REFUSED, UNCLEAR, CRASH, HANG }
 
     public record Options(int cases, int artifactCases, long seed, long timeoutMillis, int ctx, List<Path> seeds, Path artifact, Path saveDir) {}
@@ -99,6 +99,35 @@ public final class FuzzCampaign {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    private GgufMutator single;
+
+    /**
+     * One case for property tests: the GGUF mutation that {@code seed} draws, run and classified as
+     * in the campaign; null when it ran or was refused cleanly, else what went wrong. Not thread safe.
+     */
+    public Finding oneCase(long seed) {
+        if (single == null) {
+            List<GgufMutator.Seed> seeds = new ArrayList<>();
+            for (Path p : opt.seeds()) {
+                try {
+                    seeds.add(GgufMutator.seed(p.getFileName().toString(), Files.readAllBytes(p)));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            single = new GgufMutator(seeds);
+            caseStart = new long[1];
+            caseEnd = new long[1];
+            caseBound = new long[1];
+            caseName = new String[1];
+        }
+        GgufMutator.Mutant m = single.mutate(new Random(seed));
+        caseName[0] = m.seed() + " [" + m.what() + "]";
+        int before = report.findings.size();
+        record(0, false, m.seed(), m.what(), m.bytes(), () -> ggufCase(m));
+        return report.findings.size() > before ? report.findings.get(report.findings.size() - 1) : null;
     }
 
     /** Runs the campaign; {@code progress} gets the number of cases done so far now and then. */
@@ -256,6 +285,8 @@ public final class FuzzCampaign {
 
     static Outcome classify(Throwable t, Path artifact, String seed) {
         if (!isRefusalType(t) || t.getMessage() == null || t.getMessage().isBlank()) return Outcome.CRASH;
+        // a re-signed artifact's own code failing is the artifact's problem, reported as such
+        if (t instanceof ggufc.runtime.artifact.ArtifactCodeException) return artifact != null ? Outcome.REFUSED : Outcome.CRASH;
         // a refusal wrapping a bug is still the bug
         for (Throwable c = t.getCause(); c != null; c = c.getCause()) {
             if (c instanceof RuntimeException && !isRefusalType(c) && !(c instanceof ggufc.ir.IrException) && !(c instanceof ggufc.passes.PassException)) return Outcome.CRASH;
@@ -336,6 +367,10 @@ public final class FuzzCampaign {
             }
         }
     }
+
+    /** Stops the worker thread. */
+    @Override
+    public void close() { worker.shutdownNow(); }
 
     /** The report as printed by {@code ggufc fuzz}. */
     public static String format(Options opt, Report r) {
