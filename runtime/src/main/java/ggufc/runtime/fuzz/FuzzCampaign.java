@@ -118,6 +118,7 @@ public final class FuzzCampaign implements AutoCloseable {
                 }
             }
             single = new GgufMutator(seeds);
+            warmUp(seeds);
             caseStart = new long[1];
             caseEnd = new long[1];
             caseBound = new long[1];
@@ -142,6 +143,7 @@ public final class FuzzCampaign implements AutoCloseable {
             }
         }
         GgufMutator mutator = new GgufMutator(seeds);
+        warmUp(seeds);
         int total = opt.cases() + opt.artifactCases();
         caseStart = new long[total];
         caseEnd = new long[total];
@@ -196,6 +198,20 @@ public final class FuzzCampaign implements AutoCloseable {
             return Files.size(Path.of(Artifact.verify(artifact, null).require("model.path")));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Runs each unmutated seed once, uncounted: the first pass through the pipeline in a new JVM
+     * loads and JIT-compiles its classes and takes seconds, which the time limit would call a hang.
+     */
+    private void warmUp(List<GgufMutator.Seed> seeds) {
+        for (GgufMutator.Seed s : seeds) {
+            try {
+                worker.submit(() -> ggufCase(new GgufMutator.Mutant(s.name(), s.bytes(), "none"))).get();
+            } catch (Exception e) {
+                throw new IllegalArgumentException(s.name() + ": the unmutated seed file does not run (" + e.getMessage() + "); give a valid GGUF", e);
+            }
         }
     }
 
