@@ -5,6 +5,7 @@ import ggufc.ir.DType;
 import ggufc.ir.Graph;
 import ggufc.lift.GgufWeights;
 import ggufc.lift.LlamaHparams;
+import ggufc.lift.Lifters;
 import ggufc.lift.LlamaLifter;
 import ggufc.passes.PassContext;
 import ggufc.passes.PassManager;
@@ -95,11 +96,11 @@ public final class LoadedModel implements AutoCloseable {
     public static LoadedModel open(Path path, int ctx, DType kvType, boolean allLogits, Backend backend, int threads, String interpreterPasses) {
         GgufFile f = GgufFile.open(path);
         try {
-            LlamaLifter.requireSupported(f);
+            Lifters.requireSupported(f);
             Tokenizer tok = Tokenizer.fromGguf(f);
             LlamaHparams hp = LlamaHparams.read(f);
             int n = ctx > 0 ? ctx : hp.ctxTrain();
-            Graph lifted = LlamaLifter.lift(f, new LlamaLifter.Options(n, allLogits, kvType));
+            Graph lifted = Lifters.lift(f, new LlamaLifter.Options(n, allLogits, kvType));
             if (backend == Backend.VECTOR) return new LoadedModel(f, tok, hp, () -> lifted, vectorExecutor(lifted, f, n, allLogits ? 64 : 256, threads));
             GgufWeights weights = new GgufWeights(f);
             Graph g = new PassManager(PassRegistry.parse(interpreterPasses, Targets.INTERP), PassManager.Options.defaults())
@@ -120,11 +121,11 @@ public final class LoadedModel implements AutoCloseable {
     public static LoadedModel openOnDevice(Path path, int ctx, DType kvType, String device) {
         GgufFile f = GgufFile.open(path);
         try {
-            LlamaLifter.requireSupported(f);
+            Lifters.requireSupported(f);
             Tokenizer tok = Tokenizer.fromGguf(f);
             LlamaHparams hp = LlamaHparams.read(f);
             int n = ctx > 0 ? ctx : hp.ctxTrain();
-            Graph g = ggufc.codegen.tornado.lower.LlamaCppActivations.apply(LlamaLifter.lift(f, new LlamaLifter.Options(n, false, kvType)));
+            Graph g = ggufc.codegen.tornado.lower.LlamaCppActivations.apply(Lifters.lift(f, new LlamaLifter.Options(n, false, kvType)));
             ggufc.runtime.device.Device dev = ggufc.runtime.device.Devices.open(device);
             if (dev == null) throw new IllegalArgumentException("openOnDevice needs a GPU device, not '" + device + "'");
             return new LoadedModel(f, tok, hp, () -> g, new ggufc.runtime.device.DeviceExecutor(g, new GgufWeights(f), n, Math.min(n, 512), dev, true));
@@ -152,7 +153,7 @@ public final class LoadedModel implements AutoCloseable {
         WorkerPool pool = null;
         ModelBinding binding = null;
         try {
-            LlamaLifter.requireSupported(f);
+            Lifters.requireSupported(f);
             Tokenizer tok = Tokenizer.fromGguf(f);
             LlamaHparams hp = LlamaHparams.read(f);
             // the graph is for inspection only (the compiled class runs without it): parsed on first use
