@@ -25,11 +25,11 @@ final class SynthCommand implements Callable<Integer> {
         LLAMA_125M("llama-125m", SyntheticLlama.Config.of(768, 2048, 12, 12, 12, 2048), null),
         LLAMA_1B("llama-1b", new SyntheticLlama.Config(2048, 8192, 16, 32, 8, 2048, 1, 1e-5f, 500000f, true, false), null),
         /** qwen2 with Q/K/V biases, NEOX RoPE base 1e6, rms eps 1e-6. */
-        QWEN2_TINY("qwen2-tiny", tiny("qwen2", 256, 0).withRope(1e6f, 1e-6f), "stories260K.gguf"),
+        QWEN2_TINY("qwen2-tiny", SyntheticLlama.tiny("qwen2"), "stories260K.gguf"),
         /** qwen3 with q/k norms and a head dimension (64) that is not n_embd / n_head (192 / 4). */
-        QWEN3_TINY("qwen3-tiny", tiny("qwen3", 192, 64).withRope(1e6f, 1e-6f), "stories260K.gguf"),
+        QWEN3_TINY("qwen3-tiny", SyntheticLlama.tiny("qwen3"), "stories260K.gguf"),
         /** phi3 with fused QKV and gate/up, GQA (Phi-3-mini has none, Phi-3-medium has). */
-        PHI3_TINY("phi3-tiny", tiny("phi3", 256, 0), "stories260K.gguf"),
+        PHI3_TINY("phi3-tiny", SyntheticLlama.tiny("phi3"), "stories260K.gguf"),
         /** Qwen2.5-7B's layers: 3584 embd, 28 layers, 28 heads, 4 KV heads, FFN 18944. */
         QWEN2_7B("qwen2-7b", new SyntheticLlama.Config(3584, 18944, 28, 28, 4, 32768, 1, 1e-6f, 1e6f, false, false, "qwen2", 0), null),
         /** Qwen3-8B's layers: 4096 embd, 36 layers, 32 heads (dim 128), 8 KV heads, FFN 12288. */
@@ -46,10 +46,6 @@ final class SynthCommand implements Callable<Integer> {
             this.id = id;
             this.config = config;
             this.vocab = vocab;
-        }
-
-        private static SyntheticLlama.Config tiny(String arch, int nEmbd, int headDim) {
-            return new SyntheticLlama.Config(nEmbd, 512, 2, 4, 2, 256, 1, 1e-5f, 10000f, false, false, arch, headDim);
         }
 
         static Preset byId(String id) {

@@ -75,6 +75,18 @@ public final class SyntheticLlama {
         public int nEmbdKv() { return headDim() * nHeadKv; }
     }
 
+    /**
+     * The scaled-down test model of {@code arch} ({@code ggufc synth --preset ARCH-tiny}): 2 layers, 4
+     * query heads of dimension 64 over 2 KV heads (GQA), FFN 512, context 256, seed 1, separate
+     * output matrix. qwen2: n_embd 256, Q/K/V biases, RoPE base 1e6, rms eps 1e-6. qwen3: n_embd 192
+     * (so the 4 x 64 query width is not n_embd), RoPE base 1e6, rms eps 1e-6. phi3 and llama: n_embd
+     * 256, RoPE base 10000, rms eps 1e-5.
+     */
+    public static Config tiny(String arch) {
+        Config c = new Config(arch.equals("qwen3") ? 192 : 256, 512, 2, 4, 2, 256, 1, 1e-5f, 10000f, false, false, arch, arch.equals("qwen3") ? 64 : 0);
+        return arch.startsWith("qwen") ? c.withRope(1e6f, 1e-6f) : c;
+    }
+
     /** A tensor of the model: name and ggml shape ({@code ne[0]} innermost). */
     public record TensorSpec(String name, long[] ne) {
         public long elements() {
