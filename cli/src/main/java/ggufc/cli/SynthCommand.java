@@ -31,11 +31,11 @@ final class SynthCommand implements Callable<Integer> {
         /** phi3 with fused QKV and gate/up, GQA (Phi-3-mini has none, Phi-3-medium has). */
         PHI3_TINY("phi3-tiny", SyntheticLlama.tiny("phi3"), "stories260K.gguf"),
         /** Qwen2.5-7B's layers: 3584 embd, 28 layers, 28 heads, 4 KV heads, FFN 18944. */
-        QWEN2_7B("qwen2-7b", new SyntheticLlama.Config(3584, 18944, 28, 28, 4, 32768, 1, 1e-6f, 1e6f, false, false, "qwen2", 0), null),
+        QWEN2_7B("qwen2-7b", SyntheticLlama.realShape("qwen2"), null),
         /** Qwen3-8B's layers: 4096 embd, 36 layers, 32 heads (dim 128), 8 KV heads, FFN 12288. */
-        QWEN3_8B("qwen3-8b", new SyntheticLlama.Config(4096, 12288, 36, 32, 8, 40960, 1, 1e-6f, 1e6f, false, false, "qwen3", 128), null),
+        QWEN3_8B("qwen3-8b", SyntheticLlama.realShape("qwen3"), null),
         /** Phi-3-mini-4k's layers: 3072 embd, 32 layers, 32 heads (dim 96), FFN 8192. */
-        PHI3_MINI("phi3-mini", new SyntheticLlama.Config(3072, 8192, 32, 32, 32, 4096, 1, 1e-5f, 10000f, false, false, "phi3", 0), null);
+        PHI3_MINI("phi3-mini", SyntheticLlama.realShape("phi3"), null);
 
         final String id;
         final SyntheticLlama.Config config;

@@ -87,6 +87,21 @@ public final class SyntheticLlama {
         return arch.startsWith("qwen") ? c.withRope(1e6f, 1e-6f) : c;
     }
 
+    /**
+     * Real layer shapes of {@code arch} ({@code ggufc synth --preset}): qwen2 is Qwen2.5-7B (3584 embd,
+     * 28 layers, 28 heads, 4 KV heads, FFN 18944), qwen3 is Qwen3-8B (4096 embd, 36 layers, 32 heads
+     * of 128, 8 KV heads, FFN 12288), phi3 is Phi-3-mini-4k (3072 embd, 32 layers, 32 heads of 96,
+     * FFN 8192); separate output matrices.
+     */
+    public static Config realShape(String arch) {
+        return switch (arch) {
+            case "qwen2" -> new Config(3584, 18944, 28, 28, 4, 32768, 1, 1e-6f, 1e6f, false, false, "qwen2", 0);
+            case "qwen3" -> new Config(4096, 12288, 36, 32, 8, 40960, 1, 1e-6f, 1e6f, false, false, "qwen3", 128);
+            case "phi3" -> new Config(3072, 8192, 32, 32, 32, 4096, 1, 1e-5f, 10000f, false, false, "phi3", 0);
+            default -> throw new IllegalArgumentException("no real-shape preset for '" + arch + "' (qwen2, qwen3, phi3)");
+        };
+    }
+
     /** A tensor of the model: name and ggml shape ({@code ne[0]} innermost). */
     public record TensorSpec(String name, long[] ne) {
         public long elements() {

@@ -64,4 +64,24 @@ class ArchParityTest {
         // llama.cpp prints raw bytes, read back as UTF-8 with U+FFFD for what is not (byte tokens; qwen2-tiny-Q8_0 ends in an unfinished character)
         assertEquals(ArchModels.greedy32(arch, t), r.out(), arch + " " + t + " on " + backend + ": greedy text differs from llama.cpp's");
     }
+
+    /** A qwen3 file without a layer's k_norm: `ggufc run` fails with one line naming the file and the tensor. */
+    @org.junit.jupiter.api.Test
+    void missingTensorIsOneLineNamingFileAndTensor() {
+        Path bad = artifacts.resolve("qwen3-no-k-norm.gguf");
+        ggufc.gguf.SyntheticLlama.Config c = ggufc.gguf.SyntheticLlama.tiny("qwen3");
+        try (ggufc.gguf.GgufFile vocab = ggufc.gguf.GgufFile.open(Goldens.sharedModel("stories260K.gguf"))) {
+            ggufc.gguf.GgufWriter w = new ggufc.gguf.GgufWriter().putAll(ggufc.gguf.SyntheticLlama.metadata(c, vocab, GgmlType.F32));
+            for (ggufc.gguf.SyntheticLlama.TensorSpec s : ggufc.gguf.SyntheticLlama.tensors(c, ggufc.gguf.SyntheticLlama.vocabSize(vocab))) {
+                if (!s.name().equals("blk.1.attn_k_norm.weight")) w.tensor(s.name(), GgmlType.F32, s.ne(), seg -> {});
+            }
+            w.write(bad);
+        }
+        for (String backend : List.of("interpreter", "vector")) {
+            CliTest.Run r = CliTest.ggufc("run", "--model", bad.toString(), "--prompt", "Hi", "-n", "2", "--backend", backend);
+            String err = r.err().strip();
+            org.junit.jupiter.api.Assertions.assertNotEquals(0, r.exit());
+            org.junit.jupiter.api.Assertions.assertTrue(!err.contains("\n") && err.contains("qwen3-no-k-norm.gguf") && err.contains("missing tensor 'blk.1.attn_k_norm.weight'"), err);
+        }
+    }
 }
