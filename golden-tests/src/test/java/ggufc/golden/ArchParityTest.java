@@ -16,7 +16,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code ggufc run --temp 0 -n 32 "Once upon a time"} on the synthetic qwen2, qwen3 and phi3 models
  * (F32 and Q8_0, {@link ArchModels}) prints exactly llama.cpp's text ({@code generate.sh MODEL TEXT
  * 32}), on every backend: the interpreter, the vector plan, a compiled artifact ({@code ggufc
- * compile} + {@code run --artifact}) and OpenCL ({@code --device opencl:0}). The one exception is
+ * compile} + {@code run --artifact}) and OpenCL ({@code --device opencl:0}, and {@code opencl:0:spirv}:
+ * the SPIR-V kernels, through llvm-spirv on PoCL). The one exception is
  * the vector backend on Q8_0, which runs f32 activations rather than llama.cpp's q8_0 rounding and
  * is checked against the interpreter on its graph. Logits are checked
  * against llama.cpp by {@link LlamaParityTest}, {@link VectorParityTest} and {@link OpenClParityTest},
@@ -30,7 +31,7 @@ class ArchParityTest {
         List<Arguments> r = new ArrayList<>();
         for (String a : ArchModels.ARCHITECTURES) {
             for (GgmlType t : List.of(GgmlType.F32, GgmlType.Q8_0)) {
-                for (String backend : List.of("interpreter", "vector", "artifact", "opencl:0")) r.add(Arguments.of(a, t, backend));
+                for (String backend : List.of("interpreter", "vector", "artifact", "opencl:0", "opencl:0:spirv")) r.add(Arguments.of(a, t, backend));
             }
         }
         return r.stream();
@@ -48,7 +49,7 @@ class ArchParityTest {
                 assertEquals(0, c.exit(), c.err());
                 args.addAll(List.of("--artifact", out.toString()));
             }
-            case "opencl:0" -> args.addAll(List.of("--model", model, "--device", "opencl:0"));
+            case "opencl:0", "opencl:0:spirv" -> args.addAll(List.of("--model", model, "--device", backend));
             default -> args.addAll(List.of("--model", model, "--backend", backend));
         }
         CliTest.Run r = CliTest.ggufc(args.toArray(String[]::new));
