@@ -20,8 +20,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Parity with llama.cpp on stories260K and its quantized variants: token ids, logits at every
- * prompt position, and 64-token greedy continuations, against goldens from the reference.
+ * Parity with llama.cpp on stories260K and its quantized variants, and on the synthetic qwen2,
+ * qwen3 and phi3 models in F32 and Q8_0 ({@link #archVariants}, prompts 1, 2 and 4): token ids,
+ * logits at every prompt position, and 64-token greedy continuations, against goldens from the
+ * reference.
  *
  * <p>Models are opened through {@link LoadedModel}, whose graph goes through the interp target's
  * default pipeline: fused, and with llama.cpp's CPU numerics (each matmul's activation rounded to
