@@ -8,6 +8,8 @@
 #   <model>/<prompt>.greedy.json  greedy 64-token continuation (ids + text), EOS ignored
 #   prompts.txt                   the prompts, one per line (line number = prompt id)
 #   perplexity/                   llama-perplexity goldens (regenerate-perplexity.sh, run last)
+#   <arch>-tiny[-Q8_0]/           synthetic qwen2/qwen3/phi3 models (see the end of this script):
+#                                 prompts 1, 2 and 4, greedy-32.txt, model.sha256, types.txt
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REF="${REF:-$HERE/../../shared/reference}"
@@ -39,6 +41,39 @@ gen "$MODELS/stories260K.gguf" stories260K
 for T in Q8_0 Q4_0 Q5_0 F16 mixed; do gen "$OUT/models/stories260K-$T.gguf" "stories260K-$T"; done
 # the 32-token greedy text of the README's main command, exactly as llama.cpp prints it
 "$REF/generate.sh" "$MODELS/stories260K.gguf" "Once upon a time" 32 > "$OUT/stories260K/readme-greedy-32.txt" 2>/dev/null
+
+# Synthetic qwen2, qwen3 and phi3 models: `ggufc synth --preset ARCH-tiny` (seed 1, stories260K's
+# vocabulary), F32, and Q8_0 made by llama-quantize. The tests regenerate the files themselves
+# (ArchModels) and check them against model.sha256; their Q8_0 file is ggufc synth's own
+# (--type Q8_0), which is checked here to give llama.cpp exactly the logits of llama-quantize's.
+GGUFC="$HERE/../ggufc"
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+ARCH_PROMPTS="1 2 4"
+gen_arch() {  # $1 = model file, $2 = golden folder name
+    local dir="$OUT/$2"; mkdir -p "$dir"
+    for i in $ARCH_PROMPTS; do
+        local prompt; prompt="$(sed -n "${i}p" "$OUT/prompts.txt")"
+        "$REF/logits.sh" "$1" "$dir/p$i.logits.bin" "$prompt" > /dev/null
+        "$REF/generate.sh" "$1" "$prompt" 64 --ignore-eos --json "$dir/p$i.greedy.json" > /dev/null 2>&1
+    done
+    "$REF/generate.sh" "$1" "Once upon a time" 32 > "$dir/greedy-32.txt" 2>/dev/null
+}
+for A in qwen2 qwen3 phi3; do
+    M="$A-tiny"
+    "$GGUFC" synth --preset "$M" --type F32 --seed 1 --vocab "$MODELS/stories260K.gguf" -o "$TMP/$M.gguf" 2>/dev/null
+    "$GGUFC" synth --preset "$M" --type Q8_0 --seed 1 --vocab "$MODELS/stories260K.gguf" -o "$TMP/$M-synth-Q8_0.gguf" 2>/dev/null
+    "$REF/quantize.sh" "$TMP/$M.gguf" "$TMP/$M-Q8_0.gguf" Q8_0 > "$TMP/$M-Q8_0.types.txt"
+    gen_arch "$TMP/$M.gguf" "$M"
+    gen_arch "$TMP/$M-Q8_0.gguf" "$M-Q8_0"
+    for i in $ARCH_PROMPTS; do
+        "$REF/logits.sh" "$TMP/$M-synth-Q8_0.gguf" "$TMP/p$i.bin" "$(sed -n "${i}p" "$OUT/prompts.txt")" > /dev/null
+        cmp -s "$TMP/p$i.bin" "$OUT/$M-Q8_0/p$i.logits.bin" || { echo "$M: llama.cpp's logits on ggufc synth's Q8_0 differ from llama-quantize's (prompt $i)" >&2; exit 1; }
+    done
+    grep -E '^ +[a-z_.*0-9]+ [a-z0-9_]+ x[0-9]+$' "$TMP/$M-Q8_0.types.txt" > "$OUT/$M-Q8_0/types.txt"
+    (cd "$TMP" && sha256sum "$M.gguf") > "$OUT/$M/model.sha256"
+    (cd "$TMP" && sha256sum "$M-synth-Q8_0.gguf") > "$OUT/$M-Q8_0/model.sha256"
+done
 # llama-perplexity's figures and base-logits file (PerplexityTest)
 "$HERE/regenerate-perplexity.sh"
 echo "goldens written to $OUT"

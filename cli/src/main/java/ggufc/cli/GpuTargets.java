@@ -17,6 +17,7 @@ import java.util.Map;
 import ggufc.ir.DType;
 import ggufc.ir.Graph;
 import ggufc.lift.LlamaHparams;
+import ggufc.lift.Lifters;
 import ggufc.lift.LlamaLifter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,9 +44,9 @@ public final class GpuTargets {
 
     /** The lifted step graph's launch plan for {@code ctx} positions and prompts processed {@code batch} tokens at a time. */
     public static LaunchPlan plan(GgufFile f, int ctx, int batch, DType kvType) {
-        LlamaLifter.requireSupported(f);
+        Lifters.requireSupported(f);
         int n = ggufc.runtime.KvBudget.context(ctx, LlamaHparams.read(f).ctxTrain());
-        Graph g = ggufc.codegen.tornado.lower.LlamaCppActivations.apply(LlamaLifter.lift(f, new LlamaLifter.Options(n, false, kvType)));
+        Graph g = ggufc.codegen.tornado.lower.LlamaCppActivations.apply(Lifters.lift(f, new LlamaLifter.Options(n, false, kvType)));
         return GpuLowering.lower(g, new GpuLowering.Options(Math.min(batch, n), n));
     }
 

@@ -8,6 +8,7 @@ import ggufc.ir.analysis.GraphStats;
 import ggufc.ir.text.IrParser;
 import ggufc.ir.text.IrPrinter;
 import ggufc.lift.GgufWeights;
+import ggufc.lift.Lifters;
 import ggufc.lift.LlamaLifter;
 import ggufc.passes.PassManager;
 import ggufc.passes.PassRegistry;
@@ -82,9 +83,9 @@ final class IrCommand implements Callable<Integer> {
             return emit(source.ir.getFileName().toString(), g, passes.run(g, null, System.err));
         }
         try (GgufFile f = GgufFile.open(ModelLocator.resolve(source.model))) {
-            LlamaLifter.requireSupported(f);
+            Lifters.requireSupported(f);
             int n = ggufc.runtime.KvBudget.context(ctx, ggufc.lift.LlamaHparams.read(f).ctxTrain());
-            Graph g = LlamaLifter.lift(f, new LlamaLifter.Options(n, allLogits, DType.F32));
+            Graph g = Lifters.lift(f, new LlamaLifter.Options(n, allLogits, DType.F32));
             Function<String, TensorData> weights = new GgufWeights(f);
             return emit(f.path().getFileName().toString(), g, passes.run(g, weights, System.err));
         }

@@ -11,28 +11,48 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "synth", mixinStandardHelpOptions = true,
-        description = {"Write a llama GGUF with seeded random weights in real shapes, for benchmarks. The tokenizer is taken from a vocab GGUF, so llama.cpp loads the file too."})
+        description = {"Write a GGUF (llama, qwen2, qwen3 or phi3) with seeded random weights, in real shapes for benchmarks or tiny ones for tests. The tokenizer is taken from a vocab GGUF, so llama.cpp loads the file too."})
 final class SynthCommand implements Callable<Integer> {
-    /** Model shapes. Llama-3.2-1B's layer shapes; the vocabulary is the --vocab file's. */
+    /**
+     * Model shapes. The {@code *-tiny} presets are scaled-down test models (2 layers, GQA, head
+     * dimension 64; their default vocabulary is stories260K's 512 tokens, so F32 files stay a few
+     * MB); the others have a real model's layer shapes (the vocabulary is the --vocab file's).
+     */
     enum Preset {
-        LLAMA_125M("llama-125m", SyntheticLlama.Config.of(768, 2048, 12, 12, 12, 2048)),
-        LLAMA_1B("llama-1b", new SyntheticLlama.Config(2048, 8192, 16, 32, 8, 2048, 1, 1e-5f, 500000f, true, false));
+        LLAMA_125M("llama-125m", SyntheticLlama.Config.of(768, 2048, 12, 12, 12, 2048), null),
+        LLAMA_1B("llama-1b", new SyntheticLlama.Config(2048, 8192, 16, 32, 8, 2048, 1, 1e-5f, 500000f, true, false), null),
+        /** qwen2 with Q/K/V biases, NEOX RoPE base 1e6, rms eps 1e-6. */
+        QWEN2_TINY("qwen2-tiny", SyntheticLlama.tiny("qwen2"), "stories260K.gguf"),
+        /** qwen3 with q/k norms and a head dimension (64) that is not n_embd / n_head (192 / 4). */
+        QWEN3_TINY("qwen3-tiny", SyntheticLlama.tiny("qwen3"), "stories260K.gguf"),
+        /** phi3 with fused QKV and gate/up, GQA (Phi-3-mini has none, Phi-3-medium has). */
+        PHI3_TINY("phi3-tiny", SyntheticLlama.tiny("phi3"), "stories260K.gguf"),
+        /** Qwen2.5-7B's layers: 3584 embd, 28 layers, 28 heads, 4 KV heads, FFN 18944. */
+        QWEN2_7B("qwen2-7b", SyntheticLlama.realShape("qwen2"), null),
+        /** Qwen3-8B's layers: 4096 embd, 36 layers, 32 heads (dim 128), 8 KV heads, FFN 12288. */
+        QWEN3_8B("qwen3-8b", SyntheticLlama.realShape("qwen3"), null),
+        /** Phi-3-mini-4k's layers: 3072 embd, 32 layers, 32 heads (dim 96), FFN 8192. */
+        PHI3_MINI("phi3-mini", SyntheticLlama.realShape("phi3"), null);
 
         final String id;
         final SyntheticLlama.Config config;
+        /** Default --vocab of this preset (null: the command's default). */
+        final String vocab;
 
-        Preset(String id, SyntheticLlama.Config config) {
+        Preset(String id, SyntheticLlama.Config config, String vocab) {
             this.id = id;
             this.config = config;
+            this.vocab = vocab;
         }
 
         static Preset byId(String id) {
             for (Preset p : values()) if (p.id.equals(id)) return p;
-            throw new IllegalArgumentException("unknown preset '" + id + "' (known: llama-125m, llama-1b)");
+            throw new IllegalArgumentException("unknown preset '" + id + "' (known: " + String.join(", ", java.util.Arrays.stream(values()).map(p -> p.id).toList()) + ")");
         }
     }
 
-    @Option(names = "--preset", required = true, description = "llama-125m (768 embd, 12 layers, 12 heads, FFN 2048) or llama-1b (Llama-3.2-1B layers: 2048 embd, 16 layers, 32 heads, 8 KV heads, FFN 8192, tied output, RoPE base 500000).")
+    @Option(names = "--preset", required = true, description = "llama-125m (768 embd, 12 layers, 12 heads, FFN 2048), llama-1b (Llama-3.2-1B layers: 2048 embd, 16 layers, 32 heads, 8 KV heads, FFN 8192, tied output, RoPE base 500000); "
+            + "test models qwen2-tiny, qwen3-tiny, phi3-tiny (2 layers, 4 heads of 64, 2 KV heads, FFN 512; vocab stories260K.gguf); real shapes qwen2-7b (Qwen2.5-7B), qwen3-8b (Qwen3-8B), phi3-mini (Phi-3-mini-4k).")
     String preset;
 
     @Option(names = "--type", defaultValue = "Q8_0", description = "Weight type of the matrices: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K (norms stay F32). Default: ${DEFAULT-VALUE}.")
@@ -44,7 +64,7 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Weight seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--vocab", defaultValue = "vocab/ggml-vocab-llama-spm.gguf", description = "GGUF whose tokenizer the model gets (default: ${DEFAULT-VALUE}, 32000 tokens, looked up like --model).")
+    @Option(names = "--vocab", description = "GGUF whose tokenizer the model gets, looked up like --model (default: stories260K.gguf for the *-tiny presets, else vocab/ggml-vocab-llama-spm.gguf, 32000 tokens).")
     String vocab;
 
     @Override
@@ -57,7 +77,8 @@ final class SynthCommand implements Callable<Integer> {
             throw new IllegalArgumentException("unknown --type '" + type + "'");
         }
         SyntheticLlama.Config c = p.config.withSeed(seed);
-        try (GgufFile v = GgufFile.open(ModelLocator.resolve(vocab))) {
+        String vocabFile = vocab != null ? vocab : p.vocab != null ? p.vocab : "vocab/ggml-vocab-llama-spm.gguf";
+        try (GgufFile v = GgufFile.open(ModelLocator.resolve(vocabFile))) {
             int nVocab = SyntheticLlama.vocabSize(v);
             long total = SyntheticLlama.tensors(c, nVocab).stream().mapToLong(SyntheticLlama.TensorSpec::elements).sum();
             System.err.printf("ggufc: synth %s (%,d parameters, vocab %d from %s) as %s -> %s%n", p.id, total, nVocab, v.path().getFileName(), t, output);

@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Writes a llama-architecture GGUF with seeded random weights: any size, any tensor types
+ * Writes a GGUF of one of {@link #ARCHITECTURES} (llama, qwen2, qwen3, phi3) with seeded random weights: any size, any tensor types
  * (quantized with {@link BlockCodecs#quantize}, i.e. exactly as llama.cpp's reference
  * quantizers would), the tokenizer copied from another GGUF. llama.cpp loads and runs these
  * files (checked by quant-golden/regenerate.sh). Backs {@code ggufc synth}.
@@ -19,7 +19,7 @@ import java.util.Map;
  * splitmix64 stream, so {@link #weights} can regenerate any tensor without writing the file, and
  * a tensor's values do not depend on its type or on the other tensors. Matrices are roughly
  * normal (sum of four uniforms) with standard deviation 1/sqrt(fan-in) (the token embedding 1),
- * norm weights near 1. With {@link Config#stressBlocks} the first four rows of every matrix hold
+ * norm weights near 1, biases centred on 0 (standard deviation 0.2). With {@link Config#stressBlocks} the first four rows of every matrix hold
  * quantizer edge cases: row 0 cycles per 32-element block through all-zero, tiny (1e-6), huge
  * (1e3), a single outlier, constant positive, constant negative, alternating signs and plain
  * values; row 1 is all zero; row 2 tiny (1e-5); row 3 huge (1e3) with one outlier of 3e4 (every
@@ -28,29 +28,77 @@ import java.util.Map;
 public final class SyntheticLlama {
     private SyntheticLlama() {}
 
-    /** Hyperparameters and generation options. */
+    /** The architectures this class writes ({@code general.architecture}). */
+    public static final List<String> ARCHITECTURES = List.of("llama", "qwen2", "qwen3", "phi3");
+
+    /**
+     * Hyperparameters and generation options. {@code arch} picks the tensor set: {@code llama};
+     * {@code qwen2} (Q/K/V biases); {@code qwen3} (per-head q/k norms, and a head dimension that
+     * need not be n_embd / n_head); {@code phi3} (fused attn_qkv, ffn_up holding gate and up).
+     * {@code headDim} 0 means n_embd / n_head.
+     */
     public record Config(int nEmbd, int nFf, int nLayer, int nHead, int nHeadKv, int contextLength,
-                         long seed, float rmsEps, float ropeFreqBase, boolean tiedOutput, boolean stressBlocks) {
+                         long seed, float rmsEps, float ropeFreqBase, boolean tiedOutput, boolean stressBlocks,
+                         String arch, int headDim) {
         public Config {
-            if (nEmbd <= 0 || nFf <= 0 || nLayer <= 0 || nHead <= 0 || nHeadKv <= 0 || contextLength <= 0) {
+            if (nEmbd <= 0 || nFf <= 0 || nLayer <= 0 || nHead <= 0 || nHeadKv <= 0 || contextLength <= 0 || headDim < 0) {
                 throw new IllegalArgumentException("hyperparameters must be positive: " + this);
             }
-            if (nEmbd % nHead != 0) throw new IllegalArgumentException("n_embd " + nEmbd + " is not a multiple of n_head " + nHead);
+            if (!ARCHITECTURES.contains(arch)) throw new IllegalArgumentException("unknown architecture '" + arch + "' (known: " + String.join(", ", ARCHITECTURES) + ")");
+            if (headDim == 0 && nEmbd % nHead != 0) throw new IllegalArgumentException("n_embd " + nEmbd + " is not a multiple of n_head " + nHead);
+            if (headDim != 0 && !arch.equals("qwen3") && headDim * nHead != nEmbd) {
+                throw new IllegalArgumentException(arch + ": head dimension " + headDim + " x n_head " + nHead + " must be n_embd " + nEmbd + " (only qwen3 may differ)");
+            }
             if (nHead % nHeadKv != 0) throw new IllegalArgumentException("n_head " + nHead + " is not a multiple of n_head_kv " + nHeadKv);
-            if ((nEmbd / nHead) % 2 != 0) throw new IllegalArgumentException("head dimension " + nEmbd / nHead + " must be even (RoPE)");
+            if ((headDim == 0 ? nEmbd / nHead : headDim) % 2 != 0) throw new IllegalArgumentException("head dimension " + (headDim == 0 ? nEmbd / nHead : headDim) + " must be even (RoPE)");
         }
 
-        /** Defaults: seed 1, rms eps 1e-5, RoPE base 10000, separate output matrix, no stress rows. */
+        /** A llama config (head dimension n_embd / n_head). */
+        public Config(int nEmbd, int nFf, int nLayer, int nHead, int nHeadKv, int contextLength,
+                      long seed, float rmsEps, float ropeFreqBase, boolean tiedOutput, boolean stressBlocks) {
+            this(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, tiedOutput, stressBlocks, "llama", 0);
+        }
+
+        /** Defaults: llama, seed 1, rms eps 1e-5, RoPE base 10000, separate output matrix, no stress rows. */
         public static Config of(int nEmbd, int nFf, int nLayer, int nHead, int nHeadKv, int contextLength) {
             return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, 1, 1e-5f, 10000f, false, false);
         }
 
-        public Config withSeed(long s) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, s, rmsEps, ropeFreqBase, tiedOutput, stressBlocks); }
-        public Config withTiedOutput(boolean t) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, t, stressBlocks); }
-        public Config withStressBlocks(boolean s) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, tiedOutput, s); }
+        public Config withSeed(long s) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, s, rmsEps, ropeFreqBase, tiedOutput, stressBlocks, arch, headDim); }
+        public Config withTiedOutput(boolean t) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, t, stressBlocks, arch, headDim); }
+        public Config withStressBlocks(boolean s) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, tiedOutput, s, arch, headDim); }
+        public Config withRope(float base, float eps) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, eps, base, tiedOutput, stressBlocks, arch, headDim); }
 
-        public int headDim() { return nEmbd / nHead; }
+        public int headDim() { return headDim == 0 ? nEmbd / nHead : headDim; }
+        public int nEmbdQ() { return headDim() * nHead; }
         public int nEmbdKv() { return headDim() * nHeadKv; }
+    }
+
+    /**
+     * The scaled-down test model of {@code arch} ({@code ggufc synth --preset ARCH-tiny}): 2 layers, 4
+     * query heads of dimension 64 over 2 KV heads (GQA), FFN 512, context 256, seed 1, separate
+     * output matrix. qwen2: n_embd 256, Q/K/V biases, RoPE base 1e6, rms eps 1e-6. qwen3: n_embd 192
+     * (so the 4 x 64 query width is not n_embd), RoPE base 1e6, rms eps 1e-6. phi3 and llama: n_embd
+     * 256, RoPE base 10000, rms eps 1e-5.
+     */
+    public static Config tiny(String arch) {
+        Config c = new Config(arch.equals("qwen3") ? 192 : 256, 512, 2, 4, 2, 256, 1, 1e-5f, 10000f, false, false, arch, arch.equals("qwen3") ? 64 : 0);
+        return arch.startsWith("qwen") ? c.withRope(1e6f, 1e-6f) : c;
+    }
+
+    /**
+     * Real layer shapes of {@code arch} ({@code ggufc synth --preset}): qwen2 is Qwen2.5-7B (3584 embd,
+     * 28 layers, 28 heads, 4 KV heads, FFN 18944), qwen3 is Qwen3-8B (4096 embd, 36 layers, 32 heads
+     * of 128, 8 KV heads, FFN 12288), phi3 is Phi-3-mini-4k (3072 embd, 32 layers, 32 heads of 96,
+     * FFN 8192); separate output matrices.
+     */
+    public static Config realShape(String arch) {
+        return switch (arch) {
+            case "qwen2" -> new Config(3584, 18944, 28, 28, 4, 32768, 1, 1e-6f, 1e6f, false, false, "qwen2", 0);
+            case "qwen3" -> new Config(4096, 12288, 36, 32, 8, 40960, 1, 1e-6f, 1e6f, false, false, "qwen3", 128);
+            case "phi3" -> new Config(3072, 8192, 32, 32, 32, 4096, 1, 1e-5f, 10000f, false, false, "phi3", 0);
+            default -> throw new IllegalArgumentException("no real-shape preset for '" + arch + "' (qwen2, qwen3, phi3)");
+        };
     }
 
     /** A tensor of the model: name and ggml shape ({@code ne[0]} innermost). */
@@ -79,44 +127,69 @@ public final class SyntheticLlama {
     /** The tensors in llama.cpp's usual order (token_embd, output_norm, output, then per block). */
     public static List<TensorSpec> tensors(Config c, int nVocab) {
         List<TensorSpec> r = new ArrayList<>();
-        long e = c.nEmbd(), kv = c.nEmbdKv(), ff = c.nFf();
+        long e = c.nEmbd(), q = c.nEmbdQ(), kv = c.nEmbdKv(), ff = c.nFf(), hd = c.headDim();
         r.add(new TensorSpec("token_embd.weight", new long[] {e, nVocab}));
         r.add(new TensorSpec("output_norm.weight", new long[] {e}));
         if (!c.tiedOutput()) r.add(new TensorSpec("output.weight", new long[] {e, nVocab}));
         for (int i = 0; i < c.nLayer(); i++) {
             String b = "blk." + i + ".";
             r.add(new TensorSpec(b + "attn_norm.weight", new long[] {e}));
-            r.add(new TensorSpec(b + "attn_q.weight", new long[] {e, e}));
-            r.add(new TensorSpec(b + "attn_k.weight", new long[] {e, kv}));
-            r.add(new TensorSpec(b + "attn_v.weight", new long[] {e, kv}));
-            r.add(new TensorSpec(b + "attn_output.weight", new long[] {e, e}));
+            if (c.arch().equals("phi3")) {
+                r.add(new TensorSpec(b + "attn_qkv.weight", new long[] {e, q + 2 * kv}));
+            } else {
+                r.add(new TensorSpec(b + "attn_q.weight", new long[] {e, q}));
+                r.add(new TensorSpec(b + "attn_k.weight", new long[] {e, kv}));
+                r.add(new TensorSpec(b + "attn_v.weight", new long[] {e, kv}));
+            }
+            if (c.arch().equals("qwen2")) {
+                r.add(new TensorSpec(b + "attn_q.bias", new long[] {q}));
+                r.add(new TensorSpec(b + "attn_k.bias", new long[] {kv}));
+                r.add(new TensorSpec(b + "attn_v.bias", new long[] {kv}));
+            }
+            if (c.arch().equals("qwen3")) {
+                r.add(new TensorSpec(b + "attn_q_norm.weight", new long[] {hd}));
+                r.add(new TensorSpec(b + "attn_k_norm.weight", new long[] {hd}));
+            }
+            r.add(new TensorSpec(b + "attn_output.weight", new long[] {q, e}));
             r.add(new TensorSpec(b + "ffn_norm.weight", new long[] {e}));
-            r.add(new TensorSpec(b + "ffn_gate.weight", new long[] {e, ff}));
-            r.add(new TensorSpec(b + "ffn_down.weight", new long[] {ff, e}));
-            r.add(new TensorSpec(b + "ffn_up.weight", new long[] {e, ff}));
+            if (c.arch().equals("phi3")) {
+                r.add(new TensorSpec(b + "ffn_down.weight", new long[] {ff, e}));
+                r.add(new TensorSpec(b + "ffn_up.weight", new long[] {e, 2 * ff}));
+            } else {
+                r.add(new TensorSpec(b + "ffn_gate.weight", new long[] {e, ff}));
+                r.add(new TensorSpec(b + "ffn_down.weight", new long[] {ff, e}));
+                r.add(new TensorSpec(b + "ffn_up.weight", new long[] {e, ff}));
+            }
         }
         return r;
     }
 
-    /** The model's metadata: llama hyperparameters plus every {@code tokenizer.*} key of {@code vocab}. */
+    /** The model's metadata: the architecture's hyperparameters plus every {@code tokenizer.*} key of {@code vocab}. */
     public static Map<String, GgufValue> metadata(Config c, GgufFile vocab, GgmlType mainType) {
         java.util.LinkedHashMap<String, GgufValue> m = new java.util.LinkedHashMap<>();
         int nVocab = vocabSize(vocab);
-        m.put("general.architecture", GgufValue.of("llama"));
-        m.put("general.name", GgufValue.of("synthetic-llama"));
+        String a = c.arch();
+        m.put("general.architecture", GgufValue.of(a));
+        // llama.cpp gives a model named like "phi3"/"phi-3" Phi-3 token attributes, looking up "</s>" and
+        // "<|endoftext|>", which a borrowed vocabulary may lack: the phi3 name avoids both spellings
+        m.put("general.name", GgufValue.of(a.equals("phi3") ? "synthetic phi 3 layout" : "synthetic-" + a));
         Integer ftype = fileType(mainType);
         if (ftype != null) m.put("general.file_type", GgufValue.u32(ftype));
         if (mainType.dtype().isQuantized()) m.put("general.quantization_version", GgufValue.u32(2));
-        m.put("llama.vocab_size", GgufValue.u32(nVocab));
-        m.put("llama.context_length", GgufValue.u32(c.contextLength()));
-        m.put("llama.embedding_length", GgufValue.u32(c.nEmbd()));
-        m.put("llama.block_count", GgufValue.u32(c.nLayer()));
-        m.put("llama.feed_forward_length", GgufValue.u32(c.nFf()));
-        m.put("llama.attention.head_count", GgufValue.u32(c.nHead()));
-        m.put("llama.attention.head_count_kv", GgufValue.u32(c.nHeadKv()));
-        m.put("llama.rope.dimension_count", GgufValue.u32(c.headDim()));
-        m.put("llama.rope.freq_base", GgufValue.f32(c.ropeFreqBase()));
-        m.put("llama.attention.layer_norm_rms_epsilon", GgufValue.f32(c.rmsEps()));
+        m.put(a + ".vocab_size", GgufValue.u32(nVocab));
+        m.put(a + ".context_length", GgufValue.u32(c.contextLength()));
+        m.put(a + ".embedding_length", GgufValue.u32(c.nEmbd()));
+        m.put(a + ".block_count", GgufValue.u32(c.nLayer()));
+        m.put(a + ".feed_forward_length", GgufValue.u32(c.nFf()));
+        m.put(a + ".attention.head_count", GgufValue.u32(c.nHead()));
+        m.put(a + ".attention.head_count_kv", GgufValue.u32(c.nHeadKv()));
+        if (a.equals("qwen3") || c.headDim() * c.nHead() != c.nEmbd()) {
+            m.put(a + ".attention.key_length", GgufValue.u32(c.headDim()));
+            m.put(a + ".attention.value_length", GgufValue.u32(c.headDim()));
+        }
+        m.put(a + ".rope.dimension_count", GgufValue.u32(c.headDim()));
+        m.put(a + ".rope.freq_base", GgufValue.f32(c.ropeFreqBase()));
+        m.put(a + ".attention.layer_norm_rms_epsilon", GgufValue.f32(c.rmsEps()));
         m.put("synthetic.seed", GgufValue.u64(c.seed()));
         m.put("synthetic.stress_blocks", GgufValue.bool(c.stressBlocks()));
         for (Map.Entry<String, GgufValue> e : vocab.metadata().entrySet()) {
@@ -153,7 +226,7 @@ public final class SyntheticLlama {
     public static void write(Path out, Config c, GgufFile vocab, TypePolicy types, Progress progress) {
         int nVocab = vocabSize(vocab);
         List<TensorSpec> specs = tensors(c, nVocab);
-        GgmlType main = types.typeFor("blk.0.attn_q.weight", new long[] {c.nEmbd(), c.nEmbd()});
+        GgmlType main = types.typeFor("blk.0.attn_output.weight", new long[] {c.nEmbdQ(), c.nEmbd()});
         GgufWriter w = new GgufWriter().putAll(metadata(c, vocab, main));
         for (TensorSpec s : specs) {
             GgmlType t = types.typeFor(s.name(), s.ne());
@@ -191,7 +264,8 @@ public final class SyntheticLlama {
     /** Rows [first, first+n) of the tensor into {@code out[0 .. n*ne[0])}. */
     public static void fillRows(Config c, String name, long[] ne, long first, int n, float[] out) {
         long rowLen = ne[0];
-        boolean norm = ne.length == 1;
+        boolean norm = ne.length == 1 && !name.endsWith(".bias");
+        boolean bias = name.endsWith(".bias");
         // fan-in of a matrix is its row length; the embedding table is read one row per token
         float std = name.equals("token_embd.weight") ? 1f : (float) (1.0 / Math.sqrt(rowLen));
         long base = c.seed() ^ fnv(name);
@@ -203,8 +277,8 @@ public final class SyntheticLlama {
                 long s = base + 4 * idx * GOLDEN;
                 float u = uni(s += GOLDEN) + uni(s += GOLDEN) + uni(s += GOLDEN) + uni(s + GOLDEN) - 2f;
                 float g = u * 1.7320508f; // sum of 4 U(0,1) has variance 1/3
-                float v = norm ? 1f + 0.1f * g : std * g;
-                if (c.stressBlocks() && !norm && row < 4) v = stress((int) row, (int) j, g, std);
+                float v = norm ? 1f + 0.1f * g : bias ? 0.2f * g : std * g;
+                if (c.stressBlocks() && ne.length > 1 && row < 4) v = stress((int) row, (int) j, g, std);
                 out[(int) (r * rowLen + j)] = v;
             }
         }
@@ -247,7 +321,7 @@ public final class SyntheticLlama {
 
     /**
      * {@code SyntheticLlama --vocab SRC.gguf --out OUT.gguf [--n-embd 256] [--n-ff 256] [--n-layer 1]
-     * [--n-head 4] [--n-head-kv 2] [--ctx 256] [--seed 1] [--type f32] [--tied] [--stress]}
+     * [--n-head 4] [--n-head-kv 2] [--ctx 256] [--seed 1] [--type f32] [--tied] [--stress] [--arch llama] [--head-dim 0]}
      */
     public static void main(String[] args) {
         Map<String, String> a = new java.util.HashMap<>();
@@ -259,12 +333,13 @@ public final class SyntheticLlama {
         }
         if (!a.containsKey("--vocab") || !a.containsKey("--out")) {
             System.err.println("usage: SyntheticLlama --vocab SRC.gguf --out OUT.gguf [--n-embd 256] [--n-ff 256] [--n-layer 1] "
-                    + "[--n-head 4] [--n-head-kv 2] [--ctx 256] [--seed 1] [--type f32] [--tied] [--stress]");
+                    + "[--n-head 4] [--n-head-kv 2] [--ctx 256] [--seed 1] [--type f32] [--tied] [--stress] [--arch llama] [--head-dim 0]");
             System.exit(2);
         }
         Config c = new Config(intArg(a, "--n-embd", 256), intArg(a, "--n-ff", 256), intArg(a, "--n-layer", 1),
                 intArg(a, "--n-head", 4), intArg(a, "--n-head-kv", 2), intArg(a, "--ctx", 256),
-                Long.parseLong(a.getOrDefault("--seed", "1")), 1e-5f, 10000f, a.containsKey("--tied"), a.containsKey("--stress"));
+                Long.parseLong(a.getOrDefault("--seed", "1")), 1e-5f, 10000f, a.containsKey("--tied"), a.containsKey("--stress"),
+                a.getOrDefault("--arch", "llama"), intArg(a, "--head-dim", 0));
         GgmlType t = GgmlType.valueOf(a.getOrDefault("--type", "f32").toUpperCase(Locale.ROOT));
         try (GgufFile vocab = GgufFile.open(Path.of(a.get("--vocab")))) {
             write(Path.of(a.get("--out")), c, vocab, TypePolicy.uniform(t));

@@ -70,7 +70,8 @@ final class Goldens {
     record Greedy(int[] promptIds, int[] genIds, String text) {
         static Greedy read(Path p) {
             try {
-                String s = Files.readString(p, StandardCharsets.UTF_8);
+                // the text may hold bytes that are not UTF-8 (byte tokens); only the ids are read
+                String s = new String(Files.readAllBytes(p), StandardCharsets.UTF_8);
                 return new Greedy(ints(s, "prompt_ids"), ints(s, "gen_ids"), null);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

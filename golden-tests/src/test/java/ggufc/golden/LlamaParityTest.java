@@ -20,8 +20,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Parity with llama.cpp on stories260K and its quantized variants: token ids, logits at every
- * prompt position, and 64-token greedy continuations, against goldens from the reference.
+ * Parity with llama.cpp on stories260K and its quantized variants, and on the synthetic qwen2,
+ * qwen3 and phi3 models in F32 and Q8_0 ({@link #archVariants}, prompts 1, 2 and 4): token ids,
+ * logits at every prompt position, and 64-token greedy continuations, against goldens from the
+ * reference.
  *
  * <p>Models are opened through {@link LoadedModel}, whose graph goes through the interp target's
  * default pipeline: fused, and with llama.cpp's CPU numerics (each matmul's activation rounded to
@@ -61,9 +63,42 @@ class LlamaParityTest {
         return worst;
     }
 
-    record Variant(String name, Path file, String goldenDir, double tolerance) {
+    /** A model and its goldens; {@code prompts}: the golden prompt ids it has (of prompts.txt). */
+    /**
+     * Q8_0 tolerance of the synthetic qwen2/qwen3/phi3 models against llama.cpp's logits on
+     * llama-quantize's Q8_0. With llama.cpp's activation rounding (q8_0 activations) the logits
+     * agree to float summation order (&lt; 1e-6) at every position of qwen3 and phi3; on qwen2 one
+     * position of prompt 2 has an activation element on a q8_0 rounding threshold that the two
+     * summation orders round apart, and it and the positions after it differ by up to 0.021 (the
+     * effect described for the stories260K files, on logits of smaller magnitude). 0.05 bounds that
+     * effect with margin; {@link #firstPositionMatchesToFloatRounding} and
+     * {@link #llamaCppNumericsMatchMorePositionsThanF32Activations} (20 of 21 qwen2 positions within
+     * 1e-4, 0 of 21 with f32 activations) check the numerics themselves.
+     */
+    static final double ARCH_Q8_0_TOLERANCE = 0.05;
+
+    record Variant(String name, Path file, String goldenDir, double tolerance, List<Integer> prompts) {
+        Variant(String name, Path file, String goldenDir, double tolerance) {
+            this(name, file, goldenDir, tolerance, java.util.stream.IntStream.rangeClosed(1, Goldens.prompts().size()).boxed().toList());
+        }
+
         @Override
         public String toString() { return name; }
+    }
+
+    /**
+     * The synthetic qwen2, qwen3 and phi3 models ({@link ArchModels}) in F32 (1e-4, as stories260K)
+     * and Q8_0 (Q8_0_TOLERANCE).
+     */
+    static List<Variant> archVariants() {
+        List<Variant> r = new ArrayList<>();
+        for (String a : ArchModels.ARCHITECTURES) {
+            for (ggufc.gguf.GgmlType t : List.of(ggufc.gguf.GgmlType.F32, ggufc.gguf.GgmlType.Q8_0)) {
+                String dir = ArchModels.goldenDir(a, t);
+                r.add(new Variant(dir + " (synthetic " + a + ")", ArchModels.file(a, t), dir, t == ggufc.gguf.GgmlType.F32 ? 1e-4 : ARCH_Q8_0_TOLERANCE, ArchModels.PROMPTS));
+            }
+        }
+        return r;
     }
 
     static List<Variant> variants() {
@@ -77,6 +112,13 @@ class LlamaParityTest {
                 new Variant("Q4_0", q.resolve("stories260K-Q4_0.gguf"), "stories260K-Q4_0", 0.25),
                 // q and gate F32 beside k/up Q8_0 and v Q4_0: matmuls that share an input round it differently
                 new Variant("mixed F32/Q8_0/Q4_0", q.resolve("stories260K-mixed.gguf"), "stories260K-mixed", 0.25));
+    }
+
+    /** stories260K's variants, then the synthetic architectures'. */
+    static List<Variant> allVariants() {
+        List<Variant> r = new ArrayList<>(variants());
+        r.addAll(archVariants());
+        return r;
     }
 
     /** The shipped flat-block Q8_0 v2 file, which llama.cpp refuses, against the F32 goldens. */
@@ -94,8 +136,8 @@ class LlamaParityTest {
 
     static Stream<Arguments> cases() {
         List<Arguments> r = new ArrayList<>();
-        for (Variant v : variants()) {
-            for (int p = 1; p <= Goldens.prompts().size(); p++) r.add(Arguments.of(v, p));
+        for (Variant v : allVariants()) {
+            for (int p : v.prompts()) r.add(Arguments.of(v, p));
         }
         return r.stream();
     }
@@ -156,14 +198,14 @@ class LlamaParityTest {
     }
 
     static Stream<Arguments> roundedVariants() {
-        return variants().stream().filter(v -> v.tolerance() > 1e-4).map(Arguments::of);
+        return allVariants().stream().filter(v -> v.tolerance() > 1e-4).map(Arguments::of);
     }
 
     /** Max |logit diff| per position of every prompt, for the graph the given passes make. */
     static List<Double> positionGaps(Variant v, String passes) {
         List<Double> gaps = new ArrayList<>();
         try (LoadedModel m = LoadedModel.open(v.file(), 256, DType.F32, true, passes)) {
-            for (int p = 1; p <= Goldens.prompts().size(); p++) {
+            for (int p : v.prompts()) {
                 Goldens.Logits golden = Goldens.Logits.read(Goldens.root().resolve(v.goldenDir()).resolve("p" + p + ".logits.bin"));
                 float[] all = ((InterpreterExecutor) m.executor()).run(golden.tokens(), 0).get("logits").f32();
                 for (int r = 0; r < golden.rows().length; r++) {
@@ -181,7 +223,7 @@ class LlamaParityTest {
     @MethodSource("roundedVariants")
     void firstPositionMatchesToFloatRounding(Variant v) {
         try (LoadedModel m = LoadedModel.open(v.file(), 256, DType.F32, true)) {
-            for (int p = 1; p <= Goldens.prompts().size(); p++) {
+            for (int p : v.prompts()) {
                 Goldens.Logits golden = Goldens.Logits.read(Goldens.root().resolve(v.goldenDir()).resolve("p" + p + ".logits.bin"));
                 float[] all = ((InterpreterExecutor) m.executor()).run(golden.tokens(), 0).get("logits").f32();
                 int row = 0;

@@ -77,6 +77,12 @@ public final class Generator {
             steps++;
         }
         long decodeNanos = System.nanoTime() - decodeStart;
+        // bytes of an unfinished UTF-8 character (byte tokens) are released at the end, as U+FFFD, not lost
+        String rest = decoder.flush();
+        if (!rest.isEmpty()) {
+            text.append(rest);
+            onText.accept(rest);
+        }
         int[] gen = out.stream().mapToInt(Integer::intValue).toArray();
         return new Result(promptTokens, gen, text.toString(), stop, promptNanos, decodeNanos, Math.max(steps, 0));
     }

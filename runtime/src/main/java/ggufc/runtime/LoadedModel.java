@@ -6,6 +6,7 @@ import ggufc.ir.DType;
 import ggufc.ir.Graph;
 import ggufc.lift.GgufWeights;
 import ggufc.lift.LlamaHparams;
+import ggufc.lift.Lifters;
 import ggufc.lift.LlamaLifter;
 import ggufc.passes.PassContext;
 import ggufc.passes.PassManager;
@@ -106,11 +107,11 @@ public final class LoadedModel implements AutoCloseable {
     public static LoadedModel open(GgufFile f, int ctx, DType kvType, boolean allLogits, Backend backend, int threads, String interpreterPasses) {
         Path path = f.path();
         try {
-            LlamaLifter.requireSupported(f);
+            Lifters.requireSupported(f);
             Tokenizer tok = Tokenizer.fromGguf(f);
             LlamaHparams hp = LlamaHparams.read(f);
             int n = KvBudget.context(ctx, hp.ctxTrain());
-            Graph lifted = LlamaLifter.lift(f, new LlamaLifter.Options(n, allLogits, kvType));
+            Graph lifted = Lifters.lift(f, new LlamaLifter.Options(n, allLogits, kvType));
             if (backend == Backend.VECTOR) {
                 long perToken = KvBudget.bytesPerToken(lifted);
                 KvBudget.check(path, n, perToken, KvBudget.Memory.NATIVE);
@@ -151,11 +152,11 @@ public final class LoadedModel implements AutoCloseable {
     public static LoadedModel openOnDevice(Path path, int ctx, DType kvType, String device) {
         GgufFile f = GgufFile.open(path);
         try {
-            LlamaLifter.requireSupported(f);
+            Lifters.requireSupported(f);
             Tokenizer tok = Tokenizer.fromGguf(f);
             LlamaHparams hp = LlamaHparams.read(f);
             int n = KvBudget.context(ctx, hp.ctxTrain());
-            Graph g = ggufc.codegen.tornado.lower.LlamaCppActivations.apply(LlamaLifter.lift(f, new LlamaLifter.Options(n, false, kvType)));
+            Graph g = ggufc.codegen.tornado.lower.LlamaCppActivations.apply(Lifters.lift(f, new LlamaLifter.Options(n, false, kvType)));
             long perToken = KvBudget.bytesPerToken(g);
             ggufc.runtime.device.Device dev = ggufc.runtime.device.Devices.open(device);
             if (dev == null) throw new IllegalArgumentException("openOnDevice needs a GPU device, not '" + device + "'");
@@ -190,7 +191,7 @@ public final class LoadedModel implements AutoCloseable {
         WorkerPool pool = null;
         ModelBinding binding = null;
         try {
-            LlamaLifter.requireSupported(f);
+            Lifters.requireSupported(f);
             Tokenizer tok = Tokenizer.fromGguf(f);
             LlamaHparams hp = LlamaHparams.read(f);
             // the graph is for inspection only (the compiled class runs without it): parsed on first use

@@ -19,6 +19,7 @@ import ggufc.passes.Pipelines;
 import ggufc.passes.Targets;
 import ggufc.ir.text.IrPrinter;
 import ggufc.lift.LlamaHparams;
+import ggufc.lift.Lifters;
 import ggufc.lift.LlamaLifter;
 import ggufc.runtime.GgufcVersion;
 import ggufc.runtime.KvBudget;
@@ -122,10 +123,10 @@ public final class Artifact {
             int ctx;
             try (GgufFile f = GgufFile.open(gguf)) {
                 progress.stage(1, STAGES.get(1));
-                LlamaLifter.requireSupported(f);
+                Lifters.requireSupported(f);
                 LlamaHparams hp = LlamaHparams.read(f);
                 ctx = KvBudget.context(opt.ctx(), hp.ctxTrain());
-                g = LlamaLifter.lift(f, new LlamaLifter.Options(ctx, false, opt.kvType()));
+                g = Lifters.lift(f, new LlamaLifter.Options(ctx, false, opt.kvType()));
                 progress.stage(2, STAGES.get(2));
                 g = passes.run().apply(g, new GgufWeights(f));
             }

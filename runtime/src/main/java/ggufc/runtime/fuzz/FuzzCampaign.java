@@ -343,7 +343,7 @@ public final class FuzzCampaign implements AutoCloseable {
         }
         // the compile path: lift, the vector target's passes, lowering (the artifact would be javac'd next)
         try {
-            Graph g = LlamaLifter.lift(f, new LlamaLifter.Options(opt.ctx(), false, DType.F32));
+            Graph g = ggufc.lift.Lifters.lift(f, new LlamaLifter.Options(opt.ctx(), false, DType.F32));
             g = new PassManager(Pipelines.defaultFor(Targets.VECTOR.name()), PassManager.Options.defaults()).run(g, new PassContext(Targets.VECTOR, new GgufWeights(f))).graph();
             Lowering.lower(g, 8);
         } catch (RuntimeException e) {

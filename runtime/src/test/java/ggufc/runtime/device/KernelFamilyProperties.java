@@ -168,6 +168,22 @@ class KernelFamilyProperties {
         GpuOracle.check(b.build(), params, 8, NMSE, List.of(new GpuOracle.Step(Map.of(), Map.of("x", normal(r, tokens * d, 2)), tokens, tokens)));
     }
 
+    /** qwen3's q/k norm: RMS norm of each head of x[T, H, Dh] with one [Dh] weight, then a bias-style broadcast add of a [H*Dh] param. */
+    @Property(tries = 4, shrinking = ShrinkingMode.OFF)
+    void perHeadRmsNormAndBiasAdd(@ForAll @IntRange(min = 1, max = 4) int heads, @ForAll @IntRange(min = 1, max = 80) int dh, @ForAll @IntRange(min = 1, max = 4) int tokens,
+                                  @ForAll long seed) {
+        Random r = new Random(seed);
+        GraphBuilder b = new GraphBuilder("heads");
+        Map<String, TensorData> params = new HashMap<>();
+        Node x = b.input("x", TensorType.of(DType.F32, "T", heads * dh));
+        params.put("hw", new TensorData(DType.F32, new long[] {dh}, GpuOracle.weight(r, DType.F32, 1, dh).bytes()));
+        params.put("bias", new TensorData(DType.F32, new long[] {heads * dh}, GpuOracle.weight(r, DType.F32, 1, heads * dh).bytes()));
+        Node biased = b.addOp(x, b.param("bias", TensorType.of(DType.F32, heads * dh)));
+        Node x3 = b.reshape(biased, ggufc.ir.Shape.of(ggufc.ir.Dim.sym("T"), heads, dh));
+        b.output("head_norm", b.rmsNorm(x3, b.param("hw", TensorType.of(DType.F32, dh)), 1e-6));
+        GpuOracle.check(b.build(), params, 8, NMSE, List.of(new GpuOracle.Step(Map.of(), Map.of("x", normal(r, tokens * heads * dh, 2)), tokens, tokens)));
+    }
+
     @Property(tries = 6, shrinking = ShrinkingMode.OFF)
     void ropeAndKvWrite(@ForAll @IntRange(min = 1, max = 4) int heads, @ForAll @IntRange(min = 1, max = 8) int halfDh, @ForAll @IntRange(min = 1, max = 8) int rotPick,
                         @ForAll boolean neox, @ForAll boolean halfCache, @ForAll @IntRange(min = 1, max = 4) int tokens, @ForAll @IntRange(min = 0, max = 50) int start,

@@ -146,6 +146,23 @@ public final class Ops {
         }
     }
 
+    /**
+     * {@code out[i] = a[i] + w[i % m]} ({@code mul}: {@code *}) for {@code i < n}, where {@code w} is an
+     * f32 weight of {@code m} values (a bias, a per-channel scale) broadcast over the rows of {@code a}.
+     */
+    public static void binaryWeight(boolean mul, float[] a, int ao, MemorySegment w, int m, int n, float[] out, int oo) {
+        for (int base = 0; base < n; base += m) {
+            int i = 0;
+            if (Vec.ENABLED) {
+                for (; i + LANES <= m; i += LANES) {
+                    FloatVector x = FloatVector.fromArray(F, a, ao + base + i), y = FloatVector.fromMemorySegment(F, w, 4L * i, ByteOrder.LITTLE_ENDIAN);
+                    (mul ? x.mul(y) : x.add(y)).intoArray(out, oo + base + i);
+                }
+            }
+            for (; i < m; i++) out[oo + base + i] = mul ? a[ao + base + i] * w.get(F32, 4L * i) : a[ao + base + i] + w.get(F32, 4L * i);
+        }
+    }
+
     /** {@code out[i] = a[i] * b[i % m]}. */
     public static void mul(float[] a, int ao, float[] b, int bo, int m, int n, float[] out, int oo) {
         for (int base = 0; base < n; base += m) {

@@ -463,7 +463,22 @@ public final class Lowering {
     }
 
     private void binary(Node n, boolean add, Node a, Node b) {
+        if (isWeight(b) || isWeight(a)) {
+            // an f32 weight operand (a bias): read from the mapped weights, broadcast over the activation's rows
+            Node x = isWeight(b) ? a : b, w = isWeight(b) ? b : a;
+            if (isWeight(x)) throw unsupported(n, "both operands are weights");
+            if (weightType(w) != DType.F32 || !w.shape().equals(x.shape()) && !isSuffixOf(w, x)) throw unsupported(n, "a weight operand must be f32 and broadcast to the activation");
+            int wi = weight(w);
+            int m = (int) w.shape().staticElements();
+            root(n, List.of(x), List.of(), (out, t) -> List.of(new Step.BinaryWeight(add, slot(x), wi, m, size(x), out)));
+            return;
+        }
         root(n, List.of(a, b), List.of(), (out, t) -> List.of(new Step.Binary(add, slot(a), slot(b), size(b), size(a), out)));
+    }
+
+    private static boolean isSuffixOf(Node w, Node x) {
+        List<ggufc.ir.Dim> wd = w.shape().dims(), xd = x.shape().dims();
+        return wd.size() <= xd.size() && wd.equals(xd.subList(xd.size() - wd.size(), xd.size()));
     }
 
     private void unary(Node n, Step.UnaryOp op, float factor) {

@@ -152,6 +152,16 @@ public sealed interface Step {
         public String describe() { return "s" + out + " = s" + a + (add ? " + " : " * ") + "s" + b + " (" + n + ")"; }
     }
 
+    /** {@code out = a + w} or {@code a * w}, the f32 weight {@code w} of {@code m} values broadcast over {@code n} elements (a bias). */
+    record BinaryWeight(boolean add, int a, int weight, int m, Size n, int out) implements Step {
+        public void exec(Frame f) { Ops.binaryWeight(!add, f.slots[a], 0, f.weights[weight], m, n.eval(f.T), f.slots[out], 0); }
+        public CodeBlock emit(Emit e) {
+            return CodeBlock.of("$T.binaryWeight($L, $L, 0, $L, $L, $L, $L, 0)", Ops.class, !add, e.slot(a), e.weight(weight), m, n.code(e.tokens()), e.slot(out));
+        }
+        public List<Integer> reads() { return List.of(a); }
+        public String describe() { return "s" + out + " = s" + a + (add ? " + w" : " * w") + weight + " (" + n + ")"; }
+    }
+
     enum UnaryOp { SCALE, SILU, GELU }
 
     record Unary(UnaryOp op, int x, float factor, Size n, int out) implements Step {

@@ -1,0 +1,202 @@
+package ggufc.lift;
+
+import ggufc.gguf.GgufException;
+import ggufc.gguf.GgufFile;
+import ggufc.gguf.GgufTensorInfo;
+import ggufc.ir.Attrs;
+import ggufc.ir.DType;
+import ggufc.ir.Graph;
+import ggufc.ir.GraphBuilder;
+import ggufc.ir.Node;
+import ggufc.ir.OpKind;
+import ggufc.ir.Shape;
+import ggufc.ir.TensorType;
+import java.util.Arrays;
+
+/**
+ * The shared blocks that architecture lifters are composed of, so that each architecture reads like
+ * its diagram: {@link #start} (token embedding), {@link #rmsNorm}, {@link #attention} with its
+ * {@link Attn options} (fused or separate QKV, biases, per-head q/k norm, RoPE mode, query
+ * pre-scaling), the FFN variants {@link #swiGlu} and {@link #fusedSwiGlu}, {@link #residual}, and
+ * {@link #finish} (final norm and output head). Each block checks the shapes of the tensors it
+ * reads; a missing or misshaped tensor is one {@link GgufException} naming the file and tensor.
+ *
+ * <p>Node order is part of the contract: llama's graph is, node for node, the one the original
+ * single-file lifter produced (its printed IR is unchanged).
+ */
+public final class Blocks {
+    /** Per-head query/key normalization before RoPE (qwen3's q_norm/k_norm, RMS over the head dim). */
+    public enum QkNorm { NONE, RMS }
+
+    /**
+     * How an architecture's attention reads and rotates Q and K.
+     *
+     * @param ropeMode {@code normal} (llama: adjacent pairs) or {@code neox} (pairs half a rotation apart)
+     * @param qkNorm per-head q/k normalization before RoPE
+     * @param preScaleQ scale Q by 1/sqrt(head dim) before the dot products, attention scale 1 (phi3), instead
+     *                  of scaling the scores
+     */
+    public record Attn(String ropeMode, QkNorm qkNorm, boolean preScaleQ) {
+        public Attn {
+            if (!ropeMode.equals("normal") && !ropeMode.equals("neox")) throw new IllegalArgumentException("rope mode must be normal or neox, got " + ropeMode);
+        }
+
+        public static Attn rope(String mode) { return new Attn(mode, QkNorm.NONE, false); }
+
+        public Attn withQkNorm(QkNorm n) { return new Attn(ropeMode, n, preScaleQ); }
+
+        public Attn withPreScaledQ() { return new Attn(ropeMode, qkNorm, true); }
+    }
+
+    private final GgufFile f;
+    private final LlamaHparams hp;
+    private final LlamaLifter.Options opt;
+    private final GraphBuilder b;
+    private final Node pos;
+    private Node x;
+
+    private Blocks(GgufFile f, LlamaHparams hp, LlamaLifter.Options opt) {
+        this.f = f;
+        this.hp = hp;
+        this.opt = opt;
+        this.b = new GraphBuilder(hp.arch() + "_step");
+        Node tokens = b.input(LlamaLifter.TOKENS, TensorType.of(DType.I32, LlamaLifter.T));
+        this.pos = b.input(LlamaLifter.POSITIONS, TensorType.of(DType.I32, LlamaLifter.T));
+        this.x = b.embed(weight("token_embd.weight", hp.vocab(), hp.nEmbd()), tokens);
+    }
+
+    /** The inputs ({@code tokens[T]}, {@code pos[T]}) and the token embedding: the residual stream starts here. */
+    public static Blocks start(GgufFile f, LlamaHparams hp, LlamaLifter.Options opt) { return new Blocks(f, hp, opt); }
+
+    public LlamaHparams hp() { return hp; }
+
+    /** The residual stream. */
+    public Node x() { return x; }
+
+    /** {@code x += y}. */
+    public void residual(Node y) { x = b.addOp(x, y); }
+
+    /** RMS norm of {@code v} with the [n_embd] weight {@code name}. */
+    public Node rmsNorm(Node v, String name) { return b.rmsNorm(v, weight(name, hp.nEmbd()), hp.rmsEps()); }
+
+    private static String blk(int layer, String tensor) { return "blk." + layer + "." + tensor; }
+
+    /**
+     * Self-attention of layer {@code l} on the normed input {@code h}: Q, K, V from {@code attn_qkv}
+     * (split into its three parts) when the file has it, else from {@code attn_q/k/v}; each plus its
+     * bias when the file has one ({@code attn_qkv.bias} or {@code attn_q/k/v.bias}); per-head
+     * q/k norm; RoPE; the K/V cache write; causal softmax attention over the cache (GQA); then
+     * {@code attn_output}. Returns what is added to the residual stream.
+     */
+    public Node attention(int l, Node h, Attn a) {
+        int nq = hp.nHead() * hp.headDim(), nkv = hp.kvDim();
+        Node q, k, v;
+        if (f.hasTensor(blk(l, "attn_qkv.weight"))) {
+            Node qkv = b.matmul(h, weight(blk(l, "attn_qkv.weight"), nq + 2L * nkv, hp.nEmbd()));
+            qkv = bias(qkv, blk(l, "attn_qkv.bias"), nq + 2L * nkv);
+            q = split(qkv, 0, nq);
+            k = split(qkv, nq, nkv);
+            v = split(qkv, nq + nkv, nkv);
+            q = bias(q, blk(l, "attn_q.bias"), nq);
+            k = bias(k, blk(l, "attn_k.bias"), nkv);
+            v = bias(v, blk(l, "attn_v.bias"), nkv);
+        } else {
+            q = bias(b.matmul(h, weight(blk(l, "attn_q.weight"), nq, hp.nEmbd())), blk(l, "attn_q.bias"), nq);
+            k = bias(b.matmul(h, weight(blk(l, "attn_k.weight"), nkv, hp.nEmbd())), blk(l, "attn_k.bias"), nkv);
+            v = bias(b.matmul(h, weight(blk(l, "attn_v.weight"), nkv, hp.nEmbd())), blk(l, "attn_v.bias"), nkv);
+        }
+        q = b.reshape(q, Shape.of(LlamaLifter.T, hp.nHead(), hp.headDim()));
+        k = b.reshape(k, Shape.of(LlamaLifter.T, hp.nHeadKv(), hp.headDim()));
+        v = b.reshape(v, Shape.of(LlamaLifter.T, hp.nHeadKv(), hp.headDim()));
+        if (a.qkNorm() == QkNorm.RMS) {
+            q = b.rmsNorm(q, weight(blk(l, "attn_q_norm.weight"), hp.headDim()), hp.rmsEps());
+            k = b.rmsNorm(k, weight(blk(l, "attn_k_norm.weight"), hp.headDim()), hp.rmsEps());
+        }
+        q = b.rope(q, pos, a.ropeMode(), hp.nRot(), hp.ropeFreqBase(), hp.ropeFreqScale());
+        k = b.rope(k, pos, a.ropeMode(), hp.nRot(), hp.ropeFreqBase(), hp.ropeFreqScale());
+        double scale = 1.0 / Math.sqrt(hp.headDim());
+        if (a.preScaleQ()) {
+            q = b.scale(q, scale);
+            scale = 1.0;
+        }
+        TensorType cacheType = TensorType.of(opt.kvType(), opt.ctx(), hp.nHeadKv(), hp.headDim());
+        Node kCache = b.kvWrite(b.state(LlamaLifter.cacheK(l), cacheType), k, pos);
+        Node vCache = b.kvWrite(b.state(LlamaLifter.cacheV(l), cacheType), v, pos);
+        b.output(LlamaLifter.cacheK(l), kCache);
+        b.output(LlamaLifter.cacheV(l), vCache);
+        Node scores = b.attnScores(q, b.kvRead(kCache, LlamaLifter.L), scale);
+        Node probs = b.softmax(b.causalMask(scores, pos));
+        Node attn = b.attnValues(probs, b.kvRead(vCache, LlamaLifter.L));
+        attn = b.reshape(attn, Shape.of(LlamaLifter.T, nq));
+        return b.matmul(attn, weight(blk(l, "attn_output.weight"), hp.nEmbd(), nq));
+    }
+
+    /** SwiGLU FFN of layer {@code l} with separate gate and up matrices: {@code down(silu(gate(h)) * up(h))}. */
+    public Node swiGlu(int l, Node h) {
+        Node gate = b.silu(b.matmul(h, weight(blk(l, "ffn_gate.weight"), hp.nFf(), hp.nEmbd())));
+        Node up = b.matmul(h, weight(blk(l, "ffn_up.weight"), hp.nFf(), hp.nEmbd()));
+        return b.matmul(b.mul(gate, up), weight(blk(l, "ffn_down.weight"), hp.nEmbd(), hp.nFf()));
+    }
+
+    /**
+     * SwiGLU FFN of layer {@code l} whose {@code ffn_up} holds gate and up stacked ([2 n_ff, n_embd],
+     * gate first, as ggml_swiglu splits it): {@code down(silu(u[:F]) * u[F:])} with {@code u = up(h)}.
+     */
+    public Node fusedSwiGlu(int l, Node h) {
+        int ff = hp.nFf();
+        Node u = b.matmul(h, weight(blk(l, "ffn_up.weight"), 2L * ff, hp.nEmbd()));
+        Node gate = b.silu(split(u, 0, ff));
+        Node up = split(u, ff, ff);
+        return b.matmul(b.mul(gate, up), weight(blk(l, "ffn_down.weight"), hp.nEmbd(), ff));
+    }
+
+    /**
+     * Final RMS norm and output head ({@code output.weight}, or the tied embedding), plus
+     * {@code output.bias} when {@code outputBias} and the file has one; outputs {@code logits} (every
+     * position or the last) and {@code hidden}, and returns the graph.
+     */
+    public Graph finish(boolean outputBias) {
+        if (!opt.allLogits()) x = b.lastRow(x);
+        Node hidden = rmsNorm(x, "output_norm.weight");
+        String out = hp.tiedOutput() ? "token_embd.weight" : "output.weight";
+        Node logits = b.matmul(hidden, weight(out, hp.vocab(), hp.nEmbd()));
+        if (outputBias) logits = bias(logits, "output.bias", hp.vocab());
+        b.output(LlamaLifter.LOGITS, logits);
+        b.output(LlamaLifter.HIDDEN, hidden);
+        return b.build();
+    }
+
+    /** Fails with one line naming the file if the file has {@code tensor} (a feature this lifter refuses). */
+    public void refuseTensor(String tensor, String why) {
+        if (f.hasTensor(tensor)) throw new GgufException(f.path(), "tensor '" + tensor + "': " + why);
+    }
+
+    private Node split(Node v, long offset, long size) { return b.add(OpKind.SPLIT, Attrs.of("offset", offset, "size", size), v); }
+
+    /** {@code v + name} (broadcast over rows) if the file has the bias {@code name} ([n]), else {@code v}. */
+    private Node bias(Node v, String name, long n) {
+        return f.hasTensor(name) ? b.addOp(v, weight(name, n)) : v;
+    }
+
+    /**
+     * Declares param {@code name} with its file dtype after checking its shape (IR order), and
+     * returns it as f32: quantized and half weights go through an explicit DEQUANT, which the
+     * fold-quant-dequant pass later folds into the consuming op.
+     */
+    private Node weight(String name, long... shape) {
+        Node existing = b.graphParam(name);
+        if (existing != null) return existing.dtype() == DType.F32 ? existing : b.dequantOf(existing);
+        GgufTensorInfo t = f.tensor(name);
+        if (t == null) throw new GgufException(f.path(), "missing tensor '" + name + "'");
+        long[] s = t.irShape();
+        if (!Arrays.equals(s, shape)) {
+            throw new GgufException(f.path(), "tensor '" + name + "' has shape " + Arrays.toString(s) + ", expected " + Arrays.toString(shape));
+        }
+        DType dt = GgufWeights.irDType(t);
+        if (!dt.isFloat() && !dt.isQuantized()) {
+            throw new GgufException(f.path(), "tensor '" + name + "' is " + t.ggmlType() + ", an integer type, which cannot hold weights (expected F32, F16, BF16 or a quantized type)");
+        }
+        Node p = b.param(name, new TensorType(Shape.of(s), dt));
+        return dt == DType.F32 ? p : b.dequant(p);
+    }
+}

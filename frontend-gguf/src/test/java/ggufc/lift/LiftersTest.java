@@ -1,0 +1,185 @@
+package ggufc.lift;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ggufc.gguf.GgmlType;
+import ggufc.gguf.GgufException;
+import ggufc.gguf.GgufFile;
+import ggufc.gguf.GgufValue;
+import ggufc.gguf.GgufWriter;
+import ggufc.gguf.SyntheticLlama;
+import ggufc.ir.DType;
+import ggufc.ir.Graph;
+import ggufc.ir.Node;
+import ggufc.ir.OpKind;
+import ggufc.ir.Verifier;
+import ggufc.ir.text.IrParser;
+import ggufc.ir.text.IrPrinter;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The architecture registry: each synthetic architecture lifts to a verified graph that prints and
+ * parses back, with the ops its diagram calls for; missing or misshaped tensors and refused features
+ * are one {@link GgufException} naming the file and the tensor; the real-shape presets' headers
+ * (every tensor shape) lift.
+ */
+class LiftersTest {
+    @TempDir
+    Path tmp;
+
+    Path vocab() {
+        List<String> tokens = new ArrayList<>();
+        for (int i = 0; i < 64; i++) tokens.add("t" + i);
+        Path v = tmp.resolve("vocab.gguf");
+        new GgufWriter().put("tokenizer.ggml.model", GgufValue.of("llama")).put("tokenizer.ggml.tokens", GgufValue.strings(tokens)).write(v);
+        return v;
+    }
+
+    static SyntheticLlama.Config small(String arch) {
+        return new SyntheticLlama.Config(arch.equals("qwen3") ? 96 : 128, 160, 2, 4, 2, 64, 1, 1e-6f, 1e6f, false, false, arch, arch.equals("qwen3") ? 32 : 0);
+    }
+
+    /**
+     * Writes {@code c}'s model as SyntheticLlama does, with {@code edit} applied to its tensor list
+     * (to drop or reshape one) and {@code extra} tensors added; the data is zeros.
+     */
+    Path write(SyntheticLlama.Config c, UnaryOperator<List<SyntheticLlama.TensorSpec>> edit, String name) {
+        Path out = tmp.resolve(name + ".gguf");
+        try (GgufFile v = GgufFile.open(vocab())) {
+            GgufWriter w = new GgufWriter().putAll(SyntheticLlama.metadata(c, v, GgmlType.F32));
+            for (SyntheticLlama.TensorSpec s : edit.apply(new ArrayList<>(SyntheticLlama.tensors(c, SyntheticLlama.vocabSize(v))))) {
+                w.tensor(s.name(), GgmlType.F32, s.ne(), seg -> {});
+            }
+            w.write(out);
+        }
+        return out;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "qwen2", "qwen3", "phi3"})
+    void liftsVerifiesAndRoundTrips(String arch) {
+        Path file = tmp.resolve(arch + ".gguf");
+        try (GgufFile v = GgufFile.open(vocab())) {
+            SyntheticLlama.write(file, small(arch), v, SyntheticLlama.TypePolicy.uniform(GgmlType.Q8_0));
+        }
+        try (GgufFile f = GgufFile.open(file)) {
+            Graph g = Lifters.lift(f, new LlamaLifter.Options(64, true, DType.F32));
+            assertTrue(Verifier.check(g).isEmpty(), Verifier.check(g).toString());
+            assertEquals(arch + "_step", g.name());
+            String text = IrPrinter.print(g);
+            Graph back = IrParser.parse(text, arch + ".ir");
+            assertTrue(g.structurallyEquals(back), "parse(print(g)) differs from g for " + arch);
+            assertEquals(f.tensors().size(), g.params().size(), "every tensor of the file is a param");
+            List<Node> ropes = g.nodes().stream().filter(n -> n.op() == OpKind.ROPE).toList();
+            assertEquals(4, ropes.size());
+            for (Node r : ropes) assertEquals(arch.equals("llama") ? "normal" : "neox", r.attrs().string("mode"));
+            long norms3 = g.nodes().stream().filter(n -> n.op() == OpKind.RMS_NORM && n.shape().rank() == 3).count();
+            assertEquals(arch.equals("qwen3") ? 4 : 0, norms3, "per-head q/k norms");
+            long splits = g.nodes().stream().filter(n -> n.op() == OpKind.SPLIT).count();
+            assertEquals(arch.equals("phi3") ? 2 * 5 : 0, splits, "fused QKV and gate/up split");
+            long biasAdds = g.nodes().stream().filter(n -> n.op() == OpKind.ADD && n.input(1).op() == OpKind.PARAM).count();
+            assertEquals(arch.equals("qwen2") ? 2 * 3 : 0, biasAdds, "Q/K/V biases");
+            long scales = g.nodes().stream().filter(n -> n.op() == OpKind.SCALE).count();
+            assertEquals(arch.equals("phi3") ? 2 : 0, scales, "phi3 scales Q before the dot products");
+        }
+    }
+
+    static String liftError(Path file) {
+        try (GgufFile f = GgufFile.open(file)) {
+            GgufException e = assertThrows(GgufException.class, () -> Lifters.lift(f, new LlamaLifter.Options(64, false, DType.F32)));
+            assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+            assertTrue(e.getMessage().contains(file.getFileName().toString()), "names the file: " + e.getMessage());
+            return e.getMessage();
+        }
+    }
+
+    @Test
+    void missingQkNormIsOneLineNamingTheTensor() {
+        Path f = write(small("qwen3"), l -> {
+            l.removeIf(s -> s.name().equals("blk.1.attn_k_norm.weight"));
+            return l;
+        }, "no-k-norm");
+        assertTrue(liftError(f).contains("missing tensor 'blk.1.attn_k_norm.weight'"), liftError(f));
+    }
+
+    @Test
+    void misshapedFusedQkvIsOneLineNamingTheTensor() {
+        Path f = write(small("phi3"), l -> {
+            l.replaceAll(s -> s.name().equals("blk.0.attn_qkv.weight") ? new SyntheticLlama.TensorSpec(s.name(), new long[] {128, 3 * 128}) : s);
+            return l;
+        }, "bad-qkv");
+        assertTrue(liftError(f).contains("tensor 'blk.0.attn_qkv.weight' has shape [384, 128], expected [256, 128]"), liftError(f));
+    }
+
+    @Test
+    void misshapedBiasIsOneLineNamingTheTensor() {
+        Path f = write(small("qwen2"), l -> {
+            l.replaceAll(s -> s.name().equals("blk.0.attn_k.bias") ? new SyntheticLlama.TensorSpec(s.name(), new long[] {128}) : s);
+            return l;
+        }, "bad-bias");
+        assertTrue(liftError(f).contains("tensor 'blk.0.attn_k.bias' has shape [128], expected [64]"), liftError(f));
+    }
+
+    @Test
+    void phi3LongRopeIsRefusedByName() {
+        Path f = write(small("phi3"), l -> {
+            l.add(new SyntheticLlama.TensorSpec("rope_factors_long.weight", new long[] {16}));
+            return l;
+        }, "longrope");
+        assertTrue(liftError(f).contains("tensor 'rope_factors_long.weight': phi3 LongRoPE frequency factors are not supported yet"), liftError(f));
+    }
+
+    @Test
+    void unknownArchitectureListsTheSupportedOnes() {
+        Path renamed = tmp.resolve("gpt2.gguf");
+        try (GgufFile v = GgufFile.open(vocab())) {
+            GgufWriter w = new GgufWriter();
+            for (Map.Entry<String, GgufValue> e : SyntheticLlama.metadata(small("llama"), v, GgmlType.F32).entrySet()) w.put(e.getKey(), e.getValue());
+            w.put("general.architecture", GgufValue.of("gpt2"));
+            w.write(renamed);
+        }
+        try (GgufFile r = GgufFile.open(renamed)) {
+            GgufException e = assertThrows(GgufException.class, () -> Lifters.requireSupported(r));
+            assertTrue(e.getMessage().contains("unsupported architecture 'gpt2' (supported: llama, qwen2, qwen3, phi3)"), e.getMessage());
+        }
+    }
+
+    /** Real-shape presets: the header (every tensor's shape, the hyperparameters) lifts; the data is never read. */
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen2", "qwen3", "phi3"})
+    void realShapeHeadersLift(String arch) {
+        SyntheticLlama.Config c = SyntheticLlama.realShape(arch);
+        Path file = tmp.resolve(arch + "-real.gguf");
+        try (GgufFile v = GgufFile.open(vocab())) {
+            GgufWriter w = new GgufWriter().putAll(SyntheticLlama.metadata(c, v, GgmlType.Q4_0));
+            for (SyntheticLlama.TensorSpec s : SyntheticLlama.tensors(c, SyntheticLlama.vocabSize(v))) {
+                // a sparse file: no data is written, only the header describes the tensors
+                w.tensor(s.name(), SyntheticLlama.TypePolicy.uniform(GgmlType.Q4_0).typeFor(s.name(), s.ne()), s.ne(), seg -> {});
+            }
+            w.write(file);
+        }
+        try (GgufFile f = GgufFile.open(file)) {
+            LlamaHparams hp = Lifters.hparams(f);
+            assertEquals(c.nLayer(), hp.nLayer());
+            assertEquals(c.headDim(), hp.headDim());
+            assertEquals(c.nHeadKv(), hp.nHeadKv());
+            Graph g = Lifters.lift(f, new LlamaLifter.Options(128, false, DType.F32));
+            assertTrue(Verifier.check(g).isEmpty());
+            assertEquals(f.tensors().size(), g.params().size());
+        }
+    }
+}
