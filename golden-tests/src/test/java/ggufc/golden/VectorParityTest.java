@@ -55,7 +55,7 @@ class VectorParityTest {
     static Stream<Arguments> cases() { return LlamaParityTest.cases(); }
 
     /** Whether llama.cpp's goldens are the truth for this variant (else the interpreter is). */
-    static boolean againstLlamaCpp(LlamaParityTest.Variant v) { return !v.goldenDir().contains("-Q"); } // F32 and F16 files
+    static boolean againstLlamaCpp(LlamaParityTest.Variant v) { return !v.roundsActivations(); } // F32 and F16 files
 
     static float[][] interpreterLogits(Path file, int[] ids) {
         // the interpreter on the lifted graph: the graph the vector plan lowers ("none": no passes)

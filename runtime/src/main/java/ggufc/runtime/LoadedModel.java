@@ -156,7 +156,9 @@ public final class LoadedModel implements AutoCloseable {
             Tokenizer tok = Tokenizer.fromGguf(f);
             LlamaHparams hp = LlamaHparams.read(f);
             int n = KvBudget.context(ctx, hp.ctxTrain());
-            Graph g = ggufc.codegen.tornado.lower.LlamaCppActivations.apply(Lifters.lift(f, new LlamaLifter.Options(n, false, kvType)));
+            // fold-constants decodes small weights (norm vectors) on the host: also those whose dtype has no GPU kernel (BF16)
+            Graph lifted = new ggufc.passes.cleanup.FoldConstants().run(Lifters.lift(f, new LlamaLifter.Options(n, false, kvType)), new PassContext(Targets.OPENCL, new GgufWeights(f)));
+            Graph g = ggufc.codegen.tornado.lower.LlamaCppActivations.apply(lifted);
             long perToken = KvBudget.bytesPerToken(g);
             ggufc.runtime.device.Device dev = ggufc.runtime.device.Devices.open(device);
             if (dev == null) throw new IllegalArgumentException("openOnDevice needs a GPU device, not '" + device + "'");
@@ -169,7 +171,7 @@ public final class LoadedModel implements AutoCloseable {
             return new LoadedModel(f, tok, hp, () -> g, new ggufc.runtime.device.DeviceExecutor(g, new GgufWeights(f), n, Math.min(n, 512), dev, true), n * perToken);
         } catch (RuntimeException e) {
             f.close();
-            throw e;
+            throw namingFile(path, e);
         }
     }
 
