@@ -130,22 +130,6 @@ class ArtifactCliTest {
         assertTrue(err.contains("not a ggufc artifact"), err);
     }
 
-    /** Rewrites the manifest as a tamperer who knows the format would: {@code edit} on its body, every file checksum and the manifest's own recomputed. */
-    static void resign(Path a, java.util.function.UnaryOperator<String> edit) throws IOException {
-        Path mf = a.resolve("manifest.properties");
-        String text = Files.readString(mf);
-        StringBuilder body = new StringBuilder();
-        for (String line : edit.apply(text.substring(0, text.lastIndexOf("manifest.sha256="))).split("\n", -1)) {
-            if (line.startsWith("file.")) {
-                String rel = line.substring(5, line.indexOf('='));
-                line = "file." + rel + "=" + GgufHash.sha256(Files.readAllBytes(a.resolve(rel)));
-            }
-            body.append(line).append('\n');
-        }
-        String b = body.substring(0, body.length() - 1);
-        Files.writeString(mf, b + "manifest.sha256=" + GgufHash.sha256(b.getBytes(StandardCharsets.UTF_8)) + "\n");
-    }
-
     @Test
     void manifestWithAFlippedByteIsRefusedInOneLine() throws IOException {
         Path a = copyArtifact("flipped.aot");
@@ -163,7 +147,7 @@ class ArtifactCliTest {
         Path cls = a.resolve("classes/ggufc/generated/LlamaStep.class");
         byte[] b = Files.readAllBytes(cls);
         Files.write(cls, java.util.Arrays.copyOf(b, b.length / 2));
-        resign(a, body -> body);
+        ggufc.runtime.fuzz.ArtifactMutator.resign(a, body -> body);
         CliTest.Run r = CliTest.ggufc("run", "--artifact", a.toString(), "--prompt", "Hi", "-n", "2");
         String err = oneLineError(r);
         assertTrue(err.contains(cls.toString()) && err.contains("not a loadable class file"), err);
@@ -173,7 +157,7 @@ class ArtifactCliTest {
     @Test
     void nonNumericManifestValueIsRefusedInOneLine() throws IOException {
         Path a = copyArtifact("ctx-x.aot");
-        resign(a, body -> body.replaceFirst("\nctx=\\d+", "\nctx=x"));
+        ggufc.runtime.fuzz.ArtifactMutator.resign(a, body -> body.replaceFirst("\nctx=\\d+", "\nctx=x"));
         String err = oneLineError(CliTest.ggufc("run", "--artifact", a.toString(), "--prompt", "Hi", "-n", "2"));
         assertTrue(err.contains(a.resolve("manifest.properties").toString()) && err.contains("'ctx' is 'x', not a whole number"), err);
     }
@@ -188,5 +172,13 @@ class ArtifactCliTest {
         assertTrue(!Files.exists(out), "compile left " + out + " behind");
         CliTest.Run again = CliTest.ggufc("compile", "--model", gguf.toString(), "-o", out.toString(), "--no-jvm-cache");
         assertEquals(0, again.exit(), again.err());
+    }
+
+    @Test
+    void manifestNamingAnotherClassIsRefusedInOneLine() throws IOException {
+        Path a = copyArtifact("other-class.aot");
+        ggufc.runtime.fuzz.ArtifactMutator.resign(a, body -> body.replaceFirst("\nclass=[^\n]*", "\nclass=ggufc.cli.Main"));
+        String err = oneLineError(CliTest.ggufc("run", "--artifact", a.toString(), "--prompt", "Hi", "-n", "2"));
+        assertTrue(err.contains(a.toString()) && err.contains("class ggufc.cli.Main") && err.contains("is not a compiled model"), err);
     }
 }

@@ -56,8 +56,11 @@ public final class SourceCompiler {
         try {
             URLClassLoader loader = new URLClassLoader(new URL[] {classesDir.toUri().toURL()}, CompiledModel.class.getClassLoader());
             return loader.loadClass(name).asSubclass(CompiledModel.class);
-        } catch (MalformedURLException | ClassNotFoundException | ClassCastException e) {
+        } catch (MalformedURLException | ClassNotFoundException e) {
             throw new IllegalStateException("cannot load generated class " + name + " from " + classesDir + ": " + e.getMessage(), e);
+        } catch (ClassCastException e) {
+            // a class that loads but is not a compiled model (a manifest naming another class)
+            throw new IllegalStateException("class " + name + " (from " + classesDir + ") is not a compiled model (" + CompiledModel.class.getSimpleName() + ")");
         } catch (LinkageError e) {
             // a damaged class file (ClassFormatError, VerifyError, ...): name the file
             Path file = classesDir.resolve(name.replace('.', '/') + ".class");

@@ -75,8 +75,8 @@ public final class FuzzCampaign implements AutoCloseable {
         public long maxCaseAllocation;
         public String maxCaseAllocationCase = "";
         public long overBound;
-        /** Allocations over their case's bound: the largest of each class and seed file. */
-        public final Map<String, Long> overBoundKinds = new java.util.TreeMap<>();
+        /** The first allocations over their case's bound, described. */
+        public final List<String> overBoundCases = new ArrayList<>();
         public long nanos;
 
         public int count(Outcome o) { return gguf.getOrDefault(o, 0) + artifacts.getOrDefault(o, 0); }
@@ -378,8 +378,9 @@ public final class FuzzCampaign implements AutoCloseable {
             }
             if (a[1] > bound) {
                 report.overBound++;
-                String kind = classes.get((int) a[2]) + " in a case of " + caseName[i].substring(0, caseName[i].indexOf(" ["));
-                report.overBoundKinds.merge(kind, a[1], Math::max);
+                if (report.overBoundCases.size() < 10) {
+                    report.overBoundCases.add(KvBudget.bytes(a[1]) + " " + classes.get((int) a[2]) + " in case " + i + ": " + caseName[i] + " (bound " + KvBudget.bytes(bound) + ")");
+                }
             }
         }
     }
@@ -408,7 +409,7 @@ public final class FuzzCampaign implements AutoCloseable {
         sb.append(String.format(Locale.ROOT, "largest single allocation: %s (%s; 2 x input size + KV cache of that case: %s)%n",
                 KvBudget.bytes(r.largestAllocation), r.largestAllocationCase, KvBudget.bytes(r.largestAllocationBound)));
         sb.append(String.format(Locale.ROOT, "allocations larger than 2 x their case's input size + KV cache: %,d%n", r.overBound));
-        r.overBoundKinds.forEach((k, v) -> sb.append(String.format(Locale.ROOT, "  up to %s: %s%n", KvBudget.bytes(v), k)));
+        r.overBoundCases.forEach(c -> sb.append("  ").append(c).append('\n'));
         sb.append(String.format(Locale.ROOT, "most heap allocated by one case (all objects, garbage included): %s (%s)%n", KvBudget.bytes(r.maxCaseAllocation), r.maxCaseAllocationCase));
         sb.append(String.format(Locale.ROOT, "time: %.1f s (%.2f ms per case)%n", r.nanos / 1e9, r.nanos / 1e6 / Math.max(1, total)));
         sb.append("most frequent refusals:\n");
