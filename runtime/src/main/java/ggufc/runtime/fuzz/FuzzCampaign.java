@@ -109,14 +109,7 @@ public final class FuzzCampaign implements AutoCloseable {
      */
     public Finding oneCase(long seed) {
         if (single == null) {
-            List<GgufMutator.Seed> seeds = new ArrayList<>();
-            for (Path p : opt.seeds()) {
-                try {
-                    seeds.add(GgufMutator.seed(p.getFileName().toString(), Files.readAllBytes(p)));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
+            List<GgufMutator.Seed> seeds = seeds();
             single = new GgufMutator(seeds);
             warmUp(seeds);
             caseStart = new long[1];
@@ -134,14 +127,7 @@ public final class FuzzCampaign implements AutoCloseable {
     /** Runs the campaign; {@code progress} gets the number of cases done so far now and then. */
     public Report run(Consumer<Integer> progress) {
         long t0 = System.nanoTime();
-        List<GgufMutator.Seed> seeds = new ArrayList<>();
-        for (Path p : opt.seeds()) {
-            try {
-                seeds.add(GgufMutator.seed(p.getFileName().toString(), Files.readAllBytes(p)));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
+        List<GgufMutator.Seed> seeds = seeds();
         GgufMutator mutator = new GgufMutator(seeds);
         warmUp(seeds);
         int total = opt.cases() + opt.artifactCases();
@@ -199,6 +185,19 @@ public final class FuzzCampaign implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The seed files, read and walked. */
+    private List<GgufMutator.Seed> seeds() {
+        List<GgufMutator.Seed> seeds = new ArrayList<>();
+        for (Path p : opt.seeds()) {
+            try {
+                seeds.add(GgufMutator.seed(p.getFileName().toString(), Files.readAllBytes(p)));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return seeds;
     }
 
     /**
