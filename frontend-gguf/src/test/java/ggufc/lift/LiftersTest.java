@@ -238,6 +238,31 @@ class LiftersTest {
         assertEquals(List.of("0@1000000", "0@1000000", "0@1000000", "0@1000000"), layers(liftGemma(noSwa)));
     }
 
+    /** Linear RoPE scaling (Gemma 3 4B's factor 8) applies to global layers only; local ones keep scale 1, as llama.cpp's freq_scale_swa. */
+    @Test
+    void gemma3RopeScalingIsForGlobalLayersOnly() {
+        Path file = tmp.resolve("gemma-scaled.gguf");
+        try (GgufFile v = GgufFile.open(vocab())) {
+            GgufWriter w = new GgufWriter().putAll(SyntheticLlama.metadata(gemma(3), v, GgmlType.F32));
+            w.put("gemma3.rope.scaling.type", GgufValue.of("linear"));
+            w.put("gemma3.rope.scaling.factor", GgufValue.f32(8f));
+            for (SyntheticLlama.TensorSpec s : SyntheticLlama.tensors(gemma(3), SyntheticLlama.vocabSize(v))) w.tensor(s.name(), GgmlType.F32, s.ne(), seg -> {});
+            w.write(file);
+        }
+        List<Double> scales = liftGemma(file).nodes().stream().filter(n -> n.op() == OpKind.ROPE).map(n -> n.attrs().real("freq_scale")).toList();
+        assertEquals(List.of(1.0, 1.0, 1.0, 1.0, 0.125, 0.125, 1.0, 1.0), scales);
+    }
+
+    /** llama.cpp scales Q by 1/sqrt(n_embd / n_head) for the 62-layer 27B, by 1/sqrt(head dim) otherwise. */
+    @Test
+    void gemma3QueryScaleOfThe27B() {
+        SyntheticLlama.Config c = new SyntheticLlama.Config(128, 32, 62, 4, 2, 64, 1, 1e-6f, 1e6f, false, false, "gemma3", 64, 5, 0);
+        Graph g = liftGemma(write(c, l -> l, "gemma-62"));
+        List<Double> scales = g.nodes().stream().filter(n -> n.op() == OpKind.SCALE).map(n -> n.attrs().real("factor")).toList();
+        assertEquals(63, scales.size());
+        assertEquals((float) (1 / Math.sqrt(32)), scales.get(1), 0.0, "n_embd / n_head = 32, not the head dim 64");
+    }
+
     @Test
     void gemma3MissingPostNormAndSoftcappingAreOneLine() {
         Path f = write(gemma(3), l -> {
