@@ -8,14 +8,18 @@
 #   <model>/<prompt>.greedy.json  greedy 64-token continuation (ids + text), EOS ignored
 #   prompts.txt                   the prompts, one per line (line number = prompt id)
 #   perplexity/                   llama-perplexity goldens (regenerate-perplexity.sh, run last)
-#   <arch>-tiny[-Q8_0]/           synthetic qwen2/qwen3/phi3 models (see the end of this script):
-#                                 prompts 1, 2 and 4, greedy-32.txt, model.sha256, types.txt
+#   <arch>-tiny[-Q8_0]/           synthetic qwen2/qwen3/phi3/gemma3 models (see the end of this script):
+#                                 prompts 1, 2 and 4 (gemma3: 1, 2 and 5, longer than its 4-key
+#                                 sliding window), greedy-32.txt, model.sha256, types.txt
+# ARCH_ONLY="gemma3" regenerates just those synthetic models' goldens (prompts.txt must exist).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REF="${REF:-$HERE/../../shared/reference}"
 MODELS="${GGUFC_MODELS:-$HERE/../../shared/models}"
 OUT="$HERE/src/test/resources/golden"
 mkdir -p "$OUT/models"
+ARCH_ONLY="${ARCH_ONLY:-}"
+if [ -z "$ARCH_ONLY" ]; then
 cat > "$OUT/prompts.txt" <<'P'
 Once upon a time
 Lily and Tom went to the park
@@ -41,15 +45,15 @@ gen "$MODELS/stories260K.gguf" stories260K
 for T in Q8_0 Q4_0 Q5_0 F16 mixed; do gen "$OUT/models/stories260K-$T.gguf" "stories260K-$T"; done
 # the 32-token greedy text of the README's main command, exactly as llama.cpp prints it
 "$REF/generate.sh" "$MODELS/stories260K.gguf" "Once upon a time" 32 > "$OUT/stories260K/readme-greedy-32.txt" 2>/dev/null
+fi
 
-# Synthetic qwen2, qwen3 and phi3 models: `ggufc synth --preset ARCH-tiny` (seed 1, stories260K's
+# Synthetic qwen2, qwen3, phi3 and gemma3 models: `ggufc synth --preset ARCH-tiny` (seed 1, stories260K's
 # vocabulary), F32, and Q8_0 made by llama-quantize. The tests regenerate the files themselves
 # (ArchModels) and check them against model.sha256; their Q8_0 file is ggufc synth's own
 # (--type Q8_0), which is checked here to give llama.cpp exactly the logits of llama-quantize's.
 GGUFC="$HERE/../ggufc"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
-ARCH_PROMPTS="1 2 4"
 gen_arch() {  # $1 = model file, $2 = golden folder name
     local dir="$OUT/$2"; mkdir -p "$dir"
     for i in $ARCH_PROMPTS; do
@@ -59,8 +63,10 @@ gen_arch() {  # $1 = model file, $2 = golden folder name
     done
     "$REF/generate.sh" "$1" "Once upon a time" 32 > "$dir/greedy-32.txt" 2>/dev/null
 }
-for A in qwen2 qwen3 phi3; do
+for A in ${ARCH_ONLY:-qwen2 qwen3 phi3 gemma3}; do
     M="$A-tiny"
+    # gemma3-tiny's local layers see 4 keys: its prompts are longer than that (prompt 5: 28 tokens)
+    if [ "$A" = gemma3 ]; then ARCH_PROMPTS="1 2 5"; else ARCH_PROMPTS="1 2 4"; fi
     "$GGUFC" synth --preset "$M" --type F32 --seed 1 --vocab "$MODELS/stories260K.gguf" -o "$TMP/$M.gguf" 2>/dev/null
     "$GGUFC" synth --preset "$M" --type Q8_0 --seed 1 --vocab "$MODELS/stories260K.gguf" -o "$TMP/$M-synth-Q8_0.gguf" 2>/dev/null
     "$REF/quantize.sh" "$TMP/$M.gguf" "$TMP/$M-Q8_0.gguf" Q8_0 > "$TMP/$M-Q8_0.types.txt"
@@ -75,5 +81,5 @@ for A in qwen2 qwen3 phi3; do
     (cd "$TMP" && sha256sum "$M-synth-Q8_0.gguf") > "$OUT/$M-Q8_0/model.sha256"
 done
 # llama-perplexity's figures and base-logits file (PerplexityTest)
-"$HERE/regenerate-perplexity.sh"
+[ -n "$ARCH_ONLY" ] || "$HERE/regenerate-perplexity.sh"
 echo "goldens written to $OUT"

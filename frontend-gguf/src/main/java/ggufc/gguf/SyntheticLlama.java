@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Writes a GGUF of one of {@link #ARCHITECTURES} (llama, qwen2, qwen3, phi3) with seeded random weights: any size, any tensor types
+ * Writes a GGUF of one of {@link #ARCHITECTURES} (llama, qwen2, qwen3, phi3, gemma3) with seeded random weights: any size, any tensor types
  * (quantized with {@link BlockCodecs#quantize}, i.e. exactly as llama.cpp's reference
  * quantizers would), the tokenizer copied from another GGUF. llama.cpp loads and runs these
  * files (checked by quant-golden/regenerate.sh). Backs {@code ggufc synth}.
@@ -29,25 +29,36 @@ public final class SyntheticLlama {
     private SyntheticLlama() {}
 
     /** The architectures this class writes ({@code general.architecture}). */
-    public static final List<String> ARCHITECTURES = List.of("llama", "qwen2", "qwen3", "phi3");
+    public static final List<String> ARCHITECTURES = List.of("llama", "qwen2", "qwen3", "phi3", "gemma3");
 
     /**
      * Hyperparameters and generation options. {@code arch} picks the tensor set: {@code llama};
      * {@code qwen2} (Q/K/V biases); {@code qwen3} (per-head q/k norms, and a head dimension that
-     * need not be n_embd / n_head); {@code phi3} (fused attn_qkv, ffn_up holding gate and up).
-     * {@code headDim} 0 means n_embd / n_head.
+     * need not be n_embd / n_head); {@code phi3} (fused attn_qkv, ffn_up holding gate and up);
+     * {@code gemma3} (q/k norms, post-attention and post-FFN norms, GeGLU, sliding-window layers).
+     * {@code headDim} 0 means n_embd / n_head. {@code slidingWindow} and {@code swaPattern} (gemma3
+     * only; 0: not written) become {@code attention.sliding_window} and
+     * {@code attention.sliding_window_pattern} (every {@code swaPattern}-th layer is global).
      */
     public record Config(int nEmbd, int nFf, int nLayer, int nHead, int nHeadKv, int contextLength,
                          long seed, float rmsEps, float ropeFreqBase, boolean tiedOutput, boolean stressBlocks,
-                         String arch, int headDim) {
+                         String arch, int headDim, int slidingWindow, int swaPattern) {
+        /** Without a sliding window. */
+        public Config(int nEmbd, int nFf, int nLayer, int nHead, int nHeadKv, int contextLength,
+                      long seed, float rmsEps, float ropeFreqBase, boolean tiedOutput, boolean stressBlocks,
+                      String arch, int headDim) {
+            this(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, tiedOutput, stressBlocks, arch, headDim, 0, 0);
+        }
+
         public Config {
+            if (slidingWindow < 0 || swaPattern < 0) throw new IllegalArgumentException("sliding window and pattern must be >= 0: " + this);
             if (nEmbd <= 0 || nFf <= 0 || nLayer <= 0 || nHead <= 0 || nHeadKv <= 0 || contextLength <= 0 || headDim < 0) {
                 throw new IllegalArgumentException("hyperparameters must be positive: " + this);
             }
             if (!ARCHITECTURES.contains(arch)) throw new IllegalArgumentException("unknown architecture '" + arch + "' (known: " + String.join(", ", ARCHITECTURES) + ")");
             if (headDim == 0 && nEmbd % nHead != 0) throw new IllegalArgumentException("n_embd " + nEmbd + " is not a multiple of n_head " + nHead);
-            if (headDim != 0 && !arch.equals("qwen3") && headDim * nHead != nEmbd) {
-                throw new IllegalArgumentException(arch + ": head dimension " + headDim + " x n_head " + nHead + " must be n_embd " + nEmbd + " (only qwen3 may differ)");
+            if (headDim != 0 && !arch.equals("qwen3") && !arch.equals("gemma3") && headDim * nHead != nEmbd) {
+                throw new IllegalArgumentException(arch + ": head dimension " + headDim + " x n_head " + nHead + " must be n_embd " + nEmbd + " (only qwen3 and gemma3 may differ)");
             }
             if (nHead % nHeadKv != 0) throw new IllegalArgumentException("n_head " + nHead + " is not a multiple of n_head_kv " + nHeadKv);
             if ((headDim == 0 ? nEmbd / nHead : headDim) % 2 != 0) throw new IllegalArgumentException("head dimension " + (headDim == 0 ? nEmbd / nHead : headDim) + " must be even (RoPE)");
@@ -64,10 +75,10 @@ public final class SyntheticLlama {
             return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, 1, 1e-5f, 10000f, false, false);
         }
 
-        public Config withSeed(long s) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, s, rmsEps, ropeFreqBase, tiedOutput, stressBlocks, arch, headDim); }
-        public Config withTiedOutput(boolean t) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, t, stressBlocks, arch, headDim); }
-        public Config withStressBlocks(boolean s) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, tiedOutput, s, arch, headDim); }
-        public Config withRope(float base, float eps) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, eps, base, tiedOutput, stressBlocks, arch, headDim); }
+        public Config withSeed(long s) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, s, rmsEps, ropeFreqBase, tiedOutput, stressBlocks, arch, headDim, slidingWindow, swaPattern); }
+        public Config withTiedOutput(boolean t) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, t, stressBlocks, arch, headDim, slidingWindow, swaPattern); }
+        public Config withStressBlocks(boolean s) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, tiedOutput, s, arch, headDim, slidingWindow, swaPattern); }
+        public Config withRope(float base, float eps) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, eps, base, tiedOutput, stressBlocks, arch, headDim, slidingWindow, swaPattern); }
 
         public int headDim() { return headDim == 0 ? nEmbd / nHead : headDim; }
         public int nEmbdQ() { return headDim() * nHead; }
@@ -82,6 +93,10 @@ public final class SyntheticLlama {
      * 256, RoPE base 10000, rms eps 1e-5.
      */
     public static Config tiny(String arch) {
+        if (arch.equals("gemma3")) {
+            // 4 layers, every 3rd global (0, 1, 3 local, 2 global); a 4-key window, so a 10-token prompt needs it
+            return new Config(256, 512, 4, 4, 2, 256, 1, 1e-6f, 1e6f, false, false, "gemma3", 64, 4, 3);
+        }
         Config c = new Config(arch.equals("qwen3") ? 192 : 256, 512, 2, 4, 2, 256, 1, 1e-5f, 10000f, false, false, arch, arch.equals("qwen3") ? 64 : 0);
         return arch.startsWith("qwen") ? c.withRope(1e6f, 1e-6f) : c;
     }
@@ -97,7 +112,10 @@ public final class SyntheticLlama {
             case "qwen2" -> new Config(3584, 18944, 28, 28, 4, 32768, 1, 1e-6f, 1e6f, false, false, "qwen2", 0);
             case "qwen3" -> new Config(4096, 12288, 36, 32, 8, 40960, 1, 1e-6f, 1e6f, false, false, "qwen3", 128);
             case "phi3" -> new Config(3072, 8192, 32, 32, 32, 4096, 1, 1e-5f, 10000f, false, false, "phi3", 0);
-            default -> throw new IllegalArgumentException("no real-shape preset for '" + arch + "' (qwen2, qwen3, phi3)");
+            // Gemma 3 1B (google/gemma-3-1b-it): 1152 embd, 26 layers, 4 heads of 256, 1 KV head, FFN 6912,
+            // sliding window 512 on 5 of every 6 layers (the pattern key is not written: llama.cpp's default 6), tied output
+            case "gemma3" -> new Config(1152, 6912, 26, 4, 1, 32768, 1, 1e-6f, 1e6f, true, false, "gemma3", 256, 512, 0);
+            default -> throw new IllegalArgumentException("no real-shape preset for '" + arch + "' (qwen2, qwen3, phi3, gemma3)");
         };
     }
 
@@ -146,12 +164,15 @@ public final class SyntheticLlama {
                 r.add(new TensorSpec(b + "attn_k.bias", new long[] {kv}));
                 r.add(new TensorSpec(b + "attn_v.bias", new long[] {kv}));
             }
-            if (c.arch().equals("qwen3")) {
+            boolean gemma = c.arch().equals("gemma3");
+            if (c.arch().equals("qwen3") || gemma) {
                 r.add(new TensorSpec(b + "attn_q_norm.weight", new long[] {hd}));
                 r.add(new TensorSpec(b + "attn_k_norm.weight", new long[] {hd}));
             }
             r.add(new TensorSpec(b + "attn_output.weight", new long[] {q, e}));
+            if (gemma) r.add(new TensorSpec(b + "post_attention_norm.weight", new long[] {e}));
             r.add(new TensorSpec(b + "ffn_norm.weight", new long[] {e}));
+            if (gemma) r.add(new TensorSpec(b + "post_ffw_norm.weight", new long[] {e}));
             if (c.arch().equals("phi3")) {
                 r.add(new TensorSpec(b + "ffn_down.weight", new long[] {ff, e}));
                 r.add(new TensorSpec(b + "ffn_up.weight", new long[] {e, 2 * ff}));
@@ -183,13 +204,15 @@ public final class SyntheticLlama {
         m.put(a + ".feed_forward_length", GgufValue.u32(c.nFf()));
         m.put(a + ".attention.head_count", GgufValue.u32(c.nHead()));
         m.put(a + ".attention.head_count_kv", GgufValue.u32(c.nHeadKv()));
-        if (a.equals("qwen3") || c.headDim() * c.nHead() != c.nEmbd()) {
+        if (a.equals("qwen3") || a.equals("gemma3") || c.headDim() * c.nHead() != c.nEmbd()) {
             m.put(a + ".attention.key_length", GgufValue.u32(c.headDim()));
             m.put(a + ".attention.value_length", GgufValue.u32(c.headDim()));
         }
         m.put(a + ".rope.dimension_count", GgufValue.u32(c.headDim()));
         m.put(a + ".rope.freq_base", GgufValue.f32(c.ropeFreqBase()));
         m.put(a + ".attention.layer_norm_rms_epsilon", GgufValue.f32(c.rmsEps()));
+        if (c.slidingWindow() > 0) m.put(a + ".attention.sliding_window", GgufValue.u32(c.slidingWindow()));
+        if (c.swaPattern() > 0) m.put(a + ".attention.sliding_window_pattern", GgufValue.u32(c.swaPattern()));
         m.put("synthetic.seed", GgufValue.u64(c.seed()));
         m.put("synthetic.stress_blocks", GgufValue.bool(c.stressBlocks()));
         for (Map.Entry<String, GgufValue> e : vocab.metadata().entrySet()) {

@@ -17,7 +17,8 @@ import java.util.Arrays;
  * The shared blocks that architecture lifters are composed of, so that each architecture reads like
  * its diagram: {@link #start} (token embedding), {@link #rmsNorm}, {@link #attention} with its
  * {@link Attn options} (fused or separate QKV, biases, per-head q/k norm, RoPE mode, query
- * pre-scaling), the FFN variants {@link #swiGlu} and {@link #fusedSwiGlu}, {@link #residual}, and
+ * pre-scaling, sliding window, per-layer RoPE base), the FFN variants {@link #swiGlu}, {@link #fusedSwiGlu}
+ * and {@link #geGlu}, {@link #residual}, and
  * {@link #finish} (final norm and output head). Each block checks the shapes of the tensors it
  * reads; a missing or misshaped tensor is one {@link GgufException} naming the file and tensor.
  *
@@ -33,19 +34,33 @@ public final class Blocks {
      *
      * @param ropeMode {@code normal} (llama: adjacent pairs) or {@code neox} (pairs half a rotation apart)
      * @param qkNorm per-head q/k normalization before RoPE
-     * @param preScaleQ scale Q by 1/sqrt(head dim) before the dot products, attention scale 1 (phi3), instead
+     * @param preScaleQ scale Q by {@code qScale} before the dot products, attention scale 1 (phi3, gemma), instead
      *                  of scaling the scores
+     * @param qScale the query scale; NaN: 1/sqrt(head dim)
+     * @param window sliding window in keys (0: plain causal attention)
+     * @param ropeBase RoPE frequency base of this layer; NaN: the file's {@code rope.freq_base}
+     * @param ropeScale RoPE frequency scale of this layer; NaN: the file's (1 / linear scaling factor)
      */
-    public record Attn(String ropeMode, QkNorm qkNorm, boolean preScaleQ) {
+    public record Attn(String ropeMode, QkNorm qkNorm, boolean preScaleQ, double qScale, int window, double ropeBase, double ropeScale) {
         public Attn {
             if (!ropeMode.equals("normal") && !ropeMode.equals("neox")) throw new IllegalArgumentException("rope mode must be normal or neox, got " + ropeMode);
+            if (window < 0) throw new IllegalArgumentException("window must be >= 0, got " + window);
         }
 
-        public static Attn rope(String mode) { return new Attn(mode, QkNorm.NONE, false); }
+        public static Attn rope(String mode) { return new Attn(mode, QkNorm.NONE, false, Double.NaN, 0, Double.NaN, Double.NaN); }
 
-        public Attn withQkNorm(QkNorm n) { return new Attn(ropeMode, n, preScaleQ); }
+        public Attn withQkNorm(QkNorm n) { return new Attn(ropeMode, n, preScaleQ, qScale, window, ropeBase, ropeScale); }
 
-        public Attn withPreScaledQ() { return new Attn(ropeMode, qkNorm, true); }
+        public Attn withPreScaledQ() { return new Attn(ropeMode, qkNorm, true, qScale, window, ropeBase, ropeScale); }
+
+        /** Q scaled by {@code scale} before the dot products (attention scale 1). */
+        public Attn withPreScaledQ(double scale) { return new Attn(ropeMode, qkNorm, true, scale, window, ropeBase, ropeScale); }
+
+        /** Sliding-window attention over the last {@code w} keys (0: none). */
+        public Attn withWindow(int w) { return new Attn(ropeMode, qkNorm, preScaleQ, qScale, w, ropeBase, ropeScale); }
+
+        /** This layer's RoPE frequency base and scale instead of the file's. */
+        public Attn withRope(double base, double scale) { return new Attn(ropeMode, qkNorm, preScaleQ, qScale, window, base, scale); }
     }
 
     private final GgufFile f;
@@ -112,11 +127,13 @@ public final class Blocks {
             q = b.rmsNorm(q, weight(blk(l, "attn_q_norm.weight"), hp.headDim()), hp.rmsEps());
             k = b.rmsNorm(k, weight(blk(l, "attn_k_norm.weight"), hp.headDim()), hp.rmsEps());
         }
-        q = b.rope(q, pos, a.ropeMode(), hp.nRot(), hp.ropeFreqBase(), hp.ropeFreqScale());
-        k = b.rope(k, pos, a.ropeMode(), hp.nRot(), hp.ropeFreqBase(), hp.ropeFreqScale());
+        double base = Double.isNaN(a.ropeBase()) ? hp.ropeFreqBase() : a.ropeBase();
+        double fscale = Double.isNaN(a.ropeScale()) ? hp.ropeFreqScale() : a.ropeScale();
+        q = b.rope(q, pos, a.ropeMode(), hp.nRot(), base, fscale);
+        k = b.rope(k, pos, a.ropeMode(), hp.nRot(), base, fscale);
         double scale = 1.0 / Math.sqrt(hp.headDim());
         if (a.preScaleQ()) {
-            q = b.scale(q, scale);
+            q = b.scale(q, Double.isNaN(a.qScale()) ? scale : a.qScale());
             scale = 1.0;
         }
         TensorType cacheType = TensorType.of(opt.kvType(), opt.ctx(), hp.nHeadKv(), hp.headDim());
@@ -125,7 +142,7 @@ public final class Blocks {
         b.output(LlamaLifter.cacheK(l), kCache);
         b.output(LlamaLifter.cacheV(l), vCache);
         Node scores = b.attnScores(q, b.kvRead(kCache, LlamaLifter.L), scale);
-        Node probs = b.softmax(b.causalMask(scores, pos));
+        Node probs = b.softmax(b.causalMask(scores, pos, a.window()));
         Node attn = b.attnValues(probs, b.kvRead(vCache, LlamaLifter.L));
         attn = b.reshape(attn, Shape.of(LlamaLifter.T, nq));
         return b.matmul(attn, weight(blk(l, "attn_output.weight"), hp.nEmbd(), nq));
@@ -137,6 +154,16 @@ public final class Blocks {
         Node up = b.matmul(h, weight(blk(l, "ffn_up.weight"), hp.nFf(), hp.nEmbd()));
         return b.matmul(b.mul(gate, up), weight(blk(l, "ffn_down.weight"), hp.nEmbd(), hp.nFf()));
     }
+
+    /** GeGLU FFN of layer {@code l} (gemma): {@code down(gelu(gate(h)) * up(h))}, GELU in ggml's tanh approximation. */
+    public Node geGlu(int l, Node h) {
+        Node gate = b.gelu(b.matmul(h, weight(blk(l, "ffn_gate.weight"), hp.nFf(), hp.nEmbd())));
+        Node up = b.matmul(h, weight(blk(l, "ffn_up.weight"), hp.nFf(), hp.nEmbd()));
+        return b.matmul(b.mul(gate, up), weight(blk(l, "ffn_down.weight"), hp.nEmbd(), hp.nFf()));
+    }
+
+    /** {@code x *= factor} (gemma's embedding scale by sqrt(n_embd)). */
+    public void scaleStream(double factor) { x = b.scale(x, factor); }
 
     /**
      * SwiGLU FFN of layer {@code l} whose {@code ffn_up} holds gate and up stacked ([2 n_ff, n_embd],

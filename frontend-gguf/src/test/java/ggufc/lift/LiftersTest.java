@@ -154,13 +154,135 @@ class LiftersTest {
         }
         try (GgufFile r = GgufFile.open(renamed)) {
             GgufException e = assertThrows(GgufException.class, () -> Lifters.requireSupported(r));
-            assertTrue(e.getMessage().contains("unsupported architecture 'gpt2' (supported: llama, qwen2, qwen3, phi3)"), e.getMessage());
+            assertTrue(e.getMessage().contains("unsupported architecture 'gpt2' (supported: llama, qwen2, qwen3, phi3, gemma3)"), e.getMessage());
         }
+    }
+
+    /** A small gemma3: 4 layers, every 3rd global, a 5-key window; head dim 32 with n_embd 128 (4 x 32). */
+    static SyntheticLlama.Config gemma(int pattern) {
+        return new SyntheticLlama.Config(128, 160, 4, 4, 2, 64, 1, 1e-6f, 1e6f, false, false, "gemma3", 32, 5, pattern);
+    }
+
+    Graph liftGemma(Path file) {
+        try (GgufFile f = GgufFile.open(file)) {
+            Graph g = Lifters.lift(f, new LlamaLifter.Options(64, true, DType.F32));
+            assertTrue(Verifier.check(g).isEmpty(), Verifier.check(g).toString());
+            Graph back = IrParser.parse(IrPrinter.print(g), "gemma3.ir");
+            assertTrue(g.structurallyEquals(back), "parse(print(g)) differs from g");
+            assertEquals(f.tensors().size(), g.params().size(), "every tensor of the file is a param");
+            return g;
+        }
+    }
+
+    /** Per layer: the causal mask's window (0: none) and the RoPE base, in layer order. */
+    static List<String> layers(Graph g) {
+        List<Node> masks = g.nodes().stream().filter(n -> n.op() == OpKind.CAUSAL_MASK).toList();
+        List<Node> ropes = g.nodes().stream().filter(n -> n.op() == OpKind.ROPE).toList();
+        List<String> r = new ArrayList<>();
+        for (int l = 0; l < masks.size(); l++) {
+            Node m = masks.get(l);
+            r.add((m.attrs().has("window") ? m.attrs().integer("window") : 0) + "@" + (long) ropes.get(2 * l).attrs().real("freq_base"));
+        }
+        return r;
+    }
+
+    @Test
+    void gemma3HasItsDiagramAndWindowsOnLocalLayers() {
+        Path file = tmp.resolve("gemma3.gguf");
+        try (GgufFile v = GgufFile.open(vocab())) {
+            SyntheticLlama.write(file, gemma(3), v, SyntheticLlama.TypePolicy.uniform(GgmlType.Q8_0));
+        }
+        Graph g = liftGemma(file);
+        // llama.cpp: layer l is local when l % 3 < 2; local layers rotate with base 10000 (rope.freq_base_swa's default)
+        assertEquals(List.of("5@10000", "5@10000", "0@1000000", "5@10000"), layers(g));
+        for (Node r : g.nodes()) if (r.op() == OpKind.ROPE) assertEquals("neox", r.attrs().string("mode"));
+        List<Double> scales = g.nodes().stream().filter(n -> n.op() == OpKind.SCALE).map(n -> n.attrs().real("factor")).toList();
+        // the embedding times sqrt(128), then Q times 1/sqrt(head dim 32) in each layer (llama.cpp computes both in float)
+        assertEquals(5, scales.size(), "scales " + scales);
+        assertEquals((float) Math.sqrt(128), scales.get(0), 0.0);
+        for (double q : scales.subList(1, 5)) assertEquals((float) (1 / Math.sqrt(32)), q, 0.0);
+        for (Node n : g.nodes()) if (n.op() == OpKind.ATTN_SCORES) assertEquals(1.0, n.attrs().real("scale"), "Q is pre-scaled");
+        assertEquals(8, g.nodes().stream().filter(n -> n.op() == OpKind.RMS_NORM && n.shape().rank() == 3).count(), "per-head q/k norms");
+        // attn_norm, post_attention_norm, ffn_norm, post_ffw_norm per layer, and the output norm
+        assertEquals(4 * 4 + 1, g.nodes().stream().filter(n -> n.op() == OpKind.RMS_NORM && n.shape().rank() == 2).count());
+        assertEquals(4, g.nodes().stream().filter(n -> n.op() == OpKind.GELU).count(), "GeGLU");
+        assertEquals(0, g.nodes().stream().filter(n -> n.op() == OpKind.SILU).count());
+    }
+
+    @Test
+    void gemma3PatternDefaultsToSixAndMayBeAnArray() {
+        // no pattern key: llama.cpp's default 6, so all 4 layers are local
+        Graph g = liftGemma(write(gemma(0), l -> l, "gemma-default"));
+        assertEquals(List.of("5@10000", "5@10000", "5@10000", "5@10000"), layers(g));
+        // an array of per-layer flags (as newer converters write)
+        SyntheticLlama.Config c = gemma(0);
+        Path file = tmp.resolve("gemma-array.gguf");
+        try (GgufFile v = GgufFile.open(vocab())) {
+            GgufWriter w = new GgufWriter().putAll(SyntheticLlama.metadata(c, v, GgmlType.F32));
+            w.put("gemma3.attention.sliding_window_pattern", GgufValue.bools(new boolean[] {true, false, false, true}));
+            w.put("gemma3.rope.freq_base_swa", GgufValue.f32(5000f));
+            for (SyntheticLlama.TensorSpec s : SyntheticLlama.tensors(c, SyntheticLlama.vocabSize(v))) w.tensor(s.name(), GgmlType.F32, s.ne(), seg -> {});
+            w.write(file);
+        }
+        assertEquals(List.of("5@5000", "0@1000000", "0@1000000", "5@5000"), layers(liftGemma(file)));
+        // without attention.sliding_window every layer is global
+        Path noSwa = tmp.resolve("gemma-noswa.gguf");
+        try (GgufFile v = GgufFile.open(vocab())) {
+            GgufWriter w = new GgufWriter();
+            for (Map.Entry<String, GgufValue> e : SyntheticLlama.metadata(gemma(3), v, GgmlType.F32).entrySet()) {
+                if (!e.getKey().equals("gemma3.attention.sliding_window")) w.put(e.getKey(), e.getValue());
+            }
+            for (SyntheticLlama.TensorSpec s : SyntheticLlama.tensors(gemma(3), SyntheticLlama.vocabSize(v))) w.tensor(s.name(), GgmlType.F32, s.ne(), seg -> {});
+            w.write(noSwa);
+        }
+        assertEquals(List.of("0@1000000", "0@1000000", "0@1000000", "0@1000000"), layers(liftGemma(noSwa)));
+    }
+
+    /** Linear RoPE scaling (Gemma 3 4B's factor 8) applies to global layers only; local ones keep scale 1, as llama.cpp's freq_scale_swa. */
+    @Test
+    void gemma3RopeScalingIsForGlobalLayersOnly() {
+        Path file = tmp.resolve("gemma-scaled.gguf");
+        try (GgufFile v = GgufFile.open(vocab())) {
+            GgufWriter w = new GgufWriter().putAll(SyntheticLlama.metadata(gemma(3), v, GgmlType.F32));
+            w.put("gemma3.rope.scaling.type", GgufValue.of("linear"));
+            w.put("gemma3.rope.scaling.factor", GgufValue.f32(8f));
+            for (SyntheticLlama.TensorSpec s : SyntheticLlama.tensors(gemma(3), SyntheticLlama.vocabSize(v))) w.tensor(s.name(), GgmlType.F32, s.ne(), seg -> {});
+            w.write(file);
+        }
+        List<Double> scales = liftGemma(file).nodes().stream().filter(n -> n.op() == OpKind.ROPE).map(n -> n.attrs().real("freq_scale")).toList();
+        assertEquals(List.of(1.0, 1.0, 1.0, 1.0, 0.125, 0.125, 1.0, 1.0), scales);
+    }
+
+    /** llama.cpp scales Q by 1/sqrt(n_embd / n_head) for the 62-layer 27B, by 1/sqrt(head dim) otherwise. */
+    @Test
+    void gemma3QueryScaleOfThe27B() {
+        SyntheticLlama.Config c = new SyntheticLlama.Config(128, 32, 62, 4, 2, 64, 1, 1e-6f, 1e6f, false, false, "gemma3", 64, 5, 0);
+        Graph g = liftGemma(write(c, l -> l, "gemma-62"));
+        List<Double> scales = g.nodes().stream().filter(n -> n.op() == OpKind.SCALE).map(n -> n.attrs().real("factor")).toList();
+        assertEquals(63, scales.size());
+        assertEquals((float) (1 / Math.sqrt(32)), scales.get(1), 0.0, "n_embd / n_head = 32, not the head dim 64");
+    }
+
+    @Test
+    void gemma3MissingPostNormAndSoftcappingAreOneLine() {
+        Path f = write(gemma(3), l -> {
+            l.removeIf(s -> s.name().equals("blk.2.post_ffw_norm.weight"));
+            return l;
+        }, "gemma-no-post-norm");
+        assertTrue(liftError(f).contains("missing tensor 'blk.2.post_ffw_norm.weight'"), liftError(f));
+        Path capped = tmp.resolve("gemma-capped.gguf");
+        try (GgufFile v = GgufFile.open(vocab())) {
+            GgufWriter w = new GgufWriter().putAll(SyntheticLlama.metadata(gemma(3), v, GgmlType.F32));
+            w.put("gemma3.final_logit_softcapping", GgufValue.f32(30f));
+            for (SyntheticLlama.TensorSpec s : SyntheticLlama.tensors(gemma(3), SyntheticLlama.vocabSize(v))) w.tensor(s.name(), GgmlType.F32, s.ne(), seg -> {});
+            w.write(capped);
+        }
+        assertTrue(liftError(capped).contains("'gemma3.final_logit_softcapping' is 30.0: logit softcapping is not supported yet"), liftError(capped));
     }
 
     /** Real-shape presets: the header (every tensor's shape, the hyperparameters) lifts; the data is never read. */
     @ParameterizedTest
-    @ValueSource(strings = {"qwen2", "qwen3", "phi3"})
+    @ValueSource(strings = {"qwen2", "qwen3", "phi3", "gemma3"})
     void realShapeHeadersLift(String arch) {
         SyntheticLlama.Config c = SyntheticLlama.realShape(arch);
         Path file = tmp.resolve(arch + "-real.gguf");

@@ -90,7 +90,7 @@ class IrCommandTest {
         assertTrue(r.err().lines().noneMatch(l -> l.contains("quantize-activations")), "opencl keeps f32 activations");
         CliTest.Run list = CliTest.ggufc("ir", "--list-passes");
         assertTrue(list.out().contains("fuse-attention         scores, scale, causal mask"), list.out());
-        assertTrue(list.out().contains("attn_values(softmax(causal_mask(attn_scores(q, k){scale}, pos)), v) -> attention(q, k, v, pos){scale}"));
+        assertTrue(list.out().contains("attn_values(softmax(causal_mask(attn_scores(q, k){scale}, pos){window}), v) -> attention(q, k, v, pos){scale, window}"), list.out());
     }
 
     @Test

@@ -102,7 +102,7 @@ class LlamaParityTest {
         for (String a : ArchModels.ARCHITECTURES) {
             for (ggufc.gguf.GgmlType t : List.of(ggufc.gguf.GgmlType.F32, ggufc.gguf.GgmlType.Q8_0)) {
                 String dir = ArchModels.goldenDir(a, t);
-                r.add(new Variant(dir + " (synthetic " + a + ")", ArchModels.file(a, t), dir, t == ggufc.gguf.GgmlType.F32 ? 1e-4 : ARCH_Q8_0_TOLERANCE, ArchModels.PROMPTS));
+                r.add(new Variant(dir + " (synthetic " + a + ")", ArchModels.file(a, t), dir, t == ggufc.gguf.GgmlType.F32 ? 1e-4 : ARCH_Q8_0_TOLERANCE, ArchModels.prompts(a)));
             }
         }
         return r;

@@ -91,8 +91,17 @@ public final class GraphBuilder {
 
     public Node attnScores(Node q, Node k, double scale) { return add(OpKind.ATTN_SCORES, Attrs.of("scale", scale), q, k); }
     public Node causalMask(Node scores, Node pos) { return add(OpKind.CAUSAL_MASK, Attrs.EMPTY, scores, pos); }
+    /** Causal mask with a sliding window of {@code window} keys (0: none, plain causal). */
+    public Node causalMask(Node scores, Node pos, int window) {
+        return add(OpKind.CAUSAL_MASK, window > 0 ? Attrs.of("window", (long) window) : Attrs.EMPTY, scores, pos);
+    }
     public Node attnValues(Node probs, Node v) { return add(OpKind.ATTN_VALUES, Attrs.EMPTY, probs, v); }
     public Node attention(Node q, Node k, Node v, Node pos, double scale) { return add(OpKind.ATTENTION, Attrs.of("scale", scale), q, k, v, pos); }
+    /** Fused attention with a sliding window of {@code window} keys (0: none). */
+    public Node attention(Node q, Node k, Node v, Node pos, double scale, int window) {
+        Attrs a = Attrs.of("scale", scale);
+        return add(OpKind.ATTENTION, window > 0 ? a.with("window", (long) window) : a, q, k, v, pos);
+    }
     public Node reshape(Node x, Shape s) { return add(OpKind.RESHAPE, List.of(x), Attrs.EMPTY, new TensorType(s, x.dtype())); }
     public Node lastRow(Node x) { return add(OpKind.LAST_ROW, Attrs.EMPTY, x); }
     public Node dequant(Node x) { return add(OpKind.DEQUANT, Attrs.EMPTY, x); }

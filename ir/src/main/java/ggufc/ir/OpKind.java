@@ -28,7 +28,11 @@ public enum OpKind {
     SCALE(1),
     /** x * sigmoid(x). */
     SILU(1),
-    /** GELU, tanh approximation (as ggml). */
+    /**
+     * GELU, tanh approximation, exactly as ggml's CPU backend (its f16 table): for -10 < x < 10,
+     * h = f16(x) and the result f16(0.5 h (1 + tanh(sqrt(2/pi) h (1 + 0.044715 h^2)))); 0 for
+     * x <= -10; x for x >= 10 (f16: round to nearest even).
+     */
     GELU(1),
     /** softmax over the last dimension. */
     SOFTMAX(1),
@@ -50,11 +54,15 @@ public enum OpKind {
     KV_READ(1),
     /** q[T, H, Dh] . k[L, Hkv, Dh] per head times {scale}: [H, T, L]; query head h reads kv head h / (H / Hkv). */
     ATTN_SCORES(2),
-    /** scores[H, T, L] with -inf where key j > pos[t]. */
+    /**
+     * scores[H, T, L] with -inf where key j > pos[t]; with the optional {window: w >= 1} (sliding-window
+     * attention) also where pos[t] - j >= w, so query t sees the w keys pos[t] - w + 1 .. pos[t]
+     * (llama.cpp's LLAMA_SWA_TYPE_STANDARD).
+     */
     CAUSAL_MASK(2),
     /** probs[H, T, L] times v[L, Hkv, Dh]: [T, H, Dh]. */
     ATTN_VALUES(2),
-    /** fused ATTN_VALUES(SOFTMAX(CAUSAL_MASK(ATTN_SCORES(q, k) * scale, pos)), v): q, k, v, pos; {scale}. */
+    /** fused ATTN_VALUES(SOFTMAX(CAUSAL_MASK(ATTN_SCORES(q, k) * scale, pos){window}), v): q, k, v, pos; {scale, optional window}. */
     ATTENTION(4),
 
     // ---- shapes ----

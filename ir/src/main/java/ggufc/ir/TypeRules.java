@@ -162,6 +162,7 @@ public final class TypeRules {
                 f32(s, "scores");
                 check(s.rank() == 3, "scores must be [H, T, L], got %s", s.shape());
                 positions(in.get(1), s.shape().dim(1));
+                window(a);
                 yield s;
             }
             case ATTN_VALUES -> {
@@ -182,6 +183,7 @@ public final class TypeRules {
                 check(v.rank() == 3 && same(v.shape().dim(0), k.shape().dim(0)) && same(v.shape().dim(1), k.shape().dim(1)), "v %s must match k %s in [L, Hkv]", v.shape(), k.shape());
                 positions(in.get(3), q.shape().dim(0));
                 a.real("scale");
+                window(a);
                 yield new TensorType(new Shape(List.of(q.shape().dim(0), q.shape().dim(1), v.shape().dim(2))), DType.F32);
             }
             case RESHAPE -> {
@@ -270,6 +272,16 @@ public final class TypeRules {
         check(heads.isSymbolic() || kvHeads.isSymbolic() || (kvHeads.size() > 0 && heads.size() % kvHeads.size() == 0),
                 "%s query heads are not a multiple of %s kv heads", heads, kvHeads);
     }
+
+    /** The optional sliding-window attribute of CAUSAL_MASK and ATTENTION: absent, or a whole number >= 1. */
+    private static void window(Attrs a) {
+        if (!a.has("window")) return;
+        check(a.get("window") instanceof Long, "attribute 'window' must be a whole number, got %s", a.get("window"));
+        check(a.integer("window") >= 1, "attribute 'window' must be at least 1 (keys visible to a query), got %d", a.integer("window"));
+    }
+
+    /** The sliding window of a CAUSAL_MASK or ATTENTION node, or 0 for plain causal attention. */
+    public static int window(Node n) { return n.attrs().has("window") ? (int) Math.min(Integer.MAX_VALUE, n.attrs().integer("window")) : 0; }
 
     /** b equals a trailing part of a. */
     static boolean isSuffix(Shape b, Shape a) {

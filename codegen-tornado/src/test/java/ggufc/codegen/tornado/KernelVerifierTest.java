@@ -65,8 +65,23 @@ class KernelVerifierTest {
     void localArraysCannotBeReinterpreted() {
         rejects("only global buffers may be reinterpreted", b -> {
             Buf s = b.localArray("s", Elem.F32, 4);
+            b.load(s, b.i(0), Elem.I8);
+        });
+        rejects("only global buffers may be reinterpreted", b -> {
+            Buf s = b.privateArray("s", Elem.I32, 4);
             b.load(s, b.i(0), Elem.F16);
         });
+    }
+
+    /** The one exception: an f32 private or local array read and written as halves (GELU's f16 rounding). */
+    @Test
+    void f32ArraysMayBeViewedAsHalves() {
+        KernelBuilder b = new KernelBuilder("half_view", 32);
+        Buf y = b.output("y", Elem.F32);
+        Buf h = b.privateArray("h", Elem.F32, 1);
+        b.store(h, b.i(0), b.f(1.5), Elem.F16);
+        b.store(y, b.i(0), b.load(h, b.i(0), Elem.F16));
+        b.build();
     }
 
     @Test

@@ -123,11 +123,11 @@ public final class Interpreter {
             case KV_WRITE -> kvWrite(n, in.get(0), env.get(in.get(0)), env.get(in.get(1)), env.get(in.get(2)));
             case KV_READ -> kvRead(env.get(in.get(0)), n.shape().resolve(symbols));
             case ATTN_SCORES -> attnScores(env.get(in.get(0)), env.get(in.get(1)), (float) n.attrs().real("scale"));
-            case CAUSAL_MASK -> causalMask(env.get(in.get(0)), env.get(in.get(1)));
+            case CAUSAL_MASK -> causalMask(env.get(in.get(0)), env.get(in.get(1)), TypeRules.window(n));
             case ATTN_VALUES -> attnValues(env.get(in.get(0)), env.get(in.get(1)));
             case ATTENTION -> {
                 Value q = env.get(in.get(0)), k = env.get(in.get(1)), v = env.get(in.get(2)), pos = env.get(in.get(3));
-                Value s = causalMask(attnScores(q, k, (float) n.attrs().real("scale")), pos);
+                Value s = causalMask(attnScores(q, k, (float) n.attrs().real("scale")), pos, TypeRules.window(n));
                 yield attnValues(softmax(s), v);
             }
             case RESHAPE -> {
@@ -260,9 +260,17 @@ public final class Interpreter {
         return Value.ofF32(shape, r);
     }
 
+    /**
+     * GELU as ggml's CPU backend computes it (GGML_GELU_FP16): the tanh approximation looked up in a
+     * table of halves, i.e. evaluated at x rounded to f16 and rounded to f16 itself; 0 from -10 down,
+     * x from 10 up.
+     */
     private static float gelu(float x) {
+        if (x <= -10f) return 0f;
+        if (x >= 10f) return x;
+        float h = Float.float16ToFloat(Float.floatToFloat16(x));
         final float c = 0.7978845608028654f; // sqrt(2/pi)
-        return 0.5f * x * (1.0f + (float) Math.tanh(c * x * (1.0f + 0.044715f * x * x)));
+        return Float.float16ToFloat(Float.floatToFloat16(0.5f * h * (1.0f + (float) Math.tanh(c * h * (1.0f + 0.044715f * h * h)))));
     }
 
     private static Value softmax(Value a) {
@@ -406,12 +414,16 @@ public final class Interpreter {
         return Value.ofF32(new long[] {h, t, l}, r);
     }
 
-    private static Value causalMask(Value sv, Value pos) {
+    /** Key j is visible to query s when j <= pos[s] and, with a window w > 0, pos[s] - j < w. */
+    private static Value causalMask(Value sv, Value pos, int window) {
         int h = (int) sv.shape()[0], t = (int) sv.shape()[1], l = (int) sv.shape()[2];
         float[] r = toF32(sv).clone();
         for (int head = 0; head < h; head++)
             for (int s = 0; s < t; s++)
-                for (int j = pos.i32()[s] + 1; j < l; j++) r[(head * t + s) * l + j] = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < l; j++) {
+                    long d = (long) pos.i32()[s] - j;
+                    if (d < 0 || (window > 0 && d >= window)) r[(head * t + s) * l + j] = Float.NEGATIVE_INFINITY;
+                }
         return Value.ofF32(sv.shape(), r);
     }
 

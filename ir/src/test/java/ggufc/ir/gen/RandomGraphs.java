@@ -178,7 +178,7 @@ public final class RandomGraphs {
                 case ATTN_SCORES -> scores(rows3(null, null));
                 case CAUSAL_MASK -> {
                     Node sc = pick(n -> n.dtype() == DType.F32 && n.shape().rank() == 3 && n.shape().dim(1).equals(tokens));
-                    add(OpKind.CAUSAL_MASK, Attrs.EMPTY, sc != null ? sc : scores(rows3(null, null)), pos());
+                    add(OpKind.CAUSAL_MASK, window(Attrs.EMPTY), sc != null ? sc : scores(rows3(null, null)), pos());
                 }
                 case ATTN_VALUES -> {
                     Node p = pick(n -> n.dtype() == DType.F32 && n.shape().rank() == 3 && headsOk(n.shape().dim(0)));
@@ -191,7 +191,7 @@ public final class RandomGraphs {
                     Node q = rows3(null, null);
                     Node k = kvRows(null, kvHeads(q.shape().dim(1)), q.shape().dim(2));
                     Node v = kvRows(k.shape().dim(0), k.shape().dim(1), null);
-                    add(OpKind.ATTENTION, Attrs.of("scale", attnScale(q.shape().dim(2))), q, k, v, pos());
+                    add(OpKind.ATTENTION, window(Attrs.of("scale", attnScale(q.shape().dim(2)))), q, k, v, pos());
                 }
                 case RESHAPE -> {
                     Node x = pick(n -> !small || n.dtype() == DType.F32);
@@ -487,6 +487,11 @@ public final class RandomGraphs {
             return new Shape(out);
         }
 
+        /** {@code a}, or in one graph of three {@code a} with a sliding window of 1-6 keys (Gemma's local layers), so masks cut rows short. */
+        Attrs window(Attrs a) {
+            return chance(3) ? a.with("window", (long) (1 + next(6))) : a;
+        }
+
         void attentionBlock() {
             Dim model = small ? Dim.of(pickOf(List.of(8L, 16L, 32L))) : pickOf(List.of(Dim.of(64), Dim.of(4096)));
             Dim h = heads(), dh = small ? Dim.of(pickOf(List.of(2L, 4L, 8L))) : Dim.of(pickOf(List.of(16L, 64L)));
@@ -500,11 +505,12 @@ public final class RandomGraphs {
             Node kc = kv(k, true), vc = kvRowsFromCache(v, kc.shape().dim(0));
             Node att;
             double scale = attnScale(dh);
+            Attrs mask = window(Attrs.EMPTY);
             if (chance(2)) {
-                att = add(OpKind.ATTENTION, Attrs.of("scale", scale), q, kc, vc, pos());
+                att = add(OpKind.ATTENTION, mask.with("scale", scale), q, kc, vc, pos());
             } else {
                 Node sc = add(OpKind.ATTN_SCORES, Attrs.of("scale", scale), q, kc);
-                Node p = add(OpKind.SOFTMAX, Attrs.EMPTY, add(OpKind.CAUSAL_MASK, Attrs.EMPTY, sc, pos()));
+                Node p = add(OpKind.SOFTMAX, Attrs.EMPTY, add(OpKind.CAUSAL_MASK, mask, sc, pos()));
                 att = add(OpKind.ATTN_VALUES, Attrs.EMPTY, p, vc);
             }
             Node o = matmul(reshape(att, new Shape(List.of(tokens, Dim.of(h.size() * dh.size())))), model.size());

@@ -18,19 +18,20 @@ public final class FuseAttention extends FusionPass {
     public FuseAttention() { super("fuse-attention", "scores, scale, causal mask, softmax and weighted sum as one attention op", OpKind.ATTENTION); }
 
     public static final RuleSet RULES = RuleSet.of("fuse-attention",
-            // attn_values(softmax(causal_mask(attn_scores(q, k){scale}, pos)), v) -> attention(q, k, v, pos){scale}
-            Rule.match("attention", "attn_values(softmax(causal_mask(attn_scores(q, k){scale}, pos)), v) -> attention(q, k, v, pos){scale}",
+            // attn_values(softmax(causal_mask(attn_scores(q, k){scale}, pos){window}), v) -> attention(q, k, v, pos){scale, window}
+            Rule.match("attention", "attn_values(softmax(causal_mask(attn_scores(q, k){scale}, pos){window}), v) -> attention(q, k, v, pos){scale, window}",
                     op(OpKind.ATTN_VALUES,
                             op(OpKind.SOFTMAX,
                                     op(OpKind.CAUSAL_MASK,
                                             op(OpKind.ATTN_SCORES, any("q"), any("k")).as("scores").oneUse(),
-                                            any("pos")).oneUse()).oneUse(),
+                                            any("pos")).as("mask").oneUse()).oneUse(),
                             any("v")),
                     m -> {
                         Node k = m.old("k"), v = m.old("v");
                         // attention reads k and v with the same length and kv heads
                         if (!k.shape().dim(0).equals(v.shape().dim(0)) || !k.shape().dim(1).equals(v.shape().dim(1))) return null;
-                        return m.b().attention(m.in("q"), m.in("k"), m.in("v"), m.in("pos"), m.attrs("scores").real("scale"));
+                        // the mask's sliding window (if any) travels with the fused op
+                        return m.b().attention(m.in("q"), m.in("k"), m.in("v"), m.in("pos"), m.attrs("scores").real("scale"), ggufc.ir.TypeRules.window(m.old("mask")));
                     }));
 
     @Override RuleSet rules(ggufc.passes.Target target) { return RULES; }

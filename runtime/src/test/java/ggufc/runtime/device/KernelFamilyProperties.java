@@ -204,14 +204,23 @@ class KernelFamilyProperties {
                 List.of(new GpuOracle.Step(Map.of("pos", positions(start, tokens)), Map.of("x", normal(r, tokens * heads * dh, 1)), tokens, start + tokens)));
     }
 
-    /** The lifted attention chain (scores, mask, softmax, values over the caches): a prompt step then decode steps. */
-    @Property(tries = 6, shrinking = ShrinkingMode.OFF)
+    /**
+     * The lifted attention chain (scores, mask, softmax, values over the caches): a prompt step then
+     * decode steps; with a sliding window (0: none; 1-20 keys, shorter and longer than the prompt and
+     * than the prompt kernel's 16-query blocks).
+     */
+    @Property(tries = 8, shrinking = ShrinkingMode.OFF)
     void attentionPromptThenDecode(@ForAll @IntRange(min = 1, max = 4) int kvHeads, @ForAll @IntRange(min = 1, max = 3) int group, @ForAll @IntRange(min = 1, max = 16) int dh,
-                                   @ForAll @IntRange(min = 1, max = 40) int promptLen, @ForAll boolean halfCache, @ForAll boolean fusedOp, @ForAll long seed) {
-        attentionCase(OpenClDevice.Source.OPENCL_C, kvHeads, group, dh, promptLen, halfCache, fusedOp, seed);
+                                   @ForAll @IntRange(min = 1, max = 40) int promptLen, @ForAll boolean halfCache, @ForAll boolean fusedOp,
+                                   @ForAll @IntRange(min = 0, max = 20) int window, @ForAll long seed) {
+        attentionCase(OpenClDevice.Source.OPENCL_C, kvHeads, group, dh, promptLen, halfCache, fusedOp, window, seed);
     }
 
     static void attentionCase(OpenClDevice.Source source, int kvHeads, int group, int dh, int promptLen, boolean halfCache, boolean fusedOp, long seed) {
+        attentionCase(source, kvHeads, group, dh, promptLen, halfCache, fusedOp, 0, seed);
+    }
+
+    static void attentionCase(OpenClDevice.Source source, int kvHeads, int group, int dh, int promptLen, boolean halfCache, boolean fusedOp, int window, long seed) {
         Random r = new Random(seed);
         int h = kvHeads * group, ctx = 64;
         double scale = 1 / Math.sqrt(dh);
@@ -226,7 +235,7 @@ class KernelFamilyProperties {
         b.output("kc", kc);
         b.output("vc", vc);
         Node kr = b.kvRead(kc, ggufc.ir.Dim.sym("L")), vr = b.kvRead(vc, ggufc.ir.Dim.sym("L"));
-        Node out = fusedOp ? b.attention(q, kr, vr, pos, scale) : b.attnValues(b.softmax(b.causalMask(b.attnScores(q, kr, scale), pos)), vr);
+        Node out = fusedOp ? b.attention(q, kr, vr, pos, scale, window) : b.attnValues(b.softmax(b.causalMask(b.attnScores(q, kr, scale), pos, window)), vr);
         b.output("out", out);
         List<GpuOracle.Step> steps = new ArrayList<>();
         steps.add(attnStep(r, promptLen, 0, h, kvHeads, dh));
@@ -256,6 +265,8 @@ class KernelFamilyProperties {
         b.output("scores", scores);
         Node masked = b.causalMask(scores, pos);
         b.output("masked", masked);
+        // the unfused mask kernel with a sliding window too
+        b.output("windowed", b.causalMask(scores, pos, 1 + r.nextInt(4)));
         b.output("out", b.attnValues(b.softmax(masked), kr));
         GpuOracle.check(b.build(), Map.of(), ctx, 1e-6, List.of(new GpuOracle.Step(Map.of("pos", positions(0, t)),
                 Map.of("q", normal(r, t * h * dh, 1), "k", normal(r, t * kvHeads * dh, 1)), t, t)));

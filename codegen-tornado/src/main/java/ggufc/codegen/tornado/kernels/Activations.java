@@ -1,5 +1,7 @@
 package ggufc.codegen.tornado.kernels;
 
+import ggufc.codegen.tornado.kir.Buf;
+import ggufc.codegen.tornado.kir.Elem;
 import ggufc.codegen.tornado.kir.KernelBuilder;
 import ggufc.codegen.tornado.kir.Val;
 
@@ -10,9 +12,19 @@ final class Activations {
     /** x * sigmoid(x) = x / (1 + exp(-x)). */
     static Val silu(KernelBuilder b, Val x) { return b.div(x, b.add(b.f(1), b.exp(b.neg(x)))); }
 
-    /** GELU, tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) x (1 + 0.044715 x^2))). */
+    /**
+     * GELU as ggml's CPU backend (the IR's definition): the tanh approximation 0.5 h (1 + tanh(sqrt(2/pi) h
+     * (1 + 0.044715 h^2))) at h = f16(x), rounded to f16; 0 for x <= -10, x for x >= 10. The f16
+     * roundings go through a one-element private float array written and read as a half
+     * (vstore_half_rte / cvt.rn.f16.f32, then vload_half): no half arithmetic or half variables needed.
+     */
     static Val gelu(KernelBuilder b, Val x) {
-        Val inner = b.mul(b.mul(b.f(0.7978845608028654), x), b.add(b.f(1), b.mul(b.mul(b.f(0.044715), x), x)));
-        return b.mul(b.mul(b.f(0.5), x), b.add(b.f(1), b.tanh(inner)));
+        Buf half = b.privateArray("gelu_h", Elem.F32, 1);
+        b.store(half, b.i(0), x, Elem.F16);
+        Val h = b.load(half, b.i(0), Elem.F16);
+        Val inner = b.mul(b.mul(b.f(0.7978845608028654), h), b.add(b.f(1), b.mul(b.mul(b.f(0.044715), h), h)));
+        b.store(half, b.i(0), b.mul(b.mul(b.f(0.5), h), b.add(b.f(1), b.tanh(inner))), Elem.F16);
+        Val g = b.load(half, b.i(0), Elem.F16);
+        return b.select(b.le(x, b.f(-10)), b.f(0), b.select(b.le(b.f(10), x), x, g));
     }
 }

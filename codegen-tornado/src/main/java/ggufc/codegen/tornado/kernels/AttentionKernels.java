@@ -9,7 +9,9 @@ import ggufc.codegen.tornado.kir.Val;
 /**
  * Causal attention straight from the KV cache, softmax computed online (running max and sum, as
  * flash attention), so no [H, T, L] score matrix exists: out[t, h] = sum_j softmax_j(scale q.k_j)
- * v_j over keys j <= pos[t] (and j < L). Query head h reads KV head h / (H / Hkv) (GQA).
+ * v_j over keys j <= pos[t] (and j < L), and with a sliding window w > 0 also pos[t] - j < w (the
+ * keys from pos[t] - w + 1 on; llama.cpp's standard SWA). Query head h reads KV head h / (H / Hkv) (GQA).
+ * A kernel without a window is the same text as before windows existed.
  *
  * <ul>
  * <li>{@link #decode}: one work-group per (head, query); the work-items split the keys, each keeps
@@ -24,8 +26,16 @@ import ggufc.codegen.tornado.kir.Val;
 public final class AttentionKernels {
     private AttentionKernels() {}
 
-    public record Shape(int h, int hkv, int dh, float scale, Elem cache) {
-        String id() { return "h" + h + "_kv" + hkv + "_d" + dh + "_" + cache.name().toLowerCase() + "_s" + Kernels.token(scale); }
+    /** {@code window}: sliding window in keys, 0 for plain causal attention. */
+    public record Shape(int h, int hkv, int dh, float scale, Elem cache, int window) {
+        public Shape(int h, int hkv, int dh, float scale, Elem cache) { this(h, hkv, dh, scale, cache, 0); }
+
+        String id() { return "h" + h + "_kv" + hkv + "_d" + dh + "_" + cache.name().toLowerCase() + "_s" + Kernels.token(scale) + (window > 0 ? "_w" + window : ""); }
+    }
+
+    /** The first key a query at position {@code p} sees: {@code max(0, p - window + 1)}, or 0 without a window. */
+    private static Val firstKey(KernelBuilder b, Shape s, Val p) {
+        return s.window() > 0 ? b.max(b.i(0), b.sub(p, b.i(s.window() - 1))) : b.i(0);
     }
 
     /** Grid (H, T). */
@@ -47,7 +57,8 @@ public final class AttentionKernels {
             b.store(acc, d, b.f(0));
         });
         Val m = b.var("m", b.f(Double.NEGATIVE_INFINITY)), sum = b.var("sum", b.f(0));
-        b.loop("j", lid, nk, b.i(w), j -> {
+        Val j0 = s.window() > 0 ? b.add(firstKey(b, s, b.load(pos, t)), lid) : lid;
+        b.loop("j", j0, nk, b.i(w), j -> {
             Val kb = b.mul(b.mad(kh, j, b.i(s.hkv())), b.i(s.dh()));
             Val dot = b.var("dot", b.f(0));
             b.loop("d", 0, s.dh(), d -> b.assign(dot, b.fma(b.load(qv, d), b.load(kc, b.add(kb, d)), dot)));
@@ -100,8 +111,20 @@ public final class AttentionKernels {
             b.ifThen(b.lt(tt, tn), () -> b.assign(nk, b.max(nk, b.add(b.load(pos, tt), b.i(1)))));
         });
         Val nkb = b.min(nk, l);
+        // with a window, the first key any query of the block sees (uniform too) and this query's own first key
+        Val k0 = b.i(0), myLo = b.i(0);
+        if (s.window() > 0) {
+            Val lo = b.var("k0", b.i(Integer.MAX_VALUE));
+            b.loop("o", 0, w, o -> {
+                Val tt = b.add(tb, o);
+                b.ifThen(b.lt(tt, tn), () -> b.assign(lo, b.min(lo, firstKey(b, s, b.load(pos, tt)))));
+            });
+            k0 = b.min(lo, nkb);
+            myLo = b.var("my_lo", firstKey(b, s, myPos));
+        }
         Val m = b.var("m", b.f(Double.NEGATIVE_INFINITY)), sum = b.var("sum", b.f(0));
-        b.loop("j0", b.i(0), nkb, b.i(w), j0 -> {
+        Val kStart = k0, qLo = myLo;
+        b.loop("j0", kStart, nkb, b.i(w), j0 -> {
             Val jj = b.add(j0, lid);
             b.ifThen(b.lt(jj, nkb), () -> {
                 Val kb = b.mul(b.mad(kh, jj, b.i(s.hkv())), b.i(s.dh()));
@@ -112,7 +135,8 @@ public final class AttentionKernels {
             });
             b.barrier();
             Val limit = b.min(b.i(w), b.sub(b.min(nkb, b.add(myPos, b.i(1))), j0));
-            b.loop("o", b.i(0), limit, b.i(1), o -> {
+            Val first = s.window() > 0 ? b.max(b.i(0), b.sub(qLo, j0)) : b.i(0);
+            b.loop("o", first, limit, b.i(1), o -> {
                 Val tileBase = b.mul(o, b.i(s.dh()));
                 Val dot = b.var("dot", b.f(0));
                 b.loop("d", 0, s.dh(), d -> b.assign(dot, b.fma(b.load(qv, d), b.load(kt, b.add(tileBase, d)), dot)));

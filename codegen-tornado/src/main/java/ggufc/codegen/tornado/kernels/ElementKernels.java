@@ -156,15 +156,24 @@ public final class ElementKernels {
     }
 
     /** y[h, t, j] = j > pos[t] ? -inf : s[h, t, j]; params s, pos, y, T, L, n. */
-    public static Kernel causalMask() {
-        String name = "causal_mask";
-        KernelBuilder b = new KernelBuilder(name, GROUP).doc(name + ": -inf where key j > pos[t] in [H, T, L] scores");
+    public static Kernel causalMask() { return causalMask(0); }
+
+    /**
+     * {@link #causalMask()} with a sliding window of {@code window} keys (0: none): also -inf where
+     * pos[t] - j >= window.
+     */
+    public static Kernel causalMask(int window) {
+        String name = window > 0 ? "causal_mask_w" + window : "causal_mask";
+        KernelBuilder b = new KernelBuilder(name, GROUP).doc(name + ": -inf where key j > pos[t]" + (window > 0 ? " or pos[t] - j >= " + window : "") + " in [H, T, L] scores");
         Buf s = b.input("s", Elem.F32), pos = b.input("pos", Elem.I32), y = b.output("y", Elem.F32);
         Val tn = b.scalarParam("T", Scalar.I32), l = b.scalarParam("L", Scalar.I32), n = b.scalarParam("n", Scalar.I32);
         Val i = index(b);
         b.ifThen(b.lt(i, n), () -> {
             Val j = b.rem(i, l), t = b.rem(b.div(i, l), tn);
-            b.store(y, i, b.select(b.lt(b.load(pos, t), j), b.f(Double.NEGATIVE_INFINITY), b.load(s, i)));
+            Val p = b.load(pos, t);
+            Val masked = b.lt(p, j);
+            if (window > 0) masked = b.or(masked, b.le(b.i(window), b.sub(p, j)));
+            b.store(y, i, b.select(masked, b.f(Double.NEGATIVE_INFINITY), b.load(s, i)));
         });
         return b.build();
     }

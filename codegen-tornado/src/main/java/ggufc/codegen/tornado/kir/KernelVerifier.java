@@ -82,7 +82,7 @@ public final class KernelVerifier {
                     use(l.index(), scope, in);
                     type(l.index(), Scalar.I32, in);
                     buffer(l.buf(), arrays, in);
-                    if (l.buf().space() != Space.GLOBAL && l.elem() != l.buf().elem()) fail("only global buffers may be reinterpreted", in);
+                    if (l.buf().space() != Space.GLOBAL && l.elem() != l.buf().elem() && !halfView(l.elem(), l.buf())) fail("only global buffers may be reinterpreted (and f32 arrays as halves)", in);
                     type(l.dst(), l.elem().register(), in);
                 }
                 case Instr.LoadVec4 l -> {
@@ -98,7 +98,7 @@ public final class KernelVerifier {
                     type(s.index(), Scalar.I32, in);
                     buffer(s.buf(), arrays, in);
                     if (!s.buf().written()) fail("store to read-only buffer " + s.buf(), in);
-                    if (s.buf().space() != Space.GLOBAL && s.elem() != s.buf().elem()) fail("only global buffers may be reinterpreted", in);
+                    if (s.buf().space() != Space.GLOBAL && s.elem() != s.buf().elem() && !halfView(s.elem(), s.buf())) fail("only global buffers may be reinterpreted (and f32 arrays as halves)", in);
                     type(s.value(), s.elem().register(), in);
                 }
                 case Instr.DeclVar d -> {
@@ -175,4 +175,7 @@ public final class KernelVerifier {
     private void fail(String msg, Instr in) {
         throw new KernelError("kernel " + kernel.name() + ": " + msg + (in == null ? "" : " in " + in));
     }
+
+    /** A private or local f32 array read or written as halves (f16 rounding through memory, e.g. ggml's GELU). */
+    private static boolean halfView(Elem as, Buf b) { return as == Elem.F16 && b.elem() == Elem.F32; }
 }

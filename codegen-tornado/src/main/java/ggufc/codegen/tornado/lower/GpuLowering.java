@@ -98,7 +98,7 @@ public final class GpuLowering {
 
     private record Residual(Node x, Node w, Node r) implements Match {}
 
-    private record Attention(Node q, Node k, Node v, Node pos, double scale) implements Match {}
+    private record Attention(Node q, Node k, Node v, Node pos, double scale, int window) implements Match {}
 
     private record RopeKv(Node cache, Node x, Node pos, Node rope) implements Match {}
 
@@ -166,7 +166,7 @@ public final class GpuLowering {
                     if (cm.op() != OpKind.CAUSAL_MASK || !single(cm)) break;
                     Node sc = cm.input(0);
                     if (sc.op() != OpKind.ATTN_SCORES || !single(sc)) break;
-                    roots.put(n, new Attention(sc.input(0), sc.input(1), n.input(1), cm.input(1), sc.attrs().real("scale")));
+                    roots.put(n, new Attention(sc.input(0), sc.input(1), n.input(1), cm.input(1), sc.attrs().real("scale"), ggufc.ir.TypeRules.window(cm)));
                     covered.addAll(List.of(sm, cm, sc));
                 }
                 case KV_WRITE -> {
@@ -212,7 +212,7 @@ public final class GpuLowering {
             switch (m) {
                 case Glu glu -> matvec(n, glu.x(), glu.wg(), glu.wu(), null, glu.act().equals("silu") ? Epilogue.GLU_SILU : Epilogue.GLU_GELU, temp(n), n.shape().last().size(), 0);
                 case Residual res -> matvec(n, res.x(), res.w(), null, res.r(), Epilogue.RESIDUAL, temp(n), n.shape().last().size(), 0);
-                case Attention att -> attention(n, att.q(), att.k(), att.v(), att.pos(), att.scale());
+                case Attention att -> attention(n, att.q(), att.k(), att.v(), att.pos(), att.scale(), att.window());
                 case RopeKv rk -> ropeKv(n, rk.cache(), rk.x(), rk.pos(), rk.rope());
                 case Multi mu -> multi(mu);
             }
@@ -329,7 +329,7 @@ public final class GpuLowering {
                         groups.times((4L + elem(n.input(0).dtype()).bytes()) * dh));
                 bufOf.put(n, cache);
             }
-            case ATTENTION -> attention(n, n.input(0), n.input(1), n.input(2), n.input(3), n.attrs().real("scale"));
+            case ATTENTION -> attention(n, n.input(0), n.input(1), n.input(2), n.input(3), n.attrs().real("scale"), ggufc.ir.TypeRules.window(n));
             case ATTN_SCORES -> {
                 Node q = n.input(0), k = n.input(1);
                 Extent count = Extent.elements(n.shape());
@@ -341,7 +341,7 @@ public final class GpuLowering {
             case CAUSAL_MASK -> {
                 Node s = n.input(0);
                 Extent count = Extent.elements(n.shape());
-                launch(ElementKernels.causalMask(), count.ceilDiv(ElementKernels.GROUP), Extent.ONE,
+                launch(ElementKernels.causalMask(ggufc.ir.TypeRules.window(n)), count.ceilDiv(ElementKernels.GROUP), Extent.ONE,
                         List.of(b(buf(s)), b(buf(n.input(1))), b(temp(n)), dimArg(s.shape().dim(1)), dimArg(s.shape().dim(2)), new IntArg(count)), When.ALWAYS, n, count.times(8));
             }
             case ATTN_VALUES -> {
@@ -555,12 +555,12 @@ public final class GpuLowering {
         return normed;
     }
 
-    private void attention(Node n, Node q, Node k, Node v, Node pos, double scale) {
+    private void attention(Node n, Node q, Node k, Node v, Node pos, double scale, int window) {
         int h = (int) q.shape().dim(1).size(), dh = (int) q.shape().dim(2).size(), hkv = (int) k.shape().dim(1).size();
         int kb = cacheOf(k), vb = cacheOf(v);
         Elem e = cacheElem(k);
         if (cacheElem(v) != e) throw new IllegalArgumentException("k and v caches have different element types");
-        var shape = new AttentionKernels.Shape(h, hkv, dh, (float) scale, e);
+        var shape = new AttentionKernels.Shape(h, hkv, dh, (float) scale, e, window);
         int out = temp(n);
         Extent t = dimExtent(q.shape().dim(0)), l = dimExtent(k.shape().dim(0));
         Extent bytes = t.times(8L * h * dh).plus(l.times(2L * hkv * dh * e.bytes()));

@@ -92,7 +92,11 @@ public final class JavaKernelSyntax implements Syntax {
 
     @Override
     public String store(Buf b, String index, String value, Elem elem) {
-        if (b.space() != ggufc.codegen.tornado.kir.Space.GLOBAL) return b.name() + "[" + index + "] = " + value + ";";
+        if (b.space() != ggufc.codegen.tornado.kir.Space.GLOBAL) {
+            // a half store into a float array rounds to f16 (read back as float)
+            String v = elem == Elem.F16 && b.elem() != Elem.F16 ? "new HalfFloat(" + value + ").getFloat32()" : value;
+            return b.name() + "[" + index + "] = " + v + ";";
+        }
         if (elem != b.elem()) {
             if (b.elem() != Elem.U8) throw new IllegalArgumentException("Java kernels reinterpret only byte buffers, not " + b.elem());
             return switch (elem) {

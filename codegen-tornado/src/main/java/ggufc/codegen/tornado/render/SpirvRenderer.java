@@ -309,6 +309,10 @@ public final class SpirvRenderer {
         Buf b = l.buf();
         Elem e = l.elem();
         int d = def(l.dst()), idx = op(l.index());
+        if (b.space() != Space.GLOBAL && e == Elem.F16 && b.elem() != Elem.F16) {
+            ext(d, scalarType(Scalar.F32), CL_VLOAD_HALF, index64(idx), halfView(b));
+            return;
+        }
         if (b.space() != Space.GLOBAL) {
             int p = id();
             inst(code, OpInBoundsAccessChain, ptr(storage(b), elemType(e)), p, arrays.get(b.id()), idx);
@@ -335,6 +339,10 @@ public final class SpirvRenderer {
         Buf b = s.buf();
         Elem e = s.elem();
         int idx = op(s.index()), v = op(s.value());
+        if (b.space() != Space.GLOBAL && e == Elem.F16 && b.elem() != Elem.F16) {
+            ext(id(), voidType(), CL_VSTORE_HALF_R, v, index64(idx), halfView(b), 0);
+            return;
+        }
         if (b.space() != Space.GLOBAL) {
             int p = id();
             inst(code, OpInBoundsAccessChain, ptr(storage(b), elemType(e)), p, arrays.get(b.id()), idx);
@@ -362,6 +370,14 @@ public final class SpirvRenderer {
         if (e == b.elem()) return base;
         int cast = id();
         inst(code, OpBitcast, ptr(SC_CROSS_WORKGROUP, elemType(e)), cast, base);
+        return cast;
+    }
+
+    /** A private or local array's first element as a pointer to halves (vload_half/vstore_half_r on its bytes). */
+    private int halfView(Buf b) {
+        int first = id(), cast = id();
+        inst(code, OpInBoundsAccessChain, ptr(storage(b), elemType(b.elem())), first, arrays.get(b.id()), constInt(0));
+        inst(code, OpBitcast, ptr(storage(b), elemType(Elem.F16)), cast, first);
         return cast;
     }
 

@@ -23,7 +23,8 @@ import jdk.incubator.vector.VectorOperators;
  * probability vector with value vectors. Capacity is rounded up to whole blocks ({@link #rows}).
  *
  * <p>Numerics follow the interpreter's attention: scores {@code (q . k) scale}, masked to keys
- * {@code j <= pos[t]} (and {@code j < L}), softmax with the maximum subtracted, then the
+ * {@code j <= pos[t]} (and {@code j < L}; with a sliding window {@code w > 0} also {@code pos[t] - j < w}: only
+ * the blocks from key {@code pos[t] - w + 1} on are read), softmax with the maximum subtracted, then the
  * probability-weighted sum of values; f32 accumulation throughout, exp by the Vector API.
  */
 public final class Attention {
@@ -72,6 +73,12 @@ public final class Attention {
      */
     public static void attention(WorkerPool pool, float[] q, int qo, MemorySegment k, MemorySegment v, boolean half, int[] pos, int T, int L,
                                  int H, int Hkv, int Dh, float scale, float[] out, int oo) {
+        attention(pool, q, qo, k, v, half, pos, T, L, H, Hkv, Dh, scale, 0, out, oo);
+    }
+
+    /** {@link #attention} with a sliding window of {@code window} keys ({@code 0}: none): query t sees keys {@code pos[t] - window < j <= pos[t]}. */
+    public static void attention(WorkerPool pool, float[] q, int qo, MemorySegment k, MemorySegment v, boolean half, int[] pos, int T, int L,
+                                 int H, int Hkv, int Dh, float scale, int window, float[] out, int oo) {
         int group = H / Hkv;
         long work = (long) group * Dh * Math.max(1, L);
         int grain = (int) Math.max(1, GRAIN_WORK / work);
@@ -79,35 +86,40 @@ public final class Attention {
             float[] p = Scratch.floats(Scratch.ATTENTION, (int) rows(Math.max(1, L)));
             for (int u = lo; u < hi; u++) {
                 int s = u / Hkv, kh = u % Hkv;
-                int n = Math.min(L, pos[s] + 1);
+                int n = Math.min(L, pos[s] + 1), first = firstKey(pos[s], window);
                 for (int g = 0; g < group; g++) {
                     int h = kh * group + g;
-                    head(q, qo + (s * H + h) * Dh, k, v, half, n, Hkv * Dh, kh * Dh, Dh, scale, p, out, oo + (s * H + h) * Dh);
+                    head(q, qo + (s * H + h) * Dh, k, v, half, first, n, Hkv * Dh, kh * Dh, Dh, scale, p, out, oo + (s * H + h) * Dh);
                 }
             }
         });
     }
 
-    /** One query head over {@code n} keys: {@code e0} is the head's first element in a cache row of {@code rowLen}. */
-    static void head(float[] q, int qb, MemorySegment k, MemorySegment v, boolean half, int n, int rowLen, int e0, int Dh, float scale,
+    /** The first key a query at {@code pos} sees with a sliding window of {@code window} keys (0: none). */
+    public static int firstKey(int pos, int window) {
+        return window > 0 ? Math.max(0, pos - window + 1) : 0;
+    }
+
+    /** One query head over keys {@code lo .. n - 1}: {@code e0} is the head's first element in a cache row of {@code rowLen}. */
+    static void head(float[] q, int qb, MemorySegment k, MemorySegment v, boolean half, int lo, int n, int rowLen, int e0, int Dh, float scale,
                      float[] p, float[] out, int ob) {
-        if (n <= 0) {
+        if (n <= lo) {
             java.util.Arrays.fill(out, ob, ob + Dh, 0f);
             return;
         }
         if (!Vec.ENABLED) {
-            scalarHead(q, qb, k, v, half, n, rowLen, e0, Dh, scale, p, out, ob);
+            scalarHead(q, qb, k, v, half, lo, n, rowLen, e0, Dh, scale, p, out, ob);
             return;
         }
         if (!half && LANES == KB) {
-            headF32(q, qb, k, v, n, rowLen, e0, Dh, scale, p, out, ob);
+            headF32(q, qb, k, v, lo, n, rowLen, e0, Dh, scale, p, out, ob);
             return;
         }
-        int nb = (n + KB - 1) / KB;
+        int nb = (n + KB - 1) / KB, b0 = lo / KB;
         long blockBytes = (long) rowLen * KB * (half ? 2 : 4);
         // scores, masked past n, and their maximum
         FloatVector maxv = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (int b = 0; b < nb; b++) {
+        for (int b = b0; b < nb; b++) {
             long kb = b * blockBytes + (long) e0 * KB * (half ? 2 : 4);
             for (int l = 0; l < KB; l += LANES) {
                 FloatVector acc = FloatVector.zero(F);
@@ -119,6 +131,7 @@ public final class Attention {
                 acc = acc.mul(scale);
                 int j = b * KB + l;
                 if (j + LANES > n) acc = acc.blend(Float.NEGATIVE_INFINITY, F.indexInRange(j, n).not());
+                if (j < lo) acc = acc.blend(Float.NEGATIVE_INFINITY, F.indexInRange(j, lo));
                 acc.intoArray(p, j);
                 maxv = maxv.max(acc);
             }
@@ -126,7 +139,7 @@ public final class Attention {
         float max = maxv.reduceLanes(VectorOperators.MAX);
         FloatVector mv = FloatVector.broadcast(F, max), sumv = FloatVector.zero(F);
         int padded = nb * KB;
-        for (int j = 0; j < padded; j += LANES) {
+        for (int j = b0 * KB; j < padded; j += LANES) {
             FloatVector e = FloatVector.fromArray(F, p, j).sub(mv).lanewise(VectorOperators.EXP);
             e.intoArray(p, j);
             sumv = sumv.add(e);
@@ -136,7 +149,7 @@ public final class Attention {
         for (int d = 0; d < Dh; d++) {
             FloatVector acc = FloatVector.zero(F);
             long vd = (long) (e0 + d) * KB * (half ? 2 : 4);
-            for (int b = 0; b < nb; b++) {
+            for (int b = b0; b < nb; b++) {
                 for (int l = 0; l < KB; l += LANES) {
                     long off = b * blockBytes + vd + (long) l * (half ? 2 : 4);
                     FloatVector vv = half ? Vec.halvesToFloats(v, off) : FloatVector.fromMemorySegment(F, v, off, LE);
@@ -151,12 +164,12 @@ public final class Attention {
      * {@link #head} for an f32 cache when a vector is one key block (16 lanes): two blocks per
      * iteration share each broadcast query element and give the FMA chains room to overlap.
      */
-    private static void headF32(float[] q, int qb, MemorySegment k, MemorySegment v, int n, int rowLen, int e0, int Dh, float scale,
+    private static void headF32(float[] q, int qb, MemorySegment k, MemorySegment v, int lo, int n, int rowLen, int e0, int Dh, float scale,
                                 float[] p, float[] out, int ob) {
-        int nb = (n + KB - 1) / KB;
+        int nb = (n + KB - 1) / KB, b0 = lo / KB;
         long blockBytes = (long) rowLen * KB * 4, head = (long) e0 * KB * 4;
         FloatVector maxv = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        int b = 0;
+        int b = b0;
         for (; b + 2 <= nb; b += 2) {
             long k0 = b * blockBytes + head, k1 = k0 + blockBytes;
             FloatVector a0 = FloatVector.zero(F), a1 = a0;
@@ -165,16 +178,16 @@ public final class Attention {
                 a0 = FloatVector.fromMemorySegment(F, k, k0 + 64L * d, LE).fma(qd, a0);
                 a1 = FloatVector.fromMemorySegment(F, k, k1 + 64L * d, LE).fma(qd, a1);
             }
-            maxv = maxv.max(scores(a0.mul(scale), b * KB, n, p)).max(scores(a1.mul(scale), (b + 1) * KB, n, p));
+            maxv = maxv.max(scores(a0.mul(scale), b * KB, lo, n, p)).max(scores(a1.mul(scale), (b + 1) * KB, lo, n, p));
         }
         if (b < nb) {
             long k0 = b * blockBytes + head;
             FloatVector a0 = FloatVector.zero(F);
             for (int d = 0; d < Dh; d++) a0 = FloatVector.fromMemorySegment(F, k, k0 + 64L * d, LE).fma(FloatVector.broadcast(F, q[qb + d]), a0);
-            maxv = maxv.max(scores(a0.mul(scale), b * KB, n, p));
+            maxv = maxv.max(scores(a0.mul(scale), b * KB, lo, n, p));
         }
         FloatVector mv = FloatVector.broadcast(F, maxv.reduceLanes(VectorOperators.MAX)), sumv = FloatVector.zero(F);
-        for (int j = 0; j < nb * KB; j += KB) {
+        for (int j = b0 * KB; j < nb * KB; j += KB) {
             FloatVector e = FloatVector.fromArray(F, p, j).sub(mv).lanewise(VectorOperators.EXP);
             e.intoArray(p, j);
             sumv = sumv.add(e);
@@ -185,7 +198,7 @@ public final class Attention {
             // two dims per pass share each probability load
             long vd = (long) (e0 + d) * KB * 4;
             FloatVector a0 = FloatVector.zero(F), a1 = a0;
-            for (int c = 0; c < nb; c++) {
+            for (int c = b0; c < nb; c++) {
                 FloatVector pc = FloatVector.fromArray(F, p, c * KB);
                 long o = c * blockBytes + vd;
                 a0 = FloatVector.fromMemorySegment(F, v, o, LE).fma(pc, a0);
@@ -197,34 +210,35 @@ public final class Attention {
         if (d < Dh) {
             long vd = (long) (e0 + d) * KB * 4;
             FloatVector a0 = FloatVector.zero(F);
-            for (int c = 0; c < nb; c++) a0 = FloatVector.fromMemorySegment(F, v, c * blockBytes + vd, LE).fma(FloatVector.fromArray(F, p, c * KB), a0);
+            for (int c = b0; c < nb; c++) a0 = FloatVector.fromMemorySegment(F, v, c * blockBytes + vd, LE).fma(FloatVector.fromArray(F, p, c * KB), a0);
             out[ob + d] = a0.reduceLanes(VectorOperators.ADD) * inv;
         }
     }
 
-    /** Stores a block of scores at {@code p[j]}, keys from {@code n} on masked to -inf; returns what was stored. */
-    private static FloatVector scores(FloatVector s, int j, int n, float[] p) {
+    /** Stores a block of scores at {@code p[j]}, keys before {@code lo} and from {@code n} on masked to -inf; returns what was stored. */
+    private static FloatVector scores(FloatVector s, int j, int lo, int n, float[] p) {
         if (j + KB > n) s = s.blend(Float.NEGATIVE_INFINITY, F.indexInRange(j, n).not());
+        if (j < lo) s = s.blend(Float.NEGATIVE_INFINITY, F.indexInRange(j, lo));
         s.intoArray(p, j);
         return s;
     }
 
     /** The same on the same layout, one element at a time (no usable vector shape). */
-    static void scalarHead(float[] q, int qb, MemorySegment k, MemorySegment v, boolean half, int n, int rowLen, int e0, int Dh, float scale,
+    static void scalarHead(float[] q, int qb, MemorySegment k, MemorySegment v, boolean half, int lo, int n, int rowLen, int e0, int Dh, float scale,
                            float[] p, float[] out, int ob) {
         float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < n; j++) {
+        for (int j = lo; j < n; j++) {
             float s = 0;
             for (int d = 0; d < Dh; d++) s += q[qb + d] * load(k, half, index(j, e0 + d, rowLen));
             p[j] = s * scale;
             max = Math.max(max, p[j]);
         }
         float sum = 0;
-        for (int j = 0; j < n; j++) sum += p[j] = (float) Math.exp(p[j] - max);
+        for (int j = lo; j < n; j++) sum += p[j] = (float) Math.exp(p[j] - max);
         float inv = 1f / sum;
         for (int d = 0; d < Dh; d++) {
             float acc = 0;
-            for (int j = 0; j < n; j++) acc += p[j] * load(v, half, index(j, e0 + d, rowLen));
+            for (int j = lo; j < n; j++) acc += p[j] * load(v, half, index(j, e0 + d, rowLen));
             out[ob + d] = acc * inv;
         }
     }

@@ -133,6 +133,12 @@ public final class Ops {
         Attention.attention(pool, q, qo, k, v, half, pos, T, L, H, Hkv, Dh, scale, out, oo);
     }
 
+    /** Sliding-window attention over the caches ({@code window} keys; 0: none): see {@link Attention#attention}. */
+    public static void attention(WorkerPool pool, float[] q, int qo, MemorySegment k, MemorySegment v, boolean half, int[] pos, int T, int L,
+                                 int H, int Hkv, int Dh, float scale, int window, float[] out, int oo) {
+        Attention.attention(pool, q, qo, k, v, half, pos, T, L, H, Hkv, Dh, scale, window, out, oo);
+    }
+
     // ---- elementwise ---------------------------------------------------------------------------
 
     /** {@code out[i] = a[i] + b[i % m]} for {@code n} elements (b broadcast over a's leading dims). */
@@ -191,7 +197,7 @@ public final class Ops {
     /** {@code out[i] = act(g[i]) * u[i]}: the gated product of a GLU. */
     public static void gatedAct(float[] g, int go, float[] u, int uo, int n, boolean gelu, float[] out, int oo) {
         int i = 0;
-        if (Vec.ENABLED) {
+        if (Vec.ENABLED && !gelu) {
             for (; i + LANES <= n; i += LANES) {
                 FloatVector gv = FloatVector.fromArray(F, g, go + i);
                 act(gv, gelu).mul(FloatVector.fromArray(F, u, uo + i)).intoArray(out, oo + i);
@@ -200,7 +206,7 @@ public final class Ops {
         for (; i < n; i++) out[oo + i] = act(g[go + i], gelu) * u[uo + i];
     }
 
-    /** SiLU or GELU of a vector (exp and tanh by the Vector API, within an ulp or two of Math's). */
+    /** SiLU or GELU of a vector (exp and tanh by the Vector API, within an ulp or two of Math's); GELU here is not ggml's (no f16 rounding). */
     static FloatVector act(FloatVector v, boolean gelu) {
         if (!gelu) return v.div(v.neg().lanewise(jdk.incubator.vector.VectorOperators.EXP).add(1f));
         final float c = 0.7978845608028654f;
@@ -212,9 +218,13 @@ public final class Ops {
 
     public static float silu(float v) { return v / (1.0f + (float) Math.exp(-v)); }
 
+    /** GELU as ggml's CPU backend (the IR's definition): the tanh approximation at f16(x), rounded to f16; 0 / x beyond -10 / 10. */
     public static float gelu(float x) {
+        if (x <= -10f) return 0f;
+        if (x >= 10f) return x;
+        float h = Float.float16ToFloat(Float.floatToFloat16(x));
         final float c = 0.7978845608028654f;
-        return 0.5f * x * (1.0f + (float) Math.tanh(c * x * (1.0f + 0.044715f * x * x)));
+        return Float.float16ToFloat(Float.floatToFloat16(0.5f * h * (1.0f + (float) Math.tanh(c * h * (1.0f + 0.044715f * h * h)))));
     }
 
     /** Softmax of each of {@code rows} rows of {@code D}. */

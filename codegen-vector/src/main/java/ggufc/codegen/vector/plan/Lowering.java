@@ -307,7 +307,7 @@ public final class Lowering {
             case ATTENTION -> {
                 Node q = in.get(0);
                 int k = cache(in.get(1)), v = cache(in.get(2));
-                attention(n, q, k, v, in.get(3), (float) n.attrs().real("scale"));
+                attention(n, q, k, v, in.get(3), (float) n.attrs().real("scale"), ggufc.ir.TypeRules.window(n));
             }
             case LAST_ROW -> root(n, List.of(in.get(0)), List.of(), (out, t) -> List.of(new Step.LastRow(slot(in.get(0)), last(n), rows(in.get(0)), out)));
             case SPLIT -> root(n, List.of(in.get(0)), List.of(), (out, t) -> List.of(new Step.Slice(slot(in.get(0)), last(in.get(0)),
@@ -453,13 +453,13 @@ public final class Lowering {
             throw unsupported(n, "attn_values must consume softmax(causal_mask(attn_scores(q, kv_read(k)), pos)) used nowhere else");
         }
         Node probs = n.input(0), vRead = n.input(1), mask = probs.input(0), scores = mask.input(0);
-        attention(n, scores.input(0), cache(scores.input(1)), cache(vRead), mask.input(1), (float) scores.attrs().real("scale"));
+        attention(n, scores.input(0), cache(scores.input(1)), cache(vRead), mask.input(1), (float) scores.attrs().real("scale"), ggufc.ir.TypeRules.window(mask));
     }
 
-    private void attention(Node n, Node q, int k, int v, Node pos, float scale) {
+    private void attention(Node n, Node q, int k, int v, Node pos, float scale, int window) {
         Plan.Cache kc = caches.get(k);
         root(n, List.of(q), List.of(), (out, t) -> List.of(new Step.Attention(slot(q), k, v, kc.dtype() == DType.F16, input(pos), rowsOf(q, 1),
-                dim(q, 1), kc.rowLen() / dim(q, 2), dim(q, 2), scale, out)));
+                dim(q, 1), kc.rowLen() / dim(q, 2), dim(q, 2), scale, window, out)));
     }
 
     private void binary(Node n, boolean add, Node a, Node b) {

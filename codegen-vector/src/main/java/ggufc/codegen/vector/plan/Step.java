@@ -127,16 +127,19 @@ public sealed interface Step {
         public String describe() { return "c" + cache + "[in" + pos + "] = s" + x; }
     }
 
-    record Attention(int q, int k, int v, boolean half, int pos, Size tokens, int H, int Hkv, int Dh, float scale, int out) implements Step {
+    /** {@code window}: sliding window in keys, 0 for plain causal attention. */
+    record Attention(int q, int k, int v, boolean half, int pos, Size tokens, int H, int Hkv, int Dh, float scale, int window, int out) implements Step {
         public void exec(Frame f) {
-            Ops.attention(f.pool, f.slots[q], 0, f.caches[k], f.caches[v], half, f.inputs[pos], tokens.eval(f.T), f.L, H, Hkv, Dh, scale, f.slots[out], 0);
+            Ops.attention(f.pool, f.slots[q], 0, f.caches[k], f.caches[v], half, f.inputs[pos], tokens.eval(f.T), f.L, H, Hkv, Dh, scale, window, f.slots[out], 0);
         }
         public CodeBlock emit(Emit e) {
-            return CodeBlock.of("$T.attention($L, $L, 0, $L, $L, $L, $L, $L, $L, $L, $L, $L, $Lf, $L, 0)", Ops.class, e.pool(), e.slot(q), e.cache(k), e.cache(v), half, e.input(pos),
-                    tokens.code(e.tokens()), e.length(), H, Hkv, Dh, Float.toString(scale), e.slot(out));
+            return CodeBlock.of("$T.attention($L, $L, 0, $L, $L, $L, $L, $L, $L, $L, $L, $L, $Lf, $L, $L, 0)", Ops.class, e.pool(), e.slot(q), e.cache(k), e.cache(v), half, e.input(pos),
+                    tokens.code(e.tokens()), e.length(), H, Hkv, Dh, Float.toString(scale), window, e.slot(out));
         }
         public List<Integer> reads() { return List.of(q); }
-        public String describe() { return "s" + out + " = attention(s" + q + ", c" + k + ", c" + v + ") " + H + "/" + Hkv + " heads x " + Dh; }
+        public String describe() {
+            return "s" + out + " = attention(s" + q + ", c" + k + ", c" + v + ") " + H + "/" + Hkv + " heads x " + Dh + (window > 0 ? " window " + window : "");
+        }
     }
 
     /** {@code out[i] = a[i] op b[i % m]}. */
