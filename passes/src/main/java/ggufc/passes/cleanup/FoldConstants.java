@@ -58,7 +58,13 @@ public final class FoldConstants implements Pass {
     }
 
     @Override
-    public Graph run(Graph g, PassContext cx) { return GraphRewriter.apply(g, rules(cx.weights()), cx); }
+    public Graph run(Graph g, PassContext cx) {
+        // canonicalize's rules run in the same sweeps: a folded constant can complete one of their
+        // patterns (mul by a scalar constant is a scale), and the graph should leave this pass canonical
+        List<Rule> all = new ArrayList<>(rules(cx.weights()).rules());
+        all.addAll(Canonicalize.RULES.rules());
+        return GraphRewriter.apply(g, all, cx);
+    }
 
     private static boolean foldableResult(Node n) {
         long e = n.shape().staticElements();
