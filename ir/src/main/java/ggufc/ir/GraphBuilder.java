@@ -73,6 +73,8 @@ public final class GraphBuilder {
     public Node scale(Node x, double f) { return add(OpKind.SCALE, Attrs.of("factor", f), x); }
     public Node silu(Node x) { return add(OpKind.SILU, Attrs.EMPTY, x); }
     public Node gelu(Node x) { return add(OpKind.GELU, Attrs.EMPTY, x); }
+    /** {@code cap * tanh(x / cap)} (logit soft-capping). */
+    public Node softcap(Node x, double cap) { return add(OpKind.SOFTCAP, Attrs.of("cap", cap), x); }
     public Node softmax(Node x) { return add(OpKind.SOFTMAX, Attrs.EMPTY, x); }
     public Node rmsNorm(Node x, Node w, double eps) { return add(OpKind.RMS_NORM, Attrs.of("eps", eps), x, w); }
     public Node matmul(Node x, Node w) { return add(OpKind.MATMUL, Attrs.EMPTY, x, w); }
@@ -101,6 +103,13 @@ public final class GraphBuilder {
     public Node attention(Node q, Node k, Node v, Node pos, double scale, int window) {
         Attrs a = Attrs.of("scale", scale);
         return add(OpKind.ATTENTION, window > 0 ? a.with("window", (long) window) : a, q, k, v, pos);
+    }
+    /** Fused attention with a sliding window (0: none) and soft-capped scores ({@code softcap}: 0 none). */
+    public Node attention(Node q, Node k, Node v, Node pos, double scale, int window, double softcap) {
+        Attrs a = Attrs.of("scale", scale);
+        if (window > 0) a = a.with("window", (long) window);
+        if (softcap > 0) a = a.with("softcap", softcap);
+        return add(OpKind.ATTENTION, a, q, k, v, pos);
     }
     public Node reshape(Node x, Shape s) { return add(OpKind.RESHAPE, List.of(x), Attrs.EMPTY, new TensorType(s, x.dtype())); }
     public Node lastRow(Node x) { return add(OpKind.LAST_ROW, Attrs.EMPTY, x); }

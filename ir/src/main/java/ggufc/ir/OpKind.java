@@ -34,6 +34,11 @@ public enum OpKind {
      * x <= -10; x for x >= 10 (f16: round to nearest even).
      */
     GELU(1),
+    /**
+     * logit soft-capping: {cap} * tanh(x * (1 / {cap})) in f32, {cap} > 0 (llama.cpp's scale, ggml_tanh,
+     * scale for Gemma 2's attention scores and final logits; tanh is tanhf).
+     */
+    SOFTCAP(1),
     /** softmax over the last dimension. */
     SOFTMAX(1),
 
@@ -62,7 +67,10 @@ public enum OpKind {
     CAUSAL_MASK(2),
     /** probs[H, T, L] times v[L, Hkv, Dh]: [T, H, Dh]. */
     ATTN_VALUES(2),
-    /** fused ATTN_VALUES(SOFTMAX(CAUSAL_MASK(ATTN_SCORES(q, k) * scale, pos){window}), v): q, k, v, pos; {scale, optional window}. */
+    /**
+     * fused ATTN_VALUES(SOFTMAX(CAUSAL_MASK(ATTN_SCORES(q, k) * scale, pos){window}), v): q, k, v, pos; {scale, optional window,
+     * optional softcap}; with {softcap: c > 0} the scores are SOFTCAP{cap: c}(ATTN_SCORES) before the mask (Gemma 2).
+     */
     ATTENTION(4),
 
     // ---- shapes ----

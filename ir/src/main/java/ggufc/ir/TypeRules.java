@@ -52,6 +52,12 @@ public final class TypeRules {
                 a.real("factor");
                 yield in.get(0);
             }
+            case SOFTCAP -> {
+                f32(in.get(0), "operand");
+                double cap = a.real("cap");
+                check(cap > 0 && Double.isFinite(cap), "attribute 'cap' must be a finite number > 0, got %s", cap);
+                yield in.get(0);
+            }
             case SILU, GELU, SOFTMAX -> {
                 f32(in.get(0), "operand");
                 check(in.get(0).rank() >= 1, "needs rank >= 1");
@@ -184,6 +190,7 @@ public final class TypeRules {
                 positions(in.get(3), q.shape().dim(0));
                 a.real("scale");
                 window(a);
+                softcapAttr(a);
                 yield new TensorType(new Shape(List.of(q.shape().dim(0), q.shape().dim(1), v.shape().dim(2))), DType.F32);
             }
             case RESHAPE -> {
@@ -279,6 +286,16 @@ public final class TypeRules {
         check(a.get("window") instanceof Long, "attribute 'window' must be a whole number, got %s", a.get("window"));
         check(a.integer("window") >= 1, "attribute 'window' must be at least 1 (keys visible to a query), got %d", a.integer("window"));
     }
+
+    /** The optional soft-capping attribute of ATTENTION: absent, or a finite number > 0. */
+    private static void softcapAttr(Attrs a) {
+        if (!a.has("softcap")) return;
+        double c = a.real("softcap");
+        check(c > 0 && Double.isFinite(c), "attribute 'softcap' must be a finite number > 0, got %s", c);
+    }
+
+    /** The score soft-capping of an ATTENTION node, or 0 for none. */
+    public static float softcap(Node n) { return n.attrs().has("softcap") ? (float) n.attrs().real("softcap") : 0f; }
 
     /** The sliding window of a CAUSAL_MASK or ATTENTION node, or 0 for plain causal attention. */
     public static int window(Node n) { return n.attrs().has("window") ? (int) Math.min(Integer.MAX_VALUE, n.attrs().integer("window")) : 0; }

@@ -49,6 +49,10 @@ final class KernelCatalog {
             r.add(AttentionKernels.prompt(s));
         }
         r.add(AttentionKernels.decode(new AttentionKernels.Shape(8, 8, 256, 0.0625f, Elem.F32)));
+        // Gemma 2's soft-capped scores with a sliding window
+        var capped = new AttentionKernels.Shape(8, 4, 256, 0.0625f, Elem.F16, 4096, 50f);
+        r.add(AttentionKernels.decode(capped));
+        r.add(AttentionKernels.prompt(capped));
         for (ElementKernels.Unary u : ElementKernels.Unary.values()) r.add(ElementKernels.unary(u, 0.5));
         for (ElementKernels.Binary b : ElementKernels.Binary.values()) r.add(ElementKernels.binary(b, 4096));
         r.add(ElementKernels.slice(4096, 0, 4096, Elem.F32));

@@ -114,6 +114,10 @@ public final class Interpreter {
             }
             case SILU -> unary(env.get(in.get(0)), Interpreter::silu);
             case GELU -> unary(env.get(in.get(0)), Interpreter::gelu);
+            case SOFTCAP -> {
+                float cap = (float) n.attrs().real("cap");
+                yield unary(env.get(in.get(0)), v -> softcap(v, cap));
+            }
             case SOFTMAX -> softmax(env.get(in.get(0)));
             case RMS_NORM -> rmsNorm(env.get(in.get(0)), env.get(in.get(1)), n.attrs().real("eps"));
             case MATMUL -> matmul(act(n, env.get(in.get(0)), in.get(1)), env.get(in.get(1)));
@@ -127,7 +131,10 @@ public final class Interpreter {
             case ATTN_VALUES -> attnValues(env.get(in.get(0)), env.get(in.get(1)));
             case ATTENTION -> {
                 Value q = env.get(in.get(0)), k = env.get(in.get(1)), v = env.get(in.get(2)), pos = env.get(in.get(3));
-                Value s = causalMask(attnScores(q, k, (float) n.attrs().real("scale")), pos, TypeRules.window(n));
+                Value sc = attnScores(q, k, (float) n.attrs().real("scale"));
+                float cap = TypeRules.softcap(n);
+                if (cap > 0) sc = unary(sc, x -> softcap(x, cap));
+                Value s = causalMask(sc, pos, TypeRules.window(n));
                 yield attnValues(softmax(s), v);
             }
             case RESHAPE -> {
@@ -271,6 +278,11 @@ public final class Interpreter {
         float h = Float.float16ToFloat(Float.floatToFloat16(x));
         final float c = 0.7978845608028654f; // sqrt(2/pi)
         return Float.float16ToFloat(Float.floatToFloat16(0.5f * h * (1.0f + (float) Math.tanh(c * h * (1.0f + 0.044715f * h * h)))));
+    }
+
+    /** cap * tanh(x * (1 / cap)) in f32, as llama.cpp's scale, ggml_tanh (tanhf), scale. */
+    public static float softcap(float x, float cap) {
+        return cap * (float) Math.tanh(x * (1.0f / cap));
     }
 
     private static Value softmax(Value a) {

@@ -75,7 +75,7 @@ public final class RandomGraphs {
     // ------------------------------------------------------------------ generator
 
     private enum Step {
-        INPUT, PARAM, CONSTANT, ADD, MUL, SCALE, SILU, GELU, SOFTMAX, RMS_NORM, MATMUL, EMBED, ROPE, KV,
+        INPUT, PARAM, CONSTANT, ADD, MUL, SCALE, SILU, GELU, SOFTCAP, SOFTMAX, RMS_NORM, MATMUL, EMBED, ROPE, KV,
         ATTN_SCORES, CAUSAL_MASK, ATTN_VALUES, ATTENTION, RESHAPE, LAST_ROW, DEQUANT, QUANTIZE, ATTENTION_BLOCK, FFN_BLOCK, FUSED
     }
 
@@ -163,6 +163,7 @@ public final class RandomGraphs {
                 case SCALE -> add(OpKind.SCALE, Attrs.of("factor", small ? (next(41) - 20) / 8.0 : real()), f32(n -> true));
                 case SILU -> add(OpKind.SILU, Attrs.EMPTY, f32(n -> n.shape().rank() >= 1));
                 case GELU -> add(OpKind.GELU, Attrs.EMPTY, f32(n -> n.shape().rank() >= 1));
+                case SOFTCAP -> add(OpKind.SOFTCAP, Attrs.of("cap", capValue()), f32(n -> n.shape().rank() >= 1));
                 case SOFTMAX -> add(OpKind.SOFTMAX, Attrs.EMPTY, f32(n -> n.shape().rank() >= 1));
                 case RMS_NORM -> rmsNorm(f32(n -> n.shape().rank() >= 1));
                 case MATMUL -> {
@@ -191,7 +192,7 @@ public final class RandomGraphs {
                     Node q = rows3(null, null);
                     Node k = kvRows(null, kvHeads(q.shape().dim(1)), q.shape().dim(2));
                     Node v = kvRows(k.shape().dim(0), k.shape().dim(1), null);
-                    add(OpKind.ATTENTION, window(Attrs.of("scale", attnScale(q.shape().dim(2)))), q, k, v, pos());
+                    add(OpKind.ATTENTION, softcap(window(Attrs.of("scale", attnScale(q.shape().dim(2))))), q, k, v, pos());
                 }
                 case RESHAPE -> {
                     Node x = pick(n -> !small || n.dtype() == DType.F32);
@@ -492,6 +493,16 @@ public final class RandomGraphs {
             return chance(3) ? a.with("window", (long) (1 + next(6))) : a;
         }
 
+        /** A soft-capping value: small ones (0.25-8, so the cap bends typical values) or Gemma 2's 30 and 50. */
+        double capValue() {
+            return pickOf(List.of(0.25, 0.5, 1.0, 2.0, 5.0, 8.0, 30.0, 50.0));
+        }
+
+        /** {@code a}, or in one graph of three {@code a} with soft-capped scores (Gemma 2's attention). */
+        Attrs softcap(Attrs a) {
+            return chance(3) ? a.with("softcap", capValue()) : a;
+        }
+
         void attentionBlock() {
             Dim model = small ? Dim.of(pickOf(List.of(8L, 16L, 32L))) : pickOf(List.of(Dim.of(64), Dim.of(4096)));
             Dim h = heads(), dh = small ? Dim.of(pickOf(List.of(2L, 4L, 8L))) : Dim.of(pickOf(List.of(16L, 64L)));
@@ -506,10 +517,13 @@ public final class RandomGraphs {
             Node att;
             double scale = attnScale(dh);
             Attrs mask = window(Attrs.EMPTY);
+            double cap = chance(3) ? capValue() : 0;
             if (chance(2)) {
-                att = add(OpKind.ATTENTION, mask.with("scale", scale), q, kc, vc, pos());
+                Attrs a = mask.with("scale", scale);
+                att = add(OpKind.ATTENTION, cap > 0 ? a.with("softcap", cap) : a, q, kc, vc, pos());
             } else {
                 Node sc = add(OpKind.ATTN_SCORES, Attrs.of("scale", scale), q, kc);
+                if (cap > 0) sc = add(OpKind.SOFTCAP, Attrs.of("cap", cap), sc);
                 Node p = add(OpKind.SOFTMAX, Attrs.EMPTY, add(OpKind.CAUSAL_MASK, mask, sc, pos()));
                 att = add(OpKind.ATTN_VALUES, Attrs.EMPTY, p, vc);
             }

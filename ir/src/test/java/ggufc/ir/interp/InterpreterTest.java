@@ -214,4 +214,32 @@ class InterpreterTest {
         Map<String, Value> in2 = Map.of("x", Value.ofF32(new long[] {1, 1, 2}, new float[] {3, 4}), "pos", Value.ofI32(new long[] {1}, new int[] {1}));
         assertArrayEquals(new float[] {0, 0, 3, 4}, it.run(in2, Map.of()).get("y").f32());
     }
+
+    @Test
+    void softcapIsCapTimesTanhOfXOverCap() {
+        GraphBuilder b = new GraphBuilder("t");
+        Node x = b.input("x", TensorType.of(DType.F32, 5));
+        b.output("y", b.softcap(x, 5.0));
+        float[] xs = {-100f, -5f, 0f, 2.5f, 30f};
+        var out = run(b, Map.of(), Map.of("x", Value.ofF32(new long[] {5}, xs)), Map.of());
+        float[] want = new float[xs.length];
+        for (int i = 0; i < xs.length; i++) want[i] = (float) (5.0 * Math.tanh(xs[i] / 5.0));
+        assertArrayEquals(want, out.get("y").f32(), 1e-5f);
+    }
+
+    @Test
+    void softcappedAttentionCapsScoresBeforeTheMaskAndSoftmax() {
+        // 1 head, Dh = 1, two keys; query at position 1 sees both: scores 2 * 3 = 6 and 2 * -1 = -2, capped at 2
+        GraphBuilder b = new GraphBuilder("t");
+        Node q = b.input("q", TensorType.of(DType.F32, 1, 1, 1));
+        Node k = b.input("k", TensorType.of(DType.F32, 2, 1, 1));
+        Node v = b.input("v", TensorType.of(DType.F32, 2, 1, 1));
+        Node pos = b.input("pos", TensorType.of(DType.I32, 1));
+        b.output("y", b.attention(q, k, v, pos, 1.0, 0, 2.0));
+        var out = run(b, Map.of(), Map.of("q", Value.ofF32(new long[] {1, 1, 1}, new float[] {2}), "k", Value.ofF32(new long[] {2, 1, 1}, new float[] {3, -1}),
+                "v", Value.ofF32(new long[] {2, 1, 1}, new float[] {10, 20}), "pos", Value.ofI32(new long[] {1}, new int[] {1})), Map.of());
+        double s0 = 2 * Math.tanh(6 / 2.0), s1 = 2 * Math.tanh(-2 / 2.0);
+        double p0 = Math.exp(s0) / (Math.exp(s0) + Math.exp(s1));
+        assertEquals((float) (10 * p0 + 20 * (1 - p0)), out.get("y").f32()[0], 1e-4f);
+    }
 }

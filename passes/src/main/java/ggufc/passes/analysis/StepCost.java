@@ -162,7 +162,7 @@ public record StepCost(int nodes, int ops, int kernels, long weightBytes, long a
         long flops(Node n) {
             long out = elements(n.shape());
             return switch (n.op()) {
-                case ADD, MUL, SCALE, SILU, GELU -> out;
+                case ADD, MUL, SCALE, SILU, GELU, SOFTCAP -> out;
                 case SOFTMAX, RMS_NORM -> 4 * out;
                 case MATMUL -> matmulFlops(n.input(0), n.input(1));
                 case MATMUL_ADD -> matmulFlops(n.input(0), n.input(1)) + out;

@@ -32,6 +32,21 @@ public final class FuseAttention extends FusionPass {
                         if (!k.shape().dim(0).equals(v.shape().dim(0)) || !k.shape().dim(1).equals(v.shape().dim(1))) return null;
                         // the mask's sliding window (if any) travels with the fused op
                         return m.b().attention(m.in("q"), m.in("k"), m.in("v"), m.in("pos"), m.attrs("scores").real("scale"), ggufc.ir.TypeRules.window(m.old("mask")));
+                    }),
+            // the same with soft-capped scores (Gemma 2): the cap travels with the fused op
+            Rule.match("softcapped-attention", "attn_values(softmax(causal_mask(softcap(attn_scores(q, k){scale}){cap}, pos){window}), v) -> attention(q, k, v, pos){scale, window, softcap: cap}",
+                    op(OpKind.ATTN_VALUES,
+                            op(OpKind.SOFTMAX,
+                                    op(OpKind.CAUSAL_MASK,
+                                            op(OpKind.SOFTCAP,
+                                                    op(OpKind.ATTN_SCORES, any("q"), any("k")).as("scores").oneUse()).as("cap").oneUse(),
+                                            any("pos")).as("mask").oneUse()).oneUse(),
+                            any("v")),
+                    m -> {
+                        Node k = m.old("k"), v = m.old("v");
+                        if (!k.shape().dim(0).equals(v.shape().dim(0)) || !k.shape().dim(1).equals(v.shape().dim(1))) return null;
+                        return m.b().attention(m.in("q"), m.in("k"), m.in("v"), m.in("pos"), m.attrs("scores").real("scale"),
+                                ggufc.ir.TypeRules.window(m.old("mask")), m.attrs("cap").real("cap"));
                     }));
 
     @Override RuleSet rules(ggufc.passes.Target target) { return RULES; }

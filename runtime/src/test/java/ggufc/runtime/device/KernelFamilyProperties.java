@@ -207,20 +207,29 @@ class KernelFamilyProperties {
     /**
      * The lifted attention chain (scores, mask, softmax, values over the caches): a prompt step then
      * decode steps; with a sliding window (0: none; 1-20 keys, shorter and longer than the prompt and
-     * than the prompt kernel's 16-query blocks).
+     * than the prompt kernel's 16-query blocks); with soft-capped scores (0: none, 0.5, 3).
      */
     @Property(tries = 8, shrinking = ShrinkingMode.OFF)
     void attentionPromptThenDecode(@ForAll @IntRange(min = 1, max = 4) int kvHeads, @ForAll @IntRange(min = 1, max = 3) int group, @ForAll @IntRange(min = 1, max = 16) int dh,
                                    @ForAll @IntRange(min = 1, max = 40) int promptLen, @ForAll boolean halfCache, @ForAll boolean fusedOp,
-                                   @ForAll @IntRange(min = 0, max = 20) int window, @ForAll long seed) {
-        attentionCase(OpenClDevice.Source.OPENCL_C, kvHeads, group, dh, promptLen, halfCache, fusedOp, window, seed);
+                                   @ForAll @IntRange(min = 0, max = 20) int window, @ForAll @IntRange(min = 0, max = 2) int capIndex, @ForAll long seed) {
+        attentionCase(OpenClDevice.Source.OPENCL_C, kvHeads, group, dh, promptLen, halfCache, fusedOp, window, CAPS[capIndex], seed);
     }
+
+    /** Attention soft-capping values the properties draw from: none, one that bends unit-size scores hard, one that bends them a little. */
+    static final double[] CAPS = {0, 0.5, 3};
 
     static void attentionCase(OpenClDevice.Source source, int kvHeads, int group, int dh, int promptLen, boolean halfCache, boolean fusedOp, long seed) {
         attentionCase(source, kvHeads, group, dh, promptLen, halfCache, fusedOp, 0, seed);
     }
 
     static void attentionCase(OpenClDevice.Source source, int kvHeads, int group, int dh, int promptLen, boolean halfCache, boolean fusedOp, int window, long seed) {
+        attentionCase(source, kvHeads, group, dh, promptLen, halfCache, fusedOp, window, 0, seed);
+    }
+
+    /** With soft-capped scores ({@code softcap}: 0 none): the fused op's attribute, or a softcap node between the scores and the mask. */
+    static void attentionCase(OpenClDevice.Source source, int kvHeads, int group, int dh, int promptLen, boolean halfCache, boolean fusedOp, int window, double softcap,
+                              long seed) {
         Random r = new Random(seed);
         int h = kvHeads * group, ctx = 64;
         double scale = 1 / Math.sqrt(dh);
@@ -235,7 +244,9 @@ class KernelFamilyProperties {
         b.output("kc", kc);
         b.output("vc", vc);
         Node kr = b.kvRead(kc, ggufc.ir.Dim.sym("L")), vr = b.kvRead(vc, ggufc.ir.Dim.sym("L"));
-        Node out = fusedOp ? b.attention(q, kr, vr, pos, scale, window) : b.attnValues(b.softmax(b.causalMask(b.attnScores(q, kr, scale), pos, window)), vr);
+        Node scores = fusedOp ? null : b.attnScores(q, kr, scale);
+        if (scores != null && softcap > 0) scores = b.softcap(scores, softcap);
+        Node out = fusedOp ? b.attention(q, kr, vr, pos, scale, window, softcap) : b.attnValues(b.softmax(b.causalMask(scores, pos, window)), vr);
         b.output("out", out);
         List<GpuOracle.Step> steps = new ArrayList<>();
         steps.add(attnStep(r, promptLen, 0, h, kvHeads, dh));
@@ -267,6 +278,8 @@ class KernelFamilyProperties {
         b.output("masked", masked);
         // the unfused mask kernel with a sliding window too
         b.output("windowed", b.causalMask(scores, pos, 1 + r.nextInt(4)));
+        // the unfused soft-capping kernel (Gemma 2's scores and logits)
+        b.output("capped", b.softcap(scores, 0.25 + r.nextInt(8)));
         b.output("out", b.attnValues(b.softmax(masked), kr));
         GpuOracle.check(b.build(), Map.of(), ctx, 1e-6, List.of(new GpuOracle.Step(Map.of("pos", positions(0, t)),
                 Map.of("q", normal(r, t * h * dh, 1), "k", normal(r, t * kvHeads * dh, 1)), t, t)));

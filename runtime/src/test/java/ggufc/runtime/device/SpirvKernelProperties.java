@@ -32,7 +32,7 @@ class SpirvKernelProperties {
     @Property(tries = 2, shrinking = ShrinkingMode.OFF)
     void attentionPromptThenDecode(@ForAll @IntRange(min = 1, max = 4) int kvHeads, @ForAll @IntRange(min = 1, max = 3) int group, @ForAll @IntRange(min = 1, max = 16) int dh,
                                    @ForAll @IntRange(min = 17, max = 40) int promptLen, @ForAll boolean fusedOp,
-                                   @ForAll @IntRange(min = 0, max = 20) int window, @ForAll long seed) {
-        KernelFamilyProperties.attentionCase(OpenClDevice.Source.SPIRV, kvHeads, group, dh, promptLen, true, fusedOp, window, seed);
+                                   @ForAll @IntRange(min = 0, max = 20) int window, @ForAll @IntRange(min = 0, max = 2) int capIndex, @ForAll long seed) {
+        KernelFamilyProperties.attentionCase(OpenClDevice.Source.SPIRV, kvHeads, group, dh, promptLen, true, fusedOp, window, KernelFamilyProperties.CAPS[capIndex], seed);
     }
 }

@@ -27,4 +27,10 @@ final class Activations {
         Val g = b.load(half, b.i(0), Elem.F16);
         return b.select(b.le(x, b.f(-10)), b.f(0), b.select(b.le(b.f(10), x), x, g));
     }
+
+    /** Logit soft-capping as the interpreter: cap * tanh(x * f32(1 / cap)). */
+    static Val softcap(KernelBuilder b, Val x, double cap) {
+        float c = (float) cap;
+        return b.mul(b.f(c), b.tanh(b.mul(x, b.f(1.0f / c))));
+    }
 }

@@ -26,11 +26,24 @@ import ggufc.codegen.tornado.kir.Val;
 public final class AttentionKernels {
     private AttentionKernels() {}
 
-    /** {@code window}: sliding window in keys, 0 for plain causal attention. */
-    public record Shape(int h, int hkv, int dh, float scale, Elem cache, int window) {
-        public Shape(int h, int hkv, int dh, float scale, Elem cache) { this(h, hkv, dh, scale, cache, 0); }
+    /**
+     * {@code window}: sliding window in keys, 0 for plain causal attention; {@code softcap}: scores become
+     * softcap * tanh(score / softcap) before the softmax (Gemma 2), 0 for none.
+     */
+    public record Shape(int h, int hkv, int dh, float scale, Elem cache, int window, float softcap) {
+        public Shape(int h, int hkv, int dh, float scale, Elem cache) { this(h, hkv, dh, scale, cache, 0, 0f); }
+        public Shape(int h, int hkv, int dh, float scale, Elem cache, int window) { this(h, hkv, dh, scale, cache, window, 0f); }
 
-        String id() { return "h" + h + "_kv" + hkv + "_d" + dh + "_" + cache.name().toLowerCase() + "_s" + Kernels.token(scale) + (window > 0 ? "_w" + window : ""); }
+        String id() {
+            return "h" + h + "_kv" + hkv + "_d" + dh + "_" + cache.name().toLowerCase() + "_s" + Kernels.token(scale) + (window > 0 ? "_w" + window : "")
+                    + (softcap > 0 ? "_c" + Kernels.token(softcap) : "");
+        }
+    }
+
+    /** A scaled score, soft-capped when the shape says so. */
+    private static Val score(KernelBuilder b, Shape s, Val dot) {
+        Val x = b.mul(dot, b.f(s.scale()));
+        return s.softcap() > 0 ? Activations.softcap(b, x, s.softcap()) : x;
     }
 
     /** The first key a query at position {@code p} sees: {@code max(0, p - window + 1)}, or 0 without a window. */
@@ -62,7 +75,7 @@ public final class AttentionKernels {
             Val kb = b.mul(b.mad(kh, j, b.i(s.hkv())), b.i(s.dh()));
             Val dot = b.var("dot", b.f(0));
             b.loop("d", 0, s.dh(), d -> b.assign(dot, b.fma(b.load(qv, d), b.load(kc, b.add(kb, d)), dot)));
-            onlineUpdate(b, s, b.mul(dot, b.f(s.scale())), m, sum, acc, vc, kb);
+            onlineUpdate(b, s, score(b, s, dot), m, sum, acc, vc, kb);
         });
         b.store(lm, lid, m);
         b.store(ls, lid, sum);
@@ -140,7 +153,7 @@ public final class AttentionKernels {
                 Val tileBase = b.mul(o, b.i(s.dh()));
                 Val dot = b.var("dot", b.f(0));
                 b.loop("d", 0, s.dh(), d -> b.assign(dot, b.fma(b.load(qv, d), b.load(kt, b.add(tileBase, d)), dot)));
-                onlineUpdate(b, s, b.mul(dot, b.f(s.scale())), m, sum, acc, vt, tileBase);
+                onlineUpdate(b, s, score(b, s, dot), m, sum, acc, vt, tileBase);
             });
             b.barrier();
         });

@@ -19,7 +19,7 @@ public final class ElementKernels {
 
     public static final int GROUP = 64;
 
-    public enum Unary { SILU, GELU, SCALE }
+    public enum Unary { SILU, GELU, SCALE, SOFTCAP }
 
     public enum Binary { ADD, MUL }
 
@@ -52,8 +52,9 @@ public final class ElementKernels {
 
     /** y = op(x) elementwise; params x, y, n. */
     public static Kernel unary(Unary op, double factor) {
-        String name = op.name().toLowerCase(Locale.ROOT) + (op == Unary.SCALE ? "_" + Kernels.token(factor) : "");
-        KernelBuilder b = new KernelBuilder(name, GROUP).doc(name + ": y = " + op.name().toLowerCase(Locale.ROOT) + (op == Unary.SCALE ? " by " + factor : "") + "(x) per element");
+        boolean param = op == Unary.SCALE || op == Unary.SOFTCAP;
+        String name = op.name().toLowerCase(Locale.ROOT) + (param ? "_" + Kernels.token(factor) : "");
+        KernelBuilder b = new KernelBuilder(name, GROUP).doc(name + ": y = " + op.name().toLowerCase(Locale.ROOT) + (op == Unary.SCALE ? " by " + factor : op == Unary.SOFTCAP ? " at " + factor : "") + "(x) per element");
         Buf x = b.input("x", Elem.F32), y = b.output("y", Elem.F32);
         Val n = b.scalarParam("n", Scalar.I32);
         Val i = index(b);
@@ -63,6 +64,7 @@ public final class ElementKernels {
                 case SILU -> Activations.silu(b, v);
                 case GELU -> Activations.gelu(b, v);
                 case SCALE -> b.mul(v, b.f(factor));
+                case SOFTCAP -> Activations.softcap(b, v, factor);
             });
         });
         return b.build();

@@ -98,7 +98,7 @@ public final class GpuLowering {
 
     private record Residual(Node x, Node w, Node r) implements Match {}
 
-    private record Attention(Node q, Node k, Node v, Node pos, double scale, int window) implements Match {}
+    private record Attention(Node q, Node k, Node v, Node pos, double scale, int window, double softcap) implements Match {}
 
     private record RopeKv(Node cache, Node x, Node pos, Node rope) implements Match {}
 
@@ -165,9 +165,14 @@ public final class GpuLowering {
                     Node cm = sm.input(0);
                     if (cm.op() != OpKind.CAUSAL_MASK || !single(cm)) break;
                     Node sc = cm.input(0);
+                    // soft-capped scores (Gemma 2) are covered too
+                    Node cap = sc.op() == OpKind.SOFTCAP && single(sc) ? sc : null;
+                    if (cap != null) sc = cap.input(0);
                     if (sc.op() != OpKind.ATTN_SCORES || !single(sc)) break;
-                    roots.put(n, new Attention(sc.input(0), sc.input(1), n.input(1), cm.input(1), sc.attrs().real("scale"), ggufc.ir.TypeRules.window(cm)));
+                    roots.put(n, new Attention(sc.input(0), sc.input(1), n.input(1), cm.input(1), sc.attrs().real("scale"), ggufc.ir.TypeRules.window(cm),
+                            cap != null ? cap.attrs().real("cap") : 0));
                     covered.addAll(List.of(sm, cm, sc));
+                    if (cap != null) covered.add(cap);
                 }
                 case KV_WRITE -> {
                     Node r = n.input(1);
@@ -212,7 +217,7 @@ public final class GpuLowering {
             switch (m) {
                 case Glu glu -> matvec(n, glu.x(), glu.wg(), glu.wu(), null, glu.act().equals("silu") ? Epilogue.GLU_SILU : Epilogue.GLU_GELU, temp(n), n.shape().last().size(), 0);
                 case Residual res -> matvec(n, res.x(), res.w(), null, res.r(), Epilogue.RESIDUAL, temp(n), n.shape().last().size(), 0);
-                case Attention att -> attention(n, att.q(), att.k(), att.v(), att.pos(), att.scale(), att.window());
+                case Attention att -> attention(n, att.q(), att.k(), att.v(), att.pos(), att.scale(), att.window(), att.softcap());
                 case RopeKv rk -> ropeKv(n, rk.cache(), rk.x(), rk.pos(), rk.rope());
                 case Multi mu -> multi(mu);
             }
@@ -282,14 +287,16 @@ public final class GpuLowering {
                 elementwise(ElementKernels.binary(n.op() == OpKind.ADD ? ElementKernels.Binary.ADD : ElementKernels.Binary.MUL, (int) bSize),
                         List.of(b(buf(a)), b(buf(bb)), b(temp(n))), count, n, count.times(12));
             }
-            case SCALE, SILU, GELU -> {
+            case SCALE, SILU, GELU, SOFTCAP -> {
                 ElementKernels.Unary op = switch (n.op()) {
                     case SCALE -> ElementKernels.Unary.SCALE;
                     case SILU -> ElementKernels.Unary.SILU;
+                    case SOFTCAP -> ElementKernels.Unary.SOFTCAP;
                     default -> ElementKernels.Unary.GELU;
                 };
+                double factor = n.op() == OpKind.SCALE ? n.attrs().real("factor") : n.op() == OpKind.SOFTCAP ? n.attrs().real("cap") : 0;
                 Extent count = Extent.elements(n.shape());
-                elementwise(ElementKernels.unary(op, n.op() == OpKind.SCALE ? n.attrs().real("factor") : 0), List.of(b(buf(n.input(0))), b(temp(n))), count, n, count.times(8));
+                elementwise(ElementKernels.unary(op, factor), List.of(b(buf(n.input(0))), b(temp(n))), count, n, count.times(8));
             }
             case EMBED -> {
                 WeightRef t = weight(n.input(0));
@@ -329,7 +336,7 @@ public final class GpuLowering {
                         groups.times((4L + elem(n.input(0).dtype()).bytes()) * dh));
                 bufOf.put(n, cache);
             }
-            case ATTENTION -> attention(n, n.input(0), n.input(1), n.input(2), n.input(3), n.attrs().real("scale"), ggufc.ir.TypeRules.window(n));
+            case ATTENTION -> attention(n, n.input(0), n.input(1), n.input(2), n.input(3), n.attrs().real("scale"), ggufc.ir.TypeRules.window(n), ggufc.ir.TypeRules.softcap(n));
             case ATTN_SCORES -> {
                 Node q = n.input(0), k = n.input(1);
                 Extent count = Extent.elements(n.shape());
@@ -555,12 +562,12 @@ public final class GpuLowering {
         return normed;
     }
 
-    private void attention(Node n, Node q, Node k, Node v, Node pos, double scale, int window) {
+    private void attention(Node n, Node q, Node k, Node v, Node pos, double scale, int window, double softcap) {
         int h = (int) q.shape().dim(1).size(), dh = (int) q.shape().dim(2).size(), hkv = (int) k.shape().dim(1).size();
         int kb = cacheOf(k), vb = cacheOf(v);
         Elem e = cacheElem(k);
         if (cacheElem(v) != e) throw new IllegalArgumentException("k and v caches have different element types");
-        var shape = new AttentionKernels.Shape(h, hkv, dh, (float) scale, e, window);
+        var shape = new AttentionKernels.Shape(h, hkv, dh, (float) scale, e, window, (float) softcap);
         int out = temp(n);
         Extent t = dimExtent(q.shape().dim(0)), l = dimExtent(k.shape().dim(0));
         Extent bytes = t.times(8L * h * dh).plus(l.times(2L * hkv * dh * e.bytes()));

@@ -79,6 +79,15 @@ public final class Attention {
     /** {@link #attention} with a sliding window of {@code window} keys ({@code 0}: none): query t sees keys {@code pos[t] - window < j <= pos[t]}. */
     public static void attention(WorkerPool pool, float[] q, int qo, MemorySegment k, MemorySegment v, boolean half, int[] pos, int T, int L,
                                  int H, int Hkv, int Dh, float scale, int window, float[] out, int oo) {
+        attention(pool, q, qo, k, v, half, pos, T, L, H, Hkv, Dh, scale, window, 0f, out, oo);
+    }
+
+    /**
+     * {@link #attention} with a sliding window and logit soft-capping ({@code softcap > 0}): each visible
+     * score s becomes {@code softcap * tanh(s / softcap)} before the softmax (Gemma 2); {@code 0}: none.
+     */
+    public static void attention(WorkerPool pool, float[] q, int qo, MemorySegment k, MemorySegment v, boolean half, int[] pos, int T, int L,
+                                 int H, int Hkv, int Dh, float scale, int window, float softcap, float[] out, int oo) {
         int group = H / Hkv;
         long work = (long) group * Dh * Math.max(1, L);
         int grain = (int) Math.max(1, GRAIN_WORK / work);
@@ -89,7 +98,7 @@ public final class Attention {
                 int n = Math.min(L, pos[s] + 1), first = firstKey(pos[s], window);
                 for (int g = 0; g < group; g++) {
                     int h = kh * group + g;
-                    head(q, qo + (s * H + h) * Dh, k, v, half, first, n, Hkv * Dh, kh * Dh, Dh, scale, p, out, oo + (s * H + h) * Dh);
+                    head(q, qo + (s * H + h) * Dh, k, v, half, first, n, Hkv * Dh, kh * Dh, Dh, scale, softcap, p, out, oo + (s * H + h) * Dh);
                 }
             }
         });
@@ -102,17 +111,17 @@ public final class Attention {
 
     /** One query head over keys {@code lo .. n - 1}: {@code e0} is the head's first element in a cache row of {@code rowLen}. */
     static void head(float[] q, int qb, MemorySegment k, MemorySegment v, boolean half, int lo, int n, int rowLen, int e0, int Dh, float scale,
-                     float[] p, float[] out, int ob) {
+                     float softcap, float[] p, float[] out, int ob) {
         if (n <= lo) {
             java.util.Arrays.fill(out, ob, ob + Dh, 0f);
             return;
         }
         if (!Vec.ENABLED) {
-            scalarHead(q, qb, k, v, half, lo, n, rowLen, e0, Dh, scale, p, out, ob);
+            scalarHead(q, qb, k, v, half, lo, n, rowLen, e0, Dh, scale, softcap, p, out, ob);
             return;
         }
         if (!half && LANES == KB) {
-            headF32(q, qb, k, v, lo, n, rowLen, e0, Dh, scale, p, out, ob);
+            headF32(q, qb, k, v, lo, n, rowLen, e0, Dh, scale, softcap, p, out, ob);
             return;
         }
         int nb = (n + KB - 1) / KB, b0 = lo / KB;
@@ -136,7 +145,7 @@ public final class Attention {
                 maxv = maxv.max(acc);
             }
         }
-        float max = maxv.reduceLanes(VectorOperators.MAX);
+        float max = softcap > 0 ? cap(p, lo, n, softcap) : maxv.reduceLanes(VectorOperators.MAX);
         FloatVector mv = FloatVector.broadcast(F, max), sumv = FloatVector.zero(F);
         int padded = nb * KB;
         for (int j = b0 * KB; j < padded; j += LANES) {
@@ -165,7 +174,7 @@ public final class Attention {
      * iteration share each broadcast query element and give the FMA chains room to overlap.
      */
     private static void headF32(float[] q, int qb, MemorySegment k, MemorySegment v, int lo, int n, int rowLen, int e0, int Dh, float scale,
-                                float[] p, float[] out, int ob) {
+                                float softcap, float[] p, float[] out, int ob) {
         int nb = (n + KB - 1) / KB, b0 = lo / KB;
         long blockBytes = (long) rowLen * KB * 4, head = (long) e0 * KB * 4;
         FloatVector maxv = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
@@ -186,7 +195,7 @@ public final class Attention {
             for (int d = 0; d < Dh; d++) a0 = FloatVector.fromMemorySegment(F, k, k0 + 64L * d, LE).fma(FloatVector.broadcast(F, q[qb + d]), a0);
             maxv = maxv.max(scores(a0.mul(scale), b * KB, lo, n, p));
         }
-        FloatVector mv = FloatVector.broadcast(F, maxv.reduceLanes(VectorOperators.MAX)), sumv = FloatVector.zero(F);
+        FloatVector mv = FloatVector.broadcast(F, softcap > 0 ? cap(p, lo, n, softcap) : maxv.reduceLanes(VectorOperators.MAX)), sumv = FloatVector.zero(F);
         for (int j = b0 * KB; j < nb * KB; j += KB) {
             FloatVector e = FloatVector.fromArray(F, p, j).sub(mv).lanewise(VectorOperators.EXP);
             e.intoArray(p, j);
@@ -215,6 +224,13 @@ public final class Attention {
         }
     }
 
+    /** Soft-caps the visible scores {@code p[lo .. n - 1]} in place (the masked ones stay -inf); returns their maximum. */
+    private static float cap(float[] p, int lo, int n, float softcap) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = lo; j < n; j++) max = Math.max(max, p[j] = Ops.softcap(p[j], softcap));
+        return max;
+    }
+
     /** Stores a block of scores at {@code p[j]}, keys before {@code lo} and from {@code n} on masked to -inf; returns what was stored. */
     private static FloatVector scores(FloatVector s, int j, int lo, int n, float[] p) {
         if (j + KB > n) s = s.blend(Float.NEGATIVE_INFINITY, F.indexInRange(j, n).not());
@@ -225,12 +241,12 @@ public final class Attention {
 
     /** The same on the same layout, one element at a time (no usable vector shape). */
     static void scalarHead(float[] q, int qb, MemorySegment k, MemorySegment v, boolean half, int lo, int n, int rowLen, int e0, int Dh, float scale,
-                           float[] p, float[] out, int ob) {
+                           float softcap, float[] p, float[] out, int ob) {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = lo; j < n; j++) {
             float s = 0;
             for (int d = 0; d < Dh; d++) s += q[qb + d] * load(k, half, index(j, e0 + d, rowLen));
-            p[j] = s * scale;
+            p[j] = softcap > 0 ? Ops.softcap(s * scale, softcap) : s * scale;
             max = Math.max(max, p[j]);
         }
         float sum = 0;

@@ -139,6 +139,12 @@ public final class Ops {
         Attention.attention(pool, q, qo, k, v, half, pos, T, L, H, Hkv, Dh, scale, window, out, oo);
     }
 
+    /** Attention with a sliding window and soft-capped scores ({@code softcap}: 0 none): see {@link Attention#attention}. */
+    public static void attention(WorkerPool pool, float[] q, int qo, MemorySegment k, MemorySegment v, boolean half, int[] pos, int T, int L,
+                                 int H, int Hkv, int Dh, float scale, int window, float softcap, float[] out, int oo) {
+        Attention.attention(pool, q, qo, k, v, half, pos, T, L, H, Hkv, Dh, scale, window, softcap, out, oo);
+    }
+
     // ---- elementwise ---------------------------------------------------------------------------
 
     /** {@code out[i] = a[i] + b[i % m]} for {@code n} elements (b broadcast over a's leading dims). */
@@ -188,6 +194,16 @@ public final class Ops {
 
     public static void silu(float[] x, int xo, int n, float[] out, int oo) {
         for (int i = 0; i < n; i++) out[oo + i] = silu(x[xo + i]);
+    }
+
+    /** {@code out[i] = cap * tanh(x[i] * (1 / cap))}: logit soft-capping (llama.cpp's scale, tanhf, scale). */
+    public static void softcap(float[] x, int xo, float cap, int n, float[] out, int oo) {
+        for (int i = 0; i < n; i++) out[oo + i] = softcap(x[xo + i], cap);
+    }
+
+    /** One soft-capped value, as {@link #softcap(float[], int, float, int, float[], int)}. */
+    public static float softcap(float x, float cap) {
+        return cap * (float) Math.tanh(x * (1.0f / cap));
     }
 
     public static void gelu(float[] x, int xo, int n, float[] out, int oo) {

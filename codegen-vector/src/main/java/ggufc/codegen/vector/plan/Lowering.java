@@ -199,10 +199,14 @@ public final class Lowering {
                 Node probs = n.input(0);
                 Node mask = probs.op() == OpKind.SOFTMAX ? probs.input(0) : null;
                 Node scores = mask != null && mask.op() == OpKind.CAUSAL_MASK ? mask.input(0) : null;
+                // soft-capped scores (Gemma 2): causal_mask(softcap(attn_scores)) is absorbed too
+                Node cap = scores != null && scores.op() == OpKind.SOFTCAP && once(scores) ? scores : null;
+                if (cap != null) scores = cap.input(0);
                 if (scores != null && scores.op() == OpKind.ATTN_SCORES && once(probs) && once(mask) && once(scores)) {
                     patterns.put(n, Pattern.ATTENTION);
                     absorbed.add(probs);
                     absorbed.add(mask);
+                    if (cap != null) absorbed.add(cap);
                     absorbed.add(scores);
                 }
             }
@@ -301,13 +305,14 @@ public final class Lowering {
             case SCALE -> unary(n, Step.UnaryOp.SCALE, (float) n.attrs().real("factor"));
             case SILU -> unary(n, Step.UnaryOp.SILU, 0);
             case GELU -> unary(n, Step.UnaryOp.GELU, 0);
+            case SOFTCAP -> unary(n, Step.UnaryOp.SOFTCAP, (float) n.attrs().real("cap"));
             case SOFTMAX -> root(n, List.of(in.get(0)), List.of(), (out, t) -> List.of(new Step.Softmax(slot(in.get(0)), last(n), rows(n), out)));
             case ROPE -> root(n, List.of(in.get(0)), List.of(), (out, t) -> List.of(rope(n, in.get(0), in.get(1), out)));
             case ATTN_VALUES -> selectAttentionPattern(n);
             case ATTENTION -> {
                 Node q = in.get(0);
                 int k = cache(in.get(1)), v = cache(in.get(2));
-                attention(n, q, k, v, in.get(3), (float) n.attrs().real("scale"), ggufc.ir.TypeRules.window(n));
+                attention(n, q, k, v, in.get(3), (float) n.attrs().real("scale"), ggufc.ir.TypeRules.window(n), ggufc.ir.TypeRules.softcap(n));
             }
             case LAST_ROW -> root(n, List.of(in.get(0)), List.of(), (out, t) -> List.of(new Step.LastRow(slot(in.get(0)), last(n), rows(in.get(0)), out)));
             case SPLIT -> root(n, List.of(in.get(0)), List.of(), (out, t) -> List.of(new Step.Slice(slot(in.get(0)), last(in.get(0)),
@@ -453,13 +458,18 @@ public final class Lowering {
             throw unsupported(n, "attn_values must consume softmax(causal_mask(attn_scores(q, kv_read(k)), pos)) used nowhere else");
         }
         Node probs = n.input(0), vRead = n.input(1), mask = probs.input(0), scores = mask.input(0);
-        attention(n, scores.input(0), cache(scores.input(1)), cache(vRead), mask.input(1), (float) scores.attrs().real("scale"), ggufc.ir.TypeRules.window(mask));
+        float softcap = 0;
+        if (scores.op() == OpKind.SOFTCAP) {
+            softcap = (float) scores.attrs().real("cap");
+            scores = scores.input(0);
+        }
+        attention(n, scores.input(0), cache(scores.input(1)), cache(vRead), mask.input(1), (float) scores.attrs().real("scale"), ggufc.ir.TypeRules.window(mask), softcap);
     }
 
-    private void attention(Node n, Node q, int k, int v, Node pos, float scale, int window) {
+    private void attention(Node n, Node q, int k, int v, Node pos, float scale, int window, float softcap) {
         Plan.Cache kc = caches.get(k);
         root(n, List.of(q), List.of(), (out, t) -> List.of(new Step.Attention(slot(q), k, v, kc.dtype() == DType.F16, input(pos), rowsOf(q, 1),
-                dim(q, 1), kc.rowLen() / dim(q, 2), dim(q, 2), scale, window, out)));
+                dim(q, 1), kc.rowLen() / dim(q, 2), dim(q, 2), scale, window, softcap, out)));
     }
 
     private void binary(Node n, boolean add, Node a, Node b) {

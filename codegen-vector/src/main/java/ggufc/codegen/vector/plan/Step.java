@@ -128,17 +128,22 @@ public sealed interface Step {
     }
 
     /** {@code window}: sliding window in keys, 0 for plain causal attention. */
-    record Attention(int q, int k, int v, boolean half, int pos, Size tokens, int H, int Hkv, int Dh, float scale, int window, int out) implements Step {
+    record Attention(int q, int k, int v, boolean half, int pos, Size tokens, int H, int Hkv, int Dh, float scale, int window, float softcap, int out) implements Step {
         public void exec(Frame f) {
-            Ops.attention(f.pool, f.slots[q], 0, f.caches[k], f.caches[v], half, f.inputs[pos], tokens.eval(f.T), f.L, H, Hkv, Dh, scale, window, f.slots[out], 0);
+            Ops.attention(f.pool, f.slots[q], 0, f.caches[k], f.caches[v], half, f.inputs[pos], tokens.eval(f.T), f.L, H, Hkv, Dh, scale, window, softcap, f.slots[out], 0);
         }
         public CodeBlock emit(Emit e) {
+            if (softcap > 0) {
+                return CodeBlock.of("$T.attention($L, $L, 0, $L, $L, $L, $L, $L, $L, $L, $L, $L, $Lf, $L, $Lf, $L, 0)", Ops.class, e.pool(), e.slot(q), e.cache(k), e.cache(v), half, e.input(pos),
+                        tokens.code(e.tokens()), e.length(), H, Hkv, Dh, Float.toString(scale), window, Float.toString(softcap), e.slot(out));
+            }
             return CodeBlock.of("$T.attention($L, $L, 0, $L, $L, $L, $L, $L, $L, $L, $L, $L, $Lf, $L, $L, 0)", Ops.class, e.pool(), e.slot(q), e.cache(k), e.cache(v), half, e.input(pos),
                     tokens.code(e.tokens()), e.length(), H, Hkv, Dh, Float.toString(scale), window, e.slot(out));
         }
         public List<Integer> reads() { return List.of(q); }
         public String describe() {
-            return "s" + out + " = attention(s" + q + ", c" + k + ", c" + v + ") " + H + "/" + Hkv + " heads x " + Dh + (window > 0 ? " window " + window : "");
+            return "s" + out + " = attention(s" + q + ", c" + k + ", c" + v + ") " + H + "/" + Hkv + " heads x " + Dh + (window > 0 ? " window " + window : "")
+                    + (softcap > 0 ? " softcap " + softcap : "");
         }
     }
 
@@ -165,7 +170,7 @@ public sealed interface Step {
         public String describe() { return "s" + out + " = s" + a + (add ? " + w" : " * w") + weight + " (" + n + ")"; }
     }
 
-    enum UnaryOp { SCALE, SILU, GELU }
+    enum UnaryOp { SCALE, SILU, GELU, SOFTCAP }
 
     record Unary(UnaryOp op, int x, float factor, Size n, int out) implements Step {
         public void exec(Frame f) {
@@ -173,11 +178,13 @@ public sealed interface Step {
                 case SCALE -> Ops.scale(f.slots[x], 0, factor, n.eval(f.T), f.slots[out], 0);
                 case SILU -> Ops.silu(f.slots[x], 0, n.eval(f.T), f.slots[out], 0);
                 case GELU -> Ops.gelu(f.slots[x], 0, n.eval(f.T), f.slots[out], 0);
+                case SOFTCAP -> Ops.softcap(f.slots[x], 0, factor, n.eval(f.T), f.slots[out], 0);
             }
         }
         public CodeBlock emit(Emit e) {
             return switch (op) {
                 case SCALE -> CodeBlock.of("$T.scale($L, 0, $Lf, $L, $L, 0)", Ops.class, e.slot(x), Float.toString(factor), n.code(e.tokens()), e.slot(out));
+                case SOFTCAP -> CodeBlock.of("$T.softcap($L, 0, $Lf, $L, $L, 0)", Ops.class, e.slot(x), Float.toString(factor), n.code(e.tokens()), e.slot(out));
                 case SILU, GELU -> CodeBlock.of("$T.$L($L, 0, $L, $L, 0)", Ops.class, op == UnaryOp.SILU ? "silu" : "gelu", e.slot(x), n.code(e.tokens()), e.slot(out));
             };
         }
