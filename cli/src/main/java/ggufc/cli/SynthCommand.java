@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "synth", mixinStandardHelpOptions = true,
-        description = {"Write a GGUF (llama, qwen2, qwen3, phi3 or gemma3) with seeded random weights, in real shapes for benchmarks or tiny ones for tests. The tokenizer is taken from a vocab GGUF, so llama.cpp loads the file too."})
+        description = {"Write a GGUF (llama, qwen2, qwen3, phi3, gemma2 or gemma3) with seeded random weights, in real shapes for benchmarks or tiny ones for tests. The tokenizer is taken from a vocab GGUF, so llama.cpp loads the file too."})
 final class SynthCommand implements Callable<Integer> {
     /**
      * Model shapes. The {@code *-tiny} presets are scaled-down test models (2 layers, GQA, head
@@ -29,6 +29,8 @@ final class SynthCommand implements Callable<Integer> {
         PHI3_TINY("phi3-tiny", SyntheticLlama.tiny("phi3"), "stories260K.gguf"),
         /** gemma3 with 4 layers (0, 1, 3 local with a 4-key sliding window, 2 global), q/k and post norms, GeGLU; a separate output matrix keeps logits near 1 (tied ones would be ~250 with synth's unit-variance embeddings). */
         GEMMA3_TINY("gemma3-tiny", SyntheticLlama.tiny("gemma3"), "stories260K.gguf"),
+        /** gemma2 with 4 layers (0 and 2 local with a 4-key sliding window, 1 and 3 global), post norms, GeGLU, attention and final logit soft-capping at 2 and 5 (its scores are ~1, its logits ~1 and the current token's ~16), tied output with an output norm of ~1/16. */
+        GEMMA2_TINY("gemma2-tiny", SyntheticLlama.tiny("gemma2"), "stories260K.gguf"),
         /** Qwen2.5-7B's layers: 3584 embd, 28 layers, 28 heads, 4 KV heads, FFN 18944. */
         QWEN2_7B("qwen2-7b", SyntheticLlama.realShape("qwen2"), null),
         /** Qwen3-8B's layers: 4096 embd, 36 layers, 32 heads (dim 128), 8 KV heads, FFN 12288. */
@@ -36,7 +38,9 @@ final class SynthCommand implements Callable<Integer> {
         /** Phi-3-mini-4k's layers: 3072 embd, 32 layers, 32 heads (dim 96), FFN 8192. */
         PHI3_MINI("phi3-mini", SyntheticLlama.realShape("phi3"), null),
         /** Gemma-3-1B's layers: 1152 embd, 26 layers, 4 heads (dim 256), 1 KV head, FFN 6912, window 512 on 5 of 6 layers, tied output. */
-        GEMMA3_1B("gemma3-1b", SyntheticLlama.realShape("gemma3"), null);
+        GEMMA3_1B("gemma3-1b", SyntheticLlama.realShape("gemma3"), null),
+        /** Gemma-2-2B's layers: 2304 embd, 26 layers, 8 heads (dim 256), 4 KV heads, FFN 9216, window 4096 on alternate layers, soft-capping 50 / 30, tied output. */
+        GEMMA2_2B("gemma2-2b", SyntheticLlama.realShape("gemma2"), null);
 
         final String id;
         final SyntheticLlama.Config config;
@@ -56,8 +60,8 @@ final class SynthCommand implements Callable<Integer> {
     }
 
     @Option(names = "--preset", required = true, description = "llama-125m (768 embd, 12 layers, 12 heads, FFN 2048), llama-1b (Llama-3.2-1B layers: 2048 embd, 16 layers, 32 heads, 8 KV heads, FFN 8192, tied output, RoPE base 500000); "
-            + "test models qwen2-tiny, qwen3-tiny, phi3-tiny (2 layers, 4 heads of 64, 2 KV heads, FFN 512; vocab stories260K.gguf), gemma3-tiny (the same in 4 layers, 3 with a 4-key sliding window); "
-            + "real shapes qwen2-7b (Qwen2.5-7B), qwen3-8b (Qwen3-8B), phi3-mini (Phi-3-mini-4k), gemma3-1b (Gemma-3-1B).")
+            + "test models qwen2-tiny, qwen3-tiny, phi3-tiny (2 layers, 4 heads of 64, 2 KV heads, FFN 512; vocab stories260K.gguf), gemma3-tiny (the same in 4 layers, 3 with a 4-key sliding window), gemma2-tiny (4 layers, 2 with a 4-key window, soft-capping 2 / 5); "
+            + "real shapes qwen2-7b (Qwen2.5-7B), qwen3-8b (Qwen3-8B), phi3-mini (Phi-3-mini-4k), gemma3-1b (Gemma-3-1B), gemma2-2b (Gemma-2-2B).")
     String preset;
 
     @Option(names = "--type", defaultValue = "Q8_0", description = "Weight type of the matrices: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K (norms stay F32). Default: ${DEFAULT-VALUE}.")

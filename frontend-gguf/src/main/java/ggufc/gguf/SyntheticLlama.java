@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Writes a GGUF of one of {@link #ARCHITECTURES} (llama, qwen2, qwen3, phi3, gemma3) with seeded random weights: any size, any tensor types
+ * Writes a GGUF of one of {@link #ARCHITECTURES} (llama, qwen2, qwen3, phi3, gemma2, gemma3) with seeded random weights: any size, any tensor types
  * (quantized with {@link BlockCodecs#quantize}, i.e. exactly as llama.cpp's reference
  * quantizers would), the tokenizer copied from another GGUF. llama.cpp loads and runs these
  * files (checked by quant-golden/regenerate.sh). Backs {@code ggufc synth}.
@@ -29,20 +29,31 @@ public final class SyntheticLlama {
     private SyntheticLlama() {}
 
     /** The architectures this class writes ({@code general.architecture}). */
-    public static final List<String> ARCHITECTURES = List.of("llama", "qwen2", "qwen3", "phi3", "gemma3");
+    public static final List<String> ARCHITECTURES = List.of("llama", "qwen2", "qwen3", "phi3", "gemma2", "gemma3");
 
     /**
      * Hyperparameters and generation options. {@code arch} picks the tensor set: {@code llama};
      * {@code qwen2} (Q/K/V biases); {@code qwen3} (per-head q/k norms, and a head dimension that
      * need not be n_embd / n_head); {@code phi3} (fused attn_qkv, ffn_up holding gate and up);
-     * {@code gemma3} (q/k norms, post-attention and post-FFN norms, GeGLU, sliding-window layers).
+     * {@code gemma3} (q/k norms, post-attention and post-FFN norms, GeGLU, sliding-window layers);
+     * {@code gemma2} (gemma3's tensors without q/k norms; always a tied output, as llama.cpp reads it;
+     * an output norm of ~1/sqrt(n_embd), so that the tied logits are ~1, a token's own ~16, rather than ~16 and ~250).
+     * {@code attnSoftcap} and {@code finalSoftcap} (gemma2 only; 0: not written) become
+     * {@code attn_logit_softcapping} and {@code final_logit_softcapping}.
      * {@code headDim} 0 means n_embd / n_head. {@code slidingWindow} and {@code swaPattern} (gemma3
      * only; 0: not written) become {@code attention.sliding_window} and
      * {@code attention.sliding_window_pattern} (every {@code swaPattern}-th layer is global).
      */
     public record Config(int nEmbd, int nFf, int nLayer, int nHead, int nHeadKv, int contextLength,
                          long seed, float rmsEps, float ropeFreqBase, boolean tiedOutput, boolean stressBlocks,
-                         String arch, int headDim, int slidingWindow, int swaPattern) {
+                         String arch, int headDim, int slidingWindow, int swaPattern, float attnSoftcap, float finalSoftcap) {
+        /** Without soft-capping keys. */
+        public Config(int nEmbd, int nFf, int nLayer, int nHead, int nHeadKv, int contextLength,
+                      long seed, float rmsEps, float ropeFreqBase, boolean tiedOutput, boolean stressBlocks,
+                      String arch, int headDim, int slidingWindow, int swaPattern) {
+            this(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, tiedOutput, stressBlocks, arch, headDim, slidingWindow, swaPattern, 0f, 0f);
+        }
+
         /** Without a sliding window. */
         public Config(int nEmbd, int nFf, int nLayer, int nHead, int nHeadKv, int contextLength,
                       long seed, float rmsEps, float ropeFreqBase, boolean tiedOutput, boolean stressBlocks,
@@ -51,14 +62,16 @@ public final class SyntheticLlama {
         }
 
         public Config {
+            if (!(attnSoftcap >= 0) || !(finalSoftcap >= 0)) throw new IllegalArgumentException("soft-capping values must be >= 0: " + this);
+            if (arch.equals("gemma2") && !tiedOutput) throw new IllegalArgumentException("gemma2 always ties its output to token_embd (llama.cpp reads no output.weight)");
             if (slidingWindow < 0 || swaPattern < 0) throw new IllegalArgumentException("sliding window and pattern must be >= 0: " + this);
             if (nEmbd <= 0 || nFf <= 0 || nLayer <= 0 || nHead <= 0 || nHeadKv <= 0 || contextLength <= 0 || headDim < 0) {
                 throw new IllegalArgumentException("hyperparameters must be positive: " + this);
             }
             if (!ARCHITECTURES.contains(arch)) throw new IllegalArgumentException("unknown architecture '" + arch + "' (known: " + String.join(", ", ARCHITECTURES) + ")");
             if (headDim == 0 && nEmbd % nHead != 0) throw new IllegalArgumentException("n_embd " + nEmbd + " is not a multiple of n_head " + nHead);
-            if (headDim != 0 && !arch.equals("qwen3") && !arch.equals("gemma3") && headDim * nHead != nEmbd) {
-                throw new IllegalArgumentException(arch + ": head dimension " + headDim + " x n_head " + nHead + " must be n_embd " + nEmbd + " (only qwen3 and gemma3 may differ)");
+            if (headDim != 0 && !arch.equals("qwen3") && !arch.startsWith("gemma") && headDim * nHead != nEmbd) {
+                throw new IllegalArgumentException(arch + ": head dimension " + headDim + " x n_head " + nHead + " must be n_embd " + nEmbd + " (only qwen3 and gemma may differ)");
             }
             if (nHead % nHeadKv != 0) throw new IllegalArgumentException("n_head " + nHead + " is not a multiple of n_head_kv " + nHeadKv);
             if ((headDim == 0 ? nEmbd / nHead : headDim) % 2 != 0) throw new IllegalArgumentException("head dimension " + (headDim == 0 ? nEmbd / nHead : headDim) + " must be even (RoPE)");
@@ -75,10 +88,10 @@ public final class SyntheticLlama {
             return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, 1, 1e-5f, 10000f, false, false);
         }
 
-        public Config withSeed(long s) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, s, rmsEps, ropeFreqBase, tiedOutput, stressBlocks, arch, headDim, slidingWindow, swaPattern); }
-        public Config withTiedOutput(boolean t) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, t, stressBlocks, arch, headDim, slidingWindow, swaPattern); }
-        public Config withStressBlocks(boolean s) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, tiedOutput, s, arch, headDim, slidingWindow, swaPattern); }
-        public Config withRope(float base, float eps) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, eps, base, tiedOutput, stressBlocks, arch, headDim, slidingWindow, swaPattern); }
+        public Config withSeed(long s) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, s, rmsEps, ropeFreqBase, tiedOutput, stressBlocks, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap); }
+        public Config withTiedOutput(boolean t) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, t, stressBlocks, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap); }
+        public Config withStressBlocks(boolean s) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, tiedOutput, s, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap); }
+        public Config withRope(float base, float eps) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, eps, base, tiedOutput, stressBlocks, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap); }
 
         public int headDim() { return headDim == 0 ? nEmbd / nHead : headDim; }
         public int nEmbdQ() { return headDim() * nHead; }
@@ -93,6 +106,11 @@ public final class SyntheticLlama {
      * 256, RoPE base 10000, rms eps 1e-5.
      */
     public static Config tiny(String arch) {
+        if (arch.equals("gemma2")) {
+            // 4 layers, even ones local (llama.cpp's default pattern 2) with a 4-key window; caps of 2 (attention scores,
+            // ~1 here) and 5 (logits: ~1, the current token's ~16): both bend the values without flattening them
+            return new Config(256, 512, 4, 4, 2, 256, 1, 1e-6f, 10000f, true, false, "gemma2", 64, 4, 0, 2f, 5f);
+        }
         if (arch.equals("gemma3")) {
             // 4 layers, every 3rd global (0, 1, 3 local, 2 global); a 4-key window, so a 10-token prompt needs it
             return new Config(256, 512, 4, 4, 2, 256, 1, 1e-6f, 1e6f, false, false, "gemma3", 64, 4, 3);
@@ -115,7 +133,10 @@ public final class SyntheticLlama {
             // Gemma 3 1B (google/gemma-3-1b-it): 1152 embd, 26 layers, 4 heads of 256, 1 KV head, FFN 6912,
             // sliding window 512 on 5 of every 6 layers (the pattern key is not written: llama.cpp's default 6), tied output
             case "gemma3" -> new Config(1152, 6912, 26, 4, 1, 32768, 1, 1e-6f, 1e6f, true, false, "gemma3", 256, 512, 0);
-            default -> throw new IllegalArgumentException("no real-shape preset for '" + arch + "' (qwen2, qwen3, phi3, gemma3)");
+            // Gemma 2 2B (google/gemma-2-2b): 2304 embd, 26 layers, 8 heads of 256, 4 KV heads, FFN 9216, window 4096 on
+            // alternate layers (pattern key not written: llama.cpp's default 2), caps 50 and 30, tied output, RoPE base 10000
+            case "gemma2" -> new Config(2304, 9216, 26, 8, 4, 8192, 1, 1e-6f, 10000f, true, false, "gemma2", 256, 4096, 0, 50f, 30f);
+            default -> throw new IllegalArgumentException("no real-shape preset for '" + arch + "' (qwen2, qwen3, phi3, gemma2, gemma3)");
         };
     }
 
@@ -164,8 +185,8 @@ public final class SyntheticLlama {
                 r.add(new TensorSpec(b + "attn_k.bias", new long[] {kv}));
                 r.add(new TensorSpec(b + "attn_v.bias", new long[] {kv}));
             }
-            boolean gemma = c.arch().equals("gemma3");
-            if (c.arch().equals("qwen3") || gemma) {
+            boolean gemma = c.arch().startsWith("gemma");
+            if (c.arch().equals("qwen3") || c.arch().equals("gemma3")) {
                 r.add(new TensorSpec(b + "attn_q_norm.weight", new long[] {hd}));
                 r.add(new TensorSpec(b + "attn_k_norm.weight", new long[] {hd}));
             }
@@ -204,7 +225,7 @@ public final class SyntheticLlama {
         m.put(a + ".feed_forward_length", GgufValue.u32(c.nFf()));
         m.put(a + ".attention.head_count", GgufValue.u32(c.nHead()));
         m.put(a + ".attention.head_count_kv", GgufValue.u32(c.nHeadKv()));
-        if (a.equals("qwen3") || a.equals("gemma3") || c.headDim() * c.nHead() != c.nEmbd()) {
+        if (a.equals("qwen3") || a.startsWith("gemma") || c.headDim() * c.nHead() != c.nEmbd()) {
             m.put(a + ".attention.key_length", GgufValue.u32(c.headDim()));
             m.put(a + ".attention.value_length", GgufValue.u32(c.headDim()));
         }
@@ -213,6 +234,8 @@ public final class SyntheticLlama {
         m.put(a + ".attention.layer_norm_rms_epsilon", GgufValue.f32(c.rmsEps()));
         if (c.slidingWindow() > 0) m.put(a + ".attention.sliding_window", GgufValue.u32(c.slidingWindow()));
         if (c.swaPattern() > 0) m.put(a + ".attention.sliding_window_pattern", GgufValue.u32(c.swaPattern()));
+        if (c.attnSoftcap() > 0) m.put(a + ".attn_logit_softcapping", GgufValue.f32(c.attnSoftcap()));
+        if (c.finalSoftcap() > 0) m.put(a + ".final_logit_softcapping", GgufValue.f32(c.finalSoftcap()));
         m.put("synthetic.seed", GgufValue.u64(c.seed()));
         m.put("synthetic.stress_blocks", GgufValue.bool(c.stressBlocks()));
         for (Map.Entry<String, GgufValue> e : vocab.metadata().entrySet()) {
@@ -291,6 +314,9 @@ public final class SyntheticLlama {
         boolean bias = name.endsWith(".bias");
         // fan-in of a matrix is its row length; the embedding table is read one row per token
         float std = name.equals("token_embd.weight") ? 1f : (float) (1.0 / Math.sqrt(rowLen));
+        // gemma2's tied output reads the unit-variance embedding rows: an output norm of ~1/sqrt(n_embd) keeps its logits
+        // near 1 (a token's own ~16) instead of ~16 (~250)
+        float normScale = c.arch().equals("gemma2") && name.equals("output_norm.weight") ? (float) (1.0 / Math.sqrt(rowLen)) : 1f;
         long base = c.seed() ^ fnv(name);
         for (int r = 0; r < n; r++) {
             long row = first + r;
@@ -300,7 +326,7 @@ public final class SyntheticLlama {
                 long s = base + 4 * idx * GOLDEN;
                 float u = uni(s += GOLDEN) + uni(s += GOLDEN) + uni(s += GOLDEN) + uni(s + GOLDEN) - 2f;
                 float g = u * 1.7320508f; // sum of 4 U(0,1) has variance 1/3
-                float v = norm ? 1f + 0.1f * g : bias ? 0.2f * g : std * g;
+                float v = norm ? (1f + 0.1f * g) * normScale : bias ? 0.2f * g : std * g;
                 if (c.stressBlocks() && ne.length > 1 && row < 4) v = stress((int) row, (int) j, g, std);
                 out[(int) (r * rowLen + j)] = v;
             }

@@ -40,27 +40,32 @@ public final class Blocks {
      * @param window sliding window in keys (0: plain causal attention)
      * @param ropeBase RoPE frequency base of this layer; NaN: the file's {@code rope.freq_base}
      * @param ropeScale RoPE frequency scale of this layer; NaN: the file's (1 / linear scaling factor)
+     * @param softcap attention logit soft-capping: scores become softcap * tanh(scores / softcap) before the mask (0: none; Gemma 2)
      */
-    public record Attn(String ropeMode, QkNorm qkNorm, boolean preScaleQ, double qScale, int window, double ropeBase, double ropeScale) {
+    public record Attn(String ropeMode, QkNorm qkNorm, boolean preScaleQ, double qScale, int window, double ropeBase, double ropeScale, double softcap) {
         public Attn {
+            if (softcap < 0) throw new IllegalArgumentException("softcap must be >= 0, got " + softcap);
             if (!ropeMode.equals("normal") && !ropeMode.equals("neox")) throw new IllegalArgumentException("rope mode must be normal or neox, got " + ropeMode);
             if (window < 0) throw new IllegalArgumentException("window must be >= 0, got " + window);
         }
 
-        public static Attn rope(String mode) { return new Attn(mode, QkNorm.NONE, false, Double.NaN, 0, Double.NaN, Double.NaN); }
+        public static Attn rope(String mode) { return new Attn(mode, QkNorm.NONE, false, Double.NaN, 0, Double.NaN, Double.NaN, 0); }
 
-        public Attn withQkNorm(QkNorm n) { return new Attn(ropeMode, n, preScaleQ, qScale, window, ropeBase, ropeScale); }
+        public Attn withQkNorm(QkNorm n) { return new Attn(ropeMode, n, preScaleQ, qScale, window, ropeBase, ropeScale, softcap); }
 
-        public Attn withPreScaledQ() { return new Attn(ropeMode, qkNorm, true, qScale, window, ropeBase, ropeScale); }
+        public Attn withPreScaledQ() { return new Attn(ropeMode, qkNorm, true, qScale, window, ropeBase, ropeScale, softcap); }
 
         /** Q scaled by {@code scale} before the dot products (attention scale 1). */
-        public Attn withPreScaledQ(double scale) { return new Attn(ropeMode, qkNorm, true, scale, window, ropeBase, ropeScale); }
+        public Attn withPreScaledQ(double scale) { return new Attn(ropeMode, qkNorm, true, scale, window, ropeBase, ropeScale, softcap); }
 
         /** Sliding-window attention over the last {@code w} keys (0: none). */
-        public Attn withWindow(int w) { return new Attn(ropeMode, qkNorm, preScaleQ, qScale, w, ropeBase, ropeScale); }
+        public Attn withWindow(int w) { return new Attn(ropeMode, qkNorm, preScaleQ, qScale, w, ropeBase, ropeScale, softcap); }
 
         /** This layer's RoPE frequency base and scale instead of the file's. */
-        public Attn withRope(double base, double scale) { return new Attn(ropeMode, qkNorm, preScaleQ, qScale, window, base, scale); }
+        /** Scores soft-capped at {@code c} (cap * tanh(s / cap)) before the mask and softmax (0: none). */
+        public Attn withSoftcap(double c) { return new Attn(ropeMode, qkNorm, preScaleQ, qScale, window, ropeBase, ropeScale, c); }
+
+        public Attn withRope(double base, double scale) { return new Attn(ropeMode, qkNorm, preScaleQ, qScale, window, base, scale, softcap); }
     }
 
     private final GgufFile f;
@@ -142,6 +147,7 @@ public final class Blocks {
         b.output(LlamaLifter.cacheK(l), kCache);
         b.output(LlamaLifter.cacheV(l), vCache);
         Node scores = b.attnScores(q, b.kvRead(kCache, LlamaLifter.L), scale);
+        if (a.softcap() > 0) scores = b.softcap(scores, a.softcap());
         Node probs = b.softmax(b.causalMask(scores, pos, a.window()));
         Node attn = b.attnValues(probs, b.kvRead(vCache, LlamaLifter.L));
         attn = b.reshape(attn, Shape.of(LlamaLifter.T, nq));
@@ -182,12 +188,16 @@ public final class Blocks {
      * {@code output.bias} when {@code outputBias} and the file has one; outputs {@code logits} (every
      * position or the last) and {@code hidden}, and returns the graph.
      */
-    public Graph finish(boolean outputBias) {
+    public Graph finish(boolean outputBias) { return finish(outputBias, 0); }
+
+    /** {@link #finish(boolean)} with the logits soft-capped at {@code softcap} (cap * tanh(logits / cap); 0: none; Gemma 2). */
+    public Graph finish(boolean outputBias, double softcap) {
         if (!opt.allLogits()) x = b.lastRow(x);
         Node hidden = rmsNorm(x, "output_norm.weight");
         String out = hp.tiedOutput() ? "token_embd.weight" : "output.weight";
         Node logits = b.matmul(hidden, weight(out, hp.vocab(), hp.nEmbd()));
         if (outputBias) logits = bias(logits, "output.bias", hp.vocab());
+        if (softcap > 0) logits = b.softcap(logits, softcap);
         b.output(LlamaLifter.LOGITS, logits);
         b.output(LlamaLifter.HIDDEN, hidden);
         return b.build();

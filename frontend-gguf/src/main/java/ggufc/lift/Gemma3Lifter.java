@@ -50,7 +50,10 @@ final class Gemma3Lifter {
     }
 
     /** Which layers use the sliding window (none without one), as llama.cpp's {@code load_swa_pattern(ml, 6)}. */
-    static boolean[] localLayers(GgufFile f, LlamaHparams hp, boolean hasWindow) {
+    static boolean[] localLayers(GgufFile f, LlamaHparams hp, boolean hasWindow) { return localLayers(f, hp, hasWindow, 6); }
+
+    /** Which layers use the sliding window, as llama.cpp's {@code load_swa_pattern(ml, defaultPattern)}. */
+    static boolean[] localLayers(GgufFile f, LlamaHparams hp, boolean hasWindow, int defaultPattern) {
         boolean[] local = new boolean[hp.nLayer()];
         if (!hasWindow) return local;
         String key = hp.arch() + ".attention.sliding_window_pattern";
@@ -69,7 +72,7 @@ final class Gemma3Lifter {
             System.arraycopy(flags, 0, local, 0, hp.nLayer());
             return local;
         }
-        long n = v != null ? f.getLong(key) : 6;
+        long n = v != null ? f.getLong(key) : defaultPattern;
         if (n < 0) throw new GgufException(f.path(), "'" + key + "' is " + n + ", must be >= 0");
         for (int l = 0; l < hp.nLayer(); l++) local[l] = n == 0 || l % n < n - 1;
         return local;

@@ -3,6 +3,7 @@ package ggufc.lift;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ggufc.gguf.GgmlType;
@@ -154,7 +155,7 @@ class LiftersTest {
         }
         try (GgufFile r = GgufFile.open(renamed)) {
             GgufException e = assertThrows(GgufException.class, () -> Lifters.requireSupported(r));
-            assertTrue(e.getMessage().contains("unsupported architecture 'gpt2' (supported: llama, qwen2, qwen3, phi3, gemma3)"), e.getMessage());
+            assertTrue(e.getMessage().contains("unsupported architecture 'gpt2' (supported: llama, qwen2, qwen3, phi3, gemma2, gemma3)"), e.getMessage());
         }
     }
 
@@ -280,9 +281,90 @@ class LiftersTest {
         assertTrue(liftError(capped).contains("'gemma3.final_logit_softcapping' is 30.0: logit softcapping is not supported yet"), liftError(capped));
     }
 
+    /** A small gemma2: 4 layers, a 5-key window (pattern key absent: llama.cpp's 2), caps 2 and 1; head dim 32 with n_embd 128. */
+    static SyntheticLlama.Config gemma2() {
+        return new SyntheticLlama.Config(128, 160, 4, 4, 2, 64, 1, 1e-6f, 1e6f, true, false, "gemma2", 32, 5, 0, 2f, 1f);
+    }
+
+    /** A gemma2 file of {@link #gemma2()}'s tensors (no data) with its metadata edited by {@code edit}. */
+    Path gemma2With(String name, java.util.function.Consumer<Map<String, GgufValue>> edit) {
+        Path file = tmp.resolve(name + ".gguf");
+        try (GgufFile v = GgufFile.open(vocab())) {
+            Map<String, GgufValue> m = new java.util.LinkedHashMap<>(SyntheticLlama.metadata(gemma2(), v, GgmlType.F32));
+            edit.accept(m);
+            GgufWriter w = new GgufWriter().putAll(m);
+            for (SyntheticLlama.TensorSpec s : SyntheticLlama.tensors(gemma2(), SyntheticLlama.vocabSize(v))) w.tensor(s.name(), GgmlType.F32, s.ne(), seg -> {});
+            w.write(file);
+        }
+        return file;
+    }
+
+    @Test
+    void gemma2HasItsDiagramSoftcapsAndWindowsOnEvenLayers() {
+        Graph g = liftGemma(gemma2With("gemma2", m -> {}));
+        // llama.cpp's default pattern 2: layers 0 and 2 local; local layers keep the global RoPE base (no freq_base_swa)
+        assertEquals(List.of("5@1000000", "0@1000000", "5@1000000", "0@1000000"), layers(g));
+        for (Node r : g.nodes()) if (r.op() == OpKind.ROPE) assertEquals("neox", r.attrs().string("mode"));
+        List<Double> scales = g.nodes().stream().filter(n -> n.op() == OpKind.SCALE).map(n -> n.attrs().real("factor")).toList();
+        assertEquals(5, scales.size(), "scales " + scales);
+        assertEquals((float) Math.sqrt(128), scales.get(0), 0.0);
+        for (double q : scales.subList(1, 5)) assertEquals((float) (1 / Math.sqrt(32)), q, 0.0);
+        assertEquals(0, g.nodes().stream().filter(n -> n.op() == OpKind.RMS_NORM && n.shape().rank() == 3).count(), "no q/k norms");
+        assertEquals(4 * 4 + 1, g.nodes().stream().filter(n -> n.op() == OpKind.RMS_NORM && n.shape().rank() == 2).count());
+        assertEquals(4, g.nodes().stream().filter(n -> n.op() == OpKind.GELU).count(), "GeGLU");
+        // soft-capping: each layer's scores (between attn_scores and the mask) at 2, the logits at 1
+        List<Node> caps = g.nodes().stream().filter(n -> n.op() == OpKind.SOFTCAP).toList();
+        assertEquals(5, caps.size());
+        for (Node c : caps.subList(0, 4)) {
+            assertEquals(2.0, c.attrs().real("cap"));
+            assertEquals(OpKind.ATTN_SCORES, c.input(0).op());
+        }
+        assertEquals(1.0, caps.get(4).attrs().real("cap"));
+        assertEquals(OpKind.MATMUL, caps.get(4).input(0).op());
+        assertSame(caps.get(4), g.outputs().get(LlamaLifter.LOGITS), "the capped logits are the output");
+    }
+
+    @Test
+    void gemma2DefaultsAndPatternAndRopeSwa() {
+        // no caps, window or pattern: llama.cpp's 50, 30 and 4096 keys on even layers
+        Graph g = liftGemma(gemma2With("gemma2-defaults", m -> {
+            m.remove("gemma2.attn_logit_softcapping");
+            m.remove("gemma2.final_logit_softcapping");
+            m.remove("gemma2.attention.sliding_window");
+        }));
+        assertEquals(List.of("4096@1000000", "0@1000000", "4096@1000000", "0@1000000"), layers(g));
+        List<Double> caps = g.nodes().stream().filter(n -> n.op() == OpKind.SOFTCAP).map(n -> n.attrs().real("cap")).toList();
+        assertEquals(List.of(50.0, 50.0, 50.0, 50.0, 30.0), caps);
+        // a pattern of 4 (layers 0-2 local) and freq_base_swa for the local layers
+        Graph p = liftGemma(gemma2With("gemma2-pattern", m -> {
+            m.put("gemma2.attention.sliding_window_pattern", GgufValue.u32(4));
+            m.put("gemma2.rope.freq_base_swa", GgufValue.f32(5000f));
+        }));
+        assertEquals(List.of("5@5000", "5@5000", "5@5000", "0@1000000"), layers(p));
+    }
+
+    @Test
+    void gemma2BadCapsWindowAndMissingPostNormAreOneLine() {
+        for (String key : List.of("gemma2.attn_logit_softcapping", "gemma2.final_logit_softcapping")) {
+            for (float bad : new float[] {0f, -30f, Float.NaN}) {
+                Path f = gemma2With("gemma2-bad-cap", m -> m.put(key, GgufValue.f32(bad)));
+                String e = liftError(f);
+                assertTrue(e.contains("gemma2-bad-cap.gguf") && e.contains("'" + key + "' is " + bad + ", must be a positive number"), e);
+                assertEquals(1, e.lines().count(), e);
+            }
+        }
+        Path w = gemma2With("gemma2-bad-window", m -> m.put("gemma2.attention.sliding_window", GgufValue.u32(0)));
+        assertTrue(liftError(w).contains("'gemma2.attention.sliding_window' is 0, must be >= 1"), liftError(w));
+        Path f = write(gemma2(), l -> {
+            l.removeIf(s -> s.name().equals("blk.1.post_attention_norm.weight"));
+            return l;
+        }, "gemma2-no-post-norm");
+        assertTrue(liftError(f).contains("missing tensor 'blk.1.post_attention_norm.weight'"), liftError(f));
+    }
+
     /** Real-shape presets: the header (every tensor's shape, the hyperparameters) lifts; the data is never read. */
     @ParameterizedTest
-    @ValueSource(strings = {"qwen2", "qwen3", "phi3", "gemma3"})
+    @ValueSource(strings = {"qwen2", "qwen3", "phi3", "gemma2", "gemma3"})
     void realShapeHeadersLift(String arch) {
         SyntheticLlama.Config c = SyntheticLlama.realShape(arch);
         Path file = tmp.resolve(arch + "-real.gguf");

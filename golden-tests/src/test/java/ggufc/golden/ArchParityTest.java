@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * {@code ggufc run --temp 0 -n 32 "Once upon a time"} on the synthetic qwen2, qwen3, phi3 and gemma3 models
+ * {@code ggufc run --temp 0 -n 32 "Once upon a time"} on the synthetic qwen2, qwen3, phi3, gemma2 and gemma3 models
  * (F32 and Q8_0, {@link ArchModels}) prints exactly llama.cpp's text ({@code generate.sh MODEL TEXT
  * 32}), on every backend: the interpreter, the vector plan, a compiled artifact ({@code ggufc
  * compile} + {@code run --artifact}) and OpenCL ({@code --device opencl:0}, and {@code opencl:0:spirv}:

@@ -94,7 +94,7 @@ class LlamaParityTest {
     }
 
     /**
-     * The synthetic qwen2, qwen3 and phi3 models ({@link ArchModels}) in F32 (1e-4, as stories260K)
+     * The synthetic qwen2, qwen3, phi3, gemma2 and gemma3 models ({@link ArchModels}) in F32 (1e-4, as stories260K)
      * and Q8_0 (Q8_0_TOLERANCE).
      */
     static List<Variant> archVariants() {
