@@ -180,10 +180,12 @@ public record StepCost(int nodes, int ops, int kernels, long weightBytes, long a
                 case ATTN_VALUES -> 2 * elements(n.input(0).shape()) * dim(n.input(1).shape().dim(2));
                 case ATTENTION -> {
                     // every key counted, sliding window or not: the fused op costs exactly its unfused parts
-                    // (scores, mask, softmax, values over all L keys), which fusion must keep; the fused
+                    // (scores, softcap, mask, softmax, values over all L keys), which fusion must keep; the fused
                     // kernels' skipping of keys outside a window is a saving this model does not credit
                     long probs = dim(n.input(0).shape().dim(1)) * dim(n.input(0).shape().dim(0)) * dim(n.input(1).shape().dim(0));
-                    yield scores(n.input(0), n.input(1)) + 4 * probs + 2 * probs * dim(n.input(2).shape().dim(2));
+                    // soft-capped scores (Gemma 2) add the softcap op's one flop per score
+                    long cap = n.attrs().has("softcap") ? probs : 0;
+                    yield scores(n.input(0), n.input(1)) + cap + 4 * probs + 2 * probs * dim(n.input(2).shape().dim(2));
                 }
                 default -> 0;
             };
