@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import ggufc.ir.DType;
 import ggufc.ir.Graph;
-import ggufc.lift.LlamaHparams;
 import ggufc.lift.Lifters;
 import ggufc.lift.LlamaLifter;
 import java.io.IOException;
@@ -44,8 +43,7 @@ public final class GpuTargets {
 
     /** The lifted step graph's launch plan for {@code ctx} positions and prompts processed {@code batch} tokens at a time. */
     public static LaunchPlan plan(GgufFile f, int ctx, int batch, DType kvType) {
-        Lifters.requireSupported(f);
-        int n = ggufc.runtime.KvBudget.context(ctx, LlamaHparams.read(f).ctxTrain());
+        int n = ggufc.runtime.KvBudget.context(ctx, Lifters.hparams(f).ctxTrain());
         Graph g = ggufc.codegen.tornado.lower.LlamaCppActivations.apply(Lifters.lift(f, new LlamaLifter.Options(n, false, kvType)));
         return GpuLowering.lower(g, new GpuLowering.Options(Math.min(batch, n), n));
     }

@@ -83,8 +83,7 @@ final class IrCommand implements Callable<Integer> {
             return emit(source.ir.getFileName().toString(), g, passes.run(g, null, System.err));
         }
         try (GgufFile f = GgufFile.open(ModelLocator.resolve(source.model))) {
-            Lifters.requireSupported(f);
-            int n = ggufc.runtime.KvBudget.context(ctx, ggufc.lift.LlamaHparams.read(f).ctxTrain());
+            int n = ggufc.runtime.KvBudget.context(ctx, Lifters.hparams(f).ctxTrain());
             Graph g = Lifters.lift(f, new LlamaLifter.Options(n, allLogits, DType.F32));
             Function<String, TensorData> weights = new GgufWeights(f);
             return emit(f.path().getFileName().toString(), g, passes.run(g, weights, System.err));

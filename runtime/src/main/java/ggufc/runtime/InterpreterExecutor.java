@@ -17,13 +17,6 @@ public final class InterpreterExecutor implements StepExecutor {
     private final int ctx;
     private final int vocab;
 
-    /** Heap bytes per cached position: the interpreter keeps every cache as f32, whatever its declared dtype. */
-    public static long f32BytesPerToken(Graph g) {
-        long n = 0;
-        for (Node s : g.states()) n += 4 * (s.shape().staticElements() / Math.max(1, s.shape().dim(0).size()));
-        return n;
-    }
-
     /** Refuses caches larger than one Java array (2^31 - 1 elements), which is how the interpreter holds them. */
     public static void checkArraySizes(Path model, Graph g) {
         for (Node s : g.states()) {

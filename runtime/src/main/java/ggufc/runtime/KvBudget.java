@@ -1,6 +1,7 @@
 package ggufc.runtime;
 
 import ggufc.gguf.GgufException;
+import ggufc.ir.DType;
 import ggufc.ir.Graph;
 import ggufc.ir.Node;
 import java.io.IOException;
@@ -28,11 +29,14 @@ public final class KvBudget {
     }
 
     /** KV bytes per cached position: each state's elements per row of its first (position) dimension, at its dtype. */
-    public static long bytesPerToken(Graph g) {
+    public static long bytesPerToken(Graph g) { return bytesPerToken(g, null); }
+
+    /** As above with every state held as {@code as} (the interpreter keeps all caches as f32), or at its own dtype when null. */
+    public static long bytesPerToken(Graph g, DType as) {
         long n = 0;
         for (Node s : g.states()) {
             long rows = s.shape().dim(0).size();
-            n += s.dtype().bytesFor(s.shape().staticElements() / Math.max(1, rows));
+            n += (as != null ? as : s.dtype()).bytesFor(s.shape().staticElements() / Math.max(1, rows));
         }
         return n;
     }

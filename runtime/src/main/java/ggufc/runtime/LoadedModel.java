@@ -107,9 +107,8 @@ public final class LoadedModel implements AutoCloseable {
     public static LoadedModel open(GgufFile f, int ctx, DType kvType, boolean allLogits, Backend backend, int threads, String interpreterPasses) {
         Path path = f.path();
         try {
-            Lifters.requireSupported(f);
+            LlamaHparams hp = Lifters.hparams(f);
             Tokenizer tok = Tokenizer.fromGguf(f);
-            LlamaHparams hp = LlamaHparams.read(f);
             int n = KvBudget.context(ctx, hp.ctxTrain());
             Graph lifted = Lifters.lift(f, new LlamaLifter.Options(n, allLogits, kvType));
             if (backend == Backend.VECTOR) {
@@ -118,7 +117,7 @@ public final class LoadedModel implements AutoCloseable {
                 return new LoadedModel(f, tok, hp, () -> lifted, vectorExecutor(lifted, f, n, allLogits ? 64 : 256, threads), n * perToken);
             }
             // the interpreter keeps every cache as one f32 array on the heap
-            long perToken = InterpreterExecutor.f32BytesPerToken(lifted);
+            long perToken = KvBudget.bytesPerToken(lifted, DType.F32);
             InterpreterExecutor.checkArraySizes(path, lifted);
             KvBudget.check(path, n, perToken, KvBudget.Memory.HEAP);
             GgufWeights weights = new GgufWeights(f);
@@ -152,12 +151,12 @@ public final class LoadedModel implements AutoCloseable {
     public static LoadedModel openOnDevice(Path path, int ctx, DType kvType, String device) {
         GgufFile f = GgufFile.open(path);
         try {
-            Lifters.requireSupported(f);
+            LlamaHparams hp = Lifters.hparams(f);
             Tokenizer tok = Tokenizer.fromGguf(f);
-            LlamaHparams hp = LlamaHparams.read(f);
             int n = KvBudget.context(ctx, hp.ctxTrain());
             // fold-constants decodes small weights (norm vectors) on the host: also those whose dtype has no GPU kernel (BF16)
-            Graph lifted = new ggufc.passes.cleanup.FoldConstants().run(Lifters.lift(f, new LlamaLifter.Options(n, false, kvType)), new PassContext(Targets.OPENCL, new GgufWeights(f)));
+            GgufWeights weights = new GgufWeights(f);
+            Graph lifted = new ggufc.passes.cleanup.FoldConstants().run(Lifters.lift(f, new LlamaLifter.Options(n, false, kvType)), new PassContext(Targets.OPENCL, weights));
             Graph g = ggufc.codegen.tornado.lower.LlamaCppActivations.apply(lifted);
             long perToken = KvBudget.bytesPerToken(g);
             ggufc.runtime.device.Device dev = ggufc.runtime.device.Devices.open(device);
@@ -168,7 +167,7 @@ public final class LoadedModel implements AutoCloseable {
                 dev.close();
                 throw e;
             }
-            return new LoadedModel(f, tok, hp, () -> g, new ggufc.runtime.device.DeviceExecutor(g, new GgufWeights(f), n, Math.min(n, 512), dev, true), n * perToken);
+            return new LoadedModel(f, tok, hp, () -> g, new ggufc.runtime.device.DeviceExecutor(g, weights, n, Math.min(n, 512), dev, true), n * perToken);
         } catch (RuntimeException e) {
             f.close();
             throw namingFile(path, e);
@@ -193,9 +192,8 @@ public final class LoadedModel implements AutoCloseable {
         WorkerPool pool = null;
         ModelBinding binding = null;
         try {
-            Lifters.requireSupported(f);
+            LlamaHparams hp = Lifters.hparams(f);
             Tokenizer tok = Tokenizer.fromGguf(f);
-            LlamaHparams hp = LlamaHparams.read(f);
             // the graph is for inspection only (the compiled class runs without it): parsed on first use
             Path ir = dir.resolve("model.ir");
             Supplier<Graph> g = lazy(() -> {

@@ -28,7 +28,7 @@ class KvBudgetTest {
             // stories260K: 5 layers, K and V each 4 KV heads x 8 dims: 5 x 2 x 32 elements per position
             assertEquals(5 * 2 * 32 * 4, KvBudget.bytesPerToken(LlamaLifter.lift(f, new LlamaLifter.Options(64, false, DType.F32))));
             assertEquals(5 * 2 * 32 * 2, KvBudget.bytesPerToken(LlamaLifter.lift(f, new LlamaLifter.Options(64, false, DType.F16))));
-            assertEquals(5 * 2 * 32 * 4, InterpreterExecutor.f32BytesPerToken(LlamaLifter.lift(f, new LlamaLifter.Options(64, false, DType.F16))));
+            assertEquals(5 * 2 * 32 * 4, KvBudget.bytesPerToken(LlamaLifter.lift(f, new LlamaLifter.Options(64, false, DType.F16)), DType.F32));
         }
     }
 

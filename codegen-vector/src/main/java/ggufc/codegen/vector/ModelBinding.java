@@ -47,7 +47,7 @@ public final class ModelBinding implements AutoCloseable {
         return d.bytes();
     }
 
-    /** The weight {@code name} ({@code dtype}, {@code shape}) decoded to f32, off-heap, once at load: for kernels that read f32 only. */
+    /** The weight {@code name} ({@code dtype}, {@code shape}) decoded to f32 once at load (a heap segment): for kernels that read f32 only. */
     public MemorySegment weightF32(String name, DType dtype, long... shape) {
         MemorySegment src = weight(name, dtype, shape);
         long n = 1;
@@ -55,9 +55,7 @@ public final class ModelBinding implements AutoCloseable {
         if (n > Integer.MAX_VALUE) throw new IllegalStateException("tensor '" + name + "' is too large to decode to f32 at load");
         float[] values = new float[(int) n];
         ggufc.ir.quant.BlockCodecs.dequantize(dtype, src, 0, values, 0, (int) n);
-        MemorySegment dst = arena.allocate(4L * n, 64);
-        MemorySegment.copy(values, 0, dst, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, (int) n);
-        return dst;
+        return MemorySegment.ofArray(values);
     }
 
     /**
@@ -74,14 +72,9 @@ public final class ModelBinding implements AutoCloseable {
      * touched ({@link ReservedMemory}): it takes memory only for the positions written.
      */
     public MemorySegment cache(DType dtype, int rowLen) {
-        MemorySegment c = ReservedMemory.allocate(arena, cacheBytes(dtype, rowLen, capacity));
+        MemorySegment c = ReservedMemory.allocate(arena, Attention.rows(capacity) * rowLen * (dtype == DType.F16 ? 2 : 4));
         caches.add(c);
         return c;
-    }
-
-    /** The bytes {@link #cache} takes for {@code capacity} positions. */
-    public static long cacheBytes(DType dtype, long rowLen, int capacity) {
-        return Attention.rows(capacity) * rowLen * (dtype == DType.F16 ? 2 : 4);
     }
 
     /** Bytes of all caches made so far. */

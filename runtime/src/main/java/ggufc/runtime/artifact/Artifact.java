@@ -123,8 +123,7 @@ public final class Artifact {
             int ctx;
             try (GgufFile f = GgufFile.open(gguf)) {
                 progress.stage(1, STAGES.get(1));
-                Lifters.requireSupported(f);
-                LlamaHparams hp = LlamaHparams.read(f);
+                LlamaHparams hp = Lifters.hparams(f);
                 ctx = KvBudget.context(opt.ctx(), hp.ctxTrain());
                 g = Lifters.lift(f, new LlamaLifter.Options(ctx, false, opt.kvType()));
                 progress.stage(2, STAGES.get(2));

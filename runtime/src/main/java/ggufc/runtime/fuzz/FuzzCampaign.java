@@ -112,13 +112,11 @@ public final class FuzzCampaign implements AutoCloseable {
             List<GgufMutator.Seed> seeds = seeds();
             single = new GgufMutator(seeds);
             warmUp(seeds);
-            caseStart = new long[1];
-            caseEnd = new long[1];
-            caseBound = new long[1];
-            caseName = new String[1];
+            caseArrays(1);
         }
         GgufMutator.Mutant m = single.mutate(new Random(seed));
         caseName[0] = m.seed() + " [" + m.what() + "]";
+        caseBound[0] = 2L * m.bytes().length;
         int before = report.findings.size();
         record(0, false, m.seed(), m.what(), m.bytes(), () -> ggufCase(m));
         return report.findings.size() > before ? report.findings.get(report.findings.size() - 1) : null;
@@ -131,10 +129,7 @@ public final class FuzzCampaign implements AutoCloseable {
         GgufMutator mutator = new GgufMutator(seeds);
         warmUp(seeds);
         int total = opt.cases() + opt.artifactCases();
-        caseStart = new long[total];
-        caseEnd = new long[total];
-        caseBound = new long[total];
-        caseName = new String[total];
+        caseArrays(total);
         List<long[]> allocations = java.util.Collections.synchronizedList(new ArrayList<>());
         List<String> classes = java.util.Collections.synchronizedList(new ArrayList<>());
         try (RecordingStream rs = new RecordingStream()) {
@@ -185,6 +180,13 @@ public final class FuzzCampaign implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private void caseArrays(int n) {
+        caseStart = new long[n];
+        caseEnd = new long[n];
+        caseBound = new long[n];
+        caseName = new String[n];
     }
 
     /** The seed files, read and walked. */
