@@ -46,7 +46,14 @@ public final class SyntheticLlama {
      */
     public record Config(int nEmbd, int nFf, int nLayer, int nHead, int nHeadKv, int contextLength,
                          long seed, float rmsEps, float ropeFreqBase, boolean tiedOutput, boolean stressBlocks,
-                         String arch, int headDim, int slidingWindow, int swaPattern, float attnSoftcap, float finalSoftcap) {
+                         String arch, int headDim, int slidingWindow, int swaPattern, float attnSoftcap, float finalSoftcap, Moe moe) {
+        /** Without mixture-of-experts layers. */
+        public Config(int nEmbd, int nFf, int nLayer, int nHead, int nHeadKv, int contextLength,
+                      long seed, float rmsEps, float ropeFreqBase, boolean tiedOutput, boolean stressBlocks,
+                      String arch, int headDim, int slidingWindow, int swaPattern, float attnSoftcap, float finalSoftcap) {
+            this(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, tiedOutput, stressBlocks, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap, null);
+        }
+
         /** Without soft-capping keys. */
         public Config(int nEmbd, int nFf, int nLayer, int nHead, int nHeadKv, int contextLength,
                       long seed, float rmsEps, float ropeFreqBase, boolean tiedOutput, boolean stressBlocks,
@@ -88,14 +95,30 @@ public final class SyntheticLlama {
             return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, 1, 1e-5f, 10000f, false, false);
         }
 
-        public Config withSeed(long s) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, s, rmsEps, ropeFreqBase, tiedOutput, stressBlocks, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap); }
-        public Config withTiedOutput(boolean t) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, t, stressBlocks, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap); }
-        public Config withStressBlocks(boolean s) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, tiedOutput, s, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap); }
-        public Config withRope(float base, float eps) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, eps, base, tiedOutput, stressBlocks, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap); }
+        public Config withSeed(long s) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, s, rmsEps, ropeFreqBase, tiedOutput, stressBlocks, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap, moe); }
+        public Config withTiedOutput(boolean t) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, t, stressBlocks, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap, moe); }
+        public Config withStressBlocks(boolean s) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, tiedOutput, s, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap, moe); }
+        public Config withRope(float base, float eps) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, eps, base, tiedOutput, stressBlocks, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap, moe); }
+
+        /** Mixture-of-experts FFNs in every layer (null: dense). */
+        public Config withMoe(Moe m) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, tiedOutput, stressBlocks, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap, m); }
 
         public int headDim() { return headDim == 0 ? nEmbd / nHead : headDim; }
         public int nEmbdQ() { return headDim() * nHead; }
         public int nEmbdKv() { return headDim() * nHeadKv; }
+    }
+
+    /**
+     * Mixture-of-experts FFN shape: {@code nExpert} experts ({@code expert_count}), {@code nExpertUsed}
+     * of them per token ({@code expert_used_count}), each with an FFN of {@code nFfExp}
+     * ({@code expert_feed_forward_length}).
+     */
+    public record Moe(int nExpert, int nExpertUsed, int nFfExp) {
+        public Moe {
+            if (nExpert <= 0 || nExpertUsed <= 0 || nExpertUsed > nExpert || nFfExp <= 0) {
+                throw new IllegalArgumentException("experts: need 0 < used <= count and a positive FFN length: " + this);
+            }
+        }
     }
 
     /**
