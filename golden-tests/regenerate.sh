@@ -8,8 +8,8 @@
 #   <model>/<prompt>.greedy.json  greedy 64-token continuation (ids + text), EOS ignored
 #   prompts.txt                   the prompts, one per line (line number = prompt id)
 #   perplexity/                   llama-perplexity goldens (regenerate-perplexity.sh, run last)
-#   <arch>-tiny[-Q8_0]/           synthetic qwen2/qwen3/phi3/gemma2/gemma3 models (see the end of this script):
-#                                 prompts 1, 2 and 4 (gemma2/gemma3: 1, 2 and 5, longer than their 4-key
+#   <arch>-tiny[-Q8_0]/           synthetic qwen2/qwen3/phi3/gemma2/gemma3/gemma4 models (see the end of this script):
+#                                 prompts 1, 2 and 4 (gemma*: 1, 2 and 5, longer than their 4-key
 #                                 sliding window), greedy-32.txt, model.sha256, types.txt
 # ARCH_ONLY="gemma3" (or "gemma2", or several) regenerates just those synthetic models' goldens (prompts.txt must exist).
 set -euo pipefail
@@ -63,7 +63,7 @@ gen_arch() {  # $1 = model file, $2 = golden folder name
     done
     "$REF/generate.sh" "$1" "Once upon a time" 32 > "$dir/greedy-32.txt" 2>/dev/null
 }
-for A in ${ARCH_ONLY:-qwen2 qwen3 phi3 gemma2 gemma3}; do
+for A in ${ARCH_ONLY:-qwen2 qwen3 phi3 gemma2 gemma3 gemma4}; do
     M="$A-tiny"
     # gemma2-tiny's and gemma3-tiny's local layers see 4 keys: their prompts are longer than that (prompt 5: 28 tokens)
     case "$A" in gemma*) ARCH_PROMPTS="1 2 5" ;; *) ARCH_PROMPTS="1 2 4" ;; esac

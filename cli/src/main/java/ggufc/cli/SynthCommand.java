@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "synth", mixinStandardHelpOptions = true,
-        description = {"Write a GGUF (llama, qwen2, qwen3, phi3, gemma2 or gemma3) with seeded random weights, in real shapes for benchmarks or tiny ones for tests. The tokenizer is taken from a vocab GGUF, so llama.cpp loads the file too."})
+        description = {"Write a GGUF (llama, qwen2, qwen3, phi3, gemma2, gemma3 or gemma4) with seeded random weights, in real shapes for benchmarks or tiny ones for tests. The tokenizer is taken from a vocab GGUF, so llama.cpp loads the file too."})
 final class SynthCommand implements Callable<Integer> {
     /**
      * Model shapes. The {@code *-tiny} presets are scaled-down test models (2 layers, GQA, head
@@ -31,6 +31,12 @@ final class SynthCommand implements Callable<Integer> {
         GEMMA3_TINY("gemma3-tiny", SyntheticLlama.tiny("gemma3"), "stories260K.gguf"),
         /** gemma2 with 4 layers (0 and 2 local with a 4-key sliding window, 1 and 3 global), post norms, GeGLU, attention and final logit soft-capping at 2 and 5 (its scores are ~1, its logits ~1 and the current token's ~16), tied output with an output norm of ~1/16. */
         GEMMA2_TINY("gemma2-tiny", SyntheticLlama.tiny("gemma2"), "stories260K.gguf"),
+        /**
+         * gemma4 with 6 layers: 0, 2, 4 sliding-window (4 keys, heads of 64 over 2 KV heads), 1, 3, 5 global (heads of 128 over
+         * 1 KV head, V = K, 16 of 64 RoPE pairs rotated through rope_freqs); layers 4 and 5 share the caches of 2 and 3;
+         * per-layer embeddings of 32; layer output scales; final soft-capping at 5.
+         */
+        GEMMA4_TINY("gemma4-tiny", SyntheticLlama.tiny("gemma4"), "stories260K.gguf"),
         /** Qwen2.5-7B's layers: 3584 embd, 28 layers, 28 heads, 4 KV heads, FFN 18944. */
         QWEN2_7B("qwen2-7b", SyntheticLlama.realShape("qwen2"), null),
         /** Qwen3-8B's layers: 4096 embd, 36 layers, 32 heads (dim 128), 8 KV heads, FFN 12288. */
@@ -40,7 +46,11 @@ final class SynthCommand implements Callable<Integer> {
         /** Gemma-3-1B's layers: 1152 embd, 26 layers, 4 heads (dim 256), 1 KV head, FFN 6912, window 512 on 5 of 6 layers, tied output. */
         GEMMA3_1B("gemma3-1b", SyntheticLlama.realShape("gemma3"), null),
         /** Gemma-2-2B's layers: 2304 embd, 26 layers, 8 heads (dim 256), 4 KV heads, FFN 9216, window 4096 on alternate layers, soft-capping 50 / 30, tied output. */
-        GEMMA2_2B("gemma2-2b", SyntheticLlama.realShape("gemma2"), null);
+        GEMMA2_2B("gemma2-2b", SyntheticLlama.realShape("gemma2"), null),
+        /** Gemma 4 31B's layers: 5376 embd, 60 layers, 32 heads, sliding-window layers (5 of 6, 1024 keys) 256-wide over 16 KV heads, global ones 512-wide over 4 with V = K and partial RoPE, FFN 21504, soft-capping 30, tied output. */
+        GEMMA4_31B("gemma4-31b", SyntheticLlama.realShape("gemma4"), null),
+        /** Gemma 4 E2B's layers: 1536 embd, 35 layers, 8 heads of 256 (global 512), 1 KV head, FFN 6144, 512-key window on 4 of 5 layers, the last 20 layers sharing KV, per-layer embeddings of 256. */
+        GEMMA4_E2B("gemma4-e2b", SyntheticLlama.realShape("gemma4-e2b"), null);
 
         final String id;
         final SyntheticLlama.Config config;
@@ -60,8 +70,8 @@ final class SynthCommand implements Callable<Integer> {
     }
 
     @Option(names = "--preset", required = true, description = "llama-125m (768 embd, 12 layers, 12 heads, FFN 2048), llama-1b (Llama-3.2-1B layers: 2048 embd, 16 layers, 32 heads, 8 KV heads, FFN 8192, tied output, RoPE base 500000); "
-            + "test models qwen2-tiny, qwen3-tiny, phi3-tiny (2 layers, 4 heads of 64, 2 KV heads, FFN 512; vocab stories260K.gguf), gemma3-tiny (the same in 4 layers, 3 with a 4-key sliding window), gemma2-tiny (4 layers, 2 with a 4-key window, soft-capping 2 / 5); "
-            + "real shapes qwen2-7b (Qwen2.5-7B), qwen3-8b (Qwen3-8B), phi3-mini (Phi-3-mini-4k), gemma3-1b (Gemma-3-1B), gemma2-2b (Gemma-2-2B).")
+            + "test models qwen2-tiny, qwen3-tiny, phi3-tiny (2 layers, 4 heads of 64, 2 KV heads, FFN 512; vocab stories260K.gguf), gemma3-tiny (the same in 4 layers, 3 with a 4-key sliding window), gemma2-tiny (4 layers, 2 with a 4-key window, soft-capping 2 / 5), gemma4-tiny (6 layers: sliding-window and global heads of their own sizes, V = K, partial RoPE, shared KV, per-layer embeddings, soft-capping 5); "
+            + "real shapes qwen2-7b (Qwen2.5-7B), qwen3-8b (Qwen3-8B), phi3-mini (Phi-3-mini-4k), gemma3-1b (Gemma-3-1B), gemma2-2b (Gemma-2-2B), gemma4-31b (Gemma 4 31B), gemma4-e2b (Gemma 4 E2B).")
     String preset;
 
     @Option(names = "--type", defaultValue = "Q8_0", description = "Weight type of the matrices: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K (norms stay F32). Default: ${DEFAULT-VALUE}.")

@@ -29,7 +29,7 @@ public final class SyntheticLlama {
     private SyntheticLlama() {}
 
     /** The architectures this class writes ({@code general.architecture}). */
-    public static final List<String> ARCHITECTURES = List.of("llama", "qwen2", "qwen3", "phi3", "gemma2", "gemma3");
+    public static final List<String> ARCHITECTURES = List.of("llama", "qwen2", "qwen3", "phi3", "gemma2", "gemma3", "gemma4");
 
     /**
      * Hyperparameters and generation options. {@code arch} picks the tensor set: {@code llama};
@@ -46,12 +46,12 @@ public final class SyntheticLlama {
      */
     public record Config(int nEmbd, int nFf, int nLayer, int nHead, int nHeadKv, int contextLength,
                          long seed, float rmsEps, float ropeFreqBase, boolean tiedOutput, boolean stressBlocks,
-                         String arch, int headDim, int slidingWindow, int swaPattern, float attnSoftcap, float finalSoftcap, Moe moe) {
+                         String arch, int headDim, int slidingWindow, int swaPattern, float attnSoftcap, float finalSoftcap, Moe moe, Gemma4 gemma4) {
         /** Without mixture-of-experts layers. */
         public Config(int nEmbd, int nFf, int nLayer, int nHead, int nHeadKv, int contextLength,
                       long seed, float rmsEps, float ropeFreqBase, boolean tiedOutput, boolean stressBlocks,
                       String arch, int headDim, int slidingWindow, int swaPattern, float attnSoftcap, float finalSoftcap) {
-            this(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, tiedOutput, stressBlocks, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap, null);
+            this(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, tiedOutput, stressBlocks, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap, null, null);
         }
 
         /** Without soft-capping keys. */
@@ -81,6 +81,9 @@ public final class SyntheticLlama {
                 throw new IllegalArgumentException(arch + ": head dimension " + headDim + " x n_head " + nHead + " must be n_embd " + nEmbd + " (only qwen3 and gemma may differ)");
             }
             if (nHead % nHeadKv != 0) throw new IllegalArgumentException("n_head " + nHead + " is not a multiple of n_head_kv " + nHeadKv);
+            if (arch.equals("gemma4") && (gemma4 == null || slidingWindow <= 0 || swaPattern <= 0)) {
+                throw new IllegalArgumentException("gemma4 needs its Gemma4 layout, a sliding window and a pattern: " + this);
+            }
             if ((headDim == 0 ? nEmbd / nHead : headDim) % 2 != 0) throw new IllegalArgumentException("head dimension " + (headDim == 0 ? nEmbd / nHead : headDim) + " must be even (RoPE)");
         }
 
@@ -95,17 +98,36 @@ public final class SyntheticLlama {
             return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, 1, 1e-5f, 10000f, false, false);
         }
 
-        public Config withSeed(long s) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, s, rmsEps, ropeFreqBase, tiedOutput, stressBlocks, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap, moe); }
-        public Config withTiedOutput(boolean t) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, t, stressBlocks, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap, moe); }
-        public Config withStressBlocks(boolean s) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, tiedOutput, s, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap, moe); }
-        public Config withRope(float base, float eps) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, eps, base, tiedOutput, stressBlocks, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap, moe); }
+        public Config withSeed(long s) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, s, rmsEps, ropeFreqBase, tiedOutput, stressBlocks, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap, moe, gemma4); }
+        public Config withTiedOutput(boolean t) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, t, stressBlocks, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap, moe, gemma4); }
+        public Config withStressBlocks(boolean s) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, tiedOutput, s, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap, moe, gemma4); }
+        public Config withRope(float base, float eps) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, eps, base, tiedOutput, stressBlocks, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap, moe, gemma4); }
 
         /** Mixture-of-experts FFNs in every layer (null: dense). */
-        public Config withMoe(Moe m) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, tiedOutput, stressBlocks, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap, m); }
+        public Config withMoe(Moe m) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, tiedOutput, stressBlocks, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap, m, gemma4); }
+
+        /** Gemma 4's layout (gemma4 only). */
+        public Config withGemma4(Gemma4 g) { return new Config(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, tiedOutput, stressBlocks, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap, moe, g); }
 
         public int headDim() { return headDim == 0 ? nEmbd / nHead : headDim; }
         public int nEmbdQ() { return headDim() * nHead; }
         public int nEmbdKv() { return headDim() * nHeadKv; }
+    }
+
+    /**
+     * Gemma 4's layout beyond gemma3's ({@code headDim}, {@code nHeadKv}: the sliding-window layers'):
+     * global layers have {@code headDimGlobal} heads over {@code nHeadKvGlobal} KV heads, rotate
+     * {@code ropePairsGlobal} of their pairs ({@code rope_freqs} 1, the rest 1e30) and, when
+     * {@code globalVIsK}, have no {@code attn_v} (V = K); the last {@code sharedKvLayers} layers
+     * reuse earlier caches; {@code perLayerInput} > 0 adds E-model per-layer embeddings of that width.
+     */
+    public record Gemma4(int headDimGlobal, int nHeadKvGlobal, int ropePairsGlobal, boolean globalVIsK, int sharedKvLayers, int perLayerInput) {
+        public Gemma4 {
+            if (headDimGlobal <= 0 || headDimGlobal % 2 != 0 || nHeadKvGlobal <= 0 || ropePairsGlobal < 0 || ropePairsGlobal > headDimGlobal / 2
+                    || sharedKvLayers < 0 || perLayerInput < 0) {
+                throw new IllegalArgumentException("gemma4 layout out of range: " + this);
+            }
+        }
     }
 
     /**
@@ -129,6 +151,13 @@ public final class SyntheticLlama {
      * 256, RoPE base 10000, rms eps 1e-5.
      */
     public static Config tiny(String arch) {
+        if (arch.equals("gemma4")) {
+            // 6 layers, every 2nd global (1, 3, 5); sliding-window layers 4 query heads of 64 over 2 KV heads, global ones of 128
+            // over 1 KV head with V = K and 16 of 64 pairs rotated; layers 4 and 5 read the caches of 2 and 3; per-layer
+            // embeddings of 32; final soft-capping at 5 (logits ~1, the current token's larger)
+            return new Config(256, 512, 6, 4, 2, 256, 1, 1e-6f, 1e6f, false, false, "gemma4", 64, 4, 2, 0f, 5f, null,
+                    new Gemma4(128, 1, 16, true, 2, 32));
+        }
         if (arch.equals("gemma2")) {
             // 4 layers, even ones local (llama.cpp's default pattern 2) with a 4-key window; caps of 2 (attention scores,
             // ~1 here) and 5 (logits: ~1, the current token's ~16): both bend the values without flattening them
@@ -159,7 +188,16 @@ public final class SyntheticLlama {
             // Gemma 2 2B (google/gemma-2-2b): 2304 embd, 26 layers, 8 heads of 256, 4 KV heads, FFN 9216, window 4096 on
             // alternate layers (pattern key not written: llama.cpp's default 2), caps 50 and 30, tied output, RoPE base 10000
             case "gemma2" -> new Config(2304, 9216, 26, 8, 4, 8192, 1, 1e-6f, 10000f, true, false, "gemma2", 256, 4096, 0, 50f, 30f);
-            default -> throw new IllegalArgumentException("no real-shape preset for '" + arch + "' (qwen2, qwen3, phi3, gemma2, gemma3)");
+            // Gemma 4 31B: 5376 embd, 60 layers, 32 query heads, sliding-window layers (5 of 6, a 1024-key window) 256-wide heads
+            // over 16 KV heads, global layers 512-wide over 4 KV heads with V = K and a quarter of their pairs rotated, FFN 21504,
+            // soft-capping 30, tied output
+            case "gemma4" -> new Config(5376, 21504, 60, 32, 16, 131072, 1, 1e-6f, 1e6f, true, false, "gemma4", 256, 1024, 6, 0f, 30f, null,
+                    new Gemma4(512, 4, 64, true, 0, 0));
+            // Gemma 4 E2B: 1536 embd, 35 layers, 8 query heads, 1 KV head, heads of 256 (global 512), FFN 6144, a 512-key window
+            // on 4 of 5 layers, the last 20 layers sharing KV, per-layer embeddings of 256, tied output
+            case "gemma4-e2b" -> new Config(1536, 6144, 35, 8, 1, 131072, 1, 1e-6f, 1e6f, true, false, "gemma4", 256, 512, 5, 0f, 30f, null,
+                    new Gemma4(512, 1, 64, false, 20, 256));
+            default -> throw new IllegalArgumentException("no real-shape preset for '" + arch + "' (qwen2, qwen3, phi3, gemma2, gemma3, gemma4, gemma4-e2b)");
         };
     }
 
@@ -179,15 +217,17 @@ public final class SyntheticLlama {
 
         /**
          * {@code t} for matrices; 1-D tensors (norms) stay F32 and matrices whose rows are not whole
-         * blocks of {@code t} fall back to F16, as llama.cpp does.
+         * blocks of {@code t} fall back to F16, as llama.cpp does; Gemma 4's per_layer_model_proj stays
+         * F32, as llama-quantize leaves it.
          */
         static TypePolicy uniform(GgmlType t) {
-            return (name, ne) -> ne.length < 2 ? GgmlType.F32 : ne[0] % t.blockSize() == 0 ? t : GgmlType.F16;
+            return (name, ne) -> ne.length < 2 || name.startsWith("per_layer_model_proj") ? GgmlType.F32 : ne[0] % t.blockSize() == 0 ? t : GgmlType.F16;
         }
     }
 
     /** The tensors in llama.cpp's usual order (token_embd, output_norm, output, then per block). */
     public static List<TensorSpec> tensors(Config c, int nVocab) {
+        if (c.arch().equals("gemma4")) return gemma4Tensors(c, nVocab);
         List<TensorSpec> r = new ArrayList<>();
         long e = c.nEmbd(), q = c.nEmbdQ(), kv = c.nEmbdKv(), ff = c.nFf(), hd = c.headDim();
         r.add(new TensorSpec("token_embd.weight", new long[] {e, nVocab}));
@@ -229,6 +269,52 @@ public final class SyntheticLlama {
         return r;
     }
 
+    /** Whether layer {@code l} is global (not sliding-window): every {@code swaPattern}-th layer. */
+    public static boolean globalLayer(Config c, int l) { return c.swaPattern() > 0 && l % c.swaPattern() == c.swaPattern() - 1; }
+
+    /** gemma4's tensors, as llama.cpp's loader reads them (see {@link Gemma4}). */
+    private static List<TensorSpec> gemma4Tensors(Config c, int nVocab) {
+        Gemma4 g = c.gemma4();
+        List<TensorSpec> r = new ArrayList<>();
+        long e = c.nEmbd(), ff = c.nFf(), p = g.perLayerInput(), nl = c.nLayer();
+        r.add(new TensorSpec("token_embd.weight", new long[] {e, nVocab}));
+        if (p > 0) {
+            r.add(new TensorSpec("per_layer_token_embd.weight", new long[] {p * nl, nVocab}));
+            r.add(new TensorSpec("per_layer_model_proj.weight", new long[] {e, p * nl}));
+            r.add(new TensorSpec("per_layer_proj_norm.weight", new long[] {p}));
+        }
+        r.add(new TensorSpec("output_norm.weight", new long[] {e}));
+        if (!c.tiedOutput()) r.add(new TensorSpec("output.weight", new long[] {e, nVocab}));
+        r.add(new TensorSpec("rope_freqs.weight", new long[] {g.headDimGlobal() / 2}));
+        for (int i = 0; i < c.nLayer(); i++) {
+            String b = "blk." + i + ".";
+            boolean global = globalLayer(c, i), hasKv = i < c.nLayer() - g.sharedKvLayers();
+            long hd = global ? g.headDimGlobal() : c.headDim(), kvh = global ? g.nHeadKvGlobal() : c.nHeadKv();
+            r.add(new TensorSpec(b + "attn_norm.weight", new long[] {e}));
+            r.add(new TensorSpec(b + "attn_q.weight", new long[] {e, hd * c.nHead()}));
+            if (hasKv) {
+                r.add(new TensorSpec(b + "attn_k.weight", new long[] {e, hd * kvh}));
+                if (!(global && g.globalVIsK())) r.add(new TensorSpec(b + "attn_v.weight", new long[] {e, hd * kvh}));
+            }
+            r.add(new TensorSpec(b + "attn_q_norm.weight", new long[] {hd}));
+            if (hasKv) r.add(new TensorSpec(b + "attn_k_norm.weight", new long[] {hd}));
+            r.add(new TensorSpec(b + "attn_output.weight", new long[] {hd * c.nHead(), e}));
+            r.add(new TensorSpec(b + "post_attention_norm.weight", new long[] {e}));
+            r.add(new TensorSpec(b + "ffn_norm.weight", new long[] {e}));
+            r.add(new TensorSpec(b + "ffn_gate.weight", new long[] {e, ff}));
+            r.add(new TensorSpec(b + "ffn_up.weight", new long[] {e, ff}));
+            r.add(new TensorSpec(b + "ffn_down.weight", new long[] {ff, e}));
+            r.add(new TensorSpec(b + "post_ffw_norm.weight", new long[] {e}));
+            if (p > 0) {
+                r.add(new TensorSpec(b + "inp_gate.weight", new long[] {e, p}));
+                r.add(new TensorSpec(b + "proj.weight", new long[] {p, e}));
+                r.add(new TensorSpec(b + "post_norm.weight", new long[] {e}));
+            }
+            r.add(new TensorSpec(b + "layer_output_scale.weight", new long[] {1}));
+        }
+        return r;
+    }
+
     /** The model's metadata: the architecture's hyperparameters plus every {@code tokenizer.*} key of {@code vocab}. */
     public static Map<String, GgufValue> metadata(Config c, GgufFile vocab, GgmlType mainType) {
         java.util.LinkedHashMap<String, GgufValue> m = new java.util.LinkedHashMap<>();
@@ -259,6 +345,26 @@ public final class SyntheticLlama {
         if (c.swaPattern() > 0) m.put(a + ".attention.sliding_window_pattern", GgufValue.u32(c.swaPattern()));
         if (c.attnSoftcap() > 0) m.put(a + ".attn_logit_softcapping", GgufValue.f32(c.attnSoftcap()));
         if (c.finalSoftcap() > 0) m.put(a + ".final_logit_softcapping", GgufValue.f32(c.finalSoftcap()));
+        if (c.gemma4() != null) {
+            Gemma4 g = c.gemma4();
+            int[] kvHeads = new int[c.nLayer()];
+            boolean[] swa = new boolean[c.nLayer()];
+            for (int i = 0; i < c.nLayer(); i++) {
+                swa[i] = !globalLayer(c, i);
+                kvHeads[i] = swa[i] ? c.nHeadKv() : g.nHeadKvGlobal();
+            }
+            m.put(a + ".attention.head_count_kv", GgufValue.ints(kvHeads));
+            m.put(a + ".attention.key_length", GgufValue.u32(g.headDimGlobal()));
+            m.put(a + ".attention.value_length", GgufValue.u32(g.headDimGlobal()));
+            m.put(a + ".attention.key_length_swa", GgufValue.u32(c.headDim()));
+            m.put(a + ".attention.value_length_swa", GgufValue.u32(c.headDim()));
+            m.put(a + ".rope.dimension_count", GgufValue.u32(g.headDimGlobal()));
+            m.put(a + ".rope.dimension_count_swa", GgufValue.u32(c.headDim()));
+            m.put(a + ".rope.freq_base_swa", GgufValue.f32(10000f));
+            m.put(a + ".attention.sliding_window_pattern", GgufValue.bools(swa));
+            m.put(a + ".attention.shared_kv_layers", GgufValue.u32(g.sharedKvLayers()));
+            m.put(a + ".embedding_length_per_layer_input", GgufValue.u32(g.perLayerInput()));
+        }
         m.put("synthetic.seed", GgufValue.u64(c.seed()));
         m.put("synthetic.stress_blocks", GgufValue.bool(c.stressBlocks()));
         for (Map.Entry<String, GgufValue> e : vocab.metadata().entrySet()) {
@@ -336,11 +442,24 @@ public final class SyntheticLlama {
         boolean norm = ne.length == 1 && !name.endsWith(".bias");
         boolean bias = name.endsWith(".bias");
         // fan-in of a matrix is its row length; the embedding table is read one row per token
+        // (unit-variance embedding rows, scaled by sqrt(n_embd) in gemma, keep the stream well above each layer's contribution:
+        // with trained-like rows of ~1/sqrt(n_embd), gemma4-tiny's logits move by up to 4e-4 in llama.cpp itself when one weight
+        // matrix moves by one ulp, as GELU's f16 table turns last-bit differences into f16 steps; see README, Architectures)
         float std = name.equals("token_embd.weight") ? 1f : (float) (1.0 / Math.sqrt(rowLen));
         // gemma2's tied output reads the unit-variance embedding rows: an output norm of ~1/sqrt(n_embd) keeps its logits
         // near 1 (a token's own ~16) instead of ~16 (~250)
         float normScale = c.arch().equals("gemma2") && name.equals("output_norm.weight") ? (float) (1.0 / Math.sqrt(rowLen)) : 1f;
+        // gemma4 attends with scale 1: q/k norm weights of head_dim^(-1/4) give its scores the spread of a 1/sqrt(head_dim) scale
+        // (random unit norms would give scores of ~sqrt(head_dim), a softmax so sharp that f32 rounding moves logits by 1e-3)
+        if (c.arch().equals("gemma4") && (name.endsWith("attn_q_norm.weight") || name.endsWith("attn_k_norm.weight"))) normScale = (float) Math.pow(rowLen, -0.25);
         long base = c.seed() ^ fnv(name);
+        if (name.equals("rope_freqs.weight")) {
+            // Gemma 4's partial rotation: pairs past ropePairsGlobal get a 1e30 divisor, so they stay put
+            for (int r = 0; r < n; r++) {
+                for (int j = 0; j < rowLen; j++) out[(int) (r * rowLen + j)] = j < c.gemma4().ropePairsGlobal() ? 1f : 1e30f;
+            }
+            return;
+        }
         for (int r = 0; r < n; r++) {
             long row = first + r;
             for (long j = 0; j < rowLen; j++) {

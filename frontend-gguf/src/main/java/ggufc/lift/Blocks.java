@@ -41,8 +41,18 @@ public final class Blocks {
      * @param ropeBase RoPE frequency base of this layer; NaN: the file's {@code rope.freq_base}
      * @param ropeScale RoPE frequency scale of this layer; NaN: the file's (1 / linear scaling factor)
      * @param softcap attention logit soft-capping: scores become softcap * tanh(scores / softcap) before the mask (0: none; Gemma 2)
+     * @param heads this layer's head geometry (null: the file's n_head, n_head_kv, key_length, rope.dimension_count)
+     * @param ropeFactors the tensor of per-pair RoPE frequency divisors ({@code rope_freqs.weight}), or null
+     * @param gemma4Kv Gemma 4's K/V: V is K's projection when the layer has no {@code attn_v} (V = K before K's
+     *                 norm and RoPE), and V gets an RMS norm without weight
+     * @param kvFrom the earlier layer whose KV cache this layer reads instead of computing its own (-1: its own)
      */
-    public record Attn(String ropeMode, QkNorm qkNorm, boolean preScaleQ, double qScale, int window, double ropeBase, double ropeScale, double softcap) {
+    public record Attn(String ropeMode, QkNorm qkNorm, boolean preScaleQ, double qScale, int window, double ropeBase, double ropeScale, double softcap,
+                       Heads heads, String ropeFactors, boolean gemma4Kv, int kvFrom) {
+        public Attn(String ropeMode, QkNorm qkNorm, boolean preScaleQ, double qScale, int window, double ropeBase, double ropeScale, double softcap) {
+            this(ropeMode, qkNorm, preScaleQ, qScale, window, ropeBase, ropeScale, softcap, null, null, false, -1);
+        }
+
         public Attn {
             if (softcap < 0) throw new IllegalArgumentException("softcap must be >= 0, got " + softcap);
             if (!ropeMode.equals("normal") && !ropeMode.equals("neox")) throw new IllegalArgumentException("rope mode must be normal or neox, got " + ropeMode);
@@ -51,28 +61,48 @@ public final class Blocks {
 
         public static Attn rope(String mode) { return new Attn(mode, QkNorm.NONE, false, Double.NaN, 0, Double.NaN, Double.NaN, 0); }
 
-        public Attn withQkNorm(QkNorm n) { return new Attn(ropeMode, n, preScaleQ, qScale, window, ropeBase, ropeScale, softcap); }
+        public Attn withQkNorm(QkNorm n) { return new Attn(ropeMode, n, preScaleQ, qScale, window, ropeBase, ropeScale, softcap, heads, ropeFactors, gemma4Kv, kvFrom); }
 
-        public Attn withPreScaledQ() { return new Attn(ropeMode, qkNorm, true, qScale, window, ropeBase, ropeScale, softcap); }
+        public Attn withPreScaledQ() { return new Attn(ropeMode, qkNorm, true, qScale, window, ropeBase, ropeScale, softcap, heads, ropeFactors, gemma4Kv, kvFrom); }
 
-        /** Q scaled by {@code scale} before the dot products (attention scale 1). */
-        public Attn withPreScaledQ(double scale) { return new Attn(ropeMode, qkNorm, true, scale, window, ropeBase, ropeScale, softcap); }
+        /** Q scaled by {@code scale} before the dot products (attention scale 1; a scale of exactly 1 adds no op). */
+        public Attn withPreScaledQ(double scale) { return new Attn(ropeMode, qkNorm, true, scale, window, ropeBase, ropeScale, softcap, heads, ropeFactors, gemma4Kv, kvFrom); }
 
         /** Sliding-window attention over the last {@code w} keys (0: none). */
-        public Attn withWindow(int w) { return new Attn(ropeMode, qkNorm, preScaleQ, qScale, w, ropeBase, ropeScale, softcap); }
+        public Attn withWindow(int w) { return new Attn(ropeMode, qkNorm, preScaleQ, qScale, w, ropeBase, ropeScale, softcap, heads, ropeFactors, gemma4Kv, kvFrom); }
+
+        /** Scores soft-capped at {@code c} (cap * tanh(s / cap)) before the mask and softmax (0: none). */
+        public Attn withSoftcap(double c) { return new Attn(ropeMode, qkNorm, preScaleQ, qScale, window, ropeBase, ropeScale, c, heads, ropeFactors, gemma4Kv, kvFrom); }
 
         /** This layer's RoPE frequency base and scale instead of the file's. */
-        /** Scores soft-capped at {@code c} (cap * tanh(s / cap)) before the mask and softmax (0: none). */
-        public Attn withSoftcap(double c) { return new Attn(ropeMode, qkNorm, preScaleQ, qScale, window, ropeBase, ropeScale, c); }
+        public Attn withRope(double base, double scale) { return new Attn(ropeMode, qkNorm, preScaleQ, qScale, window, base, scale, softcap, heads, ropeFactors, gemma4Kv, kvFrom); }
 
-        public Attn withRope(double base, double scale) { return new Attn(ropeMode, qkNorm, preScaleQ, qScale, window, base, scale, softcap); }
+        /** This layer's own head geometry. */
+        public Attn withHeads(Heads h) { return new Attn(ropeMode, qkNorm, preScaleQ, qScale, window, ropeBase, ropeScale, softcap, h, ropeFactors, gemma4Kv, kvFrom); }
+
+        /** RoPE angles divided per pair by the tensor {@code tensor} ([n_rot/2] f32, llama.cpp's rope_freqs). */
+        public Attn withRopeFactors(String tensor) { return new Attn(ropeMode, qkNorm, preScaleQ, qScale, window, ropeBase, ropeScale, softcap, heads, tensor, gemma4Kv, kvFrom); }
+
+        /** Gemma 4's K/V (see {@link Attn}). */
+        public Attn withGemma4Kv() { return new Attn(ropeMode, qkNorm, preScaleQ, qScale, window, ropeBase, ropeScale, softcap, heads, ropeFactors, true, kvFrom); }
+
+        /** Reads layer {@code layer}'s KV cache instead of computing K and V (-1: its own). */
+        public Attn withKvFrom(int layer) { return new Attn(ropeMode, qkNorm, preScaleQ, qScale, window, ropeBase, ropeScale, softcap, heads, ropeFactors, gemma4Kv, layer); }
+    }
+
+    /** One layer's attention geometry: query heads, KV heads, head size, rotated dims. */
+    public record Heads(int nHead, int nHeadKv, int headDim, int nRot) {
+        public int qDim() { return nHead * headDim; }
+
+        public int kvDim() { return nHeadKv * headDim; }
     }
 
     private final GgufFile f;
     private final LlamaHparams hp;
     private final LlamaLifter.Options opt;
     private final GraphBuilder b;
-    private final Node pos;
+    private final Node tokens, pos;
+    private final java.util.Map<Integer, Node[]> caches = new java.util.HashMap<>();
     private Node x;
 
     private Blocks(GgufFile f, LlamaHparams hp, LlamaLifter.Options opt) {
@@ -80,7 +110,7 @@ public final class Blocks {
         this.hp = hp;
         this.opt = opt;
         this.b = new GraphBuilder(hp.arch() + "_step");
-        Node tokens = b.input(LlamaLifter.TOKENS, TensorType.of(DType.I32, LlamaLifter.T));
+        this.tokens = b.input(LlamaLifter.TOKENS, TensorType.of(DType.I32, LlamaLifter.T));
         this.pos = b.input(LlamaLifter.POSITIONS, TensorType.of(DType.I32, LlamaLifter.T));
         this.x = b.embed(weight("token_embd.weight", hp.vocab(), hp.nEmbd()), tokens);
     }
@@ -109,9 +139,19 @@ public final class Blocks {
      * {@code attn_output}. Returns what is added to the residual stream.
      */
     public Node attention(int l, Node h, Attn a) {
-        int nq = hp.nHead() * hp.headDim(), nkv = hp.kvDim();
+        Heads hd = a.heads() != null ? a.heads() : new Heads(hp.nHead(), hp.nHeadKv(), hp.headDim(), hp.nRot());
+        int nq = hd.qDim(), nkv = hd.kvDim();
         Node q, k, v;
-        if (f.hasTensor(blk(l, "attn_qkv.weight"))) {
+        if (a.gemma4Kv()) {
+            // Gemma 4: Q always; K and V only on layers with their own cache, V = K's projection when attn_v is absent
+            q = b.matmul(h, weight(blk(l, "attn_q.weight"), nq, hp.nEmbd()));
+            if (a.kvFrom() >= 0) {
+                k = v = null;
+            } else {
+                k = b.matmul(h, weight(blk(l, "attn_k.weight"), nkv, hp.nEmbd()));
+                v = f.hasTensor(blk(l, "attn_v.weight")) ? b.matmul(h, weight(blk(l, "attn_v.weight"), nkv, hp.nEmbd())) : k;
+            }
+        } else if (f.hasTensor(blk(l, "attn_qkv.weight"))) {
             Node qkv = b.matmul(h, weight(blk(l, "attn_qkv.weight"), nq + 2L * nkv, hp.nEmbd()));
             qkv = bias(qkv, blk(l, "attn_qkv.bias"), nq + 2L * nkv);
             q = split(qkv, 0, nq);
@@ -125,27 +165,46 @@ public final class Blocks {
             k = bias(b.matmul(h, weight(blk(l, "attn_k.weight"), nkv, hp.nEmbd())), blk(l, "attn_k.bias"), nkv);
             v = bias(b.matmul(h, weight(blk(l, "attn_v.weight"), nkv, hp.nEmbd())), blk(l, "attn_v.bias"), nkv);
         }
-        q = b.reshape(q, Shape.of(LlamaLifter.T, hp.nHead(), hp.headDim()));
-        k = b.reshape(k, Shape.of(LlamaLifter.T, hp.nHeadKv(), hp.headDim()));
-        v = b.reshape(v, Shape.of(LlamaLifter.T, hp.nHeadKv(), hp.headDim()));
-        if (a.qkNorm() == QkNorm.RMS) {
-            q = b.rmsNorm(q, weight(blk(l, "attn_q_norm.weight"), hp.headDim()), hp.rmsEps());
-            k = b.rmsNorm(k, weight(blk(l, "attn_k_norm.weight"), hp.headDim()), hp.rmsEps());
+        q = b.reshape(q, Shape.of(LlamaLifter.T, hd.nHead(), hd.headDim()));
+        if (k != null) {
+            boolean vIsK = v == k;
+            k = b.reshape(k, Shape.of(LlamaLifter.T, hd.nHeadKv(), hd.headDim()));
+            v = vIsK ? k : b.reshape(v, Shape.of(LlamaLifter.T, hd.nHeadKv(), hd.headDim()));
         }
+        if (a.qkNorm() == QkNorm.RMS) {
+            q = b.rmsNorm(q, weight(blk(l, "attn_q_norm.weight"), hd.headDim()), hp.rmsEps());
+            if (k != null) k = b.rmsNorm(k, weight(blk(l, "attn_k_norm.weight"), hd.headDim()), hp.rmsEps());
+        }
+        if (a.gemma4Kv() && v != null) v = b.rmsNorm(v, ones(hd.headDim()), hp.rmsEps());
         double base = Double.isNaN(a.ropeBase()) ? hp.ropeFreqBase() : a.ropeBase();
         double fscale = Double.isNaN(a.ropeScale()) ? hp.ropeFreqScale() : a.ropeScale();
-        q = b.rope(q, pos, a.ropeMode(), hp.nRot(), base, fscale);
-        k = b.rope(k, pos, a.ropeMode(), hp.nRot(), base, fscale);
-        double scale = 1.0 / Math.sqrt(hp.headDim());
+        Node factors = a.ropeFactors() == null ? null : weight(a.ropeFactors(), hd.nRot() / 2);
+        q = b.rope(q, pos, a.ropeMode(), hd.nRot(), base, fscale, factors);
+        if (k != null) k = b.rope(k, pos, a.ropeMode(), hd.nRot(), base, fscale, factors);
+        double scale = 1.0 / Math.sqrt(hd.headDim());
         if (a.preScaleQ()) {
-            q = b.scale(q, Double.isNaN(a.qScale()) ? scale : a.qScale());
+            double qs = Double.isNaN(a.qScale()) ? scale : a.qScale();
+            if (qs != 1.0) q = b.scale(q, qs);
             scale = 1.0;
         }
-        TensorType cacheType = TensorType.of(opt.kvType(), opt.ctx(), hp.nHeadKv(), hp.headDim());
-        Node kCache = b.kvWrite(b.state(LlamaLifter.cacheK(l), cacheType), k, pos);
-        Node vCache = b.kvWrite(b.state(LlamaLifter.cacheV(l), cacheType), v, pos);
-        b.output(LlamaLifter.cacheK(l), kCache);
-        b.output(LlamaLifter.cacheV(l), vCache);
+        Node kCache, vCache;
+        if (a.kvFrom() >= 0) {
+            Node[] shared = caches.get(a.kvFrom());
+            if (shared == null) throw new IllegalStateException("layer " + l + " reads layer " + a.kvFrom() + "'s KV cache before it is written");
+            kCache = shared[0];
+            vCache = shared[1];
+            if (!kCache.shape().dim(1).equals(ggufc.ir.Dim.of(hd.nHeadKv())) || !kCache.shape().dim(2).equals(ggufc.ir.Dim.of(hd.headDim()))) {
+                throw new GgufException(f.path(), "layer " + l + " shares layer " + a.kvFrom() + "'s KV cache " + kCache.shape() + " but has " + hd.nHeadKv()
+                        + " KV heads of " + hd.headDim());
+            }
+        } else {
+            TensorType cacheType = TensorType.of(opt.kvType(), opt.ctx(), hd.nHeadKv(), hd.headDim());
+            kCache = b.kvWrite(b.state(LlamaLifter.cacheK(l), cacheType), k, pos);
+            vCache = b.kvWrite(b.state(LlamaLifter.cacheV(l), cacheType), v, pos);
+            b.output(LlamaLifter.cacheK(l), kCache);
+            b.output(LlamaLifter.cacheV(l), vCache);
+            caches.put(l, new Node[] {kCache, vCache});
+        }
         Node scores = b.attnScores(q, b.kvRead(kCache, LlamaLifter.L), scale);
         if (a.softcap() > 0) scores = b.softcap(scores, a.softcap());
         Node probs = b.softmax(b.causalMask(scores, pos, a.window()));
@@ -162,10 +221,40 @@ public final class Blocks {
     }
 
     /** GeGLU FFN of layer {@code l} (gemma): {@code down(gelu(gate(h)) * up(h))}, GELU in ggml's tanh approximation. */
-    public Node geGlu(int l, Node h) {
-        Node gate = b.gelu(b.matmul(h, weight(blk(l, "ffn_gate.weight"), hp.nFf(), hp.nEmbd())));
-        Node up = b.matmul(h, weight(blk(l, "ffn_up.weight"), hp.nFf(), hp.nEmbd()));
-        return b.matmul(b.mul(gate, up), weight(blk(l, "ffn_down.weight"), hp.nEmbd(), hp.nFf()));
+    public Node geGlu(int l, Node h) { return geGlu(l, h, hp.nFf()); }
+
+    /** {@link #geGlu(int, Node)} with this layer's FFN length {@code nFf}. */
+    public Node geGlu(int l, Node h, int nFf) {
+        Node gate = b.gelu(b.matmul(h, weight(blk(l, "ffn_gate.weight"), nFf, hp.nEmbd())));
+        Node up = b.matmul(h, weight(blk(l, "ffn_up.weight"), nFf, hp.nEmbd()));
+        return b.matmul(b.mul(gate, up), weight(blk(l, "ffn_down.weight"), hp.nEmbd(), nFf));
+    }
+
+    /**
+     * Per-layer inputs of Gemma 4's E-models, [T, L * P] (layer l's are columns l*P .. l*P+P):
+     * ({@code per_layer_token_embd}[token] x sqrt(P) + rms_norm({@code per_layer_model_proj}(x) x
+     * 1/sqrt(n_embd), {@code per_layer_proj_norm})) x 1/sqrt(2), x the residual stream now (the
+     * scaled embeddings), the norm over each layer's P values.
+     */
+    public Node perLayerInputs(int p) {
+        int nl = hp.nLayer();
+        long width = (long) p * nl;
+        Node tok = b.scale(b.embed(weight("per_layer_token_embd.weight", hp.vocab(), width), tokens), (float) Math.sqrt((float) p));
+        Node proj = b.scale(b.matmul(x, weight("per_layer_model_proj.weight", width, hp.nEmbd())), 1.0f / (float) Math.sqrt((float) hp.nEmbd()));
+        proj = b.rmsNorm(b.reshape(proj, Shape.of(LlamaLifter.T, nl, p)), weight("per_layer_proj_norm.weight", p), hp.rmsEps());
+        Node sum = b.scale(b.addOp(proj, b.reshape(tok, Shape.of(LlamaLifter.T, nl, p))), 1.0f / (float) Math.sqrt(2.0f));
+        return b.reshape(sum, Shape.of(LlamaLifter.T, width));
+    }
+
+    /**
+     * Layer {@code l}'s per-layer embedding (Gemma 4 E-models), added to the stream by the caller:
+     * {@code post_norm(proj(gelu(inp_gate(x)) * inputs[:, l*P : l*P+P]))}.
+     */
+    public Node perLayerEmbedding(int l, int p, Node inputs) {
+        Node gate = b.gelu(b.matmul(x, weight(blk(l, "inp_gate.weight"), p, hp.nEmbd())));
+        Node mixed = b.mul(gate, split(inputs, (long) l * p, p));
+        Node out = b.matmul(mixed, weight(blk(l, "proj.weight"), hp.nEmbd(), p));
+        return rmsNorm(out, blk(l, "post_norm.weight"));
     }
 
     /** {@code x *= factor} (gemma's embedding scale by sqrt(n_embd)). */
@@ -206,6 +295,11 @@ public final class Blocks {
     /** Fails with one line naming the file if the file has {@code tensor} (a feature this lifter refuses). */
     public void refuseTensor(String tensor, String why) {
         if (f.hasTensor(tensor)) throw new GgufException(f.path(), "tensor '" + tensor + "': " + why);
+    }
+
+    /** A constant [n] of ones: the weight of an RMS norm that has none. */
+    private Node ones(int n) {
+        return b.constant(TensorType.of(DType.F32, (long) n), java.util.Collections.nCopies(n, 1.0));
     }
 
     private Node split(Node v, long offset, long size) { return b.add(OpKind.SPLIT, Attrs.of("offset", offset, "size", size), v); }

@@ -26,6 +26,7 @@ public final class Lifters {
         LIFTERS.put("phi3", Phi3Lifter::lift);
         LIFTERS.put("gemma2", Gemma2Lifter::lift);
         LIFTERS.put("gemma3", Gemma3Lifter::lift);
+        LIFTERS.put("gemma4", Gemma4Lifter::lift);
     }
 
     private Lifters() {}

@@ -49,13 +49,47 @@ public record LlamaHparams(String arch, int nEmbd, int nLayer, int nFf, int nHea
         return new LlamaHparams(arch, nEmbd, nLayer, nFf, nHead, nHeadKv, headDim, nRot, eps, base, scale, ctx, vocab, tied);
     }
 
-    /** Metadata {@code key}: a whole number in 1 .. 2^31 - 1, or one clear error naming the key. */
+    /**
+     * Metadata {@code key}: a whole number in 1 .. 2^31 - 1, or one clear error naming the key. A
+     * per-layer array (Gemma 4's head_count_kv, feed_forward_length) gives its largest entry here;
+     * its lifter reads the entries with {@link #perLayer}.
+     */
     private static int positive(GgufFile f, String key) {
         if (!f.has(key)) throw new GgufException(f.path(), "missing metadata key '" + key + "'");
+        if (f.value(key).isArray()) {
+            int max = 0;
+            for (int v : perLayer(f, key, f.getIntArray(key).length)) max = Math.max(max, v);
+            return max;
+        }
         long v = f.getLong(key);
         if (v < 1 || v > Integer.MAX_VALUE) throw new GgufException(f.path(), "'" + key + "' is " + v + ", must be a positive whole number below 2^31");
         return (int) v;
     }
 
     public int kvDim() { return nHeadKv * headDim; }
+
+    /**
+     * A per-layer whole number: an array of {@code nLayer} entries, or one number for every layer
+     * (llama.cpp's get_key_or_arr); each in 1 .. 2^31 - 1, else one error naming the key.
+     */
+    static int[] perLayer(GgufFile f, String key, int nLayer) {
+        if (!f.has(key)) throw new GgufException(f.path(), "missing metadata key '" + key + "'");
+        int[] r = new int[nLayer];
+        if (f.value(key).isArray()) {
+            int[] a;
+            try {
+                a = f.getIntArray(key);
+            } catch (GgufException e) {
+                throw new GgufException(f.path(), "'" + key + "' is not an array of whole numbers");
+            }
+            if (a.length != nLayer) throw new GgufException(f.path(), "'" + key + "' has " + a.length + " entries for " + nLayer + " layers");
+            for (int i = 0; i < nLayer; i++) {
+                if (a[i] < 1) throw new GgufException(f.path(), "'" + key + "' entry " + i + " is " + a[i] + ", must be a positive whole number");
+                r[i] = a[i];
+            }
+            return r;
+        }
+        java.util.Arrays.fill(r, positive(f, key));
+        return r;
+    }
 }

@@ -26,7 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class ArchModels {
     private ArchModels() {}
 
-    static final List<String> ARCHITECTURES = List.of("qwen2", "qwen3", "phi3", "gemma2", "gemma3");
+    static final List<String> ARCHITECTURES = List.of("qwen2", "qwen3", "phi3", "gemma2", "gemma3", "gemma4");
     /** The golden prompts regenerate.sh ran on these models (of prompts.txt). */
     static final List<Integer> PROMPTS = List.of(1, 2, 4);
     /** gemma2-tiny's and gemma3-tiny's: longer than their 4-key sliding window (prompt 5 is 28 tokens). */

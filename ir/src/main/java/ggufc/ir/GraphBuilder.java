@@ -84,6 +84,12 @@ public final class GraphBuilder {
         return add(OpKind.ROPE, Attrs.of("mode", mode, "n_rot", nRot, "freq_base", freqBase, "freq_scale", freqScale), x, pos);
     }
 
+    /** RoPE with per-pair frequency divisors {@code freqFactors[n_rot/2]} (none when null). */
+    public Node rope(Node x, Node pos, String mode, long nRot, double freqBase, double freqScale, Node freqFactors) {
+        if (freqFactors == null) return rope(x, pos, mode, nRot, freqBase, freqScale);
+        return add(OpKind.ROPE, Attrs.of("mode", mode, "n_rot", nRot, "freq_base", freqBase, "freq_scale", freqScale), x, pos, freqFactors);
+    }
+
     public Node kvWrite(Node cache, Node x, Node pos) { return add(OpKind.KV_WRITE, Attrs.EMPTY, cache, x, pos); }
 
     public Node kvRead(Node cache, Dim length) {

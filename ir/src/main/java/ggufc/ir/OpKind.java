@@ -51,8 +51,13 @@ public enum OpKind {
     EMBED(2),
 
     // ---- positions and attention ----
-    /** rotary embedding of x[T, H, Dh] at pos[T]; {mode: normal|neox, n_rot, freq_base, freq_scale}. */
-    ROPE(2),
+    /**
+     * rotary embedding of x[T, H, Dh] at pos[T]; {mode: normal|neox, n_rot, freq_base, freq_scale}; pair i
+     * turns by pos * freq_scale * freq_base^(-2i/n_rot). With the optional third operand freq_factors[n_rot/2]
+     * (f32; llama.cpp's rope_freqs), pair i turns by freq_scale * (pos * freq_base^(-2i/n_rot) / freq_factors[i]):
+     * Llama 3's long-context scaling and Gemma 4's partial rotation (factor 1e30: the pair stays put).
+     */
+    ROPE(-2),
     /** cache[C, Hkv, Dh] with rows pos[t] replaced by x[t]: the updated cache. */
     KV_WRITE(3),
     /** the first L rows of cache[C, Hkv, Dh] as f32 (L is the result's first dimension). */
@@ -99,8 +104,8 @@ public enum OpKind {
     NORM_GLU_MATMUL(4),
     /** x, w, r: MATMUL(x, w) + r (residual epilogue). */
     MATMUL_ADD(3),
-    /** cache, x, pos: KV_WRITE(cache, ROPE(x, pos){rope attrs}, pos). */
-    ROPE_KV_WRITE(3);
+    /** cache, x, pos[, freq_factors]: KV_WRITE(cache, ROPE(x, pos[, freq_factors]){rope attrs}, pos). */
+    ROPE_KV_WRITE(-3);
 
     private final int arity;
 

@@ -115,8 +115,9 @@ public final class TypeRules {
                 yield g;
             }
             case ROPE_KV_WRITE -> {
-                TypeRules.infer(OpKind.ROPE, List.of(in.get(1), in.get(2)), a, null);
-                yield TypeRules.infer(OpKind.KV_WRITE, in, Attrs.EMPTY, null);
+                check(in.size() <= 4, "expects 3 or 4 operands (cache, x, pos, optional freq_factors), got %d", in.size());
+                TypeRules.infer(OpKind.ROPE, in.subList(1, in.size()), a, null);
+                yield TypeRules.infer(OpKind.KV_WRITE, in.subList(0, 3), Attrs.EMPTY, null);
             }
             case EMBED -> {
                 TensorType t = in.get(0), ids = in.get(1);
@@ -134,6 +135,13 @@ public final class TypeRules {
                 long nRot = a.integer("n_rot");
                 Dim dh = x.shape().dim(2);
                 check(nRot > 0 && nRot % 2 == 0 && (dh.isSymbolic() || nRot <= dh.size()), "n_rot %d must be even, positive and <= head dim %s", nRot, dh);
+                check(in.size() <= 3, "expects 2 or 3 operands (x, pos, optional freq_factors), got %d", in.size());
+                if (in.size() == 3) {
+                    TensorType ff = in.get(2);
+                    f32(ff, "freq_factors");
+                    check(ff.rank() == 1 && !ff.shape().dim(0).isSymbolic() && ff.shape().dim(0).size() == nRot / 2,
+                            "freq_factors must be [n_rot/2] = [%d], got %s", nRot / 2, ff.shape());
+                }
                 a.real("freq_base");
                 a.real("freq_scale");
                 yield x;

@@ -123,7 +123,8 @@ public final class Interpreter {
             case MATMUL -> matmul(act(n, env.get(in.get(0)), in.get(1)), env.get(in.get(1)));
             case EMBED -> embed(env.get(in.get(0)), env.get(in.get(1)));
             case ROPE -> rope(env.get(in.get(0)), env.get(in.get(1)), n.attrs().string("mode").equals("neox"),
-                    (int) n.attrs().integer("n_rot"), (float) n.attrs().real("freq_base"), (float) n.attrs().real("freq_scale"));
+                    (int) n.attrs().integer("n_rot"), (float) n.attrs().real("freq_base"), (float) n.attrs().real("freq_scale"),
+                    in.size() > 2 ? toF32(env.get(in.get(2))) : null);
             case KV_WRITE -> kvWrite(n, in.get(0), env.get(in.get(0)), env.get(in.get(1)), env.get(in.get(2)));
             case KV_READ -> kvRead(env.get(in.get(0)), n.shape().resolve(symbols));
             case ATTN_SCORES -> attnScores(env.get(in.get(0)), env.get(in.get(1)), (float) n.attrs().real("scale"));
@@ -174,7 +175,8 @@ public final class Interpreter {
             case MATMUL_ADD -> binary(OpKind.ADD, matmul(act(n, env.get(in.get(0)), in.get(1)), env.get(in.get(1))), env.get(in.get(2)));
             case ROPE_KV_WRITE -> {
                 Value roped = rope(env.get(in.get(1)), env.get(in.get(2)), n.attrs().string("mode").equals("neox"),
-                        (int) n.attrs().integer("n_rot"), (float) n.attrs().real("freq_base"), (float) n.attrs().real("freq_scale"));
+                        (int) n.attrs().integer("n_rot"), (float) n.attrs().real("freq_base"), (float) n.attrs().real("freq_scale"),
+                        in.size() > 3 ? toF32(env.get(in.get(3))) : null);
                 yield kvWrite(n, in.get(0), env.get(in.get(0)), roped, env.get(in.get(2)));
             }
         };
@@ -353,7 +355,8 @@ public final class Interpreter {
      * with the power built by repeated float multiplication like ggml so results agree to the ulp.
      * normal mode rotates adjacent pairs (x[2i], x[2i+1]); neox rotates (x[i], x[i + n_rot/2]).
      */
-    private static Value rope(Value xv, Value pos, boolean neox, int nRot, float base, float freqScale) {
+    /** {@code factors} (nullable): pair i's angle is divided by factors[i] before the frequency scale, as ggml's rope_yarn(theta / ff). */
+    private static Value rope(Value xv, Value pos, boolean neox, int nRot, float base, float freqScale, float[] factors) {
         int t = (int) xv.shape()[0], h = (int) xv.shape()[1], dh = (int) xv.shape()[2];
         float[] x = toF32(xv), r = x.clone();
         float thetaScale = (float) Math.pow(base, -2.0f / nRot);
@@ -361,7 +364,7 @@ public final class Interpreter {
             float[] cos = new float[nRot / 2], sin = new float[nRot / 2];
             float theta = pos.i32()[s];
             for (int i = 0; i < nRot / 2; i++) {
-                float th = freqScale * theta;
+                float th = freqScale * (factors == null ? theta : theta / factors[i]);
                 cos[i] = (float) Math.cos(th);
                 sin[i] = (float) Math.sin(th);
                 theta *= thetaScale;

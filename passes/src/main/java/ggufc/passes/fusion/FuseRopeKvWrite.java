@@ -19,7 +19,10 @@ public final class FuseRopeKvWrite extends FusionPass {
             // kv_write(cache, rope(x, pos){r}, pos) -> rope_kv_write(cache, x, pos){r}
             Rule.match("rope-kv-write", "kv_write(cache, rope(x, pos){r}, pos) -> rope_kv_write(cache, x, pos){r}",
                     op(OpKind.KV_WRITE, any("cache"), op(OpKind.ROPE, any("x"), any("pos")).as("rope").oneUse(), any("pos")),
-                    m -> m.rw().builder().add(OpKind.ROPE_KV_WRITE, List.of(m.in("cache"), m.in("x"), m.in("pos")), m.attrs("rope"), null)));
+                    m -> m.rw().builder().add(OpKind.ROPE_KV_WRITE, List.of(m.in("cache"), m.in("x"), m.in("pos")), m.attrs("rope"), null)),
+            Rule.match("rope-kv-write-factors", "kv_write(cache, rope(x, pos, ff){r}, pos) -> rope_kv_write(cache, x, pos, ff){r}",
+                    op(OpKind.KV_WRITE, any("cache"), op(OpKind.ROPE, any("x"), any("pos"), any("ff")).as("rope").oneUse(), any("pos")),
+                    m -> m.rw().builder().add(OpKind.ROPE_KV_WRITE, List.of(m.in("cache"), m.in("x"), m.in("pos"), m.in("ff")), m.attrs("rope"), null)));
 
     @Override RuleSet rules(ggufc.passes.Target target) { return RULES; }
 }

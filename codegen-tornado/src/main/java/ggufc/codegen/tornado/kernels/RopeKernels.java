@@ -14,16 +14,21 @@ import ggufc.codegen.tornado.kir.Val;
 public final class RopeKernels {
     private RopeKernels() {}
 
-    /** The rope parameters of a ROPE / ROPE_KV_WRITE node. */
-    public record Rope(boolean neox, int nRot, float freqBase, float freqScale) {
+    /**
+     * The rope parameters of a ROPE / ROPE_KV_WRITE node; {@code factors}: the kernel takes a
+     * freq_factors[nRot/2] buffer (after pos) dividing each pair's angle.
+     */
+    public record Rope(boolean neox, int nRot, float freqBase, float freqScale, boolean factors) {
+        public Rope(boolean neox, int nRot, float freqBase, float freqScale) { this(neox, nRot, freqBase, freqScale, false); }
+
         /** base^(-2/n_rot) computed as the interpreter does (float exponent, double pow, float result). */
         public float thetaScale() { return (float) Math.pow(freqBase, -2.0f / nRot); }
 
-        String id() { return (neox ? "neox" : "norm") + "_r" + nRot + "_b" + Kernels.token(freqBase) + (freqScale == 1f ? "" : "_s" + Kernels.token(freqScale)); }
+        String id() { return (neox ? "neox" : "norm") + "_r" + nRot + "_b" + Kernels.token(freqBase) + (freqScale == 1f ? "" : "_s" + Kernels.token(freqScale)) + (factors ? "_ff" : ""); }
     }
 
     /**
-     * Params x, pos, out. {@code cache} null: out is [T, H, Dh] f32; else out is the cache, element
+     * Params x, pos, [freq_factors,] out. {@code cache} null: out is [T, H, Dh] f32; else out is the cache, element
      * {@code cache}, rows at pos[t]. Grid (T * H).
      */
     public static Kernel rope(int h, int dh, Rope r, Elem cache) {
@@ -31,8 +36,9 @@ public final class RopeKernels {
         int w = dh / 2, half = r.nRot() / 2;
         String name = "rope_h" + h + "_d" + dh + "_" + r.id() + (cache == null ? "" : "_kv_" + cache.name().toLowerCase());
         KernelBuilder b = new KernelBuilder(name, w).doc(name + ": " + (r.neox() ? "neox" : "normal") + " rotary embedding, theta_i = pos * "
-                + r.freqScale() + " * " + r.freqBase() + "^(-2i/" + r.nRot() + ")" + (cache == null ? "" : ", written to the KV cache row pos[t]") + "; grid (T * H)");
-        Buf x = b.input("x", Elem.F32), pos = b.input("pos", Elem.I32), out = b.output(cache == null ? "y" : "cache", cache == null ? Elem.F32 : cache);
+                + r.freqScale() + " * " + r.freqBase() + "^(-2i/" + r.nRot() + ")" + (r.factors() ? " / ff[i]" : "") + (cache == null ? "" : ", written to the KV cache row pos[t]") + "; grid (T * H)");
+        Buf x = b.input("x", Elem.F32), pos = b.input("pos", Elem.I32), ff = r.factors() ? b.input("ff", Elem.F32) : null;
+        Buf out = b.output(cache == null ? "y" : "cache", cache == null ? Elem.F32 : cache);
         Val g = b.groupId(0), i = b.localId();
         Val t = b.div(g, b.i(h)), hh = b.rem(g, b.i(h));
         Val p = b.load(pos, t);
@@ -42,7 +48,7 @@ public final class RopeKernels {
             // theta built by repeated multiplication, as ggml, so positions agree to the ulp
             Val theta = b.var("theta", b.toF32(p));
             b.loop("k", b.i(0), i, b.i(1), k -> b.assign(theta, b.mul(theta, b.f(r.thetaScale()))));
-            Val th = b.mul(b.f(r.freqScale()), theta);
+            Val th = b.mul(b.f(r.freqScale()), ff == null ? theta : b.div(theta, b.load(ff, i)));
             Val c = b.cos(th), s = b.sin(th);
             Val a = r.neox() ? i : b.mul(i, b.i(2));
             Val bb = r.neox() ? b.add(i, b.i(half)) : b.add(b.mul(i, b.i(2)), b.i(1));

@@ -323,7 +323,10 @@ public final class GpuLowering {
                 Node x = n.input(0);
                 int h = (int) x.shape().dim(1).size(), dh = (int) x.shape().dim(2).size();
                 Extent groups = rows(x.shape());
-                launch(RopeKernels.rope(h, dh, rope(n), null), groups, Extent.ONE, List.of(b(buf(x)), b(buf(n.input(1))), b(temp(n))), When.ALWAYS, n,
+                List<LaunchPlan.Arg> args = new ArrayList<>(List.of(b(buf(x)), b(buf(n.input(1)))));
+                if (n.inputs().size() > 2) args.add(b(buf(n.input(2))));
+                args.add(b(temp(n)));
+                launch(RopeKernels.rope(h, dh, rope(n), null), groups, Extent.ONE, args, When.ALWAYS, n,
                         groups.times(8L * dh));
             }
             case ROPE_KV_WRITE -> ropeKv(n, n.input(0), n.input(1), n.input(2), n);
@@ -380,7 +383,7 @@ public final class GpuLowering {
 
     private static RopeKernels.Rope rope(Node n) {
         return new RopeKernels.Rope(n.attrs().string("mode").equals("neox"), (int) n.attrs().integer("n_rot"), (float) n.attrs().real("freq_base"),
-                (float) n.attrs().real("freq_scale"));
+                (float) n.attrs().real("freq_scale"), n.inputs().size() > (n.op() == OpKind.ROPE ? 2 : 3));
     }
 
     private void ropeKv(Node n, Node cacheNode, Node x, Node pos, Node ropeNode) {
@@ -388,7 +391,11 @@ public final class GpuLowering {
         int cache = inPlaceState(n, cacheNode);
         Elem e = elem(cacheNode.dtype());
         Extent groups = rows(x.shape());
-        launch(RopeKernels.rope(h, dh, rope(ropeNode), e), groups, Extent.ONE, List.of(b(buf(x)), b(buf(pos)), b(cache)), When.ALWAYS, n,
+        List<LaunchPlan.Arg> args = new ArrayList<>(List.of(b(buf(x)), b(buf(pos))));
+        Node ff = ropeNode.op() == OpKind.ROPE ? (ropeNode.inputs().size() > 2 ? ropeNode.input(2) : null) : (ropeNode.inputs().size() > 3 ? ropeNode.input(3) : null);
+        if (ff != null) args.add(b(buf(ff)));
+        args.add(b(cache));
+        launch(RopeKernels.rope(h, dh, rope(ropeNode), e), groups, Extent.ONE, args, When.ALWAYS, n,
                 groups.times((4L + e.bytes()) * dh));
         bufOf.put(n, cache);
     }

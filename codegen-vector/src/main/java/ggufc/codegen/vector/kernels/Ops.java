@@ -65,14 +65,15 @@ public final class Ops {
     /**
      * Rotary embedding of {@code x[T, H, Dh]} at positions {@code pos} (in place allowed): theta =
      * pos * freqScale * base^(-2i/nRot), the power built by repeated float multiplication like ggml;
-     * normal mode rotates (x[2i], x[2i+1]), neox (x[i], x[i + nRot/2]).
+     * normal mode rotates (x[2i], x[2i+1]), neox (x[i], x[i + nRot/2]). {@code factors} (f32
+     * [nRot/2], nullable) divides pair i's angle before the frequency scale, as ggml's rope_freqs.
      */
     public static void rope(float[] x, int xo, int[] pos, int T, int H, int Dh, int nRot, boolean neox, float base, float freqScale,
-                            float[] out, int oo) {
+                            MemorySegment factors, float[] out, int oo) {
         int half = nRot / 2;
         RopeAngles angles = ROPE.get();
         for (int s = 0; s < T; s++) {
-            angles.at(pos[s], nRot, base, freqScale);
+            angles.at(pos[s], nRot, base, freqScale, factors);
             float[] cos = angles.cos, sin = angles.sin;
             for (int h = 0; h < H; h++) {
                 int xb = xo + (s * H + h) * Dh, ob = oo + (s * H + h) * Dh;
@@ -96,10 +97,11 @@ public final class Ops {
     private static final class RopeAngles {
         int pos = -1, nRot;
         float base, freqScale;
+        MemorySegment factors;
         float[] cos = new float[0], sin = new float[0];
 
-        void at(int p, int n, float b, float fs) {
-            if (p == pos && n == nRot && b == base && fs == freqScale) return;
+        void at(int p, int n, float b, float fs, MemorySegment ff) {
+            if (p == pos && n == nRot && b == base && fs == freqScale && ff == factors) return;
             int half = n / 2;
             if (cos.length < half) {
                 cos = new float[half];
@@ -108,11 +110,12 @@ public final class Ops {
             float thetaScale = (float) Math.pow(b, -2.0f / n);
             float theta = p;
             for (int i = 0; i < half; i++) {
-                float th = fs * theta;
+                float th = fs * (ff == null ? theta : theta / ff.get(ValueLayout.JAVA_FLOAT_UNALIGNED, 4L * i));
                 cos[i] = (float) Math.cos(th);
                 sin[i] = (float) Math.sin(th);
                 theta *= thetaScale;
             }
+            factors = ff;
             pos = p;
             nRot = n;
             base = b;

@@ -108,14 +108,17 @@ public sealed interface Step {
         }
     }
 
-    record Rope(int x, int pos, Size tokens, int H, int Dh, int nRot, boolean neox, float base, float scale, int out) implements Step {
-        public void exec(Frame f) { Ops.rope(f.slots[x], 0, f.inputs[pos], tokens.eval(f.T), H, Dh, nRot, neox, base, scale, f.slots[out], 0); }
+    /** {@code factors}: the f32 weight of per-pair frequency divisors, or -1. */
+    record Rope(int x, int pos, Size tokens, int H, int Dh, int nRot, boolean neox, float base, float scale, int factors, int out) implements Step {
+        public void exec(Frame f) {
+            Ops.rope(f.slots[x], 0, f.inputs[pos], tokens.eval(f.T), H, Dh, nRot, neox, base, scale, factors < 0 ? null : f.weights[factors], f.slots[out], 0);
+        }
         public CodeBlock emit(Emit e) {
-            return CodeBlock.of("$T.rope($L, 0, $L, $L, $L, $L, $L, $L, $Lf, $Lf, $L, 0)", Ops.class, e.slot(x), e.input(pos), tokens.code(e.tokens()), H, Dh, nRot, neox,
-                    Float.toString(base), Float.toString(scale), e.slot(out));
+            return CodeBlock.of("$T.rope($L, 0, $L, $L, $L, $L, $L, $L, $Lf, $Lf, $L, $L, 0)", Ops.class, e.slot(x), e.input(pos), tokens.code(e.tokens()), H, Dh, nRot, neox,
+                    Float.toString(base), Float.toString(scale), factors < 0 ? CodeBlock.of("null") : e.weight(factors), e.slot(out));
         }
         public List<Integer> reads() { return List.of(x); }
-        public String describe() { return "s" + out + " = rope(s" + x + ", in" + pos + ") " + (neox ? "neox" : "normal") + " " + H + "x" + Dh; }
+        public String describe() { return "s" + out + " = rope(s" + x + ", in" + pos + (factors < 0 ? "" : ", w" + factors) + ") " + (neox ? "neox" : "normal") + " " + H + "x" + Dh; }
     }
 
     record KvWrite(int cache, boolean half, int rowLen, int x, int pos, Size tokens) implements Step {
