@@ -68,7 +68,11 @@ final class Gemma4Lifter {
         long shared = f.has(a + ".attention.shared_kv_layers") ? f.getLong(a + ".attention.shared_kv_layers") : 0;
         if (shared < 0 || shared > n) throw new GgufException(f.path(), "'" + a + ".attention.shared_kv_layers' is " + shared + " for " + n + " layers");
         int kvLayers = (int) (n - shared);
-        if (shared > 0 && (kvLayers < 2 || swa[kvLayers - 1] || !swa[kvLayers - 2])) {
+        if (shared > 0 && kvLayers < 2) {
+            throw new GgufException(f.path(), "'" + a + ".attention.shared_kv_layers' is " + shared + " of " + n + " layers: it leaves " + kvLayers
+                    + " layer with its own KV cache, and the sharing layers need a sliding-window and a global one");
+        }
+        if (shared > 0 && (swa[kvLayers - 1] || !swa[kvLayers - 2])) {
             throw new GgufException(f.path(), "'" + a + ".attention.shared_kv_layers' is " + shared + ": the layers that share must find a global layer (" + (kvLayers - 1)
                     + ") and a sliding-window layer (" + (kvLayers - 2) + ") with their own KV cache just before them");
         }

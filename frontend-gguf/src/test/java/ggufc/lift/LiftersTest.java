@@ -155,7 +155,7 @@ class LiftersTest {
         }
         try (GgufFile r = GgufFile.open(renamed)) {
             GgufException e = assertThrows(GgufException.class, () -> Lifters.requireSupported(r));
-            assertTrue(e.getMessage().contains("unsupported architecture 'gpt2' (supported: llama, qwen2, qwen3, phi3, gemma2, gemma3)"), e.getMessage());
+            assertTrue(e.getMessage().contains("unsupported architecture 'gpt2' (supported: llama, qwen2, qwen3, phi3, gemma2, gemma3, gemma4)"), e.getMessage());
         }
     }
 
@@ -384,6 +384,120 @@ class LiftersTest {
             Graph g = Lifters.lift(f, new LlamaLifter.Options(128, false, DType.F32));
             assertTrue(Verifier.check(g).isEmpty());
             assertEquals(f.tensors().size(), g.params().size());
+        }
+    }
+
+    /** gemma4-tiny's file (no data) with its metadata edited by {@code edit} and its tensor list by {@code tensors}. */
+    Path gemma4With(String name, java.util.function.Consumer<Map<String, GgufValue>> edit, UnaryOperator<List<SyntheticLlama.TensorSpec>> tensors) {
+        Path file = tmp.resolve(name + ".gguf");
+        SyntheticLlama.Config c = SyntheticLlama.tiny("gemma4");
+        try (GgufFile v = GgufFile.open(vocab())) {
+            Map<String, GgufValue> m = new java.util.LinkedHashMap<>(SyntheticLlama.metadata(c, v, GgmlType.F32));
+            edit.accept(m);
+            GgufWriter w = new GgufWriter().putAll(m);
+            for (SyntheticLlama.TensorSpec s : tensors.apply(new ArrayList<>(SyntheticLlama.tensors(c, SyntheticLlama.vocabSize(v))))) {
+                // layer_output_scale is read at lift time: one 1.0
+                w.tensor(s.name(), GgmlType.F32, s.ne(), seg -> { if (s.name().endsWith("layer_output_scale.weight")) seg.set(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, 0, 1f); });
+            }
+            w.write(file);
+        }
+        return file;
+    }
+
+    /**
+     * gemma4-tiny as llama.cpp's gemma4.cpp builds it: global layers (1, 3, 5) divide their RoPE angles by
+     * rope_freqs and have 128-wide heads over 1 KV head, sliding-window layers 64-wide ones over 2 with a 4-key
+     * window; V is K's projection on global layers (no attn_v) and every V is RMS-normed with a ones weight;
+     * layers 4 and 5 write no cache and read those of 2 and 3; attention scale 1 (no scale on Q); per-layer
+     * embeddings; a soft-capped output.
+     */
+    @Test
+    void gemma4HasItsDiagram() {
+        Path file = gemma4With("gemma4", m -> {}, l -> l);
+        try (GgufFile f = GgufFile.open(file)) {
+            Graph g = Lifters.lift(f, new LlamaLifter.Options(64, true, DType.F32));
+            assertTrue(Verifier.check(g).isEmpty(), Verifier.check(g).toString());
+            assertTrue(g.structurallyEquals(IrParser.parse(IrPrinter.print(g), "gemma4.ir")));
+            List<Node> ropes = g.nodes().stream().filter(n -> n.op() == OpKind.ROPE).toList();
+            // q of 6 layers, k of the 4 with their own cache; global ones (128 wide) take rope_freqs
+            assertEquals(10, ropes.size());
+            for (Node r : ropes) {
+                boolean global = r.shape().dim(2).size() == 128;
+                assertEquals(global ? 3 : 2, r.inputs().size(), "rope_freqs on global layers only: " + r);
+                assertEquals(global ? 1e6 : 10000.0, r.attrs().real("freq_base"), 1e-9);
+                assertEquals(global ? 128 : 64, r.attrs().integer("n_rot"));
+            }
+            assertEquals(8, g.nodes().stream().filter(n -> n.op() == OpKind.KV_WRITE).count(), "layers 4 and 5 write no cache");
+            assertEquals(6, g.nodes().stream().filter(n -> n.op() == OpKind.ATTN_SCORES).count());
+            for (Node s : g.nodes()) if (s.op() == OpKind.ATTN_SCORES) assertEquals(1.0, s.attrs().real("scale"), 0.0, "attention scale 1");
+            List<Node> masks = g.nodes().stream().filter(n -> n.op() == OpKind.CAUSAL_MASK).toList();
+            assertEquals(List.of(4L, 0L, 4L, 0L, 4L, 0L), masks.stream().map(n -> (long) ggufc.ir.TypeRules.window(n)).toList());
+            long vNorms = g.nodes().stream().filter(n -> n.op() == OpKind.RMS_NORM && n.input(1).op() == OpKind.CONSTANT).count();
+            assertEquals(4, vNorms, "an unweighted V norm per layer with a cache");
+            assertTrue(f.tensor("blk.1.attn_v.weight") == null && f.tensor("blk.0.attn_v.weight") != null, "V = K on global layers");
+            assertEquals(6, g.nodes().stream().filter(n -> n.op() == OpKind.GELU && n.shape().last().size() == 32).count(), "per-layer embedding gates");
+            assertEquals(1, g.nodes().stream().filter(n -> n.op() == OpKind.SOFTCAP).count());
+        }
+    }
+
+    static String gemma4Error(Path file) {
+        String e = liftError(file);
+        System.out.println("gemma4 bad input: " + e);
+        return e;
+    }
+
+    /** Bad gemma4 files: one line naming the file and the key or tensor. */
+    @Test
+    void gemma4BadInputIsOneLine() {
+        assertTrue(gemma4Error(gemma4With("pattern", m -> m.put("gemma4.attention.sliding_window_pattern", GgufValue.bools(new boolean[] {true, false, true})), l -> l))
+                .contains("'gemma4.attention.sliding_window_pattern' has 3 entries for 6 layers"));
+        assertTrue(gemma4Error(gemma4With("pattern-number", m -> m.put("gemma4.attention.sliding_window_pattern", GgufValue.u32(2)), l -> l))
+                .contains("'gemma4.attention.sliding_window_pattern' must be an array of one bool per layer"));
+        assertTrue(gemma4Error(gemma4With("no-pattern", m -> m.remove("gemma4.attention.sliding_window_pattern"), l -> l))
+                .contains("missing metadata key 'gemma4.attention.sliding_window_pattern'"));
+        assertTrue(gemma4Error(gemma4With("shared-all", m -> m.put("gemma4.attention.shared_kv_layers", GgufValue.u32(5)), l -> l))
+                .contains("'gemma4.attention.shared_kv_layers' is 5 of 6 layers: it leaves 1 layer with its own KV cache"));
+        assertTrue(gemma4Error(gemma4With("shared-too-many", m -> m.put("gemma4.attention.shared_kv_layers", GgufValue.u32(7)), l -> l))
+                .contains("'gemma4.attention.shared_kv_layers' is 7 for 6 layers"));
+        // 3 shared: the last layer with a cache (2) is sliding-window, not global
+        assertTrue(gemma4Error(gemma4With("shared-odd", m -> m.put("gemma4.attention.shared_kv_layers", GgufValue.u32(3)), l -> l))
+                .contains("'gemma4.attention.shared_kv_layers' is 3"));
+        assertTrue(gemma4Error(gemma4With("kv-heads", m -> m.put("gemma4.attention.head_count_kv", GgufValue.ints(new int[] {2, 3, 2, 1, 2, 1})), l -> l))
+                .contains("head count 4 is not a multiple of the KV head count 3"));
+        assertTrue(gemma4Error(gemma4With("kv-heads-len", m -> m.put("gemma4.attention.head_count_kv", GgufValue.ints(new int[] {2, 1})), l -> l))
+                .contains("'gemma4.attention.head_count_kv' has 2 entries for 6 layers"));
+        assertTrue(gemma4Error(gemma4With("no-swa-head", m -> m.remove("gemma4.attention.key_length_swa"), l -> l))
+                .contains("missing metadata key 'gemma4.attention.key_length_swa'"));
+        assertTrue(gemma4Error(gemma4With("no-rope-freqs", m -> {}, l -> { l.removeIf(s -> s.name().equals("rope_freqs.weight")); return l; }))
+                .contains("missing tensor 'rope_freqs.weight'"));
+        assertTrue(gemma4Error(gemma4With("q-shape", m -> {}, l -> { l.replaceAll(s -> s.name().equals("blk.1.attn_q.weight") ? new SyntheticLlama.TensorSpec(s.name(), new long[] {256, 256}) : s); return l; }))
+                .contains("tensor 'blk.1.attn_q.weight' has shape [256, 256], expected [512, 256]"));
+        assertTrue(gemma4Error(gemma4With("scale-shape", m -> {}, l -> { l.replaceAll(s -> s.name().equals("blk.0.layer_output_scale.weight") ? new SyntheticLlama.TensorSpec(s.name(), new long[] {2}) : s); return l; }))
+                .contains("tensor 'blk.0.layer_output_scale.weight' must be one F32 value"));
+        assertTrue(gemma4Error(gemma4With("ple-missing", m -> {}, l -> { l.removeIf(s -> s.name().equals("blk.3.inp_gate.weight")); return l; }))
+                .contains("missing tensor 'blk.3.inp_gate.weight'"));
+    }
+
+    /** Gemma 4's real-shape presets: the headers (31B: 60 layers, V = K globals; E2B: 35 layers, 20 sharing KV, per-layer embeddings) lift. */
+    @ParameterizedTest
+    @ValueSource(strings = {"gemma4", "gemma4-e2b"})
+    void gemma4RealShapeHeadersLift(String preset) {
+        SyntheticLlama.Config c = SyntheticLlama.realShape(preset);
+        Path file = tmp.resolve(preset + "-real.gguf");
+        try (GgufFile v = GgufFile.open(vocab())) {
+            GgufWriter w = new GgufWriter().putAll(SyntheticLlama.metadata(c, v, GgmlType.Q4_0));
+            for (SyntheticLlama.TensorSpec s : SyntheticLlama.tensors(c, SyntheticLlama.vocabSize(v))) {
+                w.tensor(s.name(), SyntheticLlama.TypePolicy.uniform(GgmlType.Q4_0).typeFor(s.name(), s.ne()), s.ne(), seg -> {});
+            }
+            w.write(file);
+        }
+        try (GgufFile f = GgufFile.open(file)) {
+            Graph g = Lifters.lift(f, new LlamaLifter.Options(128, false, DType.F32));
+            assertTrue(Verifier.check(g).isEmpty());
+            long states = g.nodes().stream().filter(n -> n.op() == OpKind.STATE).count();
+            assertEquals(2L * (c.nLayer() - c.gemma4().sharedKvLayers()), states);
+            // every tensor but the layer output scales (read at lift time) is a param
+            assertEquals(f.tensors().size() - c.nLayer(), g.params().size());
         }
     }
 }

@@ -407,8 +407,17 @@ public final class RandomGraphs {
             long nRot = dh.isSymbolic() ? 2L * (1 + next(4)) : 2L * (1 + next((int) Math.min(dh.size() / 2, 64)));
             double base = small ? pickOf(List.of(10000.0, 500000.0, 1e6)) : real();
             double fscale = small ? pickOf(List.of(1.0, 0.5, 0.25)) : real();
-            return add(OpKind.ROPE, Attrs.of("mode", pickOf(List.of("normal", "neox")), "n_rot", nRot, "freq_base", base, "freq_scale", fscale),
-                    x, pos());
+            Attrs a = Attrs.of("mode", pickOf(List.of("normal", "neox")), "n_rot", nRot, "freq_base", base, "freq_scale", fscale);
+            // sometimes with rope_freqs: divisors in 1 .. 8, or 1e30 (a pair left unrotated)
+            if (chance(4)) return add(OpKind.ROPE, a, x, pos(), freqFactors(nRot / 2));
+            return add(OpKind.ROPE, a, x, pos());
+        }
+
+        /** A freq_factors constant of n values: 1 .. 8, or 1e30. */
+        Node freqFactors(long n) {
+            List<Double> v = new ArrayList<>();
+            for (long i = 0; i < n; i++) v.add(chance(3) ? 1e30 : 1.0 + next(8));
+            return addDeclared(OpKind.CONSTANT, Attrs.of("values", v), new TensorType(new Shape(List.of(Dim.of(n))), DType.F32));
         }
 
         /** A length for kv_read: at most the capacity in small graphs. */
@@ -589,8 +598,8 @@ public final class RandomGraphs {
                     String name = "cache.r." + counter++;
                     TensorType ct = new TensorType(new Shape(List.of(capacity, rows.shape().dim(1), dh)), chance(3) ? DType.F16 : DType.F32);
                     Node cache = addDeclared(OpKind.STATE, Attrs.of("name", name), ct);
-                    Node written = add(OpKind.ROPE_KV_WRITE, Attrs.of("mode", pickOf(List.of("normal", "neox")), "n_rot", nRot,
-                            "freq_base", small ? 10000.0 : real(), "freq_scale", small ? 1.0 : real()), cache, rows, pos());
+                    Attrs ra = Attrs.of("mode", pickOf(List.of("normal", "neox")), "n_rot", nRot, "freq_base", small ? 10000.0 : real(), "freq_scale", small ? 1.0 : real());
+                    Node written = chance(4) ? add(OpKind.ROPE_KV_WRITE, ra, cache, rows, pos(), freqFactors(nRot / 2)) : add(OpKind.ROPE_KV_WRITE, ra, cache, rows, pos());
                     if (!chance(4)) writeBacks.put(name, written);
                 }
             }

@@ -65,6 +65,21 @@ class InterpreterTest {
         }
     }
 
+    /** rope_freqs: pair i turns by theta_i / ff[i]; a factor of 1e30 leaves its pair where it is (Gemma 4's partial RoPE). */
+    @Test
+    void ropeFreqFactorsDivideEachPairsAngle() {
+        GraphBuilder b = new GraphBuilder("t");
+        Node x = b.input("x", TensorType.of(DType.F32, 1, 1, 4));
+        Node pos = b.input("pos", TensorType.of(DType.I32, 1));
+        Node ff = b.input("ff", TensorType.of(DType.F32, 2));
+        b.output("y", b.rope(x, pos, "neox", 4, 100.0, 0.5, ff));
+        var out = run(b, Map.of(), Map.of("x", Value.ofF32(new long[] {1, 1, 4}, new float[] {1, 2, 3, 4}), "pos", Value.ofI32(new long[] {1}, new int[] {2}),
+                "ff", Value.ofF32(new long[] {2}, new float[] {4f, 1e30f})), Map.of());
+        // theta_0 = 0.5 * (2 / 4) = 0.25 on (x0, x2); theta_1 = 0.5 * (2 * 0.1 / 1e30) ~ 0: (x1, x3) unchanged
+        double c0 = Math.cos(0.25), s0 = Math.sin(0.25);
+        assertArrayEquals(new float[] {(float) (1 * c0 - 3 * s0), 2, (float) (1 * s0 + 3 * c0), 4}, out.get("y").f32(), 1e-6f);
+    }
+
     @Test
     void causalAttentionWithGqaOverTheCache() {
         // 2 query heads share 1 kv head, Dh = 1; two tokens at positions 0 and 1

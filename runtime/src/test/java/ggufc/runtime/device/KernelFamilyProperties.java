@@ -187,7 +187,7 @@ class KernelFamilyProperties {
     @Property(tries = 6, shrinking = ShrinkingMode.OFF)
     void ropeAndKvWrite(@ForAll @IntRange(min = 1, max = 4) int heads, @ForAll @IntRange(min = 1, max = 8) int halfDh, @ForAll @IntRange(min = 1, max = 8) int rotPick,
                         @ForAll boolean neox, @ForAll boolean halfCache, @ForAll @IntRange(min = 1, max = 4) int tokens, @ForAll @IntRange(min = 0, max = 50) int start,
-                        @ForAll long seed) {
+                        @ForAll boolean factors, @ForAll long seed) {
         Random r = new Random(seed);
         int dh = 2 * halfDh, nRot = 2 * (1 + (rotPick - 1) % halfDh), ctx = 64;
         double base = r.nextBoolean() ? 10000 : 500000, scale = r.nextBoolean() ? 1 : 0.25;
@@ -195,12 +195,21 @@ class KernelFamilyProperties {
         GraphBuilder b = new GraphBuilder("rope");
         Node x = b.input("x", TensorType.of(DType.F32, "T", heads, dh));
         Node pos = b.input("pos", TensorType.of(DType.I32, "T"));
-        b.output("roped", b.rope(x, pos, mode, nRot, base, scale));
+        Map<String, TensorData> params = new HashMap<>();
+        Node ff = null;
+        if (factors) {
+            // rope_freqs: divisors 1 .. 4, or 1e30 (the pair stays put, Gemma 4's partial RoPE)
+            java.lang.foreign.MemorySegment seg = java.lang.foreign.Arena.ofAuto().allocate(4L * (nRot / 2));
+            for (int i = 0; i < nRot / 2; i++) seg.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, r.nextInt(3) == 0 ? 1e30f : 1 + r.nextInt(4));
+            params.put("ff", new TensorData(DType.F32, new long[] {nRot / 2}, seg));
+            ff = b.param("ff", TensorType.of(DType.F32, nRot / 2));
+        }
+        b.output("roped", b.rope(x, pos, mode, nRot, base, scale, ff));
         Node cache = b.state("cache", TensorType.of(halfCache ? DType.F16 : DType.F32, ctx, heads, dh));
-        b.output("cache", b.kvWrite(cache, b.rope(x, pos, mode, nRot, base, scale), pos));
+        b.output("cache", b.kvWrite(cache, b.rope(x, pos, mode, nRot, base, scale, ff), pos));
         Node plain = b.state("plain", TensorType.of(halfCache ? DType.F16 : DType.F32, ctx, heads, dh));
         b.output("plain", b.kvWrite(plain, x, pos));
-        GpuOracle.check(b.build(), Map.of(), ctx, halfCache ? 1e-6 : NMSE,
+        GpuOracle.check(b.build(), params, ctx, halfCache ? 1e-6 : NMSE,
                 List.of(new GpuOracle.Step(Map.of("pos", positions(start, tokens)), Map.of("x", normal(r, tokens * heads * dh, 1)), tokens, start + tokens)));
     }
 
