@@ -155,7 +155,7 @@ class LiftersTest {
         }
         try (GgufFile r = GgufFile.open(renamed)) {
             GgufException e = assertThrows(GgufException.class, () -> Lifters.requireSupported(r));
-            assertTrue(e.getMessage().contains("unsupported architecture 'gpt2' (supported: llama, qwen2, qwen3, phi3, gemma2, gemma3)"), e.getMessage());
+            assertTrue(e.getMessage().contains("unsupported architecture 'gpt2' (supported: llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3)"), e.getMessage());
         }
     }
 
@@ -364,7 +364,7 @@ class LiftersTest {
 
     /** Real-shape presets: the header (every tensor's shape, the hyperparameters) lifts; the data is never read. */
     @ParameterizedTest
-    @ValueSource(strings = {"qwen2", "qwen3", "phi3", "gemma2", "gemma3"})
+    @ValueSource(strings = {"qwen2", "qwen3", "qwen3moe", "phi3", "gemma2", "gemma3"})
     void realShapeHeadersLift(String arch) {
         SyntheticLlama.Config c = SyntheticLlama.realShape(arch);
         Path file = tmp.resolve(arch + "-real.gguf");
@@ -385,5 +385,76 @@ class LiftersTest {
             assertTrue(Verifier.check(g).isEmpty());
             assertEquals(f.tensors().size(), g.params().size());
         }
+    }
+
+    /** A small qwen3moe: 2 layers, 4 experts of FFN 64, 2 per token. */
+    static SyntheticLlama.Config moe() {
+        return new SyntheticLlama.Config(96, 160, 2, 4, 2, 64, 1, 1e-6f, 1e6f, false, false, "qwen3moe", 32, 0, 0, 0f, 0f, new SyntheticLlama.Moe(4, 2, 64));
+    }
+
+    /** A qwen3moe file of {@link #moe()}'s tensors (no data), the tensor list edited by {@code tensors} and the metadata by {@code meta}. */
+    Path moeWith(String name, UnaryOperator<List<SyntheticLlama.TensorSpec>> tensors, java.util.function.Consumer<Map<String, GgufValue>> meta) {
+        Path file = tmp.resolve(name + ".gguf");
+        try (GgufFile v = GgufFile.open(vocab())) {
+            Map<String, GgufValue> m = new java.util.LinkedHashMap<>(SyntheticLlama.metadata(moe(), v, GgmlType.F32));
+            meta.accept(m);
+            GgufWriter w = new GgufWriter().putAll(m);
+            for (SyntheticLlama.TensorSpec s : tensors.apply(new ArrayList<>(SyntheticLlama.tensors(moe(), SyntheticLlama.vocabSize(v))))) w.tensor(s.name(), GgmlType.F32, s.ne(), seg -> {});
+            w.write(file);
+        }
+        return file;
+    }
+
+    /** qwen3moe: qwen3's attention and, per layer, router, softmax, top-2, renormalized weights, three expert matmuls and the weighted sum. */
+    @Test
+    void qwen3moeHasItsDiagram() {
+        Path file = tmp.resolve("qwen3moe.gguf");
+        try (GgufFile v = GgufFile.open(vocab())) {
+            SyntheticLlama.write(file, moe(), v, SyntheticLlama.TypePolicy.uniform(GgmlType.Q8_0));
+        }
+        try (GgufFile f = GgufFile.open(file)) {
+            assertEquals(GgmlType.F32, f.tensor("blk.0.ffn_gate_inp.weight").ggmlType(), "the router stays F32, as llama-quantize keeps it");
+            Graph g = Lifters.lift(f, new LlamaLifter.Options(64, true, DType.F32));
+            assertTrue(Verifier.check(g).isEmpty(), Verifier.check(g).toString());
+            assertTrue(g.structurallyEquals(IrParser.parse(IrPrinter.print(g), "qwen3moe.ir")), "parse(print(g)) differs from g");
+            assertEquals(f.tensors().size(), g.params().size(), "every tensor of the file is a param");
+            java.util.function.Function<OpKind, Long> count = k -> g.nodes().stream().filter(n -> n.op() == k).count();
+            assertEquals(2, count.apply(OpKind.TOPK));
+            assertEquals(2, count.apply(OpKind.TAKE_ALONG));
+            assertEquals(2, count.apply(OpKind.SUM_NORMALIZE));
+            assertEquals(6, count.apply(OpKind.MATMUL_ID));
+            assertEquals(2, count.apply(OpKind.WEIGHTED_SUM));
+            assertEquals(4, g.nodes().stream().filter(n -> n.op() == OpKind.RMS_NORM && n.shape().rank() == 3).count(), "per-head q/k norms");
+            Node topk = g.nodes().stream().filter(n -> n.op() == OpKind.TOPK).findFirst().orElseThrow();
+            assertEquals(2, topk.attrs().integer("k"));
+            assertEquals(OpKind.SOFTMAX, topk.input(0).op());
+        }
+    }
+
+    @Test
+    void qwen3moeBadExpertsAreOneLineNamingKeyOrTensor() {
+        Path noExperts = moeWith("moe-no-up", l -> {
+            l.removeIf(s -> s.name().equals("blk.1.ffn_up_exps.weight"));
+            return l;
+        }, m -> {});
+        assertTrue(liftError(noExperts).contains("missing tensor 'blk.1.ffn_up_exps.weight' ('qwen3moe.expert_count' declares 4 experts)"), liftError(noExperts));
+        Path noRouter = moeWith("moe-no-router", l -> {
+            l.removeIf(s -> s.name().startsWith("blk.0.ffn_gate_inp"));
+            return l;
+        }, m -> {});
+        assertTrue(liftError(noRouter).contains("missing tensor 'blk.0.ffn_gate_inp.weight' ('qwen3moe.expert_count' declares 4 experts)"), liftError(noRouter));
+        Path misshaped = moeWith("moe-bad-down", l -> {
+            l.replaceAll(s -> s.name().equals("blk.0.ffn_down_exps.weight") ? new SyntheticLlama.TensorSpec(s.name(), new long[] {96, 64, 4}) : s);
+            return l;
+        }, m -> {});
+        assertTrue(liftError(misshaped).contains("tensor 'blk.0.ffn_down_exps.weight' has shape [4, 64, 96], expected [4, 96, 64]"), liftError(misshaped));
+        Path unused = moeWith("moe-used-0", l -> l, m -> m.put("qwen3moe.expert_used_count", GgufValue.u32(0)));
+        assertTrue(liftError(unused).contains("'qwen3moe.expert_used_count' is 0, must be in 1 .. 4 (the expert count)"), liftError(unused));
+        Path tooMany = moeWith("moe-used-5", l -> l, m -> m.put("qwen3moe.expert_used_count", GgufValue.u32(5)));
+        assertTrue(liftError(tooMany).contains("'qwen3moe.expert_used_count' is 5, must be in 1 .. 4 (the expert count)"), liftError(tooMany));
+        Path none = moeWith("moe-count-0", l -> l, m -> m.put("qwen3moe.expert_count", GgufValue.u32(0)));
+        assertTrue(liftError(none).contains("'qwen3moe.expert_count' is 0: qwen3moe needs 1 .. 65536 experts"), liftError(none));
+        Path noKey = moeWith("moe-no-count", l -> l, m -> m.remove("qwen3moe.expert_count"));
+        assertTrue(liftError(noKey).contains("missing metadata key 'qwen3moe.expert_count'"), liftError(noKey));
     }
 }
