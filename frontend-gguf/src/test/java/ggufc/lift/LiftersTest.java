@@ -457,4 +457,63 @@ class LiftersTest {
         Path noKey = moeWith("moe-no-count", l -> l, m -> m.remove("qwen3moe.expert_count"));
         assertTrue(liftError(noKey).contains("missing metadata key 'qwen3moe.expert_count'"), liftError(noKey));
     }
+
+    /**
+     * Blocks.moe's options for Gemma 4: a merged {@code ffn_gate_up_exps} (gate first) and a per-expert
+     * {@code ffn_down_exps.scale}. A qwen3moe file whose gate and up are stacked into one tensor, with a
+     * down scale of ones, gives the separate file's logits exactly (reference interpreter).
+     */
+    @Test
+    void mergedGateUpAndDownScaleGiveTheSeparateExpertsLogits() {
+        SyntheticLlama.Config c = moe();
+        Path separate = tmp.resolve("moe-separate.gguf"), merged = tmp.resolve("moe-merged.gguf");
+        try (GgufFile v = GgufFile.open(vocab())) {
+            SyntheticLlama.write(separate, c, v, SyntheticLlama.TypePolicy.uniform(GgmlType.F32));
+            GgufWriter w = new GgufWriter().putAll(SyntheticLlama.metadata(c, v, GgmlType.F32));
+            int ne = c.moe().nExpert(), ff = c.moe().nFfExp(), e = c.nEmbd();
+            for (SyntheticLlama.TensorSpec s : SyntheticLlama.tensors(c, SyntheticLlama.vocabSize(v))) {
+                if (s.name().endsWith("ffn_gate_exps.weight")) continue;
+                if (s.name().endsWith("ffn_up_exps.weight")) {
+                    String blk = s.name().substring(0, s.name().indexOf("ffn_up_exps"));
+                    float[] gate = SyntheticLlama.weights(c, blk + "ffn_gate_exps.weight", new long[] {e, ff, ne});
+                    float[] up = SyntheticLlama.weights(c, s.name(), s.ne());
+                    w.tensor(blk + "ffn_gate_up_exps.weight", GgmlType.F32, new long[] {e, 2L * ff, ne}, seg -> {
+                        for (int x = 0; x < ne; x++) {
+                            for (int r = 0; r < ff; r++) {
+                                for (int k = 0; k < e; k++) {
+                                    seg.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, ((long) x * 2 * ff + r) * e + k, gate[(x * ff + r) * e + k]);
+                                    seg.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, ((long) x * 2 * ff + ff + r) * e + k, up[(x * ff + r) * e + k]);
+                                }
+                            }
+                        }
+                    });
+                    w.tensor(blk + "ffn_down_exps.scale", GgmlType.F32, new long[] {ne}, seg -> {
+                        for (int x = 0; x < ne; x++) seg.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, x, 1f);
+                    });
+                    continue;
+                }
+                float[] data = SyntheticLlama.weights(c, s.name(), s.ne());
+                w.tensor(s.name(), GgmlType.F32, s.ne(), seg -> {
+                    for (int k = 0; k < data.length; k++) seg.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, k, data[k]);
+                });
+            }
+            w.write(merged);
+        }
+        float[] a = moeLogits(separate, false), b = moeLogits(merged, true);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(a, b, "merged gate/up with a unit down scale must compute the separate experts' logits");
+    }
+
+    /** Logits of every position of a 6-token prompt on the reference interpreter; {@code merged}: the graph must read the merged tensors. */
+    static float[] moeLogits(Path file, boolean merged) {
+        try (GgufFile f = GgufFile.open(file)) {
+            Graph g = Lifters.lift(f, new LlamaLifter.Options(64, true, DType.F32));
+            assertEquals(merged, g.params().stream().anyMatch(p -> p.name().equals("blk.0.ffn_gate_up_exps.weight")));
+            assertEquals(merged ? 2 : 0, g.nodes().stream().filter(n -> n.op() == OpKind.MATMUL_ID && n.inputs().size() == 4).count(), "down with the scale");
+            assertEquals(merged ? 4 : 6, g.nodes().stream().filter(n -> n.op() == OpKind.MATMUL_ID).count());
+            int[] tokens = {1, 7, 3, 60, 12, 5}, pos = {0, 1, 2, 3, 4, 5};
+            var out = new ggufc.ir.interp.Interpreter(g, new GgufWeights(f)).run(Map.of(LlamaLifter.TOKENS, ggufc.ir.interp.Value.ofI32(new long[] {6}, tokens),
+                    LlamaLifter.POSITIONS, ggufc.ir.interp.Value.ofI32(new long[] {6}, pos)), Map.of("T", 6L, "L", 6L));
+            return out.get(LlamaLifter.LOGITS).f32();
+        }
+    }
 }
