@@ -218,8 +218,10 @@ public final class Blocks {
      * scaled as {@code m} says), then each selected expert's gated FFN on {@code h}:
      * {@code down_e(act(gate_e(h)) * up_e(h))}, with gate and up from {@code ffn_gate_up_exps}
      * ([E, 2 n_ff_exp, n_embd], gate first) when the file has it, else {@code ffn_gate_exps} and
-     * {@code ffn_up_exps}; each expert's down output times {@code ffn_down_exps.scale[e]} when the
-     * file has that; and the weighted sum over the selected experts (in selection order).
+     * {@code ffn_up_exps}; each expert's products times its {@code ffn_gate_exps.scale[e]},
+     * {@code ffn_up_exps.scale[e]} (the merged gate/up product: the up scale) and
+     * {@code ffn_down_exps.scale[e]} when the file has them (llama.cpp loads these optional scales for
+     * every architecture); and the weighted sum over the selected experts (in selection order).
      */
     public Node moe(int l, Node h, Node router, Experts e, Moe m) {
         long n = hp.nEmbd(), ff = e.nFf(), ne = e.count();
@@ -231,19 +233,23 @@ public final class Blocks {
         if (m.weightsScale() != 0 && m.weightsScale() != 1) w = b.scale(w, m.weightsScale());
         Node gate, up;
         if (f.hasTensor(blk(l, "ffn_gate_up_exps.weight"))) {
-            Node gu = b.matmulId(h, expertWeight(e, blk(l, "ffn_gate_up_exps.weight"), ne, 2 * ff, n), ids);
+            // llama.cpp scales the merged product by the up scale
+            Node gu = expertMatmul(l, h, expertWeight(e, blk(l, "ffn_gate_up_exps.weight"), ne, 2 * ff, n), ids, "ffn_up_exps.scale", ne);
             gate = split(gu, 0, ff);
             up = split(gu, ff, ff);
         } else {
-            gate = b.matmulId(h, expertWeight(e, blk(l, "ffn_gate_exps.weight"), ne, ff, n), ids);
-            up = b.matmulId(h, expertWeight(e, blk(l, "ffn_up_exps.weight"), ne, ff, n), ids);
+            gate = expertMatmul(l, h, expertWeight(e, blk(l, "ffn_gate_exps.weight"), ne, ff, n), ids, "ffn_gate_exps.scale", ne);
+            up = expertMatmul(l, h, expertWeight(e, blk(l, "ffn_up_exps.weight"), ne, ff, n), ids, "ffn_up_exps.scale", ne);
         }
         Node act = m.act().equals("silu") ? b.silu(gate) : b.gelu(gate);
-        Node down = expertWeight(e, blk(l, "ffn_down_exps.weight"), ne, n, ff);
-        Node y = f.hasTensor(blk(l, "ffn_down_exps.scale"))
-                ? b.matmulId(b.mul(act, up), down, ids, weight(blk(l, "ffn_down_exps.scale"), ne))
-                : b.matmulId(b.mul(act, up), down, ids);
+        Node y = expertMatmul(l, b.mul(act, up), expertWeight(e, blk(l, "ffn_down_exps.weight"), ne, n, ff), ids, "ffn_down_exps.scale", ne);
         return b.weightedSum(y, w);
+    }
+
+    /** {@code matmul_id(x, w, ids)}, times the per-expert scale {@code blk.l.scaleTensor} ([n_expert]) when the file has it (llama.cpp's build_lora_mm_id). */
+    private Node expertMatmul(int l, Node x, Node w, Node ids, String scaleTensor, long nExpert) {
+        String s = blk(l, scaleTensor);
+        return f.hasTensor(s) ? b.matmulId(x, w, ids, weight(s, nExpert)) : b.matmulId(x, w, ids);
     }
 
     /** {@link #weight}, with a missing tensor reported against the file's declared experts. */

@@ -516,4 +516,32 @@ class LiftersTest {
             return out.get(LlamaLifter.LOGITS).f32();
         }
     }
+
+    /**
+     * As llama.cpp: the optional per-expert {@code ffn_gate/up/down_exps.scale} tensors scale each expert's
+     * products (a fourth operand of matmul_id), and qwen3moe ignores {@code expert_weights_scale} (llama.cpp's
+     * qwen3moe never reads it; its logits with the key are those without).
+     */
+    @Test
+    void qwen3moeExpertScalesAreReadAndExpertWeightsScaleIgnored() {
+        Path scaled = moeWith("moe-scaled", l -> {
+            List<SyntheticLlama.TensorSpec> r = new ArrayList<>(l);
+            for (SyntheticLlama.TensorSpec s : l) {
+                if (s.name().endsWith("_exps.weight")) r.add(new SyntheticLlama.TensorSpec(s.name().replace(".weight", ".scale"), new long[] {4}));
+            }
+            return r;
+        }, m -> m.put("qwen3moe.expert_weights_scale", GgufValue.f32(2.5f)));
+        try (GgufFile f = GgufFile.open(scaled)) {
+            Graph g = Lifters.lift(f, new LlamaLifter.Options(64, false, DType.F32));
+            assertEquals(6, g.nodes().stream().filter(n -> n.op() == OpKind.MATMUL_ID && n.inputs().size() == 4).count(), "gate, up and down scaled in both layers");
+            assertEquals(0, g.nodes().stream().filter(n -> n.op() == OpKind.SCALE).count(), "no expert_weights_scale");
+            assertEquals(f.tensors().size(), g.params().size());
+        }
+        Path misshaped = moeWith("moe-bad-scale", l -> {
+            List<SyntheticLlama.TensorSpec> r = new ArrayList<>(l);
+            r.add(new SyntheticLlama.TensorSpec("blk.1.ffn_up_exps.scale", new long[] {3}));
+            return r;
+        }, m -> {});
+        assertTrue(liftError(misshaped).contains("tensor 'blk.1.ffn_up_exps.scale' has shape [3], expected [4]"), liftError(misshaped));
+    }
 }
