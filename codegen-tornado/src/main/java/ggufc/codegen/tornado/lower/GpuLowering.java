@@ -563,7 +563,7 @@ public final class GpuLowering {
         Node x = n.input(0), w = n.input(1), ids = n.input(2), sc = n.inputs().size() > 3 ? n.input(3) : null;
         ActIn a = activation(n, buf(x), x.shape(), x.dtype(), w);
         WeightRef wr = weight(w);
-        int e = (int) w.shape().dim(0).size(), m = (int) w.shape().dim(1).size(), k = (int) w.shape().dim(2).size();
+        int m = (int) w.shape().dim(1).size(), k = (int) w.shape().dim(2).size();
         int slots = (int) ids.shape().dim(1).size();
         if (a.q8() && !wr.format().takesQ8Activations()) throw new IllegalArgumentException(wr.format() + " weights with q8_0 activations have no GPU kernel");
         List<Arg> args = new ArrayList<>(List.of(b(wr.buffer()), b(a.buffer()), b(buf(ids))));
@@ -573,7 +573,6 @@ public final class GpuLowering {
         // each slot reads one expert's M rows
         Extent bytes = slotRows.times(wr.format().rowBytes(k) * m).plus(rows(x.shape()).times(4L * k)).plus(slotRows.times(4L * m));
         launch(MoeKernels.matvecId(wr.format(), k, m, slots, x.shape().rank() == 3, sc != null, a.q8()), Extent.of(m), slotRows, args, When.ALWAYS, n, bytes);
-        if (e <= 0) throw new IllegalArgumentException("no experts");
     }
 
     private void multi(Multi mu) {
