@@ -8,7 +8,7 @@
 #   <model>/<prompt>.greedy.json  greedy 64-token continuation (ids + text), EOS ignored
 #   prompts.txt                   the prompts, one per line (line number = prompt id)
 #   perplexity/                   llama-perplexity goldens (regenerate-perplexity.sh, run last)
-#   <arch>-tiny[-Q8_0]/           synthetic qwen2/qwen3/phi3/gemma2/gemma3/gemma4 models (see the end of this script):
+#   <arch>-tiny[-Q8_0]/           synthetic qwen2/qwen3/qwen3moe/phi3/gemma2/gemma3/gemma4 models (see the end of this script):
 #                                 prompts 1, 2 and 4 (gemma*: 1, 2 and 5, longer than their 4-key
 #                                 sliding window), greedy-32.txt, model.sha256, types.txt
 # ARCH_ONLY="gemma3" (or "gemma2", or several) regenerates just those synthetic models' goldens (prompts.txt must exist).
@@ -47,7 +47,7 @@ for T in Q8_0 Q4_0 Q5_0 F16 mixed; do gen "$OUT/models/stories260K-$T.gguf" "sto
 "$REF/generate.sh" "$MODELS/stories260K.gguf" "Once upon a time" 32 > "$OUT/stories260K/readme-greedy-32.txt" 2>/dev/null
 fi
 
-# Synthetic qwen2, qwen3, phi3, gemma2 and gemma3 models: `ggufc synth --preset ARCH-tiny` (seed 1, stories260K's
+# Synthetic qwen2, qwen3, qwen3moe, phi3, gemma2 and gemma3 models: `ggufc synth --preset ARCH-tiny` (seed 1, stories260K's
 # vocabulary), F32, and Q8_0 made by llama-quantize. The tests regenerate the files themselves
 # (ArchModels) and check them against model.sha256; their Q8_0 file is ggufc synth's own
 # (--type Q8_0), which is checked here to give llama.cpp exactly the logits of llama-quantize's.
@@ -63,7 +63,7 @@ gen_arch() {  # $1 = model file, $2 = golden folder name
     done
     "$REF/generate.sh" "$1" "Once upon a time" 32 > "$dir/greedy-32.txt" 2>/dev/null
 }
-for A in ${ARCH_ONLY:-qwen2 qwen3 phi3 gemma2 gemma3 gemma4}; do
+for A in ${ARCH_ONLY:-qwen2 qwen3 qwen3moe phi3 gemma2 gemma3 gemma4}; do
     M="$A-tiny"
     # gemma2-tiny's and gemma3-tiny's local layers see 4 keys: their prompts are longer than that (prompt 5: 28 tokens)
     case "$A" in gemma*) ARCH_PROMPTS="1 2 5" ;; *) ARCH_PROMPTS="1 2 4" ;; esac

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "synth", mixinStandardHelpOptions = true,
-        description = {"Write a GGUF (llama, qwen2, qwen3, phi3, gemma2, gemma3 or gemma4) with seeded random weights, in real shapes for benchmarks or tiny ones for tests. The tokenizer is taken from a vocab GGUF, so llama.cpp loads the file too."})
+        description = {"Write a GGUF (llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3 or gemma4) with seeded random weights, in real shapes for benchmarks or tiny ones for tests. The tokenizer is taken from a vocab GGUF, so llama.cpp loads the file too."})
 final class SynthCommand implements Callable<Integer> {
     /**
      * Model shapes. The {@code *-tiny} presets are scaled-down test models (2 layers, GQA, head
@@ -25,6 +25,8 @@ final class SynthCommand implements Callable<Integer> {
         QWEN2_TINY("qwen2-tiny", SyntheticLlama.tiny("qwen2"), "stories260K.gguf"),
         /** qwen3 with q/k norms and a head dimension (64) that is not n_embd / n_head (192 / 4). */
         QWEN3_TINY("qwen3-tiny", SyntheticLlama.tiny("qwen3"), "stories260K.gguf"),
+        /** qwen3moe: qwen3-tiny's attention and, in each of its 2 layers, 8 experts of FFN 128, 2 per token. */
+        QWEN3MOE_TINY("qwen3moe-tiny", SyntheticLlama.tiny("qwen3moe"), "stories260K.gguf"),
         /** phi3 with fused QKV and gate/up, GQA (Phi-3-mini has none, Phi-3-medium has). */
         PHI3_TINY("phi3-tiny", SyntheticLlama.tiny("phi3"), "stories260K.gguf"),
         /** gemma3 with 4 layers (0, 1, 3 local with a 4-key sliding window, 2 global), q/k and post norms, GeGLU; a separate output matrix keeps logits near 1 (tied ones would be ~250 with synth's unit-variance embeddings). */
@@ -41,6 +43,8 @@ final class SynthCommand implements Callable<Integer> {
         QWEN2_7B("qwen2-7b", SyntheticLlama.realShape("qwen2"), null),
         /** Qwen3-8B's layers: 4096 embd, 36 layers, 32 heads (dim 128), 8 KV heads, FFN 12288. */
         QWEN3_8B("qwen3-8b", SyntheticLlama.realShape("qwen3"), null),
+        /** Qwen3-30B-A3B's layers: 2048 embd, 48 layers, 32 heads (dim 128), 4 KV heads, 128 experts of FFN 768, 8 per token. */
+        QWEN3MOE_30B_A3B("qwen3moe-30b-a3b", SyntheticLlama.realShape("qwen3moe"), null),
         /** Phi-3-mini-4k's layers: 3072 embd, 32 layers, 32 heads (dim 96), FFN 8192. */
         PHI3_MINI("phi3-mini", SyntheticLlama.realShape("phi3"), null),
         /** Gemma-3-1B's layers: 1152 embd, 26 layers, 4 heads (dim 256), 1 KV head, FFN 6912, window 512 on 5 of 6 layers, tied output. */
@@ -70,8 +74,9 @@ final class SynthCommand implements Callable<Integer> {
     }
 
     @Option(names = "--preset", required = true, description = "llama-125m (768 embd, 12 layers, 12 heads, FFN 2048), llama-1b (Llama-3.2-1B layers: 2048 embd, 16 layers, 32 heads, 8 KV heads, FFN 8192, tied output, RoPE base 500000); "
-            + "test models qwen2-tiny, qwen3-tiny, phi3-tiny (2 layers, 4 heads of 64, 2 KV heads, FFN 512; vocab stories260K.gguf), gemma3-tiny (the same in 4 layers, 3 with a 4-key sliding window), gemma2-tiny (4 layers, 2 with a 4-key window, soft-capping 2 / 5), gemma4-tiny (6 layers: sliding-window and global heads of their own sizes, V = K, partial RoPE, shared KV, per-layer embeddings, soft-capping 5); "
-            + "real shapes qwen2-7b (Qwen2.5-7B), qwen3-8b (Qwen3-8B), phi3-mini (Phi-3-mini-4k), gemma3-1b (Gemma-3-1B), gemma2-2b (Gemma-2-2B), gemma4-31b (Gemma 4 31B), gemma4-e2b (Gemma 4 E2B).")
+            + "test models qwen2-tiny, qwen3-tiny, phi3-tiny (2 layers, 4 heads of 64, 2 KV heads, FFN 512; vocab stories260K.gguf), gemma3-tiny (the same in 4 layers, 3 with a 4-key sliding window), gemma2-tiny (4 layers, 2 with a 4-key window, soft-capping 2 / 5), gemma4-tiny (6 layers: sliding-window and global heads of their own sizes, V = K, partial RoPE, shared KV, per-layer embeddings, soft-capping 5), qwen3moe-tiny (qwen3-tiny's attention, 8 experts of FFN 128, 2 per token); "
+            + "real shapes qwen2-7b (Qwen2.5-7B), qwen3-8b (Qwen3-8B), qwen3moe-30b-a3b (Qwen3-30B-A3B: 128 experts, 8 per token), phi3-mini (Phi-3-mini-4k), gemma3-1b (Gemma-3-1B), gemma2-2b (Gemma-2-2B), gemma4-31b (Gemma 4 31B), gemma4-e2b (Gemma 4 E2B).")
+
     String preset;
 
     @Option(names = "--type", defaultValue = "Q8_0", description = "Weight type of the matrices: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K (norms stay F32). Default: ${DEFAULT-VALUE}.")

@@ -10,7 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Writes a GGUF of one of {@link #ARCHITECTURES} (llama, qwen2, qwen3, phi3, gemma2, gemma3) with seeded random weights: any size, any tensor types
+ * Writes a GGUF of one of {@link #ARCHITECTURES} (llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3) with seeded random weights: any size, any tensor types
  * (quantized with {@link BlockCodecs#quantize}, i.e. exactly as llama.cpp's reference
  * quantizers would), the tokenizer copied from another GGUF. llama.cpp loads and runs these
  * files (checked by quant-golden/regenerate.sh). Backs {@code ggufc synth}.
@@ -29,12 +29,13 @@ public final class SyntheticLlama {
     private SyntheticLlama() {}
 
     /** The architectures this class writes ({@code general.architecture}). */
-    public static final List<String> ARCHITECTURES = List.of("llama", "qwen2", "qwen3", "phi3", "gemma2", "gemma3", "gemma4");
+    public static final List<String> ARCHITECTURES = List.of("llama", "qwen2", "qwen3", "qwen3moe", "phi3", "gemma2", "gemma3", "gemma4");
 
     /**
      * Hyperparameters and generation options. {@code arch} picks the tensor set: {@code llama};
      * {@code qwen2} (Q/K/V biases); {@code qwen3} (per-head q/k norms, and a head dimension that
-     * need not be n_embd / n_head); {@code phi3} (fused attn_qkv, ffn_up holding gate and up);
+     * need not be n_embd / n_head); {@code qwen3moe} (qwen3's attention and a mixture-of-experts FFN:
+     * {@code ffn_gate_inp} and the stacked {@code ffn_gate/up/down_exps}; needs {@code moe}); {@code phi3} (fused attn_qkv, ffn_up holding gate and up);
      * {@code gemma3} (q/k norms, post-attention and post-FFN norms, GeGLU, sliding-window layers);
      * {@code gemma2} (gemma3's tensors without q/k norms; always a tied output, as llama.cpp reads it;
      * an output norm of ~1/sqrt(n_embd), so that the tied logits are ~1, a token's own ~16, rather than ~16 and ~250).
@@ -47,6 +48,13 @@ public final class SyntheticLlama {
     public record Config(int nEmbd, int nFf, int nLayer, int nHead, int nHeadKv, int contextLength,
                          long seed, float rmsEps, float ropeFreqBase, boolean tiedOutput, boolean stressBlocks,
                          String arch, int headDim, int slidingWindow, int swaPattern, float attnSoftcap, float finalSoftcap, Moe moe, Gemma4 gemma4) {
+        /** Not gemma4. */
+        public Config(int nEmbd, int nFf, int nLayer, int nHead, int nHeadKv, int contextLength,
+                      long seed, float rmsEps, float ropeFreqBase, boolean tiedOutput, boolean stressBlocks,
+                      String arch, int headDim, int slidingWindow, int swaPattern, float attnSoftcap, float finalSoftcap, Moe moe) {
+            this(nEmbd, nFf, nLayer, nHead, nHeadKv, contextLength, seed, rmsEps, ropeFreqBase, tiedOutput, stressBlocks, arch, headDim, slidingWindow, swaPattern, attnSoftcap, finalSoftcap, moe, null);
+        }
+
         /** Without mixture-of-experts layers. */
         public Config(int nEmbd, int nFf, int nLayer, int nHead, int nHeadKv, int contextLength,
                       long seed, float rmsEps, float ropeFreqBase, boolean tiedOutput, boolean stressBlocks,
@@ -77,7 +85,8 @@ public final class SyntheticLlama {
             }
             if (!ARCHITECTURES.contains(arch)) throw new IllegalArgumentException("unknown architecture '" + arch + "' (known: " + String.join(", ", ARCHITECTURES) + ")");
             if (headDim == 0 && nEmbd % nHead != 0) throw new IllegalArgumentException("n_embd " + nEmbd + " is not a multiple of n_head " + nHead);
-            if (headDim != 0 && !arch.equals("qwen3") && !arch.startsWith("gemma") && headDim * nHead != nEmbd) {
+            if (arch.equals("qwen3moe") != (moe != null)) throw new IllegalArgumentException("qwen3moe, and only qwen3moe, has experts (Moe): " + this);
+            if (headDim != 0 && !arch.startsWith("qwen3") && !arch.startsWith("gemma") && headDim * nHead != nEmbd) {
                 throw new IllegalArgumentException(arch + ": head dimension " + headDim + " x n_head " + nHead + " must be n_embd " + nEmbd + " (only qwen3 and gemma may differ)");
             }
             if (nHead % nHeadKv != 0) throw new IllegalArgumentException("n_head " + nHead + " is not a multiple of n_head_kv " + nHeadKv);
@@ -167,6 +176,11 @@ public final class SyntheticLlama {
             // 4 layers, every 3rd global (0, 1, 3 local, 2 global); a 4-key window, so a 10-token prompt needs it
             return new Config(256, 512, 4, 4, 2, 256, 1, 1e-6f, 1e6f, false, false, "gemma3", 64, 4, 3);
         }
+        if (arch.equals("qwen3moe")) {
+            // qwen3-tiny's attention; 8 experts of FFN 128, 2 per token (the router's logits are ~N(0, 1), so the
+            // choice changes from token to token and layer to layer)
+            return new Config(192, 512, 2, 4, 2, 256, 1, 1e-6f, 1e6f, false, false, arch, 64, 0, 0, 0f, 0f, new Moe(8, 2, 128));
+        }
         Config c = new Config(arch.equals("qwen3") ? 192 : 256, 512, 2, 4, 2, 256, 1, 1e-5f, 10000f, false, false, arch, arch.equals("qwen3") ? 64 : 0);
         return arch.startsWith("qwen") ? c.withRope(1e6f, 1e-6f) : c;
     }
@@ -181,6 +195,9 @@ public final class SyntheticLlama {
         return switch (arch) {
             case "qwen2" -> new Config(3584, 18944, 28, 28, 4, 32768, 1, 1e-6f, 1e6f, false, false, "qwen2", 0);
             case "qwen3" -> new Config(4096, 12288, 36, 32, 8, 40960, 1, 1e-6f, 1e6f, false, false, "qwen3", 128);
+            // Qwen3-30B-A3B: 2048 embd, 48 layers, 32 heads of 128, 4 KV heads, 128 experts of FFN 768, 8 per token
+            // (feed_forward_length 6144 as its GGUF says; no dense FFN tensors)
+            case "qwen3moe" -> new Config(2048, 6144, 48, 32, 4, 40960, 1, 1e-6f, 1e6f, false, false, "qwen3moe", 128, 0, 0, 0f, 0f, new Moe(128, 8, 768));
             case "phi3" -> new Config(3072, 8192, 32, 32, 32, 4096, 1, 1e-5f, 10000f, false, false, "phi3", 0);
             // Gemma 3 1B (google/gemma-3-1b-it): 1152 embd, 26 layers, 4 heads of 256, 1 KV head, FFN 6912,
             // sliding window 512 on 5 of every 6 layers (the pattern key is not written: llama.cpp's default 6), tied output
@@ -197,7 +214,7 @@ public final class SyntheticLlama {
             // on 4 of 5 layers, the last 20 layers sharing KV, per-layer embeddings of 256, tied output
             case "gemma4-e2b" -> new Config(1536, 6144, 35, 8, 1, 131072, 1, 1e-6f, 1e6f, true, false, "gemma4", 256, 512, 5, 0f, 30f, null,
                     new Gemma4(512, 1, 64, false, 20, 256));
-            default -> throw new IllegalArgumentException("no real-shape preset for '" + arch + "' (qwen2, qwen3, phi3, gemma2, gemma3, gemma4, gemma4-e2b)");
+            default -> throw new IllegalArgumentException("no real-shape preset for '" + arch + "' (qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3, gemma4, gemma4-e2b)");
         };
     }
 
@@ -216,12 +233,13 @@ public final class SyntheticLlama {
         GgmlType typeFor(String name, long[] ne);
 
         /**
-         * {@code t} for matrices; 1-D tensors (norms) stay F32 and matrices whose rows are not whole
-         * blocks of {@code t} fall back to F16, as llama.cpp does; Gemma 4's per_layer_model_proj stays
-         * F32, as llama-quantize leaves it.
+         * {@code t} for matrices; 1-D tensors (norms), the expert routers ({@code ffn_gate_inp}) and Gemma 4's
+         * per_layer_model_proj stay F32, and matrices whose rows are not whole blocks of {@code t} fall back to
+         * F16, as llama.cpp (llama-quantize) does.
          */
         static TypePolicy uniform(GgmlType t) {
-            return (name, ne) -> ne.length < 2 || name.startsWith("per_layer_model_proj") ? GgmlType.F32 : ne[0] % t.blockSize() == 0 ? t : GgmlType.F16;
+            return (name, ne) -> ne.length < 2 || name.contains("ffn_gate_inp") || name.startsWith("per_layer_model_proj") ? GgmlType.F32
+                    : ne[0] % t.blockSize() == 0 ? t : GgmlType.F16;
         }
     }
 
@@ -249,7 +267,7 @@ public final class SyntheticLlama {
                 r.add(new TensorSpec(b + "attn_v.bias", new long[] {kv}));
             }
             boolean gemma = c.arch().startsWith("gemma");
-            if (c.arch().equals("qwen3") || c.arch().equals("gemma3")) {
+            if (c.arch().startsWith("qwen3") || c.arch().equals("gemma3")) {
                 r.add(new TensorSpec(b + "attn_q_norm.weight", new long[] {hd}));
                 r.add(new TensorSpec(b + "attn_k_norm.weight", new long[] {hd}));
             }
@@ -257,7 +275,13 @@ public final class SyntheticLlama {
             if (gemma) r.add(new TensorSpec(b + "post_attention_norm.weight", new long[] {e}));
             r.add(new TensorSpec(b + "ffn_norm.weight", new long[] {e}));
             if (gemma) r.add(new TensorSpec(b + "post_ffw_norm.weight", new long[] {e}));
-            if (c.arch().equals("phi3")) {
+            if (c.moe() != null) {
+                long ne = c.moe().nExpert(), fe = c.moe().nFfExp();
+                r.add(new TensorSpec(b + "ffn_gate_inp.weight", new long[] {e, ne}));
+                r.add(new TensorSpec(b + "ffn_gate_exps.weight", new long[] {e, fe, ne}));
+                r.add(new TensorSpec(b + "ffn_down_exps.weight", new long[] {fe, e, ne}));
+                r.add(new TensorSpec(b + "ffn_up_exps.weight", new long[] {e, fe, ne}));
+            } else if (c.arch().equals("phi3")) {
                 r.add(new TensorSpec(b + "ffn_down.weight", new long[] {ff, e}));
                 r.add(new TensorSpec(b + "ffn_up.weight", new long[] {e, 2 * ff}));
             } else {
@@ -334,7 +358,12 @@ public final class SyntheticLlama {
         m.put(a + ".feed_forward_length", GgufValue.u32(c.nFf()));
         m.put(a + ".attention.head_count", GgufValue.u32(c.nHead()));
         m.put(a + ".attention.head_count_kv", GgufValue.u32(c.nHeadKv()));
-        if (a.equals("qwen3") || a.startsWith("gemma") || c.headDim() * c.nHead() != c.nEmbd()) {
+        if (c.moe() != null) {
+            m.put(a + ".expert_count", GgufValue.u32(c.moe().nExpert()));
+            m.put(a + ".expert_used_count", GgufValue.u32(c.moe().nExpertUsed()));
+            m.put(a + ".expert_feed_forward_length", GgufValue.u32(c.moe().nFfExp()));
+        }
+        if (a.startsWith("qwen3") || a.startsWith("gemma") || c.headDim() * c.nHead() != c.nEmbd()) {
             m.put(a + ".attention.key_length", GgufValue.u32(c.headDim()));
             m.put(a + ".attention.value_length", GgufValue.u32(c.headDim()));
         }

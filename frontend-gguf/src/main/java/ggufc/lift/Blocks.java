@@ -17,8 +17,8 @@ import java.util.Arrays;
  * The shared blocks that architecture lifters are composed of, so that each architecture reads like
  * its diagram: {@link #start} (token embedding), {@link #rmsNorm}, {@link #attention} with its
  * {@link Attn options} (fused or separate QKV, biases, per-head q/k norm, RoPE mode, query
- * pre-scaling, sliding window, per-layer RoPE base), the FFN variants {@link #swiGlu}, {@link #fusedSwiGlu}
- * and {@link #geGlu}, {@link #residual}, and
+ * pre-scaling, sliding window, per-layer RoPE base), the FFN variants {@link #swiGlu}, {@link #fusedSwiGlu},
+ * {@link #geGlu} and the mixture of experts {@link #moe}, {@link #residual}, and
  * {@link #finish} (final norm and output head). Each block checks the shapes of the tensors it
  * reads; a missing or misshaped tensor is one {@link GgufException} naming the file and tensor.
  *
@@ -255,6 +255,98 @@ public final class Blocks {
         Node mixed = b.mul(gate, split(inputs, (long) l * p, p));
         Node out = b.matmul(mixed, weight(blk(l, "proj.weight"), hp.nEmbd(), p));
         return rmsNorm(out, blk(l, "post_norm.weight"));
+    }
+
+    /**
+     * The mixture-of-experts hyperparameters of a file ({@code {arch}.expert_count},
+     * {@code expert_used_count}, {@code expert_feed_forward_length} (default: feed_forward_length /
+     * expert_used_count, as llama.cpp), {@code expert_weights_scale} (0 when absent: none)).
+     */
+    public record Experts(int count, int used, int nFf, double weightsScale) {
+        /** Reads and checks the keys: at least one expert, 1 .. count of them per token; one {@link GgufException} naming the key otherwise. */
+        public static Experts read(GgufFile f, LlamaHparams hp) {
+            String a = hp.arch();
+            String countKey = a + ".expert_count", usedKey = a + ".expert_used_count", ffKey = a + ".expert_feed_forward_length";
+            long count = wholeKey(f, countKey), used = wholeKey(f, usedKey);
+            if (count < 1 || count > 1 << 16) throw new GgufException(f.path(), "'" + countKey + "' is " + count + ": " + a + " needs 1 .. 65536 experts");
+            if (used < 1 || used > count) throw new GgufException(f.path(), "'" + usedKey + "' is " + used + ", must be in 1 .. " + count + " (the expert count)");
+            long ff = f.has(ffKey) ? wholeKey(f, ffKey) : hp.nFf() / used;
+            if (ff < 1 || ff > Integer.MAX_VALUE) throw new GgufException(f.path(), "'" + ffKey + "' is " + ff + ", must be a positive whole number below 2^31");
+            String scaleKey = a + ".expert_weights_scale";
+            double scale = f.getDouble(scaleKey, 0.0);
+            if (!Double.isFinite(scale)) throw new GgufException(f.path(), "'" + scaleKey + "' is " + scale + ", must be a finite number");
+            return new Experts((int) count, (int) used, (int) ff, scale);
+        }
+
+        private static long wholeKey(GgufFile f, String key) {
+            if (!f.has(key)) throw new GgufException(f.path(), "missing metadata key '" + key + "'");
+            return f.getLong(key);
+        }
+    }
+
+    /**
+     * How a mixture-of-experts FFN computes (llama.cpp's {@code build_moe_ffn} with softmax gating).
+     *
+     * @param act the gated activation of the experts: {@code silu} (SwiGLU) or {@code gelu} (GeGLU)
+     * @param normW renormalize the selected experts' weights to sum 1 (sum clamped below at 2^-14, as llama.cpp)
+     * @param weightsScale multiply the weights by this (0 or 1: no scaling)
+     */
+    public record Moe(String act, boolean normW, double weightsScale) {
+        public Moe {
+            if (!act.equals("silu") && !act.equals("gelu")) throw new IllegalArgumentException("act must be silu or gelu, got " + act);
+        }
+    }
+
+    /** llama.cpp's clamp of the selected weights' sum: the smallest normal f16. */
+    public static final double MOE_MIN_WEIGHT_SUM = 6.103515625e-5;
+
+    /**
+     * The mixture-of-experts FFN of layer {@code l}: router logits {@code ffn_gate_inp · router}
+     * ([T, n_expert]; the caller picks the router's input, usually {@code h}), softmax, the
+     * {@code used} most probable experts (top-k), their probabilities as weights (renormalized and
+     * scaled as {@code m} says), then each selected expert's gated FFN on {@code h}:
+     * {@code down_e(act(gate_e(h)) * up_e(h))}, with gate and up from {@code ffn_gate_up_exps}
+     * ([E, 2 n_ff_exp, n_embd], gate first) when the file has it, else {@code ffn_gate_exps} and
+     * {@code ffn_up_exps}; each expert's products times its {@code ffn_gate_exps.scale[e]},
+     * {@code ffn_up_exps.scale[e]} (the merged gate/up product: the up scale) and
+     * {@code ffn_down_exps.scale[e]} when the file has them (llama.cpp loads these optional scales for
+     * every architecture); and the weighted sum over the selected experts (in selection order).
+     */
+    public Node moe(int l, Node h, Node router, Experts e, Moe m) {
+        long n = hp.nEmbd(), ff = e.nFf(), ne = e.count();
+        Node logits = b.matmul(router, expertWeight(e, blk(l, "ffn_gate_inp.weight"), ne, n));
+        Node probs = b.softmax(logits);
+        Node ids = b.topk(probs, e.used());
+        Node w = b.takeAlong(probs, ids);
+        if (m.normW()) w = b.sumNormalize(w, MOE_MIN_WEIGHT_SUM);
+        if (m.weightsScale() != 0 && m.weightsScale() != 1) w = b.scale(w, m.weightsScale());
+        Node gate, up;
+        if (f.hasTensor(blk(l, "ffn_gate_up_exps.weight"))) {
+            // llama.cpp scales the merged product by the up scale
+            Node gu = expertMatmul(l, h, expertWeight(e, blk(l, "ffn_gate_up_exps.weight"), ne, 2 * ff, n), ids, "ffn_up_exps.scale", ne);
+            gate = split(gu, 0, ff);
+            up = split(gu, ff, ff);
+        } else {
+            gate = expertMatmul(l, h, expertWeight(e, blk(l, "ffn_gate_exps.weight"), ne, ff, n), ids, "ffn_gate_exps.scale", ne);
+            up = expertMatmul(l, h, expertWeight(e, blk(l, "ffn_up_exps.weight"), ne, ff, n), ids, "ffn_up_exps.scale", ne);
+        }
+        Node act = m.act().equals("silu") ? b.silu(gate) : b.gelu(gate);
+        Node y = expertMatmul(l, b.mul(act, up), expertWeight(e, blk(l, "ffn_down_exps.weight"), ne, n, ff), ids, "ffn_down_exps.scale", ne);
+        return b.weightedSum(y, w);
+    }
+
+    /** {@code matmul_id(x, w, ids)}, times the per-expert scale {@code blk.l.scaleTensor} ([n_expert]) when the file has it (llama.cpp's build_lora_mm_id). */
+    private Node expertMatmul(int l, Node x, Node w, Node ids, String scaleTensor, long nExpert) {
+        String s = blk(l, scaleTensor);
+        return f.hasTensor(s) ? b.matmulId(x, w, ids, weight(s, nExpert)) : b.matmulId(x, w, ids);
+    }
+
+    /** {@link #weight}, with a missing tensor reported against the file's declared experts. */
+    private Node expertWeight(Experts e, String name, long... shape) {
+        if (b.graphParam(name) == null && !f.hasTensor(name)) {
+            throw new GgufException(f.path(), "missing tensor '" + name + "' ('" + hp.arch() + ".expert_count' declares " + e.count() + " experts)");
+        }
+        return weight(name, shape);
     }
 
     /** {@code x *= factor} (gemma's embedding scale by sqrt(n_embd)). */

@@ -23,6 +23,7 @@ public final class Lifters {
         LIFTERS.put("llama", LlamaLifter::llama);
         LIFTERS.put("qwen2", Qwen2Lifter::lift);
         LIFTERS.put("qwen3", Qwen3Lifter::lift);
+        LIFTERS.put("qwen3moe", Qwen3MoeLifter::lift);
         LIFTERS.put("phi3", Phi3Lifter::lift);
         LIFTERS.put("gemma2", Gemma2Lifter::lift);
         LIFTERS.put("gemma3", Gemma3Lifter::lift);

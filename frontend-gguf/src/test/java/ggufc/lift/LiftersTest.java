@@ -155,7 +155,7 @@ class LiftersTest {
         }
         try (GgufFile r = GgufFile.open(renamed)) {
             GgufException e = assertThrows(GgufException.class, () -> Lifters.requireSupported(r));
-            assertTrue(e.getMessage().contains("unsupported architecture 'gpt2' (supported: llama, qwen2, qwen3, phi3, gemma2, gemma3, gemma4)"), e.getMessage());
+            assertTrue(e.getMessage().contains("unsupported architecture 'gpt2' (supported: llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3, gemma4)"), e.getMessage());
         }
     }
 
@@ -364,7 +364,7 @@ class LiftersTest {
 
     /** Real-shape presets: the header (every tensor's shape, the hyperparameters) lifts; the data is never read. */
     @ParameterizedTest
-    @ValueSource(strings = {"qwen2", "qwen3", "phi3", "gemma2", "gemma3"})
+    @ValueSource(strings = {"qwen2", "qwen3", "qwen3moe", "phi3", "gemma2", "gemma3"})
     void realShapeHeadersLift(String arch) {
         SyntheticLlama.Config c = SyntheticLlama.realShape(arch);
         Path file = tmp.resolve(arch + "-real.gguf");
@@ -399,6 +399,24 @@ class LiftersTest {
                 // layer_output_scale is read at lift time: one 1.0
                 w.tensor(s.name(), GgmlType.F32, s.ne(), seg -> { if (s.name().endsWith("layer_output_scale.weight")) seg.set(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, 0, 1f); });
             }
+            w.write(file);
+        }
+        return file;
+    }
+
+    /** A small qwen3moe: 2 layers, 4 experts of FFN 64, 2 per token. */
+    static SyntheticLlama.Config moe() {
+        return new SyntheticLlama.Config(96, 160, 2, 4, 2, 64, 1, 1e-6f, 1e6f, false, false, "qwen3moe", 32, 0, 0, 0f, 0f, new SyntheticLlama.Moe(4, 2, 64));
+    }
+
+    /** A qwen3moe file of {@link #moe()}'s tensors (no data), the tensor list edited by {@code tensors} and the metadata by {@code meta}. */
+    Path moeWith(String name, UnaryOperator<List<SyntheticLlama.TensorSpec>> tensors, java.util.function.Consumer<Map<String, GgufValue>> meta) {
+        Path file = tmp.resolve(name + ".gguf");
+        try (GgufFile v = GgufFile.open(vocab())) {
+            Map<String, GgufValue> m = new java.util.LinkedHashMap<>(SyntheticLlama.metadata(moe(), v, GgmlType.F32));
+            meta.accept(m);
+            GgufWriter w = new GgufWriter().putAll(m);
+            for (SyntheticLlama.TensorSpec s : tensors.apply(new ArrayList<>(SyntheticLlama.tensors(moe(), SyntheticLlama.vocabSize(v))))) w.tensor(s.name(), GgmlType.F32, s.ne(), seg -> {});
             w.write(file);
         }
         return file;
@@ -499,5 +517,144 @@ class LiftersTest {
             // every tensor but the layer output scales (read at lift time) is a param
             assertEquals(f.tensors().size() - c.nLayer(), g.params().size());
         }
+    }
+    /** qwen3moe: qwen3's attention and, per layer, router, softmax, top-2, renormalized weights, three expert matmuls and the weighted sum. */
+    @Test
+    void qwen3moeHasItsDiagram() {
+        Path file = tmp.resolve("qwen3moe.gguf");
+        try (GgufFile v = GgufFile.open(vocab())) {
+            SyntheticLlama.write(file, moe(), v, SyntheticLlama.TypePolicy.uniform(GgmlType.Q8_0));
+        }
+        try (GgufFile f = GgufFile.open(file)) {
+            assertEquals(GgmlType.F32, f.tensor("blk.0.ffn_gate_inp.weight").ggmlType(), "the router stays F32, as llama-quantize keeps it");
+            Graph g = Lifters.lift(f, new LlamaLifter.Options(64, true, DType.F32));
+            assertTrue(Verifier.check(g).isEmpty(), Verifier.check(g).toString());
+            assertTrue(g.structurallyEquals(IrParser.parse(IrPrinter.print(g), "qwen3moe.ir")), "parse(print(g)) differs from g");
+            assertEquals(f.tensors().size(), g.params().size(), "every tensor of the file is a param");
+            java.util.function.Function<OpKind, Long> count = k -> g.nodes().stream().filter(n -> n.op() == k).count();
+            assertEquals(2, count.apply(OpKind.TOPK));
+            assertEquals(2, count.apply(OpKind.TAKE_ALONG));
+            assertEquals(2, count.apply(OpKind.SUM_NORMALIZE));
+            assertEquals(6, count.apply(OpKind.MATMUL_ID));
+            assertEquals(2, count.apply(OpKind.WEIGHTED_SUM));
+            assertEquals(4, g.nodes().stream().filter(n -> n.op() == OpKind.RMS_NORM && n.shape().rank() == 3).count(), "per-head q/k norms");
+            Node topk = g.nodes().stream().filter(n -> n.op() == OpKind.TOPK).findFirst().orElseThrow();
+            assertEquals(2, topk.attrs().integer("k"));
+            assertEquals(OpKind.SOFTMAX, topk.input(0).op());
+        }
+    }
+
+    @Test
+    void qwen3moeBadExpertsAreOneLineNamingKeyOrTensor() {
+        Path noExperts = moeWith("moe-no-up", l -> {
+            l.removeIf(s -> s.name().equals("blk.1.ffn_up_exps.weight"));
+            return l;
+        }, m -> {});
+        assertTrue(liftError(noExperts).contains("missing tensor 'blk.1.ffn_up_exps.weight' ('qwen3moe.expert_count' declares 4 experts)"), liftError(noExperts));
+        Path noRouter = moeWith("moe-no-router", l -> {
+            l.removeIf(s -> s.name().startsWith("blk.0.ffn_gate_inp"));
+            return l;
+        }, m -> {});
+        assertTrue(liftError(noRouter).contains("missing tensor 'blk.0.ffn_gate_inp.weight' ('qwen3moe.expert_count' declares 4 experts)"), liftError(noRouter));
+        Path misshaped = moeWith("moe-bad-down", l -> {
+            l.replaceAll(s -> s.name().equals("blk.0.ffn_down_exps.weight") ? new SyntheticLlama.TensorSpec(s.name(), new long[] {96, 64, 4}) : s);
+            return l;
+        }, m -> {});
+        assertTrue(liftError(misshaped).contains("tensor 'blk.0.ffn_down_exps.weight' has shape [4, 64, 96], expected [4, 96, 64]"), liftError(misshaped));
+        Path unused = moeWith("moe-used-0", l -> l, m -> m.put("qwen3moe.expert_used_count", GgufValue.u32(0)));
+        assertTrue(liftError(unused).contains("'qwen3moe.expert_used_count' is 0, must be in 1 .. 4 (the expert count)"), liftError(unused));
+        Path tooMany = moeWith("moe-used-5", l -> l, m -> m.put("qwen3moe.expert_used_count", GgufValue.u32(5)));
+        assertTrue(liftError(tooMany).contains("'qwen3moe.expert_used_count' is 5, must be in 1 .. 4 (the expert count)"), liftError(tooMany));
+        Path none = moeWith("moe-count-0", l -> l, m -> m.put("qwen3moe.expert_count", GgufValue.u32(0)));
+        assertTrue(liftError(none).contains("'qwen3moe.expert_count' is 0: qwen3moe needs 1 .. 65536 experts"), liftError(none));
+        Path noKey = moeWith("moe-no-count", l -> l, m -> m.remove("qwen3moe.expert_count"));
+        assertTrue(liftError(noKey).contains("missing metadata key 'qwen3moe.expert_count'"), liftError(noKey));
+    }
+
+    /**
+     * Blocks.moe's options for Gemma 4: a merged {@code ffn_gate_up_exps} (gate first) and a per-expert
+     * {@code ffn_down_exps.scale}. A qwen3moe file whose gate and up are stacked into one tensor, with a
+     * down scale of ones, gives the separate file's logits exactly (reference interpreter).
+     */
+    @Test
+    void mergedGateUpAndDownScaleGiveTheSeparateExpertsLogits() {
+        SyntheticLlama.Config c = moe();
+        Path separate = tmp.resolve("moe-separate.gguf"), merged = tmp.resolve("moe-merged.gguf");
+        try (GgufFile v = GgufFile.open(vocab())) {
+            SyntheticLlama.write(separate, c, v, SyntheticLlama.TypePolicy.uniform(GgmlType.F32));
+            GgufWriter w = new GgufWriter().putAll(SyntheticLlama.metadata(c, v, GgmlType.F32));
+            int ne = c.moe().nExpert(), ff = c.moe().nFfExp(), e = c.nEmbd();
+            for (SyntheticLlama.TensorSpec s : SyntheticLlama.tensors(c, SyntheticLlama.vocabSize(v))) {
+                if (s.name().endsWith("ffn_gate_exps.weight")) continue;
+                if (s.name().endsWith("ffn_up_exps.weight")) {
+                    String blk = s.name().substring(0, s.name().indexOf("ffn_up_exps"));
+                    float[] gate = SyntheticLlama.weights(c, blk + "ffn_gate_exps.weight", new long[] {e, ff, ne});
+                    float[] up = SyntheticLlama.weights(c, s.name(), s.ne());
+                    w.tensor(blk + "ffn_gate_up_exps.weight", GgmlType.F32, new long[] {e, 2L * ff, ne}, seg -> {
+                        for (int x = 0; x < ne; x++) {
+                            for (int r = 0; r < ff; r++) {
+                                for (int k = 0; k < e; k++) {
+                                    seg.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, ((long) x * 2 * ff + r) * e + k, gate[(x * ff + r) * e + k]);
+                                    seg.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, ((long) x * 2 * ff + ff + r) * e + k, up[(x * ff + r) * e + k]);
+                                }
+                            }
+                        }
+                    });
+                    w.tensor(blk + "ffn_down_exps.scale", GgmlType.F32, new long[] {ne}, seg -> {
+                        for (int x = 0; x < ne; x++) seg.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, x, 1f);
+                    });
+                    continue;
+                }
+                float[] data = SyntheticLlama.weights(c, s.name(), s.ne());
+                w.tensor(s.name(), GgmlType.F32, s.ne(), seg -> {
+                    for (int k = 0; k < data.length; k++) seg.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, k, data[k]);
+                });
+            }
+            w.write(merged);
+        }
+        float[] a = moeLogits(separate, false), b = moeLogits(merged, true);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(a, b, "merged gate/up with a unit down scale must compute the separate experts' logits");
+    }
+
+    /** Logits of every position of a 6-token prompt on the reference interpreter; {@code merged}: the graph must read the merged tensors. */
+    static float[] moeLogits(Path file, boolean merged) {
+        try (GgufFile f = GgufFile.open(file)) {
+            Graph g = Lifters.lift(f, new LlamaLifter.Options(64, true, DType.F32));
+            assertEquals(merged, g.params().stream().anyMatch(p -> p.name().equals("blk.0.ffn_gate_up_exps.weight")));
+            assertEquals(merged ? 2 : 0, g.nodes().stream().filter(n -> n.op() == OpKind.MATMUL_ID && n.inputs().size() == 4).count(), "down with the scale");
+            assertEquals(merged ? 4 : 6, g.nodes().stream().filter(n -> n.op() == OpKind.MATMUL_ID).count());
+            int[] tokens = {1, 7, 3, 60, 12, 5}, pos = {0, 1, 2, 3, 4, 5};
+            var out = new ggufc.ir.interp.Interpreter(g, new GgufWeights(f)).run(Map.of(LlamaLifter.TOKENS, ggufc.ir.interp.Value.ofI32(new long[] {6}, tokens),
+                    LlamaLifter.POSITIONS, ggufc.ir.interp.Value.ofI32(new long[] {6}, pos)), Map.of("T", 6L, "L", 6L));
+            return out.get(LlamaLifter.LOGITS).f32();
+        }
+    }
+
+    /**
+     * As llama.cpp: the optional per-expert {@code ffn_gate/up/down_exps.scale} tensors scale each expert's
+     * products (a fourth operand of matmul_id), and qwen3moe ignores {@code expert_weights_scale} (llama.cpp's
+     * qwen3moe never reads it; its logits with the key are those without).
+     */
+    @Test
+    void qwen3moeExpertScalesAreReadAndExpertWeightsScaleIgnored() {
+        Path scaled = moeWith("moe-scaled", l -> {
+            List<SyntheticLlama.TensorSpec> r = new ArrayList<>(l);
+            for (SyntheticLlama.TensorSpec s : l) {
+                if (s.name().endsWith("_exps.weight")) r.add(new SyntheticLlama.TensorSpec(s.name().replace(".weight", ".scale"), new long[] {4}));
+            }
+            return r;
+        }, m -> m.put("qwen3moe.expert_weights_scale", GgufValue.f32(2.5f)));
+        try (GgufFile f = GgufFile.open(scaled)) {
+            Graph g = Lifters.lift(f, new LlamaLifter.Options(64, false, DType.F32));
+            assertEquals(6, g.nodes().stream().filter(n -> n.op() == OpKind.MATMUL_ID && n.inputs().size() == 4).count(), "gate, up and down scaled in both layers");
+            assertEquals(0, g.nodes().stream().filter(n -> n.op() == OpKind.SCALE).count(), "no expert_weights_scale");
+            assertEquals(f.tensors().size(), g.params().size());
+        }
+        Path misshaped = moeWith("moe-bad-scale", l -> {
+            List<SyntheticLlama.TensorSpec> r = new ArrayList<>(l);
+            r.add(new SyntheticLlama.TensorSpec("blk.1.ffn_up_exps.scale", new long[] {3}));
+            return r;
+        }, m -> {});
+        assertTrue(liftError(misshaped).contains("tensor 'blk.1.ffn_up_exps.scale' has shape [3], expected [4]"), liftError(misshaped));
     }
 }

@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The synthetic qwen2, qwen3, phi3, gemma2 and gemma3 test models ({@code ggufc synth --preset ARCH-tiny}, seed 1,
+ * The synthetic qwen2, qwen3, qwen3moe, phi3, gemma2 and gemma3 test models ({@code ggufc synth --preset ARCH-tiny}, seed 1,
  * stories260K's vocabulary) in F32 and Q8_0, written on first use under {@code target/arch-models}
  * and checked against the SHA-256 that golden-tests/regenerate.sh recorded next to llama.cpp's
  * goldens ({@code golden/<model>/model.sha256}), so the goldens are always those of the exact file
@@ -26,7 +26,15 @@ import java.util.concurrent.ConcurrentHashMap;
 final class ArchModels {
     private ArchModels() {}
 
-    static final List<String> ARCHITECTURES = List.of("qwen2", "qwen3", "phi3", "gemma2", "gemma3", "gemma4");
+    static final List<String> ARCHITECTURES = only(List.of("qwen2", "qwen3", "qwen3moe", "phi3", "gemma2", "gemma3", "gemma4"));
+
+    /** With {@code -Dggufc.arch.only=qwen3moe,qwen3}: just those architectures (to run one model's parity cases). */
+    private static List<String> only(List<String> all) {
+        String o = System.getProperty("ggufc.arch.only", "").trim();
+        if (o.isEmpty()) return all;
+        List<String> want = List.of(o.split("\\s*,\\s*"));
+        return all.stream().filter(want::contains).toList();
+    }
     /** The golden prompts regenerate.sh ran on these models (of prompts.txt). */
     static final List<Integer> PROMPTS = List.of(1, 2, 4);
     /** gemma2-tiny's and gemma3-tiny's: longer than their 4-key sliding window (prompt 5 is 28 tokens). */

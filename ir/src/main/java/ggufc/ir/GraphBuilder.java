@@ -117,6 +117,18 @@ public final class GraphBuilder {
         if (softcap > 0) a = a.with("softcap", softcap);
         return add(OpKind.ATTENTION, a, q, k, v, pos);
     }
+    /** Indices of the {@code k} largest values of each row, largest first (ties: lower index first). */
+    public Node topk(Node x, int k) { return add(OpKind.TOPK, Attrs.of("k", (long) k), x); }
+    /** {@code x[..., idx[..., j]]} along the last axis. */
+    public Node takeAlong(Node x, Node idx) { return add(OpKind.TAKE_ALONG, Attrs.EMPTY, x, idx); }
+    /** {@code x / max(sum(x, last axis), min)}. */
+    public Node sumNormalize(Node x, double min) { return add(OpKind.SUM_NORMALIZE, Attrs.of("min", min), x); }
+    /** Expert matmul: {@code out[t, k] = w[ids[t, k]] . x[t(, k)]}: [T, K, M]. */
+    public Node matmulId(Node x, Node w, Node ids) { return add(OpKind.MATMUL_ID, Attrs.EMPTY, x, w, ids); }
+    /** Expert matmul times a per-expert scale ({@code scale[E]}). */
+    public Node matmulId(Node x, Node w, Node ids, Node scale) { return add(OpKind.MATMUL_ID, Attrs.EMPTY, x, w, ids, scale); }
+    /** {@code sum_k w[t, k] * y[t, k, :]} in k order: [T, N]. */
+    public Node weightedSum(Node y, Node w) { return add(OpKind.WEIGHTED_SUM, Attrs.EMPTY, y, w); }
     public Node reshape(Node x, Shape s) { return add(OpKind.RESHAPE, List.of(x), Attrs.EMPTY, new TensorType(s, x.dtype())); }
     public Node lastRow(Node x) { return add(OpKind.LAST_ROW, Attrs.EMPTY, x); }
     public Node dequant(Node x) { return add(OpKind.DEQUANT, Attrs.EMPTY, x); }

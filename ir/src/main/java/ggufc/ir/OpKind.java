@@ -78,6 +78,25 @@ public enum OpKind {
      */
     ATTENTION(4),
 
+    // ---- mixture of experts (llama.cpp's build_moe_ffn: router, top-k, expert matmuls, weighted sum) ----
+    /**
+     * x[..., N] f32: the indices [..., {k}] (i32) of the {k} largest values of each row, largest first;
+     * among equal values the lower index first. 1 <= {k} <= N.
+     */
+    TOPK(1),
+    /** x[..., N] f32, idx[..., k] i32: x[..., idx[..., j]] for each j (numpy take_along_axis, last axis): [..., k] f32. */
+    TAKE_ALONG(2),
+    /** x[..., k] f32: x / max(sum over the last axis, {min}) (the sum in double, rounded to f32 once). */
+    SUM_NORMALIZE(1),
+    /**
+     * x[T, n] or x[T, K, n], w[E, m, n], ids[T, K] i32, optional scale[E] f32: [T, K, m] with
+     * out[t, k, :] = w[ids[t, k]] . x[t, k or (rank 2) the token's one row, :], times scale[ids[t, k]] when given
+     * (llama.cpp's ggml_mul_mat_id; w may be any dtype, as MATMUL's; an id outside [0, E) is an error).
+     */
+    MATMUL_ID(-3),
+    /** y[T, K, n] f32, w[T, K] f32: [T, n] with out[t] = sum over k = 0 .. K-1 (in that order, in f32) of w[t, k] * y[t, k, :]. */
+    WEIGHTED_SUM(2),
+
     // ---- shapes ----
     /** same elements, new declared shape. */
     RESHAPE(1),

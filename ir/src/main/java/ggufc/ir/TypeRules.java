@@ -201,6 +201,58 @@ public final class TypeRules {
                 softcapAttr(a);
                 yield new TensorType(new Shape(List.of(q.shape().dim(0), q.shape().dim(1), v.shape().dim(2))), DType.F32);
             }
+            case TOPK -> {
+                TensorType x = in.get(0);
+                f32(x, "operand");
+                check(x.rank() >= 1, "operand must have rank >= 1");
+                check(a.get("k") instanceof Long, "attribute 'k' must be a whole number, got %s", a.get("k"));
+                long k = a.integer("k");
+                Dim last = x.shape().last();
+                check(k >= 1 && (last.isSymbolic() || k <= last.size()), "attribute 'k' must be in 1 .. %s (the last dim), got %d", last, k);
+                yield new TensorType(x.shape().replaceLast(Dim.of(k)), DType.I32);
+            }
+            case TAKE_ALONG -> {
+                TensorType x = in.get(0), idx = in.get(1);
+                f32(x, "values");
+                check(idx.dtype() == DType.I32, "indices must be i32, got %s", idx.dtype().irName());
+                check(x.rank() >= 1 && idx.rank() == x.rank(), "indices %s must have the rank of the values %s", idx.shape(), x.shape());
+                for (int i = 0; i < x.rank() - 1; i++) {
+                    check(same(x.shape().dim(i), idx.shape().dim(i)), "indices %s and values %s differ outside the last dim", idx.shape(), x.shape());
+                }
+                yield new TensorType(idx.shape(), DType.F32);
+            }
+            case SUM_NORMALIZE -> {
+                f32(in.get(0), "operand");
+                check(in.get(0).rank() >= 1, "operand must have rank >= 1");
+                double min = a.real("min");
+                check(min > 0 && Double.isFinite(min), "attribute 'min' must be a finite number > 0, got %s", min);
+                yield in.get(0);
+            }
+            case MATMUL_ID -> {
+                check(in.size() <= 4, "expects 3 or 4 operands (x, w, ids, optional scale), got %d", in.size());
+                TensorType x = in.get(0), w = in.get(1), ids = in.get(2);
+                check(x.dtype() == DType.F32 || ACTIVATION_QUANTS.contains(x.dtype()), "activation must be f32 or %s, got %s", ACTIVATION_QUANTS, x.dtype().irName());
+                check(w.rank() == 3, "expert weights must be 3-D [E, M, N], got %s", w.shape());
+                check(ids.dtype() == DType.I32 && ids.rank() == 2, "ids must be 2-D i32 [T, K], got %s", ids);
+                check(x.rank() == 2 || x.rank() == 3, "activation must be [T, N] or [T, K, N], got %s", x.shape());
+                check(same(x.shape().dim(0), ids.shape().dim(0)), "activation %s and ids %s differ in tokens", x.shape(), ids.shape());
+                if (x.rank() == 3) check(same(x.shape().dim(1), ids.shape().dim(1)), "activation %s and ids %s differ in experts per token", x.shape(), ids.shape());
+                check(same(x.shape().last(), w.shape().dim(2)), "inner dims differ: activation %s, expert weights %s (x[..., N] . w[E, M, N])", x.shape(), w.shape());
+                if (in.size() == 4) {
+                    TensorType sc = in.get(3);
+                    check(sc.dtype() == DType.F32 && sc.rank() == 1 && same(sc.shape().dim(0), w.shape().dim(0)), "scale must be f32 [%s] (one per expert), got %s", w.shape().dim(0), sc);
+                }
+                yield new TensorType(new Shape(List.of(ids.shape().dim(0), ids.shape().dim(1), w.shape().dim(1))), DType.F32);
+            }
+            case WEIGHTED_SUM -> {
+                TensorType y = in.get(0), w = in.get(1);
+                f32(y, "values");
+                f32(w, "weights");
+                check(y.rank() == 3, "values must be [T, K, N], got %s", y.shape());
+                check(w.rank() == 2 && same(w.shape().dim(0), y.shape().dim(0)) && same(w.shape().dim(1), y.shape().dim(1)),
+                        "weights %s must be [%s, %s] (the values' [T, K])", w.shape(), y.shape().dim(0), y.shape().dim(1));
+                yield new TensorType(new Shape(List.of(y.shape().dim(0), y.shape().dim(2))), DType.F32);
+            }
             case RESHAPE -> {
                 TensorType x = in.get(0);
                 check(declared != null && declared.dtype() == x.dtype(), "result dtype must equal the operand's %s", x.dtype().irName());
@@ -340,6 +392,8 @@ public final class TypeRules {
             case NORM_GLU_MATMUL -> Set.of("eps", "act");
             case ATTN_SCORES, ATTENTION -> Set.of("scale");
             case QUANTIZE -> Set.of("to");
+            case TOPK -> Set.of("k");
+            case SUM_NORMALIZE -> Set.of("min");
             default -> Set.of();
         };
     }

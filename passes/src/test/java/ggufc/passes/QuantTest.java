@@ -235,4 +235,29 @@ class QuantTest {
             }
         }
     }
+
+    /** matmul_id's expert weights fold like a matmul's, and its x is rounded to their vec_dot_type (llama.cpp's mul_mat_id). */
+    @Test
+    void matmulIdReadsStoredExpertsAndQuantizesItsActivation() {
+        Graph g = run("""
+                graph @moe {
+                  %0 = input "x" : tensor<Tx32xf32>
+                  %1 = input "ids" : tensor<Tx2xi32>
+                  %2 = param "w" : tensor<4x8x32xq8_0>
+                  %3 = dequant %2 : tensor<4x8x32xf32>
+                  %4 = matmul_id %0, %3, %1 : tensor<Tx2x8xf32>
+                  return "y" = %4
+                }
+                """, INTERP, "fold-quant-dequant,quantize-activations");
+        assertIr("""
+                graph @moe {
+                  %0 = input "x" : tensor<Tx32xf32>
+                  %1 = input "ids" : tensor<Tx2xi32>
+                  %2 = param "w" : tensor<4x8x32xq8_0>
+                  %3 = quantize %0 {to = "q8_0"} : tensor<Tx32xq8_0>
+                  %4 = matmul_id %3, %2, %1 : tensor<Tx2x8xf32>
+                  return "y" = %4
+                }
+                """, g);
+    }
 }

@@ -109,4 +109,27 @@ class StepCostTest {
                 """)));
         assertEquals(512, StepCost.defaultContext(Ir.parse(DEQUANT_MATMUL)));
     }
+
+    /** matmul_id reads only the selected experts' rows: K experts of [M, N] per token, however many experts there are. */
+    @Test
+    void matmulIdCountsOnlyTheSelectedExperts() {
+        String ir = """
+                graph @moe {
+                  %0 = input "x" : tensor<Tx32xf32>
+                  %1 = input "logits" : tensor<Tx16xf32>
+                  %2 = topk %1 {k = 2} : tensor<Tx2xi32>
+                  %3 = param "w" : tensor<16x8x32xq8_0>
+                  %4 = dequant %3 : tensor<16x8x32xf32>
+                  %5 = matmul_id %0, %4, %2 : tensor<Tx2x8xf32>
+                  %6 = take_along %1, %2 : tensor<Tx2xf32>
+                  %7 = weighted_sum %5, %6 : tensor<Tx8xf32>
+                  return "y" = %7
+                }
+                """;
+        StepCost f = StepCost.of(Ir.run(ir, Targets.INTERP, "fold-quant-dequant"), 1);
+        // 2 experts x 8 rows of one Q8_0 block (34 B) per token, not the 16 experts' 128 rows
+        assertEquals(2 * 8 * 34, f.weightBytes());
+        // matmul_id: 2 x (2 x 8 x 32); weighted_sum: 2 per input element (2 x 8)
+        assertEquals(2 * 2 * 8 * 32 + 2 * 2 * 8, f.flops());
+    }
 }

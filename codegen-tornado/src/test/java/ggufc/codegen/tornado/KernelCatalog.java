@@ -4,6 +4,7 @@ import ggufc.codegen.tornado.kernels.AttentionKernels;
 import ggufc.codegen.tornado.kernels.ElementKernels;
 import ggufc.codegen.tornado.kernels.MatvecKernels;
 import ggufc.codegen.tornado.kernels.MatvecKernels.Epilogue;
+import ggufc.codegen.tornado.kernels.MoeKernels;
 import ggufc.codegen.tornado.kernels.NormKernels;
 import ggufc.codegen.tornado.kernels.RopeKernels;
 import ggufc.codegen.tornado.kernels.SamplingKernels;
@@ -26,6 +27,9 @@ final class KernelCatalog {
                 r.add(MatvecKernels.multi(f, 512, new int[] {64, 16, 16}, true));
                 r.add(MatvecKernels.matvec(f, 512, 48, Epilogue.GLU_SILU, 48, 0, true));
             }
+            r.add(MoeKernels.matvecId(f, 512, 48, 8, false, false, false));
+            r.add(MoeKernels.matvecId(f, 512, 48, 8, true, true, false));
+            if (f.takesQ8Activations()) r.add(MoeKernels.matvecId(f, 512, 48, 8, true, false, true));
             r.add(ElementKernels.embed(f, 256));
             r.add(ElementKernels.dequant(f, 256));
         }
@@ -62,6 +66,10 @@ final class KernelCatalog {
         r.add(ElementKernels.causalMask());
         r.add(ElementKernels.attnValues(32, 8, 128));
         r.add(SamplingKernels.argmax(32000));
+        r.add(MoeKernels.topk(128, 8));
+        r.add(MoeKernels.takeAlong(128, 8));
+        r.add(MoeKernels.sumNormalize(8, 6.103515625e-5));
+        r.add(MoeKernels.weightedSum(8, 2048));
         r.add(ElementKernels.quantizeQ8_0(4096));
         r.add(ElementKernels.toHalf());
         return r;

@@ -17,7 +17,8 @@ import java.util.Set;
  * {@code matmul(quantize(x, q8_0), w)}, i.e. what llama.cpp computes (its vec_dot_type for those
  * weights is Q8_0: activations are rounded to Q8_0 blocks, then an integer dot product). The weight
  * is then read in its blocks and never dequantized; the interpreter runs the rewritten graph with
- * the same meaning, so it stays the oracle. Other weight types keep f32 activations.
+ * the same meaning, so it stays the oracle. Other weight types keep f32 activations. {@code matmul_id}
+ * (experts) is rewritten the same way, as llama.cpp's mul_mat_id quantizes its activations too.
  */
 public final class QuantizeActivations {
     private QuantizeActivations() {}
@@ -26,7 +27,7 @@ public final class QuantizeActivations {
     static final Set<DType> Q8_0_WEIGHTS = Set.of(DType.Q4_0, DType.Q5_0, DType.Q8_0);
 
     private static boolean rewritable(Node n) {
-        if (n.op() != OpKind.MATMUL) return false;
+        if (n.op() != OpKind.MATMUL && n.op() != OpKind.MATMUL_ID) return false;
         Node x = n.input(0), w = n.input(1);
         return x.dtype() == DType.F32 && w.op() == OpKind.DEQUANT && w.input(0).op() == OpKind.PARAM && Q8_0_WEIGHTS.contains(w.input(0).dtype())
                 && !x.shape().last().isSymbolic() && x.shape().last().size() % 32 == 0;
@@ -49,7 +50,9 @@ public final class QuantizeActivations {
             if (rewritable(n)) {
                 Node x = map.get(n.input(0));
                 Node q = quantized.computeIfAbsent(x, k -> b.quantize(k, DType.Q8_0));
-                map.put(n, b.matmul(q, map.get(n.input(1).input(0))));
+                List<Node> in = new ArrayList<>(List.of(q, map.get(n.input(1).input(0))));
+                for (int i = 2; i < n.inputs().size(); i++) in.add(map.get(n.input(i)));
+                map.put(n, b.add(n.op(), in, n.attrs(), null));
                 continue;
             }
             List<Node> in = new ArrayList<>();

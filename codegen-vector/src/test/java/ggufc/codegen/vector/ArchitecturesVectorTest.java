@@ -30,7 +30,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * qwen2 (Q/K/V biases: an add of an f32 weight), qwen3 (per-head RMS norm of Q and K on [T, H, Dh],
  * NEOX RoPE, head dim != n_embd / n_head), phi3 (fused QKV and gate/up: SPLIT, pre-scaled Q) and gemma3
  * (sliding-window attention with a 3-key window over the 8 positions, in layers 0 and 2 of 3; GeGLU;
- * post-norms; embedding scale), gemma2 (the same without q/k norms, window 3 in layers 0 and 2, and attention and final
+ * post-norms; embedding scale), qwen3moe (4 experts of FFN 64, 2 per token: topk, take_along, sum_normalize,
+ * matmul_id, weighted_sum steps), gemma2 (the same without q/k norms, window 3 in layers 0 and 2, and attention and final
  * logit soft-capping at 2 and 1) on
  * the vector target against the reference interpreter on the same graph, in F32 and Q8_0: the
  * lifted graph and the default vector pipeline, plain and with packed small weights, plus the
@@ -42,7 +43,7 @@ class ArchitecturesVectorTest {
 
     static Stream<Arguments> cases() {
         List<Arguments> r = new ArrayList<>();
-        for (String arch : List.of("qwen2", "qwen3", "phi3", "gemma2", "gemma3")) for (GgmlType t : List.of(GgmlType.F32, GgmlType.Q8_0)) r.add(Arguments.of(arch, t));
+        for (String arch : List.of("qwen2", "qwen3", "qwen3moe", "phi3", "gemma2", "gemma3")) for (GgmlType t : List.of(GgmlType.F32, GgmlType.Q8_0)) r.add(Arguments.of(arch, t));
         return r.stream();
     }
 
@@ -52,7 +53,9 @@ class ArchitecturesVectorTest {
         List<String> tokens = new ArrayList<>();
         for (int i = 0; i < TinyLlama.VOCAB; i++) tokens.add("t" + i);
         new GgufWriter().put("tokenizer.ggml.model", GgufValue.of("llama")).put("tokenizer.ggml.tokens", GgufValue.strings(tokens)).write(vocab);
-        SyntheticLlama.Config c = arch.equals("gemma2")
+        SyntheticLlama.Config c = arch.equals("qwen3moe")
+                ? new SyntheticLlama.Config(96, 192, 2, 4, 2, 64, 3, 1e-6f, 1e6f, false, false, arch, 32, 0, 0, 0f, 0f, new SyntheticLlama.Moe(4, 2, 64))
+                : arch.equals("gemma2")
                 ? new SyntheticLlama.Config(128, 192, 3, 4, 2, 64, 3, 1e-6f, 1e6f, true, false, arch, 32, 3, 0, 2f, 1f)
                 : arch.equals("gemma3")
                 ? new SyntheticLlama.Config(128, 192, 3, 4, 2, 64, 3, 1e-6f, 1e6f, false, false, arch, 32, 3, 2)

@@ -138,6 +138,11 @@ public final class Interpreter {
                 Value s = causalMask(sc, pos, TypeRules.window(n));
                 yield attnValues(softmax(s), v);
             }
+            case TOPK -> topk(env.get(in.get(0)), (int) n.attrs().integer("k"));
+            case TAKE_ALONG -> takeAlong(env.get(in.get(0)), env.get(in.get(1)));
+            case SUM_NORMALIZE -> sumNormalize(env.get(in.get(0)), (float) n.attrs().real("min"));
+            case MATMUL_ID -> matmulId(env.get(in.get(0)), env.get(in.get(1)), env.get(in.get(2)), in.size() > 3 ? env.get(in.get(3)) : null);
+            case WEIGHTED_SUM -> weightedSum(env.get(in.get(0)), env.get(in.get(1)));
             case RESHAPE -> {
                 Value x = env.get(in.get(0));
                 long[] shape = n.shape().resolve(symbols);
@@ -336,6 +341,98 @@ public final class Interpreter {
         long[] shape = xv.shape().clone();
         shape[shape.length - 1] = nOut;
         return Value.ofF32(shape, r);
+    }
+
+    /** Indices of the k largest of each row, largest first; equal values: lower index first (a stable selection). */
+    public static Value topk(Value xv, int k) {
+        int d = xv.rowLength(), rows = xv.rows();
+        float[] x = toF32(xv);
+        int[] r = new int[rows * k];
+        boolean[] taken = new boolean[d];
+        for (int t = 0; t < rows; t++) {
+            java.util.Arrays.fill(taken, false);
+            int o = t * d;
+            for (int j = 0; j < k; j++) {
+                int best = -1;
+                for (int i = 0; i < d; i++) {
+                    if (taken[i]) continue;
+                    // NaN sorts below everything (never greater), so a NaN is picked only when nothing else is left
+                    if (best < 0 || x[o + i] > x[o + best] || (Float.isNaN(x[o + best]) && !Float.isNaN(x[o + i]))) best = i;
+                }
+                taken[best] = true;
+                r[t * k + j] = best;
+            }
+        }
+        long[] shape = xv.shape().clone();
+        shape[shape.length - 1] = k;
+        return Value.ofI32(shape, r);
+    }
+
+    private static Value takeAlong(Value xv, Value idx) {
+        int n = xv.rowLength(), k = idx.rowLength(), rows = idx.rows();
+        float[] x = toF32(xv), r = new float[rows * k];
+        int[] ix = idx.i32();
+        for (int t = 0; t < rows; t++) {
+            for (int j = 0; j < k; j++) {
+                int i = ix[t * k + j];
+                if (i < 0 || i >= n) throw new IllegalArgumentException("take_along: index " + i + " outside the last dim of " + n);
+                r[t * k + j] = x[t * n + i];
+            }
+        }
+        return Value.ofF32(idx.shape(), r);
+    }
+
+    /** x / max(sum(x), min) per row, the sum in double rounded to f32 (ggml_sum_rows, ggml_clamp, ggml_div). */
+    private static Value sumNormalize(Value xv, float min) {
+        int k = xv.rowLength(), rows = xv.rows();
+        float[] x = toF32(xv), r = new float[x.length];
+        for (int t = 0; t < rows; t++) {
+            double sum = 0;
+            for (int j = 0; j < k; j++) sum += x[t * k + j];
+            float s = Math.max((float) sum, min);
+            for (int j = 0; j < k; j++) r[t * k + j] = x[t * k + j] / s;
+        }
+        return Value.ofF32(xv.shape(), r);
+    }
+
+    /** out[t, k] = w[ids[t, k]] . x[t, k] (x[t] for a rank-2 x), times scale[ids[t, k]] when given; double accumulators as matmul. */
+    private Value matmulId(Value xv, Value w, Value ids, Value scale) {
+        int n = xv.rowLength(), nTok = (int) ids.shape()[0], kUsed = (int) ids.shape()[1];
+        int nExp = (int) w.shape()[0], m = (int) w.shape()[1];
+        boolean perSlot = xv.shape().length == 3;
+        float[] x = toF32(xv), r = new float[nTok * kUsed * m], sc = scale == null ? null : toF32(scale);
+        int[] id = ids.i32();
+        for (int e : id) if (e < 0 || e >= nExp) throw new IllegalArgumentException("matmul_id: expert id " + e + " outside the " + nExp + " experts");
+        IntStream slots = IntStream.range(0, nTok * kUsed);
+        (parallel && (long) nTok * kUsed * m * n > 1 << 16 ? slots.parallel() : slots).forEach(s -> {
+            int e = id[s], xo = (perSlot ? s : s / kUsed) * n;
+            float[] wr = new float[n];
+            for (int j = 0; j < m; j++) {
+                row(w, e * m + j, wr);
+                double acc = 0;
+                for (int i = 0; i < n; i++) acc += (double) x[xo + i] * wr[i];
+                float v = (float) acc;
+                r[s * m + j] = sc == null ? v : v * sc[e];
+            }
+        });
+        return Value.ofF32(new long[] {nTok, kUsed, m}, r);
+    }
+
+    /** out[t] = sum_k w[t, k] * y[t, k, :], accumulated in f32 in k order (ggml_mul then the chain of ggml_add). */
+    private static Value weightedSum(Value yv, Value wv) {
+        int nTok = (int) yv.shape()[0], kUsed = (int) yv.shape()[1], n = (int) yv.shape()[2];
+        float[] y = toF32(yv), w = toF32(wv), r = new float[nTok * n];
+        for (int t = 0; t < nTok; t++) {
+            for (int i = 0; i < n; i++) {
+                float acc = 0f;
+                for (int k = 0; k < kUsed; k++) {
+                    float v = y[(t * kUsed + k) * n + i] * w[t * kUsed + k];
+                    acc = k == 0 ? v : acc + v;
+                }
+                r[t * n + i] = acc;
+            }
+        }
+        return Value.ofF32(new long[] {nTok, n}, r);
     }
 
     private static Value embed(Value table, Value ids) {

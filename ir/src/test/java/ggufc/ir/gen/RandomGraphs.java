@@ -76,7 +76,7 @@ public final class RandomGraphs {
 
     private enum Step {
         INPUT, PARAM, CONSTANT, ADD, MUL, SCALE, SILU, GELU, SOFTCAP, SOFTMAX, RMS_NORM, MATMUL, EMBED, ROPE, KV,
-        ATTN_SCORES, CAUSAL_MASK, ATTN_VALUES, ATTENTION, RESHAPE, LAST_ROW, DEQUANT, QUANTIZE, ATTENTION_BLOCK, FFN_BLOCK, FUSED
+        ATTN_SCORES, CAUSAL_MASK, ATTN_VALUES, ATTENTION, RESHAPE, LAST_ROW, DEQUANT, QUANTIZE, ATTENTION_BLOCK, FFN_BLOCK, FUSED, MOE_BLOCK
     }
 
     private static final DType[] WEIGHT_TYPES = DType.values();
@@ -215,6 +215,7 @@ public final class RandomGraphs {
                 case ATTENTION_BLOCK -> attentionBlock();
                 case FFN_BLOCK -> ffnBlock();
                 case FUSED -> fused();
+                case MOE_BLOCK -> moeBlock();
             }
         }
 
@@ -558,6 +559,35 @@ public final class RandomGraphs {
             Node act = add(chance(2) ? OpKind.SILU : OpKind.GELU, Attrs.EMPTY, gate);
             Node down = matmul(add(OpKind.MUL, Attrs.EMPTY, act, up), x.shape().last());
             add(OpKind.ADD, Attrs.EMPTY, x, down);
+        }
+
+        /**
+         * A mixture-of-experts FFN (llama.cpp's build_moe_ffn): router matmul, softmax, topk, take_along,
+         * sum_normalize (sometimes a scale), gate/up matmul_id on x, down matmul_id on the per-slot
+         * activations (sometimes with a per-expert scale), weighted_sum.
+         */
+        void moeBlock() {
+            Node x = f32(n -> n.shape().rank() == 2, new Shape(List.of(tokens, dim())));
+            Dim k = x.shape().last();
+            long experts = small ? pickOf(List.of(1L, 2L, 4L, 8L)) : pickOf(List.of(8L, 128L));
+            int used = 1 + next((int) Math.min(experts, 8));
+            Node probs = add(OpKind.SOFTMAX, Attrs.EMPTY, add(OpKind.MATMUL, Attrs.EMPTY, x, param(DType.F32, new Shape(List.of(Dim.of(experts), k)))));
+            Node ids = add(OpKind.TOPK, Attrs.of("k", (long) used), probs);
+            Node w = add(OpKind.SUM_NORMALIZE, Attrs.of("min", 6.103515625e-5), add(OpKind.TAKE_ALONG, Attrs.EMPTY, probs, ids));
+            if (chance(3)) w = add(OpKind.SCALE, Attrs.of("factor", 2.5), w);
+            Dim ff = small ? Dim.of(pickOf(List.of(8L, 32L))) : dim();
+            Node gate = add(OpKind.MATMUL_ID, Attrs.EMPTY, x, expertWeight(experts, ff, k), ids);
+            Node up = add(OpKind.MATMUL_ID, Attrs.EMPTY, x, expertWeight(experts, ff, k), ids);
+            Node h = add(OpKind.MUL, Attrs.EMPTY, add(chance(2) ? OpKind.SILU : OpKind.GELU, Attrs.EMPTY, gate), up);
+            Node down = chance(3) ? add(OpKind.MATMUL_ID, Attrs.EMPTY, h, expertWeight(experts, k, ff), ids, param(DType.F32, new Shape(List.of(Dim.of(experts)))))
+                    : add(OpKind.MATMUL_ID, Attrs.EMPTY, h, expertWeight(experts, k, ff), ids);
+            add(OpKind.ADD, Attrs.EMPTY, x, add(OpKind.WEIGHTED_SUM, Attrs.EMPTY, down, w));
+        }
+
+        /** Stacked expert weights [E, M, K] in a weight dtype whose blocks fit K, behind a dequant half the time when not f32. */
+        Node expertWeight(long experts, Dim m, Dim k) {
+            Node p = param(weightType(k), new Shape(List.of(Dim.of(experts), m, k)));
+            return p.dtype() != DType.F32 && chance(2) ? add(OpKind.DEQUANT, Attrs.EMPTY, p) : p;
         }
 
         double eps() { return small ? 1e-5 : pickOf(List.of(1e-5, 1e-6, 1.0e-12, 3.0, Double.MIN_VALUE)); }

@@ -257,4 +257,66 @@ class InterpreterTest {
         double p0 = Math.exp(s0) / (Math.exp(s0) + Math.exp(s1));
         assertEquals((float) (10 * p0 + 20 * (1 - p0)), out.get("y").f32()[0], 1e-4f);
     }
+
+    @Test
+    void topkPicksTheLargestFirstAndTiesByLowerIndex() {
+        GraphBuilder b = new GraphBuilder("t");
+        Node x = b.input("x", TensorType.of(DType.F32, 2, 5));
+        b.output("i", b.topk(x, 3));
+        b.output("v", b.takeAlong(x, b.topk(x, 3)));
+        // row 0: 3 is largest (index 1), then two 2s (indices 2 and 4: lower first); row 1: -1 at 0, then -2 at 3, then -5 at 1 and 2 -> 1
+        var out = run(b, Map.of(), Map.of("x", Value.ofF32(new long[] {2, 5}, new float[] {1, 3, 2, 0, 2, -1, -5, -5, -2, -9})), Map.of());
+        assertArrayEquals(new int[] {1, 2, 4, 0, 3, 1}, out.get("i").i32());
+        assertArrayEquals(new float[] {3, 2, 2, -1, -2, -5}, out.get("v").f32());
+    }
+
+    @Test
+    void sumNormalizeDividesBySumClampedBelow() {
+        GraphBuilder b = new GraphBuilder("t");
+        Node x = b.input("x", TensorType.of(DType.F32, 2, 2));
+        b.output("y", b.sumNormalize(x, 0.5));
+        // row 0 sums to 4: [0.25, 0.75]; row 1 sums to 0.2 < 0.5: divided by 0.5
+        var out = run(b, Map.of(), Map.of("x", Value.ofF32(new long[] {2, 2}, new float[] {1, 3, 0.1f, 0.1f})), Map.of());
+        assertArrayEquals(new float[] {0.25f, 0.75f, 0.2f, 0.2f}, out.get("y").f32(), EPS);
+    }
+
+    @Test
+    void matmulIdUsesEachSlotsExpertAndWeightedSumAddsInOrder() {
+        // 2 experts of [M = 2, N = 2]: expert 0 = identity, expert 1 = [[0, 2], [1, 1]]
+        GraphBuilder b = new GraphBuilder("t");
+        Node x = b.input("x", TensorType.of(DType.F32, 2, 2));
+        Node ids = b.input("ids", TensorType.of(DType.I32, 2, 2));
+        Node wts = b.input("w", TensorType.of(DType.F32, 2, 2));
+        Node w = b.param("w_exps", TensorType.of(DType.F32, 2, 2, 2));
+        Node s = b.param("s", TensorType.of(DType.F32, 2));
+        Node y = b.matmulId(x, w, ids);
+        b.output("y", y);
+        b.output("y3", b.matmulId(y, w, ids));
+        b.output("ys", b.matmulId(x, w, ids, s));
+        b.output("sum", b.weightedSum(y, wts));
+        Map<String, TensorData> params = Map.of("w_exps", f32(new long[] {2, 2, 2}, 1, 0, 0, 1, 0, 2, 1, 1), "s", f32(new long[] {2}, 10, -1));
+        // token 0 = [1, 2] through experts (1, 0); token 1 = [3, -1] through experts (1, 1)
+        var out = run(b, params, Map.of("x", Value.ofF32(new long[] {2, 2}, new float[] {1, 2, 3, -1}),
+                "ids", Value.ofI32(new long[] {2, 2}, new int[] {1, 0, 1, 1}), "w", Value.ofF32(new long[] {2, 2}, new float[] {0.5f, 0.25f, 2, -1})), Map.of());
+        // expert 1 . [1, 2] = [4, 3]; expert 0 . [1, 2] = [1, 2]; expert 1 . [3, -1] = [-2, 2] twice
+        assertArrayEquals(new float[] {4, 3, 1, 2, -2, 2, -2, 2}, out.get("y").f32());
+        assertArrayEquals(new long[] {2, 2, 2}, out.get("y").shape());
+        // rank 3: each slot reads its own row: expert 1 . [4, 3] = [6, 7]; expert 0 . [1, 2] = [1, 2]; expert 1 . [-2, 2] = [4, 0] twice
+        assertArrayEquals(new float[] {6, 7, 1, 2, 4, 0, 4, 0}, out.get("y3").f32());
+        // per-expert scale: expert 1 times -1, expert 0 times 10
+        assertArrayEquals(new float[] {-4, -3, 10, 20, 2, -2, 2, -2}, out.get("ys").f32());
+        // token 0: 0.5 [4, 3] + 0.25 [1, 2] = [2.25, 2]; token 1: 2 [-2, 2] - 1 [-2, 2] = [-2, 2]
+        assertArrayEquals(new float[] {2.25f, 2, -2, 2}, out.get("sum").f32());
+    }
+
+    @Test
+    void matmulIdRefusesAnExpertIdOutOfRange() {
+        GraphBuilder b = new GraphBuilder("t");
+        Node x = b.input("x", TensorType.of(DType.F32, 1, 2));
+        Node ids = b.input("ids", TensorType.of(DType.I32, 1, 1));
+        b.output("y", b.matmulId(x, b.param("w", TensorType.of(DType.F32, 2, 2, 2)), ids));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> run(b, Map.of("w", f32(new long[] {2, 2, 2}, 1, 0, 0, 1, 0, 2, 1, 1)),
+                Map.of("x", Value.ofF32(new long[] {1, 2}, new float[] {1, 2}), "ids", Value.ofI32(new long[] {1, 1}, new int[] {2})), Map.of()));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("expert id 2 outside the 2 experts"), e.getMessage());
+    }
 }

@@ -29,7 +29,9 @@ import java.util.Set;
  * e.g. a dequantized copy of a weight), <i>KV cache</i> (states and their updates), and
  * <i>activations</i> (everything that depends on the step's inputs). <b>FLOPs</b>: multiply-adds
  * count 2; elementwise ops 1 per element, rms_norm and softmax 4, RoPE 3 per rotated element;
- * conversions, gathers and masks 0. A fused op costs exactly the sum of its parts, so fusion never
+ * conversions, gathers, masks and top-k selection 0; {@code matmul_id} counts only the selected
+ * experts (K of them per token, reading K·M·N weights per token), {@code sum_normalize} 2 and
+ * {@code weighted_sum} 2 per input element. A fused op costs exactly the sum of its parts, so fusion never
  * changes FLOPs.
  *
  * <p>Symbols: T = 1, L = the given context, any other symbol 1.
@@ -109,6 +111,11 @@ public record StepCost(int nodes, int ops, int kernels, long weightBytes, long a
         /** Bytes a kernel moves reading {@code operand} as input {@code i} of {@code user}. */
         long readBytes(Node user, int i, Node operand) {
             if ((user.op() == OpKind.KV_WRITE || user.op() == OpKind.ROPE_KV_WRITE) && i == 0) return 0; // updated in place
+            if (user.op() == OpKind.MATMUL_ID && i == 1) {
+                // only the selected experts' rows: K experts of [M, N] per token
+                long slots = elements(user.input(2).shape());
+                return slots * dim(operand.shape().dim(1)) * bytes(storage(operand).dtype(), dim(operand.shape().last()));
+            }
             if (user.op() == OpKind.EMBED && i == 0) {
                 long rows = elements(user.input(1).shape());
                 return rows * bytes(storage(operand).dtype(), dim(operand.shape().last()));
@@ -165,6 +172,11 @@ public record StepCost(int nodes, int ops, int kernels, long weightBytes, long a
                 case ADD, MUL, SCALE, SILU, GELU, SOFTCAP -> out;
                 case SOFTMAX, RMS_NORM -> 4 * out;
                 case MATMUL -> matmulFlops(n.input(0), n.input(1));
+                // K expert rows of [M, N] per token, plus the per-expert scale's multiply
+                case MATMUL_ID -> 2 * out * dim(n.input(1).shape().last()) + (n.inputs().size() > 3 ? out : 0);
+                case TAKE_ALONG, TOPK -> 0;
+                case SUM_NORMALIZE -> 2 * out;
+                case WEIGHTED_SUM -> 2 * elements(n.input(0).shape());
                 case MATMUL_ADD -> matmulFlops(n.input(0), n.input(1)) + out;
                 case NORM_MATMUL -> {
                     long f = 4 * elements(n.input(0).shape());

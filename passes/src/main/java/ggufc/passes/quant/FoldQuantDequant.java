@@ -24,7 +24,8 @@ import java.util.Set;
 /**
  * fold-quant-dequant: weights stay in their stored blocks and are decoded where they are read.
  * <ul>
- *   <li>{@code matmul(x, dequant(w)) -> matmul(x, w)} (every matmul-family op, every weight operand):
+ *   <li>{@code matmul(x, dequant(w)) -> matmul(x, w)} (every matmul-family op, every weight operand, and
+ *       {@code matmul_id}'s expert weights):
  *       the kernel decodes a block in registers instead of a step writing and re-reading an f32
  *       copy of the weight, which cuts weight traffic per token by (4 + 4 + b) / b for b bytes per
  *       stored element (8.5x for Q8_0);</li>
@@ -52,7 +53,7 @@ public final class FoldQuantDequant implements Pass {
     /** Operand positions of weights in matmul-family ops. */
     public static List<Integer> weightOperands(Node n) {
         return switch (n.op()) {
-            case MATMUL, MATMUL_ADD -> List.of(1);
+            case MATMUL, MATMUL_ADD, MATMUL_ID -> List.of(1);
             case GLU_MATMUL -> List.of(1, 2);
             case NORM_GLU_MATMUL -> List.of(2, 3);
             case NORM_MATMUL -> {

@@ -26,7 +26,8 @@ import java.util.Set;
  * type paired with its weight ({@code TypeRules.activationTypeFor}, llama.cpp's
  * {@code type_traits_cpu[...].vec_dot_type}): Q4_0, Q5_0, Q8_0 with Q8_0; Q4_1, Q5_1, Q8_1 with Q8_1;
  * K-quants with Q8_K; F16 with f16; BF16 with bf16. A {@code matmul}/{@code matmul_add} gets an
- * explicit {@code quantize} in front (one per activation and type, however many matmuls read it);
+ * explicit {@code quantize} in front (one per activation and type, however many matmuls read it;
+ * {@code matmul_id}'s x likewise, as llama.cpp rounds src1 of mul_mat_id to the experts' vec_dot_type);
  * fused ops whose activation is made inside them (norm_matmul, glu_matmul, norm_glu_matmul) get
  * {@code act_quant = true}, which rounds each weight's activation the same way inside the op.
  *
@@ -59,7 +60,7 @@ public final class QuantizeActivations implements Pass {
 
     public static final RuleSet RULES = RuleSet.of("quantize-activations",
             // matmul(x, w) -> matmul(quantize(x){to = vec_dot_type(w)}, w), likewise matmul_add
-            Rule.of("quantize-matmul-input", "matmul(x, w) -> matmul(quantize(x){to = vec_dot_type(w)}, w) (also matmul_add)",
+            Rule.of("quantize-matmul-input", "matmul(x, w) -> matmul(quantize(x){to = vec_dot_type(w)}, w) (also matmul_add and matmul_id)",
                     QuantizeActivations::quantizeInput),
             // norm_matmul(x, nw, w...) -> norm_matmul(x, nw, w...){act_quant}, likewise glu_matmul, norm_glu_matmul
             Rule.of("quantize-inside-fused", "norm_matmul/glu_matmul/norm_glu_matmul(...) -> same op {act_quant = true}",
@@ -76,7 +77,7 @@ public final class QuantizeActivations implements Pass {
     }
 
     private static Node quantizeInput(Node root, Rewrite rw) {
-        if (root.op() != OpKind.MATMUL && root.op() != OpKind.MATMUL_ADD) return null;
+        if (root.op() != OpKind.MATMUL && root.op() != OpKind.MATMUL_ADD && root.op() != OpKind.MATMUL_ID) return null;
         Node x = root.input(0), w = root.input(1);
         DType to = pairing(x.shape().last(), w);
         if (x.dtype() != DType.F32 || to == null) return null;

@@ -104,6 +104,59 @@ class KernelFamilyProperties {
     }
 
     /**
+     * The mixture-of-experts chain (llama.cpp's build_moe_ffn): top-k of router logits, the gathered
+     * softmax weights renormalized, SwiGLU experts through matmul_id (x per token for gate/up, per
+     * slot for down, a per-expert scale on down) and the weighted sum; every weight format, and Q8_0
+     * activations for the formats that take them. The selection is made on the logits themselves
+     * (softmax is monotonic), so ulp-level differences in the probabilities cannot pick other experts.
+     */
+    @Property(tries = 4, shrinking = ShrinkingMode.OFF)
+    void mixtureOfExperts(@ForAll("rowLengths") RowLengths ks, @ForAll @IntRange(min = 1, max = 9) int experts, @ForAll @IntRange(min = 1, max = 9) int used,
+                          @ForAll @IntRange(min = 1, max = 4) int tokens, @ForAll long seed) {
+        moeCase(OpenClDevice.Source.OPENCL_C, ks, experts, Math.min(used, experts), tokens, seed);
+    }
+
+    static void moeCase(OpenClDevice.Source source, RowLengths ks, int experts, int used, int tokens, long seed) {
+        Random r = new Random(seed);
+        GraphBuilder b = new GraphBuilder("moe");
+        Map<String, TensorData> params = new HashMap<>();
+        Map<String, float[]> floats = new HashMap<>();
+        Node logits = b.input("logits", TensorType.of(DType.F32, "T", experts));
+        floats.put("logits", normal(r, tokens * experts, 1));
+        Node ids = b.topk(logits, used);
+        b.output("picked", b.takeAlong(logits, ids));
+        Node w = b.sumNormalize(b.takeAlong(b.softmax(logits), ids), 6.103515625e-5);
+        b.output("weights", w);
+        params.put("scale", GpuOracle.weight(r, DType.F32, 1, experts));
+        params.put("scale", new TensorData(DType.F32, new long[] {experts}, params.get("scale").bytes()));
+        Node scale = b.param("scale", TensorType.of(DType.F32, experts));
+        for (DType t : WEIGHT_TYPES) {
+            int k = ks.of(t), m = ks.of(t);
+            String id = t.irName();
+            Node x = b.input("x." + id, TensorType.of(DType.F32, "T", k));
+            floats.put("x." + id, normal(r, tokens * k, 1 / Math.sqrt(k)));
+            Node g = expertsOf(b, id + ".g", t, experts, m, k, params, r), u = expertsOf(b, id + ".u", t, experts, m, k, params, r);
+            Node d = expertsOf(b, id + ".d", t, experts, k, m, params, r);
+            Node h = b.mul(b.silu(b.matmulId(x, g, ids)), b.matmulId(x, u, ids));
+            b.output(id + ".moe", b.weightedSum(b.matmulId(h, d, ids), w));
+            b.output(id + ".scaled", b.matmulId(h, d, ids, scale));
+            if (ggufc.ir.TypeRules.activationTypeFor(t) == DType.Q8_0) {
+                b.output(id + ".q8act", b.matmulId(b.quantize(x, DType.Q8_0), g, ids));
+                b.output(id + ".q8act_slots", b.matmulId(b.quantize(h, DType.Q8_0), d, ids));
+            }
+        }
+        GpuOracle.check(source, b.build(), params, 8, NMSE, List.of(new GpuOracle.Step(Map.of(), floats, tokens, tokens)));
+    }
+
+    /** A stacked expert weight [E, M, K] of random values in dtype {@code t} (behind a dequant unless f32). */
+    static Node expertsOf(GraphBuilder b, String name, DType t, int e, int m, int k, Map<String, TensorData> params, Random r) {
+        TensorData d = GpuOracle.weight(r, t, e * m, k);
+        params.put(name, new TensorData(t, new long[] {e, m, k}, d.bytes()));
+        Node p = b.param(name, TensorType.of(t, e, m, k));
+        return t == DType.F32 ? p : b.dequant(p);
+    }
+
+    /**
      * llama.cpp's activation types: quantize to Q8_0 (bit-exact with ggml's reference quantizer:
      * the dequantized blocks must be identical) and to f16, and matmuls of Q8_0 activations with
      * Q8_0/Q4_0/Q5_0 weights as integer block dot products (plain, residual, SwiGLU).

@@ -35,4 +35,11 @@ class SpirvKernelProperties {
                                    @ForAll @IntRange(min = 0, max = 20) int window, @ForAll @IntRange(min = 0, max = 2) int capIndex, @ForAll long seed) {
         KernelFamilyProperties.attentionCase(OpenClDevice.Source.SPIRV, kvHeads, group, dh, promptLen, true, fusedOp, window, KernelFamilyProperties.CAPS[capIndex], seed);
     }
+
+    /** The mixture-of-experts kernels (top-k, gathers, matmul_id, weighted sum) as SPIR-V. */
+    @Property(tries = 2, shrinking = ShrinkingMode.OFF)
+    void mixtureOfExperts(@ForAll("rowLengths") KernelFamilyProperties.RowLengths ks, @ForAll @IntRange(min = 2, max = 9) int experts, @ForAll @IntRange(min = 1, max = 4) int tokens,
+                          @ForAll long seed) {
+        KernelFamilyProperties.moeCase(OpenClDevice.Source.SPIRV, ks, experts, 1 + (int) Math.floorMod(seed, experts), tokens, seed);
+    }
 }

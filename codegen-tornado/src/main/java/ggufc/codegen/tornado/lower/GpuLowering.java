@@ -4,6 +4,7 @@ import ggufc.codegen.tornado.kernels.AttentionKernels;
 import ggufc.codegen.tornado.kernels.ElementKernels;
 import ggufc.codegen.tornado.kernels.MatvecKernels;
 import ggufc.codegen.tornado.kernels.MatvecKernels.Epilogue;
+import ggufc.codegen.tornado.kernels.MoeKernels;
 import ggufc.codegen.tornado.kernels.NormKernels;
 import ggufc.codegen.tornado.kernels.RopeKernels;
 import ggufc.codegen.tornado.kernels.SamplingKernels;
@@ -362,6 +363,30 @@ public final class GpuLowering {
                         List.of(b(buf(p)), b(buf(v)), b(temp(n)), dimArg(p.shape().dim(1)), dimArg(p.shape().dim(2)), new IntArg(count)), When.ALWAYS, n,
                         count.times(4).plus(Extent.elements(p.shape()).times(4)).plus(Extent.elements(v.shape()).times(4)));
             }
+            case TOPK -> {
+                Node x = n.input(0);
+                Extent count = Extent.elements(n.shape());
+                elementwise(MoeKernels.topk((int) x.shape().last().size(), (int) n.shape().last().size()), List.of(b(buf(x)), b(temp(n))), count, n,
+                        Extent.elements(x.shape()).times(4).plus(count.times(4)));
+            }
+            case TAKE_ALONG -> {
+                Node x = n.input(0);
+                Extent count = Extent.elements(n.shape());
+                elementwise(MoeKernels.takeAlong((int) x.shape().last().size(), (int) n.shape().last().size()), List.of(b(buf(x)), b(buf(n.input(1))), b(temp(n))), count, n,
+                        count.times(12));
+            }
+            case SUM_NORMALIZE -> {
+                Extent count = Extent.elements(n.shape());
+                elementwise(MoeKernels.sumNormalize((int) n.shape().last().size(), n.attrs().real("min")), List.of(b(buf(n.input(0))), b(temp(n))), count, n, count.times(8));
+            }
+            case WEIGHTED_SUM -> {
+                Node y = n.input(0);
+                int slots = (int) y.shape().dim(1).size(), width = (int) y.shape().dim(2).size();
+                Extent count = Extent.elements(n.shape());
+                elementwise(MoeKernels.weightedSum(slots, width), List.of(b(buf(y)), b(buf(n.input(1))), b(temp(n))), count, n,
+                        Extent.elements(y.shape()).times(4).plus(count.times(4)));
+            }
+            case MATMUL_ID -> matvecId(n);
             case QUANTIZE -> {
                 Node x = n.input(0);
                 Extent count = Extent.elements(n.shape());
@@ -442,6 +467,7 @@ public final class GpuLowering {
         }
         return switch (user.op()) {
             case MATMUL, MATMUL_ADD -> user.input(0) != w && (user.op() != OpKind.MATMUL_ADD || user.input(2) != w);
+            case MATMUL_ID -> user.input(1) == w && user.input(0) != w;
             case GLU_MATMUL -> user.input(0) != w;
             case NORM_MATMUL, NORM_GLU_MATMUL -> user.input(0) != w && user.input(1) != w;
             case EMBED -> user.input(0) == w && user.input(1) != w;
@@ -537,6 +563,23 @@ public final class GpuLowering {
             }), false);
             default -> throw new IllegalArgumentException(n.op().irName() + " with act_quant rounds activations to " + to.irName() + ", which has no GPU kernel (q8_0 and f16 have)");
         };
+    }
+
+    /** matmul_id: the expert matvec over each token's selected experts (grid (M, T * K)), reading the stacked weight's raw blocks. */
+    private void matvecId(Node n) {
+        Node x = n.input(0), w = n.input(1), ids = n.input(2), sc = n.inputs().size() > 3 ? n.input(3) : null;
+        ActIn a = activation(n, buf(x), x.shape(), x.dtype(), w);
+        WeightRef wr = weight(w);
+        int m = (int) w.shape().dim(1).size(), k = (int) w.shape().dim(2).size();
+        int slots = (int) ids.shape().dim(1).size();
+        if (a.q8() && !wr.format().takesQ8Activations()) throw new IllegalArgumentException(wr.format() + " weights with q8_0 activations have no GPU kernel");
+        List<Arg> args = new ArrayList<>(List.of(b(wr.buffer()), b(a.buffer()), b(buf(ids))));
+        if (sc != null) args.add(b(buf(sc)));
+        args.add(b(temp(n)));
+        Extent slotRows = rows(ids.shape()).times(slots);
+        // each slot reads one expert's M rows
+        Extent bytes = slotRows.times(wr.format().rowBytes(k) * m).plus(rows(x.shape()).times(4L * k)).plus(slotRows.times(4L * m));
+        launch(MoeKernels.matvecId(wr.format(), k, m, slots, x.shape().rank() == 3, sc != null, a.q8()), Extent.of(m), slotRows, args, When.ALWAYS, n, bytes);
     }
 
     private void multi(Multi mu) {

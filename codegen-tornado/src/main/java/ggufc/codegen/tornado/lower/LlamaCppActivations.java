@@ -19,6 +19,7 @@ import java.util.Set;
  * <pre>
  *   matmul(x, dequant(w: q8_0|q4_0|q5_0)) -> matmul(quantize(x){to: q8_0}, dequant(w))   // one quantize per x
  * </pre>
+ * and likewise {@code matmul_id}'s x (llama.cpp's mul_mat_id rounds its src1 the same way).
  * Within a rounding of llama.cpp's numbers instead of within its quantization error. It is the
  * graph form the fold-quant-dequant pass makes; until that pass lands, the GPU path applies it
  * itself.
@@ -35,11 +36,12 @@ public final class LlamaCppActivations {
         for (Node n : g.nodes()) {
             List<Node> in = new ArrayList<>();
             for (Node x : n.inputs()) in.add(map.get(x));
-            if (n.op() == OpKind.MATMUL && n.input(0).dtype() == DType.F32 && n.input(0).shape().last().isSymbolic() == false
+            boolean mm = n.op() == OpKind.MATMUL || n.op() == OpKind.MATMUL_ID;
+            if (mm && n.input(0).dtype() == DType.F32 && n.input(0).shape().last().isSymbolic() == false
                     && n.input(0).shape().last().size() % 32 == 0 && weightType(n.input(1)) != null && Q8_0_ACTIVATIONS.contains(weightType(n.input(1)))) {
                 Node x = in.get(0);
                 in.set(0, quantized.computeIfAbsent(x, xx -> b.quantize(xx, DType.Q8_0)));
-            } else if (n.op() == OpKind.MATMUL && n.input(0).dtype() == DType.F32 && weightType(n.input(1)) == DType.F16) {
+            } else if (mm && n.input(0).dtype() == DType.F32 && weightType(n.input(1)) == DType.F16) {
                 Node x = in.get(0);
                 in.set(0, halved.computeIfAbsent(x, xx -> b.dequant(b.quantize(xx, DType.F16))));
             }

@@ -26,7 +26,9 @@ import java.util.function.Function;
  * <li>{@code mul(silu|gelu(matmul(x, wg)), matmul(x, wu))} → one GLU kernel (= {@code glu_matmul});
  * <li>{@code attn_values(softmax(causal_mask(attn_scores(q, kv_read(k)), pos)), kv_read(v))} → one
  *     attention kernel over the cache (= {@code attention}); scores are never materialized;
- * <li>{@code reshape} and {@code kv_read} are views, {@code kv_write} updates its cache in place.
+ * <li>{@code reshape} and {@code kv_read} are views, {@code kv_write} updates its cache in place;
+ * <li>the mixture-of-experts ops get their own steps ({@link ggufc.codegen.vector.kernels.Moe}); expert ids
+ *     (i32 values) are held in f32 slots as whole numbers.
  * </ul>
  * Values live in slots reused once their last reader has run (best fit by size).
  */
@@ -154,7 +156,7 @@ public final class Lowering {
             for (int i = 0; i < n.inputs().size(); i++) {
                 Node in = n.input(i);
                 if (in.op() != OpKind.QUANTIZE) continue;
-                boolean ok = i == 0 && (n.op() == OpKind.MATMUL || n.op() == OpKind.MATMUL_ADD)
+                boolean ok = i == 0 && (n.op() == OpKind.MATMUL || n.op() == OpKind.MATMUL_ADD || n.op() == OpKind.MATMUL_ID)
                         && java.util.Set.of(DType.Q8_0, DType.Q8_1, DType.Q8_K, DType.F16, DType.BF16).contains(in.dtype());
                 onlyMatmuls.merge(in, ok, Boolean::logicalAnd);
             }
@@ -339,6 +341,22 @@ public final class Lowering {
             }
             case GLU_MATMUL -> glu(n, in.get(0), in.get(1), in.get(2), n.attrs().string("act").equals("gelu"), false, null);
             case NORM_GLU_MATMUL -> glu(n, in.get(0), in.get(2), in.get(3), n.attrs().string("act").equals("gelu"), true, in.get(1));
+            case TOPK -> root(n, List.of(in.get(0)), List.of(), (out, t) -> List.of(new Step.TopK(slot(in.get(0)), last(in.get(0)), last(n), rows(n), out)));
+            case TAKE_ALONG -> root(n, List.of(in.get(0), in.get(1)), List.of(), (out, t) -> List.of(new Step.TakeAlong(slot(in.get(0)), last(in.get(0)), slot(in.get(1)), last(n), rows(n), out)));
+            case SUM_NORMALIZE -> root(n, List.of(in.get(0)), List.of(), (out, t) -> List.of(new Step.SumNormalize(slot(in.get(0)), last(n), (float) n.attrs().real("min"), rows(n), out)));
+            case MATMUL_ID -> {
+                Node x0 = in.get(0), w = in.get(1), ids = in.get(2), sc = in.size() > 3 ? in.get(3) : null;
+                int wi = weight(w);
+                long[] s = weights.get(wi).shape();
+                if (s.length != 3) throw unsupported(n, "expert weights must be [E, M, N]");
+                DType act = activationType(n, x0);
+                Node x = act == DType.F32 ? x0 : x0.input(0);
+                int scale = sc == null ? -1 : weight(sc);
+                if (sc != null && weightType(sc) != DType.F32) throw unsupported(n, "the per-expert scale must be an f32 weight");
+                root(n, List.of(x, ids), List.of(), (out, t) -> List.of(new Step.MatMulId(slot(x), act, x.shape().rank() == 3, wi, weights.get(wi).dtype(), (int) s[0], (int) s[1], (int) s[2],
+                        slot(ids), last(ids), rowsOf(ids, 1), scale, out)));
+            }
+            case WEIGHTED_SUM -> root(n, List.of(in.get(0), in.get(1)), List.of(), (out, t) -> List.of(new Step.WeightedSum(slot(in.get(0)), slot(in.get(1)), dim(in.get(0), 1), last(n), rowsOf(n, 1), out)));
             case ATTN_SCORES, CAUSAL_MASK -> throw unsupported(n, "attention must be attn_values(softmax(causal_mask(attn_scores(q, kv_read), pos)), kv_read) or the fused attention op");
         }
     }

@@ -2,6 +2,7 @@ package ggufc.codegen.vector.plan;
 
 import com.palantir.javapoet.CodeBlock;
 import ggufc.codegen.vector.kernels.MatMul;
+import ggufc.codegen.vector.kernels.Moe;
 import ggufc.codegen.vector.kernels.Ops;
 import ggufc.codegen.vector.kernels.Packed;
 import ggufc.ir.DType;
@@ -233,6 +234,60 @@ public sealed interface Step {
         }
         public List<Integer> reads() { return List.of(x); }
         public String describe() { return "s" + out + " = dequant(quantize(s" + x + ", " + to + "))"; }
+    }
+
+    /** Indices (as floats) of the {@code k} largest of each row of {@code n}: {@code topk}. */
+    record TopK(int x, int n, int k, Size rows, int out) implements Step {
+        public void exec(Frame f) { Moe.topk(f.slots[x], 0, n, k, rows.eval(f.T), f.slots[out], 0); }
+        public CodeBlock emit(Emit e) { return CodeBlock.of("$T.topk($L, 0, $L, $L, $L, $L, 0)", Moe.class, e.slot(x), n, k, rows.code(e.tokens()), e.slot(out)); }
+        public List<Integer> reads() { return List.of(x); }
+        public String describe() { return "s" + out + " = topk(s" + x + ", " + k + " of " + n + ")"; }
+    }
+
+    /** {@code out[r, j] = x[r, idx[r, j]]}: {@code take_along}. */
+    record TakeAlong(int x, int n, int idx, int k, Size rows, int out) implements Step {
+        public void exec(Frame f) { Moe.takeAlong(f.slots[x], 0, n, f.slots[idx], 0, k, rows.eval(f.T), f.slots[out], 0); }
+        public CodeBlock emit(Emit e) {
+            return CodeBlock.of("$T.takeAlong($L, 0, $L, $L, 0, $L, $L, $L, 0)", Moe.class, e.slot(x), n, e.slot(idx), k, rows.code(e.tokens()), e.slot(out));
+        }
+        public List<Integer> reads() { return List.of(x, idx); }
+        public String describe() { return "s" + out + " = take_along(s" + x + ", s" + idx + ")"; }
+    }
+
+    /** {@code x / max(sum(x), min)} per row of {@code k}: {@code sum_normalize}. */
+    record SumNormalize(int x, int k, float min, Size rows, int out) implements Step {
+        public void exec(Frame f) { Moe.sumNormalize(f.slots[x], 0, k, min, rows.eval(f.T), f.slots[out], 0); }
+        public CodeBlock emit(Emit e) {
+            return CodeBlock.of("$T.sumNormalize($L, 0, $L, $Lf, $L, $L, 0)", Moe.class, e.slot(x), k, Float.toString(min), rows.code(e.tokens()), e.slot(out));
+        }
+        public List<Integer> reads() { return List.of(x); }
+        public String describe() { return "s" + out + " = sum_normalize(s" + x + ", min " + min + ")"; }
+    }
+
+    /** {@code matmul_id}: each token's {@code K} selected experts of weight {@code [E, M, N]}; {@code scale}: an f32 weight [E] or -1. */
+    record MatMulId(int x, DType act, boolean perSlot, int weight, DType dtype, int E, int M, int N, int ids, int K, Size tokens, int scale, int out) implements Step {
+        public void exec(Frame f) {
+            Moe.matmulId(f.pool, dtype, act, f.weights[weight], E, M, N, f.slots[x], 0, perSlot, f.slots[ids], 0, K, tokens.eval(f.T), scale < 0 ? null : f.weights[scale], f.slots[out], 0);
+        }
+        public CodeBlock emit(Emit e) {
+            return CodeBlock.of("$T.matmulId($L, $L, $L, $L, $L, $L, $L, $L, 0, $L, $L, 0, $L, $L, $L, $L, 0)", Moe.class, e.pool(), dt(dtype), dt(act), e.weight(weight), E, M, N,
+                    e.slot(x), perSlot, e.slot(ids), K, tokens.code(e.tokens()), scale < 0 ? CodeBlock.of("null") : e.weight(scale), e.slot(out));
+        }
+        public List<Integer> reads() { return List.of(x, ids); }
+        public String describe() {
+            return "s" + out + " = matmul_id(" + (act == DType.F32 ? "" : act.irName() + " ") + "s" + x + ", w" + weight + " " + dtype + " [" + E + "x" + M + "x" + N + "], s" + ids + " top " + K + ")"
+                    + (scale < 0 ? "" : " * w" + scale);
+        }
+    }
+
+    /** {@code out[t] = sum_s w[t, s] y[t, s]}: {@code weighted_sum}. */
+    record WeightedSum(int y, int w, int K, int n, Size tokens, int out) implements Step {
+        public void exec(Frame f) { Moe.weightedSum(f.slots[y], 0, f.slots[w], 0, K, n, tokens.eval(f.T), f.slots[out], 0); }
+        public CodeBlock emit(Emit e) {
+            return CodeBlock.of("$T.weightedSum($L, 0, $L, 0, $L, $L, $L, $L, 0)", Moe.class, e.slot(y), e.slot(w), K, n, tokens.code(e.tokens()), e.slot(out));
+        }
+        public List<Integer> reads() { return List.of(y, w); }
+        public String describe() { return "s" + out + " = weighted_sum(s" + y + ", s" + w + ")"; }
     }
 
     /** Quantizes {@code n} floats to {@code to} and back (the exact rounding of a quantized activation). */
