@@ -63,7 +63,7 @@ gen_arch() {  # $1 = model file, $2 = golden folder name
     done
     "$REF/generate.sh" "$1" "Once upon a time" 32 > "$dir/greedy-32.txt" 2>/dev/null
 }
-for A in ${ARCH_ONLY:-qwen2 qwen3 qwen3moe phi3 gemma2 gemma3 gemma4}; do
+for A in ${ARCH_ONLY:-qwen2 qwen3 qwen3moe phi3 gemma2 gemma3 gemma4 gemma4-moe}; do
     M="$A-tiny"
     # gemma2-tiny's and gemma3-tiny's local layers see 4 keys: their prompts are longer than that (prompt 5: 28 tokens)
     case "$A" in gemma*) ARCH_PROMPTS="1 2 5" ;; *) ARCH_PROMPTS="1 2 4" ;; esac

@@ -39,6 +39,8 @@ final class SynthCommand implements Callable<Integer> {
          * per-layer embeddings of 32; layer output scales; final soft-capping at 5.
          */
         GEMMA4_TINY("gemma4-tiny", SyntheticLlama.tiny("gemma4"), "stories260K.gguf"),
+        /** gemma4 in 26B-A4B's layout, 4 layers (1 and 3 global, V = K, partial RoPE): a dense GeGLU FFN of 256 beside 8 experts of 64 (2 per token), a scaled router, merged gate/up, per-expert down scales. */
+        GEMMA4_MOE_TINY("gemma4-moe-tiny", SyntheticLlama.tiny("gemma4-moe"), "stories260K.gguf"),
         /** Qwen2.5-7B's layers: 3584 embd, 28 layers, 28 heads, 4 KV heads, FFN 18944. */
         QWEN2_7B("qwen2-7b", SyntheticLlama.realShape("qwen2"), null),
         /** Qwen3-8B's layers: 4096 embd, 36 layers, 32 heads (dim 128), 8 KV heads, FFN 12288. */
@@ -54,7 +56,9 @@ final class SynthCommand implements Callable<Integer> {
         /** Gemma 4 31B's layers: 5376 embd, 60 layers, 32 heads, sliding-window layers (5 of 6, 1024 keys) 256-wide over 16 KV heads, global ones 512-wide over 4 with V = K and partial RoPE, FFN 21504, soft-capping 30, tied output. */
         GEMMA4_31B("gemma4-31b", SyntheticLlama.realShape("gemma4"), null),
         /** Gemma 4 E2B's layers: 1536 embd, 35 layers, 8 heads of 256 (global 512), 1 KV head, FFN 6144, 512-key window on 4 of 5 layers, the last 20 layers sharing KV, per-layer embeddings of 256. */
-        GEMMA4_E2B("gemma4-e2b", SyntheticLlama.realShape("gemma4-e2b"), null);
+        GEMMA4_E2B("gemma4-e2b", SyntheticLlama.realShape("gemma4-e2b"), null),
+        /** Gemma 4 26B-A4B's layers: 2816 embd, 30 layers, 16 heads, a dense FFN of 2112 beside 128 experts of 704 (8 per token). */
+        GEMMA4_26B_A4B("gemma4-26b-a4b", SyntheticLlama.realShape("gemma4-26b-a4b"), null);
 
         final String id;
         final SyntheticLlama.Config config;
@@ -74,8 +78,8 @@ final class SynthCommand implements Callable<Integer> {
     }
 
     @Option(names = "--preset", required = true, description = "llama-125m (768 embd, 12 layers, 12 heads, FFN 2048), llama-1b (Llama-3.2-1B layers: 2048 embd, 16 layers, 32 heads, 8 KV heads, FFN 8192, tied output, RoPE base 500000); "
-            + "test models qwen2-tiny, qwen3-tiny, phi3-tiny (2 layers, 4 heads of 64, 2 KV heads, FFN 512; vocab stories260K.gguf), gemma3-tiny (the same in 4 layers, 3 with a 4-key sliding window), gemma2-tiny (4 layers, 2 with a 4-key window, soft-capping 2 / 5), gemma4-tiny (6 layers: sliding-window and global heads of their own sizes, V = K, partial RoPE, shared KV, per-layer embeddings, soft-capping 5), qwen3moe-tiny (qwen3-tiny's attention, 8 experts of FFN 128, 2 per token); "
-            + "real shapes qwen2-7b (Qwen2.5-7B), qwen3-8b (Qwen3-8B), qwen3moe-30b-a3b (Qwen3-30B-A3B: 128 experts, 8 per token), phi3-mini (Phi-3-mini-4k), gemma3-1b (Gemma-3-1B), gemma2-2b (Gemma-2-2B), gemma4-31b (Gemma 4 31B), gemma4-e2b (Gemma 4 E2B).")
+            + "test models qwen2-tiny, qwen3-tiny, phi3-tiny (2 layers, 4 heads of 64, 2 KV heads, FFN 512; vocab stories260K.gguf), gemma3-tiny (the same in 4 layers, 3 with a 4-key sliding window), gemma2-tiny (4 layers, 2 with a 4-key window, soft-capping 2 / 5), gemma4-tiny (6 layers: sliding-window and global heads of their own sizes, V = K, partial RoPE, shared KV, per-layer embeddings, soft-capping 5), gemma4-moe-tiny (4 layers, a dense FFN beside 8 experts, 2 per token), qwen3moe-tiny (qwen3-tiny's attention, 8 experts of FFN 128, 2 per token); "
+            + "real shapes qwen2-7b (Qwen2.5-7B), qwen3-8b (Qwen3-8B), qwen3moe-30b-a3b (Qwen3-30B-A3B: 128 experts, 8 per token), phi3-mini (Phi-3-mini-4k), gemma3-1b (Gemma-3-1B), gemma2-2b (Gemma-2-2B), gemma4-31b (Gemma 4 31B), gemma4-e2b (Gemma 4 E2B), gemma4-26b-a4b (Gemma 4 26B-A4B).")
 
     String preset;
 

@@ -85,7 +85,9 @@ public final class SyntheticLlama {
             }
             if (!ARCHITECTURES.contains(arch)) throw new IllegalArgumentException("unknown architecture '" + arch + "' (known: " + String.join(", ", ARCHITECTURES) + ")");
             if (headDim == 0 && nEmbd % nHead != 0) throw new IllegalArgumentException("n_embd " + nEmbd + " is not a multiple of n_head " + nHead);
-            if (arch.equals("qwen3moe") != (moe != null)) throw new IllegalArgumentException("qwen3moe, and only qwen3moe, has experts (Moe): " + this);
+            if (arch.equals("qwen3moe") && moe == null || moe != null && !arch.equals("qwen3moe") && !arch.equals("gemma4")) {
+                throw new IllegalArgumentException("qwen3moe needs experts (Moe), and only qwen3moe and gemma4 may have them: " + this);
+            }
             if (headDim != 0 && !arch.startsWith("qwen3") && !arch.startsWith("gemma") && headDim * nHead != nEmbd) {
                 throw new IllegalArgumentException(arch + ": head dimension " + headDim + " x n_head " + nHead + " must be n_embd " + nEmbd + " (only qwen3 and gemma may differ)");
             }
@@ -160,6 +162,12 @@ public final class SyntheticLlama {
      * 256, RoPE base 10000, rms eps 1e-5.
      */
     public static Config tiny(String arch) {
+        if (arch.equals("gemma4-moe")) {
+            // 26B-A4B's layout in 4 layers (1 and 3 global, V = K, a quarter of their pairs rotated; no shared KV, no per-layer
+            // embeddings): a dense GeGLU FFN of 256 beside 8 experts of 64, 2 per token
+            return new Config(256, 256, 4, 4, 2, 256, 1, 1e-6f, 1e6f, false, false, "gemma4", 64, 4, 2, 0f, 5f, new Moe(8, 2, 64),
+                    new Gemma4(128, 1, 16, true, 0, 0));
+        }
         if (arch.equals("gemma4")) {
             // 6 layers, every 2nd global (1, 3, 5); sliding-window layers 4 query heads of 64 over 2 KV heads, global ones of 128
             // over 1 KV head with V = K and 16 of 64 pairs rotated; layers 4 and 5 read the caches of 2 and 3; per-layer
@@ -214,7 +222,11 @@ public final class SyntheticLlama {
             // on 4 of 5 layers, the last 20 layers sharing KV, per-layer embeddings of 256, tied output
             case "gemma4-e2b" -> new Config(1536, 6144, 35, 8, 1, 131072, 1, 1e-6f, 1e6f, true, false, "gemma4", 256, 512, 5, 0f, 30f, null,
                     new Gemma4(512, 1, 64, false, 20, 256));
-            default -> throw new IllegalArgumentException("no real-shape preset for '" + arch + "' (qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3, gemma4, gemma4-e2b)");
+            // Gemma 4 26B-A4B: 2816 embd, 30 layers, 16 query heads, sliding-window layers (5 of 6, 1024 keys) 256-wide over 8 KV
+            // heads, global ones 512-wide over 2 with V = K; a dense GeGLU FFN of 2112 beside 128 experts of 704, 8 per token
+            case "gemma4-26b-a4b" -> new Config(2816, 2112, 30, 16, 8, 131072, 1, 1e-6f, 1e6f, true, false, "gemma4", 256, 1024, 6, 0f, 30f,
+                    new Moe(128, 8, 704), new Gemma4(512, 2, 64, true, 0, 0));
+            default -> throw new IllegalArgumentException("no real-shape preset for '" + arch + "' (qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3, gemma4, gemma4-e2b, gemma4-26b-a4b)");
         };
     }
 
@@ -329,6 +341,18 @@ public final class SyntheticLlama {
             r.add(new TensorSpec(b + "ffn_up.weight", new long[] {e, ff}));
             r.add(new TensorSpec(b + "ffn_down.weight", new long[] {ff, e}));
             r.add(new TensorSpec(b + "post_ffw_norm.weight", new long[] {e}));
+            if (c.moe() != null) {
+                // 26B-A4B: the experts beside the dense FFN, with a scaled router, merged gate/up and per-expert down scales
+                long ne = c.moe().nExpert(), fe = c.moe().nFfExp();
+                r.add(new TensorSpec(b + "ffn_gate_inp.weight", new long[] {e, ne}));
+                r.add(new TensorSpec(b + "ffn_gate_inp.scale", new long[] {e}));
+                r.add(new TensorSpec(b + "pre_ffw_norm_2.weight", new long[] {e}));
+                r.add(new TensorSpec(b + "post_ffw_norm_1.weight", new long[] {e}));
+                r.add(new TensorSpec(b + "post_ffw_norm_2.weight", new long[] {e}));
+                r.add(new TensorSpec(b + "ffn_gate_up_exps.weight", new long[] {e, 2 * fe, ne}));
+                r.add(new TensorSpec(b + "ffn_down_exps.weight", new long[] {fe, e, ne}));
+                r.add(new TensorSpec(b + "ffn_down_exps.scale", new long[] {ne}));
+            }
             if (p > 0) {
                 r.add(new TensorSpec(b + "inp_gate.weight", new long[] {e, p}));
                 r.add(new TensorSpec(b + "proj.weight", new long[] {p, e}));

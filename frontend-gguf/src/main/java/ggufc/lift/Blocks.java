@@ -335,6 +335,18 @@ public final class Blocks {
         return b.weightedSum(y, w);
     }
 
+    /**
+     * Gemma 4's router input for layer {@code l}: {@code rms_norm(x)} without a weight, times
+     * 1/sqrt(n_embd), times {@code ffn_gate_inp.scale} ([n_embd]), as llama.cpp's gemma4.cpp.
+     */
+    public Node scaledRouterInput(int l, Node x) {
+        Node r = b.scale(b.rmsNorm(x, ones(hp.nEmbd()), hp.rmsEps()), 1.0f / (float) Math.sqrt((float) hp.nEmbd()));
+        return b.mul(r, weight(blk(l, "ffn_gate_inp.scale"), hp.nEmbd()));
+    }
+
+    /** {@code a + c} (two branches that join before a norm, as Gemma 4's dense and expert FFNs). */
+    public Node add(Node a, Node c) { return b.addOp(a, c); }
+
     /** {@code matmul_id(x, w, ids)}, times the per-expert scale {@code blk.l.scaleTensor} ([n_expert]) when the file has it (llama.cpp's build_lora_mm_id). */
     private Node expertMatmul(int l, Node x, Node w, Node ids, String scaleTensor, long nExpert) {
         String s = blk(l, scaleTensor);

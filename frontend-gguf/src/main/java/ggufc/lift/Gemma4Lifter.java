@@ -32,11 +32,21 @@ import java.lang.foreign.ValueLayout;
  * 1/sqrt(n_embd), all x 1/sqrt(2); after each layer's FFN the stream gets
  * {@code post_norm(proj(gelu(inp_gate(x)) * input_l))} added.
  *
+ * <p>Mixture-of-experts layers (26B-A4B: those with {@code ffn_gate_inp}): the dense GeGLU FFN
+ * ({@code ffn_norm} before, {@code post_ffw_norm_1} after) beside the experts ({@code pre_ffw_norm_2}
+ * before, {@code post_ffw_norm_2} after), routed from rms_norm(x) x 1/sqrt(n_embd) x
+ * {@code ffn_gate_inp.scale}: softmax, top {@code expert_used_count}, renormalized weights, GeGLU
+ * experts from the merged {@code ffn_gate_up_exps} (or separate gate/up) and optional per-expert
+ * scales; the two branches are summed, then {@code post_ffw_norm}.
+ *
  * <p>{@code layer_output_scale} (a one-element tensor) is read at lift time and becomes a
  * {@code scale} op: ggml multiplies by the broadcast element, which is the same f32 product.
  */
 final class Gemma4Lifter {
     private Gemma4Lifter() {}
+
+    /** Gemma 4's experts: GeGLU, renormalized top-k weights, no weights scale (llama.cpp passes norm_w true, scale 1). */
+    private static final Blocks.Moe GEGLU_EXPERTS = new Blocks.Moe("gelu", true, 0);
 
     static Graph lift(GgufFile f, LlamaHparams hp, LlamaLifter.Options opt) {
         String a = hp.arch();
@@ -81,6 +91,7 @@ final class Gemma4Lifter {
         Blocks b = Blocks.start(f, hp, opt);
         b.scaleStream((float) Math.sqrt((float) hp.nEmbd()));
         Node perLayer = ple > 0 ? b.perLayerInputs((int) ple) : null;
+        Blocks.Experts experts = null;
         Blocks.Attn base = Blocks.Attn.rope("neox").withQkNorm(Blocks.QkNorm.RMS).withPreScaledQ(1.0).withGemma4Kv();
         for (int l = 0; l < n; l++) {
             String blk = "blk." + l + ".";
@@ -90,8 +101,16 @@ final class Gemma4Lifter {
             attn = swa[l] ? attn.withWindow(window).withRope(baseSwa, 1.0) : attn.withRopeFactors("rope_freqs.weight");
             if (l >= kvLayers) attn = attn.withKvFrom(kvLayers - (swa[l] ? 2 : 1));
             b.residual(b.rmsNorm(b.attention(l, b.rmsNorm(b.x(), blk + "attn_norm.weight"), attn), blk + "post_attention_norm.weight"));
-            b.refuseTensor(blk + "ffn_gate_inp.weight", "mixture-of-experts layers in gemma4 are not supported yet");
-            b.residual(b.rmsNorm(b.geGlu(l, b.rmsNorm(b.x(), blk + "ffn_norm.weight"), nFf[l]), blk + "post_ffw_norm.weight"));
+            if (f.hasTensor(blk + "ffn_gate_inp.weight")) {
+                // 26B-A4B: the dense FFN and the experts side by side, each with its own norms, summed, then post_ffw_norm
+                if (experts == null) experts = Blocks.Experts.read(f, hp);
+                Node attnOut = b.x();
+                Node dense = b.rmsNorm(b.geGlu(l, b.rmsNorm(attnOut, blk + "ffn_norm.weight"), nFf[l]), blk + "post_ffw_norm_1.weight");
+                Node routed = b.moe(l, b.rmsNorm(attnOut, blk + "pre_ffw_norm_2.weight"), b.scaledRouterInput(l, attnOut), experts, GEGLU_EXPERTS);
+                b.residual(b.rmsNorm(b.add(dense, b.rmsNorm(routed, blk + "post_ffw_norm_2.weight")), blk + "post_ffw_norm.weight"));
+            } else {
+                b.residual(b.rmsNorm(b.geGlu(l, b.rmsNorm(b.x(), blk + "ffn_norm.weight"), nFf[l]), blk + "post_ffw_norm.weight"));
+            }
             if (perLayer != null) b.residual(b.perLayerEmbedding(l, (int) ple, perLayer));
             float outScale = layerOutputScale(f, blk + "layer_output_scale.weight");
             if (!Float.isNaN(outScale)) b.scaleStream(outScale);

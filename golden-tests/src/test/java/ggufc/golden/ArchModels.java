@@ -26,7 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class ArchModels {
     private ArchModels() {}
 
-    static final List<String> ARCHITECTURES = only(List.of("qwen2", "qwen3", "qwen3moe", "phi3", "gemma2", "gemma3", "gemma4"));
+    static final List<String> ARCHITECTURES = only(List.of("qwen2", "qwen3", "qwen3moe", "phi3", "gemma2", "gemma3", "gemma4", "gemma4-moe"));
 
     /** With {@code -Dggufc.arch.only=qwen3moe,qwen3}: just those architectures (to run one model's parity cases). */
     private static List<String> only(List<String> all) {
