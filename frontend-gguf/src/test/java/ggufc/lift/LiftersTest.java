@@ -389,8 +389,12 @@ class LiftersTest {
 
     /** gemma4-tiny's file (no data) with its metadata edited by {@code edit} and its tensor list by {@code tensors}. */
     Path gemma4With(String name, java.util.function.Consumer<Map<String, GgufValue>> edit, UnaryOperator<List<SyntheticLlama.TensorSpec>> tensors) {
+        return gemma4With(SyntheticLlama.tiny("gemma4"), name, edit, tensors);
+    }
+
+    /** {@link #gemma4With} for the gemma4 config {@code c}. */
+    Path gemma4With(SyntheticLlama.Config c, String name, java.util.function.Consumer<Map<String, GgufValue>> edit, UnaryOperator<List<SyntheticLlama.TensorSpec>> tensors) {
         Path file = tmp.resolve(name + ".gguf");
-        SyntheticLlama.Config c = SyntheticLlama.tiny("gemma4");
         try (GgufFile v = GgufFile.open(vocab())) {
             Map<String, GgufValue> m = new java.util.LinkedHashMap<>(SyntheticLlama.metadata(c, v, GgmlType.F32));
             edit.accept(m);
@@ -496,9 +500,45 @@ class LiftersTest {
                 .contains("missing tensor 'blk.3.inp_gate.weight'"));
     }
 
+    /**
+     * gemma4-moe-tiny (26B-A4B's layout): per layer the dense GeGLU FFN beside GeGLU experts from the merged
+     * gate/up with a down scale, routed from the scaled, unweighted RMS norm of the stream; bad expert input is one line.
+     */
+    @Test
+    void gemma4MoeHasItsDiagramAndBadExpertsAreOneLine() {
+        SyntheticLlama.Config c = SyntheticLlama.tiny("gemma4-moe");
+        try (GgufFile f = GgufFile.open(gemma4With(c, "gemma4-moe", m -> {}, l -> l))) {
+            Graph g = Lifters.lift(f, new LlamaLifter.Options(64, true, DType.F32));
+            assertTrue(Verifier.check(g).isEmpty(), Verifier.check(g).toString());
+            java.util.function.Function<OpKind, Long> count = k -> g.nodes().stream().filter(n -> n.op() == k).count();
+            assertEquals(4, count.apply(OpKind.TOPK));
+            assertEquals(8, count.apply(OpKind.MATMUL_ID), "merged gate/up and down per layer");
+            assertEquals(4, g.nodes().stream().filter(n -> n.op() == OpKind.MATMUL_ID && n.inputs().size() == 4).count(), "the down products scaled per expert");
+            assertEquals(4, count.apply(OpKind.WEIGHTED_SUM));
+            assertEquals(4, count.apply(OpKind.SUM_NORMALIZE), "renormalized weights");
+            assertEquals(3L * 4, g.nodes().stream().filter(n -> n.op() == OpKind.MATMUL && n.input(1).op() == OpKind.PARAM && n.input(1).attrs().string("name").matches("blk\\.\\d\\.ffn_(gate|up|down)\\.weight")).count(), "the dense FFN beside");
+            Node topk = g.nodes().stream().filter(n -> n.op() == OpKind.TOPK).findFirst().orElseThrow();
+            assertEquals(2, topk.attrs().integer("k"));
+            // router: softmax(ffn_gate_inp . (rms_norm(x, ones) * 1/16 * ffn_gate_inp.scale))
+            Node router = topk.input(0).input(0).input(0);
+            assertEquals(OpKind.MUL, router.op());
+            assertEquals("blk.0.ffn_gate_inp.scale", router.input(1).attrs().string("name"));
+            assertEquals(1.0 / 16, router.input(0).attrs().real("factor"), 1e-9);
+            assertEquals(OpKind.CONSTANT, router.input(0).input(0).input(1).op());
+        }
+        String noExperts = liftError(gemma4With(c, "gemma4-moe-no-exps", m -> {}, l -> { l.removeIf(s -> s.name().equals("blk.2.ffn_gate_up_exps.weight")); return l; }));
+        assertTrue(noExperts.contains("missing tensor 'blk.2.ffn_gate_up_exps.weight'") || noExperts.contains("missing tensor 'blk.2.ffn_gate_exps.weight'"), noExperts);
+        String noCount = liftError(gemma4With(c, "gemma4-moe-no-count", m -> m.remove("gemma4.expert_count"), l -> l));
+        assertTrue(noCount.contains("missing metadata key 'gemma4.expert_count'"), noCount);
+        String used = liftError(gemma4With(c, "gemma4-moe-used", m -> m.put("gemma4.expert_used_count", GgufValue.u32(9)), l -> l));
+        assertTrue(used.contains("'gemma4.expert_used_count' is 9, must be in 1 .. 8 (the expert count)"), used);
+        String noScale = liftError(gemma4With(c, "gemma4-moe-no-router-scale", m -> {}, l -> { l.removeIf(s -> s.name().equals("blk.1.ffn_gate_inp.scale")); return l; }));
+        assertTrue(noScale.contains("missing tensor 'blk.1.ffn_gate_inp.scale'"), noScale);
+    }
+
     /** Gemma 4's real-shape presets: the headers (31B: 60 layers, V = K globals; E2B: 35 layers, 20 sharing KV, per-layer embeddings) lift. */
     @ParameterizedTest
-    @ValueSource(strings = {"gemma4", "gemma4-e2b"})
+    @ValueSource(strings = {"gemma4", "gemma4-e2b", "gemma4-26b-a4b"})
     void gemma4RealShapeHeadersLift(String preset) {
         SyntheticLlama.Config c = SyntheticLlama.realShape(preset);
         Path file = tmp.resolve(preset + "-real.gguf");
