@@ -74,4 +74,16 @@ class BenchCliTest {
             assertEquals(all - 512 * 64 * 4 + 64 * 4, DecodeTraffic.weightBytesPerToken(f));
         }
     }
+
+    /** A mixture of experts: a decode token reads expert_used_count of each stacked expert matrix's experts. */
+    @Test
+    void decodeTrafficOfExpertsIsTheUsedOnes() {
+        try (GgufFile f = GgufFile.open(ArchModels.file("qwen3moe", ggufc.gguf.GgmlType.F32))) {
+            long experts = 0;
+            for (GgufTensorInfo t : f.tensors()) if (t.name().endsWith("_exps.weight")) experts += t.byteSize();
+            // 2 layers x 3 stacked matrices of 8 experts of 128 x 192 f32; 2 of 8 used
+            assertEquals(2L * 3 * 8 * 128 * 192 * 4, experts);
+            assertEquals(DecodeTraffic.weightBytes(f) - 512 * 192 * 4 + 192 * 4 - experts + experts / 8 * 2, DecodeTraffic.weightBytesPerToken(f));
+        }
+    }
 }

@@ -62,24 +62,55 @@ public final class Moe {
      * {@code out[t, s, :] = w[ids[t, s]] . x[t, s or t, :]} (times {@code scale[ids[t, s]]} when
      * {@code scale} is not null) for {@code T} tokens of {@code K} slots, a {@code [E, M, N]} weight
      * of dtype {@code wt}, activations rounded to {@code act} as {@link MatMul} does. {@code perSlot}:
-     * x has one row per slot ([T, K, N]), else one per token ([T, N]).
+     * x has one row per slot ([T, K, N]), else one per token ([T, N]). One token: a matvec per slot.
+     * Several (a prompt): the rows of each expert's slots are gathered and go through one
+     * {@code T_e}-token matmul, so the expert's weights are decoded once per tile for all of them.
      */
     public static void matmulId(WorkerPool pool, DType wt, DType act, MemorySegment w, int E, int M, int N, float[] x, int xo, boolean perSlot,
                                 float[] ids, int io, int K, int T, MemorySegment scale, float[] out, int oo) {
         long expertBytes = (long) M * wt.bytesFor(N);
-        for (int t = 0; t < T; t++) {
-            for (int s = 0; s < K; s++) {
-                int slot = t * K + s;
+        int slots = T * K;
+        int[] count = new int[E];
+        for (int slot = 0; slot < slots; slot++) {
+            int e = (int) ids[io + slot];
+            if (e < 0 || e >= E) throw new IllegalArgumentException("matmul_id: expert id " + e + " outside the " + E + " experts");
+            count[e]++;
+        }
+        if (T == 1) {
+            for (int slot = 0; slot < slots; slot++) {
                 int e = (int) ids[io + slot];
-                if (e < 0 || e >= E) throw new IllegalArgumentException("matmul_id: expert id " + e + " outside the " + E + " experts");
-                int xr = xo + (perSlot ? slot : t) * N;
-                MatMul.matmul(pool, wt, act, w.asSlice(e * expertBytes, expertBytes), N, M, x, xr, 1, out, oo + slot * M, M, null, 0);
-                if (scale != null) {
-                    float f = scale.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, e);
-                    for (int j = 0; j < M; j++) out[oo + slot * M + j] *= f;
-                }
+                MatMul.matmul(pool, wt, act, w.asSlice(e * expertBytes, expertBytes), N, M, x, xo + (perSlot ? slot : 0) * N, 1, out, oo + slot * M, M, null, 0);
+                scaleRow(scale, e, out, oo + slot * M, M);
+            }
+            return;
+        }
+        int[] start = new int[E + 1];
+        for (int e = 0; e < E; e++) start[e + 1] = start[e] + count[e];
+        int[] order = new int[slots], next = start.clone();
+        for (int slot = 0; slot < slots; slot++) order[next[(int) ids[io + slot]]++] = slot;
+        int most = 0;
+        for (int c : count) most = Math.max(most, c);
+        float[] xs = Scratch.floats(Scratch.MOE_X, most * N), ys = Scratch.floats(Scratch.MOE_Y, most * M);
+        for (int e = 0; e < E; e++) {
+            int c = count[e];
+            if (c == 0) continue;
+            for (int i = 0; i < c; i++) {
+                int slot = order[start[e] + i];
+                System.arraycopy(x, xo + (perSlot ? slot : slot / K) * N, xs, i * N, N);
+            }
+            MatMul.matmul(pool, wt, act, w.asSlice(e * expertBytes, expertBytes), N, M, xs, 0, c, ys, 0, M, null, 0);
+            for (int i = 0; i < c; i++) {
+                int slot = order[start[e] + i];
+                System.arraycopy(ys, i * M, out, oo + slot * M, M);
+                scaleRow(scale, e, out, oo + slot * M, M);
             }
         }
+    }
+
+    private static void scaleRow(MemorySegment scale, int e, float[] out, int o, int m) {
+        if (scale == null) return;
+        float f = scale.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, e);
+        for (int j = 0; j < m; j++) out[o + j] *= f;
     }
 
     /** {@code out[t, :] = sum_s w[t, s] * y[t, s, :]} in slot order, accumulated in f32. */

@@ -9,8 +9,8 @@ package ggufc.codegen.vector.kernels;
 final class Scratch {
     private Scratch() {}
 
-    static final int ATTENTION = 0, GLU_UP = 1, ACT_LEVELS = 2, ACT_SCALES = 3, ACT_SUMS = 4, ACT_SUMS2 = 5, TILE = 6, ROPE = 7, PACKED = 8, TILE_T = 9, STORE = 10, K_FACTORS = 11;
-    private static final int SLOTS = 12;
+    static final int ATTENTION = 0, GLU_UP = 1, ACT_LEVELS = 2, ACT_SCALES = 3, ACT_SUMS = 4, ACT_SUMS2 = 5, TILE = 6, ROPE = 7, PACKED = 8, TILE_T = 9, STORE = 10, K_FACTORS = 11, MOE_X = 12, MOE_Y = 13;
+    private static final int SLOTS = 14;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> {
         float[][] b = new float[SLOTS][];
