@@ -567,7 +567,8 @@ public final class RandomGraphs {
          * activations (sometimes with a per-expert scale), weighted_sum.
          */
         void moeBlock() {
-            Node x = f32(n -> n.shape().rank() == 2, new Shape(List.of(tokens, dim())));
+            // small graphs: rows of at most 64, so 8 experts of [32, 64] stay within SMALL_MAX_ELEMENTS
+            Node x = f32(n -> n.shape().rank() == 2 && (!small || n.shape().last().size() <= 64), new Shape(List.of(tokens, dim())));
             Dim k = x.shape().last();
             long experts = small ? pickOf(List.of(1L, 2L, 4L, 8L)) : pickOf(List.of(8L, 128L));
             int used = 1 + next((int) Math.min(experts, 8));
