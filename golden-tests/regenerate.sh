@@ -8,7 +8,7 @@
 #   <model>/<prompt>.greedy.json  greedy 64-token continuation (ids + text), EOS ignored
 #   prompts.txt                   the prompts, one per line (line number = prompt id)
 #   perplexity/                   llama-perplexity goldens (regenerate-perplexity.sh, run last)
-#   <arch>-tiny[-Q8_0]/           synthetic qwen2/qwen3/qwen3moe/phi3/gemma2/gemma3/gemma4 models (see the end of this script):
+#   <arch>-tiny[-Q8_0|-Q4_0]/     synthetic qwen2/qwen3/qwen3moe/phi3/gemma2/gemma3/gemma4 models (see the end of this script):
 #                                 prompts 1, 2 and 4 (gemma*: 1, 2 and 5, longer than their 4-key
 #                                 sliding window), greedy-32.txt, model.sha256, types.txt
 # ARCH_ONLY="gemma3" (or "gemma2", or several) regenerates just those synthetic models' goldens (prompts.txt must exist).
@@ -48,9 +48,9 @@ for T in Q8_0 Q4_0 Q5_0 F16 mixed; do gen "$OUT/models/stories260K-$T.gguf" "sto
 fi
 
 # Synthetic qwen2, qwen3, qwen3moe, phi3, gemma2 and gemma3 models: `ggufc synth --preset ARCH-tiny` (seed 1, stories260K's
-# vocabulary), F32, and Q8_0 made by llama-quantize. The tests regenerate the files themselves
-# (ArchModels) and check them against model.sha256; their Q8_0 file is ggufc synth's own
-# (--type Q8_0), which is checked here to give llama.cpp exactly the logits of llama-quantize's.
+# vocabulary), F32, and Q8_0 and Q4_0 (--pure) made by llama-quantize. The tests regenerate the files themselves
+# (ArchModels) and check them against model.sha256; their Q8_0 and Q4_0 files are ggufc synth's own
+# (--type Q8_0 / Q4_0), which are checked here to give llama.cpp exactly the logits of llama-quantize's.
 GGUFC="$HERE/../ggufc"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
@@ -68,17 +68,21 @@ for A in ${ARCH_ONLY:-qwen2 qwen3 qwen3moe phi3 gemma2 gemma3 gemma4 gemma4-moe}
     # gemma2-tiny's and gemma3-tiny's local layers see 4 keys: their prompts are longer than that (prompt 5: 28 tokens)
     case "$A" in gemma*) ARCH_PROMPTS="1 2 5" ;; *) ARCH_PROMPTS="1 2 4" ;; esac
     "$GGUFC" synth --preset "$M" --type F32 --seed 1 --vocab "$MODELS/stories260K.gguf" -o "$TMP/$M.gguf" 2>/dev/null
-    "$GGUFC" synth --preset "$M" --type Q8_0 --seed 1 --vocab "$MODELS/stories260K.gguf" -o "$TMP/$M-synth-Q8_0.gguf" 2>/dev/null
-    "$REF/quantize.sh" "$TMP/$M.gguf" "$TMP/$M-Q8_0.gguf" Q8_0 > "$TMP/$M-Q8_0.types.txt"
     gen_arch "$TMP/$M.gguf" "$M"
-    gen_arch "$TMP/$M-Q8_0.gguf" "$M-Q8_0"
-    for i in $ARCH_PROMPTS; do
-        "$REF/logits.sh" "$TMP/$M-synth-Q8_0.gguf" "$TMP/p$i.bin" "$(sed -n "${i}p" "$OUT/prompts.txt")" > /dev/null
-        cmp -s "$TMP/p$i.bin" "$OUT/$M-Q8_0/p$i.logits.bin" || { echo "$M: llama.cpp's logits on ggufc synth's Q8_0 differ from llama-quantize's (prompt $i)" >&2; exit 1; }
-    done
-    grep -E '^ +[a-z_.*0-9]+ [a-z0-9_]+ x[0-9]+$' "$TMP/$M-Q8_0.types.txt" > "$OUT/$M-Q8_0/types.txt"
     (cd "$TMP" && sha256sum "$M.gguf") > "$OUT/$M/model.sha256"
-    (cd "$TMP" && sha256sum "$M-synth-Q8_0.gguf") > "$OUT/$M-Q8_0/model.sha256"
+    # Q4_0 with --pure: every matrix Q4_0 (llama-quantize's default would make output.weight Q6_K), as ggufc synth --type Q4_0
+    for Q in Q8_0 Q4_0; do
+        PURE=""; [ "$Q" = Q4_0 ] && PURE="--pure"
+        "$GGUFC" synth --preset "$M" --type "$Q" --seed 1 --vocab "$MODELS/stories260K.gguf" -o "$TMP/$M-synth-$Q.gguf" 2>/dev/null
+        "$REF/quantize.sh" "$TMP/$M.gguf" "$TMP/$M-$Q.gguf" "$Q" $PURE > "$TMP/$M-$Q.types.txt"
+        gen_arch "$TMP/$M-$Q.gguf" "$M-$Q"
+        for i in $ARCH_PROMPTS; do
+            "$REF/logits.sh" "$TMP/$M-synth-$Q.gguf" "$TMP/p$i.bin" "$(sed -n "${i}p" "$OUT/prompts.txt")" > /dev/null
+            cmp -s "$TMP/p$i.bin" "$OUT/$M-$Q/p$i.logits.bin" || { echo "$M: llama.cpp's logits on ggufc synth's $Q differ from llama-quantize's (prompt $i)" >&2; exit 1; }
+        done
+        grep -E '^ +[a-z_.*0-9]+ [a-z0-9_]+ x[0-9]+$' "$TMP/$M-$Q.types.txt" > "$OUT/$M-$Q/types.txt"
+        (cd "$TMP" && sha256sum "$M-synth-$Q.gguf") > "$OUT/$M-$Q/model.sha256"
+    done
 done
 # llama-perplexity's figures and base-logits file (PerplexityTest)
 [ -n "$ARCH_ONLY" ] || "$HERE/regenerate-perplexity.sh"

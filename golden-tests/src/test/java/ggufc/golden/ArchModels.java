@@ -16,12 +16,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The synthetic qwen2, qwen3, qwen3moe, phi3, gemma2 and gemma3 test models ({@code ggufc synth --preset ARCH-tiny}, seed 1,
- * stories260K's vocabulary) in F32 and Q8_0, written on first use under {@code target/arch-models}
+ * The synthetic qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3, gemma4 and gemma4-moe test models ({@code ggufc synth --preset ARCH-tiny}, seed 1,
+ * stories260K's vocabulary) in F32, Q8_0 and Q4_0, written on first use under {@code target/arch-models}
  * and checked against the SHA-256 that golden-tests/regenerate.sh recorded next to llama.cpp's
  * goldens ({@code golden/<model>/model.sha256}), so the goldens are always those of the exact file
- * under test. The Q8_0 file is ggufc synth's own quantization; regenerate.sh checks that llama.cpp
- * gives it exactly the logits of llama-quantize's Q8_0 (from which the goldens come).
+ * under test. The Q8_0 and Q4_0 files are ggufc synth's own quantization; regenerate.sh checks that llama.cpp
+ * gives them exactly the logits of llama-quantize's Q8_0 and Q4_0 --pure (from which the goldens come).
  */
 final class ArchModels {
     private ArchModels() {}
@@ -35,6 +35,9 @@ final class ArchModels {
         List<String> want = List.of(o.split("\\s*,\\s*"));
         return all.stream().filter(want::contains).toList();
     }
+    /** The weight types of each model: F32, and Q8_0 and Q4_0 (llama-quantize --pure's: every matrix Q4_0). */
+    static final List<GgmlType> TYPES = List.of(GgmlType.F32, GgmlType.Q8_0, GgmlType.Q4_0);
+
     /** The golden prompts regenerate.sh ran on these models (of prompts.txt). */
     static final List<Integer> PROMPTS = List.of(1, 2, 4);
     /** gemma2-tiny's and gemma3-tiny's: longer than their 4-key sliding window (prompt 5 is 28 tokens). */
@@ -45,7 +48,7 @@ final class ArchModels {
 
     private static final Map<String, Path> written = new ConcurrentHashMap<>();
 
-    /** Golden folder name: {@code qwen3-tiny} or {@code qwen3-tiny-Q8_0}. */
+    /** Golden folder name: {@code qwen3-tiny}, {@code qwen3-tiny-Q8_0} or {@code qwen3-tiny-Q4_0}. */
     static String goldenDir(String arch, GgmlType t) { return arch + "-tiny" + (t == GgmlType.F32 ? "" : "-" + t); }
 
     /** The model file, written once per JVM and verified against the goldens' hash. */

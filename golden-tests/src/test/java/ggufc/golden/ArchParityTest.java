@@ -13,8 +13,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * {@code ggufc run --temp 0 -n 32 "Once upon a time"} on the synthetic qwen2, qwen3, phi3, gemma2 and gemma3 models
- * (F32 and Q8_0, {@link ArchModels}) prints exactly llama.cpp's text ({@code generate.sh MODEL TEXT
+ * {@code ggufc run --temp 0 -n 32 "Once upon a time"} on the synthetic models of every architecture
+ * (F32, Q8_0 and Q4_0, {@link ArchModels}) prints exactly llama.cpp's text ({@code generate.sh MODEL TEXT
  * 32}), on every backend: the interpreter, the vector plan, a compiled artifact ({@code ggufc
  * compile} + {@code run --artifact}) and OpenCL ({@code --device opencl:0}, and {@code opencl:0:spirv}:
  * the SPIR-V kernels, through llvm-spirv on PoCL). The exceptions: the vector backend on Q8_0, which
@@ -32,7 +32,7 @@ class ArchParityTest {
     static Stream<Arguments> cases() {
         List<Arguments> r = new ArrayList<>();
         for (String a : ArchModels.ARCHITECTURES) {
-            for (GgmlType t : List.of(GgmlType.F32, GgmlType.Q8_0)) {
+            for (GgmlType t : ArchModels.TYPES) {
                 for (String backend : List.of("interpreter", "vector", "artifact", "opencl:0", "opencl:0:spirv")) r.add(Arguments.of(a, t, backend));
             }
         }
