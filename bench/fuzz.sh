@@ -2,7 +2,7 @@
 # The fuzz campaign: 100,000 mutated GGUF files (structure-aware: header fields, counts, lengths,
 # value types, dims, tensor types, offsets, truncation, splices) from the shipped stories260K files
 # (F32 v3, F32 v1, Q8_0 v2), the gpt-2 and bert-bge vocabularies, the golden Q4_0 and mixed-type
-# models and synthetic qwen2/qwen3/phi3/gemma2/gemma3 models (ggufc synth, Q8_0), plus 1,000 tampered artifacts, in
+# models and synthetic qwen2/qwen3/qwen3moe/phi3/gemma2/gemma3/gemma4/gemma4-moe models (ggufc synth, Q8_0), plus 1,000 tampered artifacts, in
 # one JVM, through parse, tokenizer, lift, passes, lowering and a decode step. Prints the report
 # (bench/FUZZ.md holds the last one); exit 1 on any crash, hang or refusal that does not name its file.
 # Extra arguments go to `ggufc fuzz` (e.g. --cases 5000 --seed 7, --save DIR to keep failing inputs).
@@ -13,7 +13,7 @@ G="$ROOT/golden-tests/src/test/resources/golden/models"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 SEEDS=()
-for a in qwen2 qwen3 phi3 gemma2 gemma3; do
+for a in qwen2 qwen3 qwen3moe phi3 gemma2 gemma3 gemma4 gemma4-moe; do
     "$ROOT/ggufc" synth --preset "$a-tiny" --type Q8_0 --seed 1 -o "$TMP/$a-tiny-Q8_0.gguf" 2>/dev/null
     SEEDS+=(--seed-file "$TMP/$a-tiny-Q8_0.gguf")
 done
