@@ -58,7 +58,7 @@ final class RunCommand implements Callable<Integer> {
     boolean timings;
 
     @Option(names = "--passes", defaultValue = "default", paramLabel = "LIST",
-            description = "With --backend interpreter: passes run on the graph first (target interp: fused, llama.cpp's numerics); 'none' runs the lifted graph (default: ${DEFAULT-VALUE}).")
+            description = "With --model: passes run on the graph first ('default': the backend's pipeline, for the interpreter the interp target's, for the vector kernels the one `ggufc compile` runs: fused kernels and llama.cpp's activation rounding); 'none' runs the lifted graph (default: ${DEFAULT-VALUE}).")
     String passes;
 
     static DType kvType(String s) {

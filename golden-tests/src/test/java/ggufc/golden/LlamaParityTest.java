@@ -193,9 +193,19 @@ class LlamaParityTest {
     @ParameterizedTest(name = "{0} prompt {1}")
     @MethodSource("cases")
     void greedy64MatchesLlamaCpp(Variant v, int prompt) {
-        Goldens.Greedy golden = Goldens.Greedy.read(Goldens.root().resolve(v.goldenDir()).resolve("p" + prompt + ".greedy.json"));
         try (LoadedModel m = LoadedModel.open(v.file(), 256, DType.F32, false)) {
-            StepExecutor ex = m.executor();
+            greedyTeacherForced(v, prompt, m.executor(), "greedy");
+        }
+    }
+
+    /**
+     * llama.cpp's 64 greedy tokens of {@code prompt}, fed back one by one (teacher forcing): at every
+     * step whose top-2 margin exceeds twice the variant's tolerance, {@code ex} picks llama.cpp's token;
+     * at least half the steps must be that clear. {@code label} starts the printed line.
+     */
+    static void greedyTeacherForced(Variant v, int prompt, StepExecutor ex, String label) {
+        Goldens.Greedy golden = Goldens.Greedy.read(Goldens.root().resolve(v.goldenDir()).resolve("p" + prompt + ".greedy.json"));
+        {
             float[] logits = ex.step(golden.promptIds(), 0);
             int pos = golden.promptIds().length, n = golden.genIds().length, compared = 0;
             double clear = v.tolerance() <= 1e-4 ? 0 : 2 * v.tolerance();
@@ -212,7 +222,7 @@ class LlamaParityTest {
                 // llama.cpp's token goes on (teacher forcing), so later steps stay comparable after a near-tie
                 if (i + 1 < n) logits = ex.step(new int[] {golden.genIds()[i]}, pos++);
             }
-            System.out.printf("greedy %-45s prompt %d: %d of %d tokens compared (the others are near-ties), all identical%n", v, prompt, compared, n);
+            System.out.printf("%s %-45s prompt %d: %d of %d tokens compared (the others are near-ties), all identical%n", label, v, prompt, compared, n);
             assertTrue(compared >= n / 2, v + " prompt " + prompt + ": only " + compared + " of " + n + " steps were clear enough to compare");
             if (clear == 0) assertTrue(compared == n, v + ": an f32 model must agree on every token");
         }

@@ -54,7 +54,10 @@ class VectorParityTest {
 
     static Stream<Arguments> cases() { return LlamaParityTest.cases(); }
 
-    /** Whether llama.cpp's goldens are the truth for this variant (else the interpreter is). */
+    /**
+     * Whether llama.cpp's goldens are the truth for this variant's artifact (else the interpreter on the same
+     * graph is): the artifact is compiled without passes, so its quantized matmuls keep f32 activations.
+     */
     static boolean againstLlamaCpp(LlamaParityTest.Variant v) { return !v.roundsActivations(); } // F32 and F16 files
 
     static float[][] interpreterLogits(Path file, int[] ids) {
@@ -92,16 +95,11 @@ class VectorParityTest {
             int[] ids = m.tokenizer().encode(text, true, false);
             assertArrayEquals(golden.tokens(), ids);
             float[][] rows = ((VectorExecutor) m.executor()).run(ids, 0, true);
+            // the plan runs the vector pipeline (as `ggufc run --model`): llama.cpp's activation rounding, so llama.cpp is the truth
             double worst = 0;
-            if (againstLlamaCpp(v)) {
-                for (int r = 0; r < golden.rows().length; r++) worst = Math.max(worst, maxDiff(rows[golden.rowPositions()[r]], golden.rows()[r]));
-            } else {
-                float[][] ref = interpreterLogits(v.file(), ids);
-                for (int t = 0; t < ids.length; t++) worst = Math.max(worst, maxDiff(rows[t], ref[t]));
-            }
-            double tol = againstLlamaCpp(v) ? v.tolerance() : 1e-4;
-            System.out.printf("vector parity %-45s prompt %d: max |logit diff| vs %s = %.3g%n", v, prompt, againstLlamaCpp(v) ? "llama.cpp" : "interpreter", worst);
-            assertTrue(worst <= tol, String.format("%s prompt %d: max |logit diff| %.3g exceeds %.3g", v, prompt, worst, tol));
+            for (int r = 0; r < golden.rows().length; r++) worst = Math.max(worst, maxDiff(rows[golden.rowPositions()[r]], golden.rows()[r]));
+            System.out.printf("vector parity %-45s prompt %d: max |logit diff| vs llama.cpp = %.3g%n", v, prompt, worst);
+            assertTrue(worst <= v.tolerance(), String.format("%s prompt %d: max |logit diff| %.3g exceeds %.3g", v, prompt, worst, v.tolerance()));
         }
     }
 
@@ -110,9 +108,13 @@ class VectorParityTest {
     void planGreedy64MatchesLlamaCpp(LlamaParityTest.Variant v, int prompt) {
         Goldens.Greedy golden = Goldens.Greedy.read(Goldens.root().resolve(v.goldenDir()).resolve("p" + prompt + ".greedy.json"));
         try (LoadedModel m = LoadedModel.open(v.file(), 256, DType.F32, false, LoadedModel.Backend.VECTOR, 2)) {
-            Generator.Result r = m.generator().generate(golden.promptIds(), golden.genIds().length, SamplerOptions.greedy(), true, s -> {});
-            int[] want = againstLlamaCpp(v) ? golden.genIds() : interpreterGreedy(v.file(), golden.promptIds(), golden.genIds().length);
-            assertArrayEquals(want, r.generated(), v + " prompt " + prompt + ": greedy continuation");
+            if (!v.roundsActivations()) {
+                Generator.Result r = m.generator().generate(golden.promptIds(), golden.genIds().length, SamplerOptions.greedy(), true, s -> {});
+                assertArrayEquals(golden.genIds(), r.generated(), v + " prompt " + prompt + ": greedy continuation");
+            } else {
+                // q8_0 activations: llama.cpp's token at every step clear of a near-tie, as the interpreter is checked
+                LlamaParityTest.greedyTeacherForced(v, prompt, m.executor(), "vector greedy");
+            }
         }
     }
 

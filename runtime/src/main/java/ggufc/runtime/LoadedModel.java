@@ -92,19 +92,19 @@ public final class LoadedModel implements AutoCloseable {
     }
 
     /**
-     * Opens {@code path} on {@code backend}. The interpreter runs the graph that {@code interpreterPasses}
-     * (a {@code --passes} list for the interp target) make of the lifted one; the vector backend
-     * lowers the lifted graph itself.
+     * Opens {@code path} on {@code backend}: the graph that {@code passes} (a {@code --passes} list,
+     * {@code default} being the backend's target pipeline: interp or vector) make of the lifted one,
+     * interpreted or lowered to the vector kernels.
      */
-    public static LoadedModel open(Path path, int ctx, DType kvType, boolean allLogits, Backend backend, int threads, String interpreterPasses) {
-        return open(GgufFile.open(path), ctx, kvType, allLogits, backend, threads, interpreterPasses);
+    public static LoadedModel open(Path path, int ctx, DType kvType, boolean allLogits, Backend backend, int threads, String passes) {
+        return open(GgufFile.open(path), ctx, kvType, allLogits, backend, threads, passes);
     }
 
     /**
      * As above on a file already parsed ({@link GgufFile#parse} of bytes in memory, say), which the
      * model owns from here: closed with it, or at once on failure. Every failure names the file.
      */
-    public static LoadedModel open(GgufFile f, int ctx, DType kvType, boolean allLogits, Backend backend, int threads, String interpreterPasses) {
+    public static LoadedModel open(GgufFile f, int ctx, DType kvType, boolean allLogits, Backend backend, int threads, String passes) {
         Path path = f.path();
         try {
             LlamaHparams hp = Lifters.hparams(f);
@@ -114,14 +114,18 @@ public final class LoadedModel implements AutoCloseable {
             if (backend == Backend.VECTOR) {
                 long perToken = KvBudget.bytesPerToken(lifted);
                 KvBudget.check(path, n, perToken, KvBudget.Memory.NATIVE);
-                return new LoadedModel(f, tok, hp, () -> lifted, vectorExecutor(lifted, f, n, allLogits ? 64 : 256, threads), n * perToken);
+                // the vector target's pipeline ("default": the one `ggufc compile` runs), so a plan computes what the
+                // artifact computes: fused kernels and llama.cpp's activation rounding for quantized matmuls
+                Graph g = new PassManager(PassRegistry.parse(passes, Targets.VECTOR), PassManager.Options.defaults())
+                        .run(lifted, new PassContext(Targets.VECTOR, new GgufWeights(f))).graph();
+                return new LoadedModel(f, tok, hp, () -> g, vectorExecutor(g, f, n, allLogits ? 64 : 256, threads), n * perToken);
             }
             // the interpreter keeps every cache as one f32 array on the heap
             long perToken = KvBudget.bytesPerToken(lifted, DType.F32);
             InterpreterExecutor.checkArraySizes(path, lifted);
             KvBudget.check(path, n, perToken, KvBudget.Memory.HEAP);
             GgufWeights weights = new GgufWeights(f);
-            Graph g = new PassManager(PassRegistry.parse(interpreterPasses, Targets.INTERP), PassManager.Options.defaults())
+            Graph g = new PassManager(PassRegistry.parse(passes, Targets.INTERP), PassManager.Options.defaults())
                     .run(lifted, new PassContext(Targets.INTERP, weights)).graph();
             return new LoadedModel(f, tok, hp, () -> g, new InterpreterExecutor(g, weights, n), n * perToken);
         } catch (RuntimeException e) {
