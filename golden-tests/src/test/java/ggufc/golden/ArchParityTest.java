@@ -17,11 +17,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (F32, Q8_0 and Q4_0, {@link ArchModels}) prints exactly llama.cpp's text ({@code generate.sh MODEL TEXT
  * 32}), on every backend: the interpreter, the vector plan, a compiled artifact ({@code ggufc
  * compile} + {@code run --artifact}) and OpenCL ({@code --device opencl:0}, and {@code opencl:0:spirv}:
- * the SPIR-V kernels, through llvm-spirv on PoCL). The exceptions: the vector backend on Q8_0, which
- * runs f32 activations rather than llama.cpp's q8_0 rounding and is checked against the interpreter on
- * its graph; and a compiled artifact on Q8_0 whose text parts from llama.cpp's at a near-tie (its f32
- * sums can round an activation on a q8_0 threshold the other way), which must then pick llama.cpp's
- * token at every teacher-forced step clear of a near-tie (LlamaParityTest's greedy criterion). Logits are checked
+ * the SPIR-V kernels, through llvm-spirv on PoCL). The exception: a vector plan or compiled artifact on a
+ * quantized file whose text parts from llama.cpp's at a near-tie (the vector kernels' f32 sums can round an
+ * activation on a q8_0 threshold the other way), which must then pick llama.cpp's token at every
+ * teacher-forced step clear of a near-tie (LlamaParityTest's greedy criterion). Logits are checked
  * against llama.cpp by {@link LlamaParityTest}, {@link VectorParityTest} and {@link OpenClParityTest},
  * whose variants include these models.
  */
