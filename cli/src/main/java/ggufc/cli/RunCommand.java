@@ -61,6 +61,22 @@ final class RunCommand implements Callable<Integer> {
             description = "With --backend interpreter: passes run on the graph first (target interp: fused, llama.cpp's numerics); 'none' runs the lifted graph (default: ${DEFAULT-VALUE}).")
     String passes;
 
+    @Option(names = "--spec-type", defaultValue = "none", paramLabel = "TYPE",
+            description = "Speculative decoding: none, ngram (prompt lookup: the latest earlier match of the last 4..1 tokens proposes what followed it) or early-exit (the model's first --draft-layer layers through its final norm and LM head draft; vector backend and interpreter). Needs --temp 0; the text is exactly plain greedy decoding's (default: ${DEFAULT-VALUE}).")
+    String specType;
+
+    @Option(names = {"--draft-max", "--spec-draft-n-max"}, defaultValue = "3", paramLabel = "N", description = "At most N draft tokens per target step (llama.cpp's default: ${DEFAULT-VALUE}).")
+    int draftMax;
+
+    @Option(names = {"--draft-min", "--spec-draft-n-min"}, defaultValue = "0", paramLabel = "N", description = "Drafts shorter than N are dropped: a plain step instead (default: ${DEFAULT-VALUE}).")
+    int draftMin;
+
+    @Option(names = {"--draft-p-min", "--spec-draft-p-min"}, defaultValue = "0.0", paramLabel = "P", description = "early-exit: stop drafting when the draft token's probability is below P (default: ${DEFAULT-VALUE}).")
+    double draftPMin;
+
+    @Option(names = "--draft-layer", defaultValue = "-1", paramLabel = "K", description = "early-exit: the draft reads the residual after the first K layers (default: half the layers).")
+    int draftLayer;
+
     static DType kvType(String s) {
         return switch (s) {
             case "f32" -> DType.F32;
@@ -85,24 +101,44 @@ final class RunCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         PrintStream out = System.out;
         boolean gpu = !device.equals("cpu");
+        boolean spec = switch (specType) {
+            case "none" -> false;
+            case "ngram", "early-exit" -> true;
+            default -> throw new IllegalArgumentException("--spec-type must be none, ngram or early-exit, got '" + specType + "'");
+        };
+        if (spec && !sampling.isGreedy()) throw new IllegalArgumentException("--spec-type " + specType + " needs --temp 0 (speculative sampling, which keeps the target's distribution, is not implemented yet)");
+        if (spec && (gpu || artifact != null)) throw new IllegalArgumentException("--spec-type " + specType + " runs with --model on the vector backend or the interpreter (not with --artifact or a GPU --device yet)");
+        if (draftPMin < 0 || draftPMin > 1) throw new IllegalArgumentException("--draft-p-min must be in [0, 1], got " + draftPMin);
         if (gpu && artifact != null) throw new IllegalArgumentException("--artifact runs on the CPU; for --device " + device + " give --model");
         try (LoadedModel m = gpu ? LoadedModel.openOnDevice(ModelLocator.resolve(model), ctx, kv, device)
                 : artifact != null ? LoadedModel.openArtifact(artifact, model == null ? null : ModelLocator.resolve(model), ctx, t)
-                : LoadedModel.open(ModelLocator.resolve(model), ctx, kv, false, be, t, passes)) {
+                : LoadedModel.open(ModelLocator.resolve(model), ctx, kv, spec, be, t, passes)) {
             long loadNanos = System.nanoTime() - t0;
             System.err.printf("ggufc: %s: %s, %d layers, %d embd, vocab %d, ctx %d, KV cache %s%s%n", m.file().path().getFileName(), m.hparams().arch(),
                     m.hparams().nLayer(), m.hparams().nEmbd(), m.hparams().vocab(), m.executor().contextSize(), ggufc.runtime.KvBudget.bytes(m.kvCacheBytes()),
                     m.executor() instanceof ggufc.runtime.device.DeviceExecutor d ? ", on " + d.device().id() + ": " + d.device().description() : "");
+            ggufc.runtime.spec.Speculation speculation = null;
+            if (spec) {
+                ggufc.runtime.spec.Drafter drafter = specType.equals("ngram") ? new ggufc.runtime.spec.NgramDrafter()
+                        : new ggufc.runtime.spec.EarlyExitDrafter(m.earlyExitDraft(draftLayer), draftPMin);
+                speculation = new ggufc.runtime.spec.Speculation(drafter, draftMax, draftMin);
+                System.err.printf("ggufc: speculative decoding: %s%s, draft-max %d, draft-min %d%n", specType,
+                        specType.equals("early-exit") ? " after layer " + m.draftLayer(draftLayer) + " of " + m.hparams().nLayer() : "", draftMax, draftMin);
+            }
             Generator.Result r = m.generator().generate(prompt, nPredict, sampling, ignoreEos, piece -> {
                 out.print(piece);
                 out.flush();
-            });
+            }, speculation);
             out.println();
             out.flush();
             if (r.stopReason().equals("context")) System.err.println("ggufc: stopped: the context of " + m.executor().contextSize() + " tokens is full (raise --ctx)");
             if (timings) {
                 System.err.printf("timings: load %d ms, prompt %d tok %.1f tok/s, decode %d tok %.1f tok/s%n", loadNanos / 1_000_000,
                         r.promptTokens().length, r.promptTokensPerSecond(), r.decodeSteps(), r.decodeTokensPerSecond());
+                if (spec) {
+                    System.err.printf("timings: speculative %s: drafted %d, accepted %d, acceptance %.3f, %d target steps, %.2f tokens per target step%n", specType,
+                            r.drafted(), r.accepted(), r.acceptance(), r.targetSteps(), r.tokensPerTargetStep());
+                }
             }
         }
         return 0;

@@ -69,6 +69,12 @@ public final class VectorExecutor implements StepExecutor {
         return all[all.length - 1];
     }
 
+    @Override
+    public float[][] stepAll(int[] tokens, int startPos) {
+        if (!allLogits) return StepExecutor.super.stepAll(tokens, startPos);
+        return run(tokens, startPos, true);
+    }
+
     /**
      * Runs {@code tokens} from {@code startPos}; returns the logits of every token when the graph
      * computes them ({@code allLogits} lift) and {@code everyRow} is set, else those of the last.
@@ -78,7 +84,8 @@ public final class VectorExecutor implements StepExecutor {
         if (startPos + tokens.length > binding.capacity()) {
             throw new IllegalArgumentException("context full: " + (startPos + tokens.length) + " tokens > --ctx " + binding.capacity());
         }
-        float[][] rows = new float[everyRow && allLogits ? tokens.length : 1][];
+        boolean every = everyRow && allLogits;
+        float[][] rows = new float[every ? tokens.length : 1][];
         int max = model.maxTokens();
         for (int done = 0; done < tokens.length; ) {
             int T = Math.min(max, tokens.length - done);
@@ -93,7 +100,7 @@ public final class VectorExecutor implements StepExecutor {
                 throw new ggufc.runtime.artifact.ArtifactCodeException(artifact, e);
             }
             float[] out = model.output(logitsOutput);
-            if (rows.length > 1) {
+            if (every) {
                 for (int i = 0; i < T; i++) rows[done + i] = Arrays.copyOfRange(out, i * vocab, (i + 1) * vocab);
             } else if (done + T == tokens.length) {
                 int last = allLogits ? T - 1 : 0;
