@@ -1,0 +1,54 @@
+package ggufc.golden;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@code ggufc run --spec-type ...} prints exactly the plain greedy text, and says what it did. */
+class SpeculativeCliTest {
+    static CliTest.Run run(String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("run", "--model", Goldens.sharedModel("stories260K.gguf").toString(),
+                "--prompt", "Once upon a time", "-n", "64", "-t", "1"));
+        args.addAll(List.of(extra));
+        if (!args.contains("--temp")) args.addAll(List.of("--temp", "0"));
+        return CliTest.ggufc(args.toArray(String[]::new));
+    }
+
+    @Test
+    void speculativeTextIsPlainText() {
+        CliTest.Run plain = run();
+        assertEquals(0, plain.exit(), plain.err());
+        for (List<String> spec : List.of(List.of("--spec-type", "ngram"), List.of("--spec-type", "early-exit"),
+                List.of("--spec-type", "early-exit", "--draft-layer", "4", "--draft-max", "16"),
+                List.of("--spec-type", "ngram", "--spec-draft-n-max", "8", "--draft-min", "2"),
+                List.of("--spec-type", "early-exit", "--backend", "interpreter", "--draft-p-min", "0.5"))) {
+            List<String> a = new java.util.ArrayList<>(spec);
+            a.add("--timings");
+            CliTest.Run r = run(a.toArray(String[]::new));
+            assertEquals(0, r.exit(), spec + ": " + r.err());
+            assertEquals(plain.out(), r.out(), spec.toString());
+            assertTrue(r.err().matches("(?s).*timings: speculative \\S+: drafted \\d+, accepted \\d+, acceptance [0-9.]+, \\d+ target steps, [0-9.]+ tokens per target step.*"), r.err());
+        }
+    }
+
+    @Test
+    void refusals() {
+        CliTest.Run r = run("--spec-type", "ngram", "--temp", "0.8");
+        assertTrue(r.exit() != 0 && r.err().contains("--spec-type ngram needs --temp 0"), r.err());
+        r = run("--spec-type", "medusa");
+        assertTrue(r.exit() != 0 && r.err().contains("--spec-type must be none, ngram or early-exit"), r.err());
+        r = run("--spec-type", "early-exit", "--draft-layer", "5");
+        assertTrue(r.exit() != 0 && r.err().contains("--draft-layer must be in 1..4"), r.err());
+        assertEquals(1, r.err().strip().lines().filter(l -> l.contains("draft-layer")).count(), r.err());
+    }
+
+    @Test
+    void helpTellsTheOptions() {
+        CliTest.Run r = CliTest.ggufc("run", "--help");
+        for (String o : List.of("--spec-type", "--draft-max", "--spec-draft-n-max", "--draft-min", "--draft-p-min", "--draft-layer")) {
+            assertTrue(r.out().contains(o), o);
+        }
+    }
+}
