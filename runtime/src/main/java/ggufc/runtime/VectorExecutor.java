@@ -69,10 +69,20 @@ public final class VectorExecutor implements StepExecutor {
         return all[all.length - 1];
     }
 
+    /**
+     * Verify steps of at most this many tokens run the decode kernels token by token on each slice
+     * of weight rows ({@link ggufc.codegen.vector.kernels.MatMul#rowwise}): the weights are read once,
+     * and each row's logits are those a one-token step gives. System property
+     * {@code ggufc.verify.rowwise} (0: the prompt kernels).
+     */
+    static final int VERIFY_ROWWISE = Integer.getInteger("ggufc.verify.rowwise", 16);
+
     @Override
     public float[][] stepAll(int[] tokens, int startPos) {
         if (!allLogits) return StepExecutor.super.stepAll(tokens, startPos);
-        return run(tokens, startPos, true);
+        float[][][] r = new float[1][][];
+        ggufc.codegen.vector.kernels.MatMul.rowwise(VERIFY_ROWWISE, () -> r[0] = run(tokens, startPos, true));
+        return r[0];
     }
 
     /**
