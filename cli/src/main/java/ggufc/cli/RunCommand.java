@@ -62,7 +62,7 @@ final class RunCommand implements Callable<Integer> {
     String passes;
 
     @Option(names = "--spec-type", defaultValue = "none", paramLabel = "TYPE",
-            description = "Speculative decoding: none, ngram (prompt lookup: the latest earlier match of the last 4..1 tokens proposes what followed it) or early-exit (the model's first --draft-layer layers through its final norm and LM head draft; vector backend and interpreter). Needs --temp 0; the text is exactly plain greedy decoding's (default: ${DEFAULT-VALUE}).")
+            description = "Speculative decoding: none, ngram (prompt lookup: the latest earlier match of the last 4..1 tokens proposes what followed it) or early-exit (the model's first --draft-layer layers through its final norm and LM head draft; vector backend and interpreter). With --temp 0 the text is exactly plain greedy decoding's; with sampling, speculative sampling keeps the target's distribution (not the plain run's draws for the seed) (default: ${DEFAULT-VALUE}).")
     String specType;
 
     @Option(names = {"--draft-max", "--spec-draft-n-max"}, defaultValue = "3", paramLabel = "N", description = "At most N draft tokens per target step (llama.cpp's default: ${DEFAULT-VALUE}).")
@@ -106,7 +106,6 @@ final class RunCommand implements Callable<Integer> {
             case "ngram", "early-exit" -> true;
             default -> throw new IllegalArgumentException("--spec-type must be none, ngram or early-exit, got '" + specType + "'");
         };
-        if (spec && !sampling.isGreedy()) throw new IllegalArgumentException("--spec-type " + specType + " needs --temp 0 (speculative sampling, which keeps the target's distribution, is not implemented yet)");
         if (spec && (gpu || artifact != null)) throw new IllegalArgumentException("--spec-type " + specType + " runs with --model on the vector backend or the interpreter (not with --artifact or a GPU --device yet)");
         if (draftPMin < 0 || draftPMin > 1) throw new IllegalArgumentException("--draft-p-min must be in [0, 1], got " + draftPMin);
         if (gpu && artifact != null) throw new IllegalArgumentException("--artifact runs on the CPU; for --device " + device + " give --model");

@@ -166,4 +166,64 @@ class SpeculativeProperties {
         RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> m.earlyExitDraft(-1));
         assertTrue(e.getMessage().contains("llama-family"), e.getMessage());
     }
+
+    /**
+     * Speculative sampling keeps the target's distribution: the 2nd and 3rd of 4 generated tokens
+     * (temperature 1, no top-k / top-p; the 1st comes from the prompt step alone) over 2,000 seeds of
+     * plain sampling and of speculative sampling with a random drafter (drafts almost always rejected:
+     * the residual draw) and with the early exit after 4 of 5 layers (drafts often accepted), compared
+     * by a two-sample chi-square test at p = 1e-4 (bins of fewer than 10 draws pooled).
+     */
+    @Example
+    void speculativeSamplingKeepsTheTargetDistribution() {
+        LoadedModel[] ms = models("stories260K", false);
+        int[] p = ms[1].tokenizer().encode("Once upon a time", true, false);
+        int runs = 2000;
+        int[][] plain = new int[runs][];
+        for (int i = 0; i < runs; i++) plain[i] = ms[0].generator().generate(p, 4, new SamplerOptions(1.0, 0, 1.0, i), true, s -> {}).generated();
+        for (String kind : List.of("random", "early-exit")) {
+            int[][] spec = new int[runs][];
+            long drafted = 0, accepted = 0;
+            for (int i = 0; i < runs; i++) {
+                Drafter d = kind.equals("random") ? drafter("random", ms[1], i) : new EarlyExitDrafter(ms[1].earlyExitDraft(4), 0);
+                Generator.Result r = ms[1].generator().generate(p, 4, new SamplerOptions(1.0, 0, 1.0, 1_000_000 + i), true, s -> {}, new Speculation(d, 2, 0));
+                spec[i] = r.generated();
+                drafted += r.drafted();
+                accepted += r.accepted();
+            }
+            assertTrue(drafted > runs, kind + " drafted " + drafted);
+            if (kind.equals("early-exit")) assertTrue(accepted > runs / 4, "early-exit accepted only " + accepted + " of " + drafted);
+            for (int at = 1; at <= 2; at++) {
+                double[] chi = chiSquare(column(plain, at), column(spec, at));
+                assertTrue(chi[0] < chi[1], kind + ", token " + (at + 1) + ": chi-square " + chi[0] + " > " + chi[1] + " (p = 1e-4): speculative sampling changed the distribution");
+            }
+        }
+    }
+
+    static int[] column(int[][] rows, int at) { return Arrays.stream(rows).mapToInt(r -> r[at]).toArray(); }
+
+    /** {statistic, critical value at p = 1e-4} of the two-sample chi-square test of equal-sized samples a and b. */
+    static double[] chiSquare(int[] a, int[] b) {
+        Map<Integer, int[]> counts = new java.util.TreeMap<>();
+        for (int x : a) counts.computeIfAbsent(x, k -> new int[2])[0]++;
+        for (int x : b) counts.computeIfAbsent(x, k -> new int[2])[1]++;
+        double stat = 0;
+        int bins = 0, ra = 0, rb = 0;
+        for (int[] c : counts.values()) {
+            if (c[0] + c[1] < 10) {
+                ra += c[0];
+                rb += c[1];
+                continue;
+            }
+            stat += Math.pow(c[0] - c[1], 2) / (c[0] + c[1]);
+            bins++;
+        }
+        if (ra + rb > 0) {
+            stat += Math.pow(ra - rb, 2) / (ra + rb);
+            bins++;
+        }
+        int df = Math.max(1, bins - 1);
+        double z = 3.719, h = 2.0 / (9 * df);
+        return new double[] {stat, df * Math.pow(1 - h + z * Math.sqrt(h), 3)};
+    }
 }

@@ -54,16 +54,13 @@ public final class Generator {
     }
 
     public Result generate(int[] promptTokens, int maxTokens, SamplerOptions sampling, boolean ignoreEos, Consumer<String> onText, Speculation spec) {
-        if (spec != null && !sampling.isGreedy()) {
-            throw new IllegalArgumentException("--spec-type with --temp > 0 is not supported yet (speculative sampling): use --temp 0");
-        }
         if (promptTokens.length == 0) throw new IllegalArgumentException("the prompt is empty and the model adds no BOS token: nothing to condition on");
         int ctx = executor.contextSize();
         if (promptTokens.length >= ctx) {
             throw new IllegalArgumentException("the prompt has " + promptTokens.length + " tokens but the context holds " + ctx + " (raise --ctx)");
         }
         executor.reset();
-        if (spec != null) return speculative(promptTokens, maxTokens, ignoreEos, onText, spec);
+        if (spec != null) return speculative(promptTokens, maxTokens, sampling, ignoreEos, onText, spec);
         Sampler sampler = new Sampler(sampling);
         StreamDecoder decoder = tokenizer.streamDecoder();
         StringBuilder text = new StringBuilder();
@@ -120,8 +117,16 @@ public final class Generator {
      * written by position and attention reads only positions below the step's end, so rejected
      * drafts' rows (at positions past the new {@code pos}) are overwritten before anything reads
      * them: rolling back is setting {@code pos}. The tokens are exactly plain greedy decoding's.
+     *
+     * <p>With sampling, speculative sampling for a deterministic drafter (its distribution q is one-hot
+     * on the draft): draft d is accepted with probability min(1, p(d)/q(d)) = p(d), p the target's
+     * sampling distribution at that row (top-k, top-p, temperature); on rejection the token is drawn
+     * from norm(max(0, p - q)), p without d; after all drafts are accepted, from the last row. Each
+     * token then has exactly the target's distribution (not plain sampling's draws for the seed).
      */
-    private Result speculative(int[] promptTokens, int maxTokens, boolean ignoreEos, Consumer<String> onText, Speculation spec) {
+    private Result speculative(int[] promptTokens, int maxTokens, SamplerOptions sampling, boolean ignoreEos, Consumer<String> onText, Speculation spec) {
+        boolean greedy = sampling.isGreedy();
+        Sampler sampler = new Sampler(sampling);
         int ctx = executor.contextSize();
         StreamDecoder decoder = tokenizer.streamDecoder();
         StringBuilder text = new StringBuilder();
@@ -129,7 +134,7 @@ public final class Generator {
         int len = promptTokens.length;
         int produced = 0;
         long t0 = System.nanoTime();
-        int next = executor.stepArgmax(promptTokens, 0);
+        int next = greedy ? executor.stepArgmax(promptTokens, 0) : sampler.sample(executor.step(promptTokens, 0));
         long promptNanos = System.nanoTime() - t0;
         int pos = promptTokens.length;
         String stop = "length";
@@ -166,7 +171,7 @@ public final class Generator {
             int[] drafts = room > 0 ? spec.drafter().draft(java.util.Arrays.copyOf(history, len), pos, room) : new int[0];
             if (drafts.length > room) drafts = java.util.Arrays.copyOf(drafts, room);
             if (drafts.length < Math.max(1, spec.draftMin())) {
-                confirmed = new int[] {executor.stepArgmax(new int[] {next}, pos)};
+                confirmed = new int[] {greedy ? executor.stepArgmax(new int[] {next}, pos) : sampler.sample(executor.step(new int[] {next}, pos))};
                 nConfirmed = 1;
                 pos++;
                 targetSteps++;
@@ -178,11 +183,24 @@ public final class Generator {
             float[][] rows = executor.stepAll(batch, pos);
             targetSteps++;
             drafted += drafts.length;
-            int a = 0;
-            while (a < drafts.length && Sampler.argmax(rows[a]) == drafts[a]) a++;
+            int a = 0, own;
+            if (greedy) {
+                while (a < drafts.length && Sampler.argmax(rows[a]) == drafts[a]) a++;
+                own = Sampler.argmax(rows[a]);
+            } else {
+                own = -1;
+                for (; a < drafts.length; a++) {
+                    double[] p = sampler.distribution(rows[a]);
+                    if (!sampler.accept(p[drafts[a]])) {
+                        own = sampler.drawExcluding(p, drafts[a]);
+                        break;
+                    }
+                }
+                if (own < 0) own = sampler.sample(rows[a]);
+            }
             accepted += a;
             confirmed = java.util.Arrays.copyOf(drafts, a + 1);
-            confirmed[a] = Sampler.argmax(rows[a]);
+            confirmed[a] = own;
             nConfirmed = a + 1;
             pos += a + 1;
         }
