@@ -62,7 +62,7 @@ final class RunCommand implements Callable<Integer> {
     String passes;
 
     @Option(names = "--spec-type", defaultValue = "none", paramLabel = "TYPE",
-            description = "Speculative decoding: none, ngram (prompt lookup: the latest earlier match of the last 4..1 tokens proposes what followed it) or early-exit (the model's first --draft-layer layers through its final norm and LM head draft; vector backend and interpreter). With --temp 0 the text is exactly plain greedy decoding's; with sampling, speculative sampling keeps the target's distribution (not the plain run's draws for the seed) (default: ${DEFAULT-VALUE}).")
+            description = "Speculative decoding: none, ngram (prompt lookup: the latest earlier match of the last 4..1 tokens proposes what followed it) or early-exit (the model's first --draft-layer layers through its final norm and LM head draft; vector backend and interpreter; ngram also runs an artifact compiled with --all-logits). With --temp 0 the text is exactly plain greedy decoding's; with sampling, speculative sampling keeps the target's distribution (not the plain run's draws for the seed) (default: ${DEFAULT-VALUE}).")
     String specType;
 
     @Option(names = {"--draft-max", "--spec-draft-n-max"}, defaultValue = "3", paramLabel = "N", description = "At most N draft tokens per target step (llama.cpp's default: ${DEFAULT-VALUE}).")
@@ -106,7 +106,8 @@ final class RunCommand implements Callable<Integer> {
             case "ngram", "early-exit" -> true;
             default -> throw new IllegalArgumentException("--spec-type must be none, ngram or early-exit, got '" + specType + "'");
         };
-        if (spec && (gpu || artifact != null)) throw new IllegalArgumentException("--spec-type " + specType + " runs with --model on the vector backend or the interpreter (not with --artifact or a GPU --device yet)");
+        if (spec && gpu) throw new IllegalArgumentException("--spec-type " + specType + " runs on the CPU (the vector backend, the interpreter or an artifact), not on a GPU --device yet");
+        if (specType.equals("early-exit") && artifact != null) throw new IllegalArgumentException("--spec-type early-exit runs with --model (an artifact holds no draft step yet); with --artifact use --spec-type ngram");
         if (draftPMin < 0 || draftPMin > 1) throw new IllegalArgumentException("--draft-p-min must be in [0, 1], got " + draftPMin);
         if (gpu && artifact != null) throw new IllegalArgumentException("--artifact runs on the CPU; for --device " + device + " give --model");
         try (LoadedModel m = gpu ? LoadedModel.openOnDevice(ModelLocator.resolve(model), ctx, kv, device)
@@ -117,6 +118,9 @@ final class RunCommand implements Callable<Integer> {
                     m.hparams().nLayer(), m.hparams().nEmbd(), m.hparams().vocab(), m.executor().contextSize(), ggufc.runtime.KvBudget.bytes(m.kvCacheBytes()),
                     m.executor() instanceof ggufc.runtime.device.DeviceExecutor d ? ", on " + d.device().id() + ": " + d.device().description() : "");
             ggufc.runtime.spec.Speculation speculation = null;
+            if (spec && m.executor() instanceof ggufc.runtime.VectorExecutor v && !v.allLogits()) {
+                throw new IllegalArgumentException("--spec-type " + specType + " needs every position's logits: " + artifact + " was compiled without them (recompile with `ggufc compile --all-logits`)");
+            }
             if (spec) {
                 ggufc.runtime.spec.Drafter drafter = specType.equals("ngram") ? new ggufc.runtime.spec.NgramDrafter()
                         : new ggufc.runtime.spec.EarlyExitDrafter(m.earlyExitDraft(draftLayer), draftPMin);

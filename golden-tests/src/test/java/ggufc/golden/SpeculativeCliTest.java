@@ -52,6 +52,28 @@ class SpeculativeCliTest {
         }
     }
 
+    /** ngram on an artifact compiled with every position's logits; refusals without them and for early-exit. */
+    @Test
+    void artifacts(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        String model = Goldens.sharedModel("stories260K.gguf").toString();
+        java.nio.file.Path all = dir.resolve("all"), last = dir.resolve("last");
+        assertEquals(0, CliTest.ggufc("compile", "-m", model, "-o", all.toString(), "--all-logits", "--no-jvm-cache").exit());
+        assertEquals(0, CliTest.ggufc("compile", "-m", model, "-o", last.toString(), "--no-jvm-cache").exit());
+        CliTest.Run plain = run();
+        String[] base = {"run", "--artifact", "", "--prompt", "Once upon a time", "-n", "64", "--temp", "0", "-t", "1", "--spec-type", ""};
+        base[2] = all.toString();
+        base[12] = "ngram";
+        CliTest.Run r = CliTest.ggufc(base);
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(plain.out(), r.out());
+        base[2] = last.toString();
+        r = CliTest.ggufc(base);
+        assertTrue(r.exit() != 0 && r.err().contains("recompile with `ggufc compile --all-logits`"), r.err());
+        base[12] = "early-exit";
+        r = CliTest.ggufc(base);
+        assertTrue(r.exit() != 0 && r.err().contains("an artifact holds no draft step yet"), r.err());
+    }
+
     @Test
     void helpTellsTheOptions() {
         CliTest.Run r = CliTest.ggufc("run", "--help");

@@ -132,6 +132,9 @@ public final class VectorExecutor implements StepExecutor {
 
     public int threads() { return pool.threads(); }
 
+    /** Whether the model computes every position's logits ({@link #stepAll} works). */
+    public boolean allLogits() { return allLogits; }
+
     @Override
     public void close() {
         model.close();
