@@ -62,7 +62,7 @@ final class RunCommand implements Callable<Integer> {
     String passes;
 
     @Option(names = "--spec-type", defaultValue = "none", paramLabel = "TYPE",
-            description = "Speculative decoding: none, ngram (prompt lookup: the latest earlier match of the last 4..1 tokens proposes what followed it) or early-exit (the model's first --draft-layer layers through its final norm and LM head draft; vector backend and interpreter; ngram also runs an artifact compiled with --all-logits). With --temp 0 the text is exactly plain greedy decoding's; with sampling, speculative sampling keeps the target's distribution (not the plain run's draws for the seed) (default: ${DEFAULT-VALUE}).")
+            description = "Speculative decoding: none, ngram (prompt lookup: the latest earlier match of the last 4..1 tokens proposes what followed it), ngram-simple (llama.cpp's: see --spec-ngram-simple-size-n/-m) or early-exit (the model's first --draft-layer layers through its final norm and LM head draft; vector backend and interpreter; ngram also runs an artifact compiled with --all-logits). With --temp 0 the text is exactly plain greedy decoding's; with sampling, speculative sampling keeps the target's distribution (not the plain run's draws for the seed) (default: ${DEFAULT-VALUE}).")
     String specType;
 
     @Option(names = {"--draft-max", "--spec-draft-n-max"}, defaultValue = "3", paramLabel = "N", description = "At most N draft tokens per target step (llama.cpp's default: ${DEFAULT-VALUE}).")
@@ -73,6 +73,15 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = {"--draft-p-min", "--spec-draft-p-min"}, defaultValue = "0.0", paramLabel = "P", description = "early-exit: stop drafting when the draft token's probability is below P (default: ${DEFAULT-VALUE}).")
     double draftPMin;
+
+    @Option(names = "--spec-ngram-simple-size-n", defaultValue = "12", paramLabel = "N", description = "ngram-simple: the n-gram looked up (llama.cpp's default: ${DEFAULT-VALUE}).")
+    int ngramSimpleN;
+
+    @Option(names = "--spec-ngram-simple-size-m", defaultValue = "48", paramLabel = "M", description = "ngram-simple: at most M draft tokens after the match, not cut to --draft-max (as llama.cpp) (default: ${DEFAULT-VALUE}).")
+    int ngramSimpleM;
+
+    @Option(names = "--spec-trace", paramLabel = "FILE", description = "Write one line per target step as llama.cpp's reference loop (mtp.sh) prints it: step k: pos=.. id_last=.. draft=[..] target=[..] accepted=n.")
+    java.nio.file.Path specTrace;
 
     @Option(names = "--draft-layer", defaultValue = "-1", paramLabel = "K", description = "early-exit: the draft reads the residual after the first K layers (default: half the layers).")
     int draftLayer;
@@ -103,8 +112,8 @@ final class RunCommand implements Callable<Integer> {
         boolean gpu = !device.equals("cpu");
         boolean spec = switch (specType) {
             case "none" -> false;
-            case "ngram", "early-exit" -> true;
-            default -> throw new IllegalArgumentException("--spec-type must be none, ngram or early-exit, got '" + specType + "'");
+            case "ngram", "ngram-simple", "early-exit" -> true;
+            default -> throw new IllegalArgumentException("--spec-type must be none, ngram, ngram-simple or early-exit, got '" + specType + "'");
         };
         if (spec && gpu) throw new IllegalArgumentException("--spec-type " + specType + " runs on the CPU (the vector backend, the interpreter or an artifact), not on a GPU --device yet");
         if (specType.equals("early-exit") && artifact != null) throw new IllegalArgumentException("--spec-type early-exit runs with --model (an artifact holds no draft step yet); with --artifact use --spec-type ngram");
@@ -118,20 +127,38 @@ final class RunCommand implements Callable<Integer> {
                     m.hparams().nLayer(), m.hparams().nEmbd(), m.hparams().vocab(), m.executor().contextSize(), ggufc.runtime.KvBudget.bytes(m.kvCacheBytes()),
                     m.executor() instanceof ggufc.runtime.device.DeviceExecutor d ? ", on " + d.device().id() + ": " + d.device().description() : "");
             ggufc.runtime.spec.Speculation speculation = null;
+            if (specTrace != null && !spec) throw new IllegalArgumentException("--spec-trace needs a --spec-type");
+            java.io.PrintWriter trace = null;
+            if (specTrace != null) {
+                try {
+                    trace = new java.io.PrintWriter(java.nio.file.Files.newBufferedWriter(specTrace, java.nio.charset.StandardCharsets.UTF_8));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException("--spec-trace " + specTrace + ": " + e.getMessage(), e);
+                }
+            }
             if (spec && m.executor() instanceof ggufc.runtime.VectorExecutor v && !v.allLogits()) {
                 throw new IllegalArgumentException("--spec-type " + specType + " needs every position's logits: " + artifact + " was compiled without them (recompile with `ggufc compile --all-logits`)");
             }
             if (spec) {
-                ggufc.runtime.spec.Drafter drafter = specType.equals("ngram") ? new ggufc.runtime.spec.NgramDrafter()
-                        : new ggufc.runtime.spec.EarlyExitDrafter(m.earlyExitDraft(draftLayer), draftPMin);
-                speculation = new ggufc.runtime.spec.Speculation(drafter, draftMax, draftMin);
+                ggufc.runtime.spec.Drafter drafter = switch (specType) {
+                    case "ngram" -> new ggufc.runtime.spec.NgramDrafter();
+                    case "ngram-simple" -> new ggufc.runtime.spec.NgramSimpleDrafter(ngramSimpleN, ngramSimpleM);
+                    default -> new ggufc.runtime.spec.EarlyExitDrafter(m.earlyExitDraft(draftLayer), draftPMin);
+                };
+                int max = drafter instanceof ggufc.runtime.spec.NgramSimpleDrafter ns ? ns.sizeM() : draftMax;
+                speculation = new ggufc.runtime.spec.Speculation(drafter, max, Math.min(draftMin, max), trace == null ? null : trace::println);
                 System.err.printf("ggufc: speculative decoding: %s%s, draft-max %d, draft-min %d%n", specType,
-                        specType.equals("early-exit") ? " after layer " + m.draftLayer(draftLayer) + " of " + m.hparams().nLayer() : "", draftMax, draftMin);
+                        specType.equals("early-exit") ? " after layer " + m.draftLayer(draftLayer) + " of " + m.hparams().nLayer() : "", max, speculation.draftMin());
             }
-            Generator.Result r = m.generator().generate(prompt, nPredict, sampling, ignoreEos, piece -> {
-                out.print(piece);
-                out.flush();
-            }, speculation);
+            Generator.Result r;
+            try {
+                r = m.generator().generate(prompt, nPredict, sampling, ignoreEos, piece -> {
+                    out.print(piece);
+                    out.flush();
+                }, speculation);
+            } finally {
+                if (trace != null) trace.close();
+            }
             out.println();
             out.flush();
             if (r.stopReason().equals("context")) System.err.println("ggufc: stopped: the context of " + m.executor().contextSize() + " tokens is full (raise --ctx)");

@@ -23,6 +23,7 @@ class SpeculativeCliTest {
         for (List<String> spec : List.of(List.of("--spec-type", "ngram"), List.of("--spec-type", "early-exit"),
                 List.of("--spec-type", "early-exit", "--draft-layer", "4", "--draft-max", "16"),
                 List.of("--spec-type", "ngram", "--spec-draft-n-max", "8", "--draft-min", "2"),
+                List.of("--spec-type", "ngram-simple", "--spec-ngram-simple-size-n", "1", "--spec-ngram-simple-size-m", "6"),
                 List.of("--spec-type", "early-exit", "--backend", "interpreter", "--draft-p-min", "0.5"))) {
             List<String> a = new java.util.ArrayList<>(spec);
             a.add("--timings");
@@ -36,7 +37,7 @@ class SpeculativeCliTest {
     @Test
     void refusals() {
         CliTest.Run r = run("--spec-type", "medusa");
-        assertTrue(r.exit() != 0 && r.err().contains("--spec-type must be none, ngram or early-exit"), r.err());
+        assertTrue(r.exit() != 0 && r.err().contains("--spec-type must be none, ngram, ngram-simple or early-exit"), r.err());
         r = run("--spec-type", "early-exit", "--draft-layer", "5");
         assertTrue(r.exit() != 0 && r.err().contains("--draft-layer must be in 1..4"), r.err());
         assertEquals(1, r.err().strip().lines().filter(l -> l.contains("draft-layer")).count(), r.err());

@@ -74,6 +74,7 @@ class SpeculativeProperties {
     static Drafter drafter(String kind, LoadedModel m, long seed) {
         return switch (kind) {
             case "ngram" -> new NgramDrafter();
+            case "ngram-simple" -> new ggufc.runtime.spec.NgramSimpleDrafter(1 + (int) Math.floorMod(seed, 2L), 2 + (int) Math.floorMod(seed, 7L));
             case "random" -> new RandomDrafter(m.hparams().vocab(), new SplittableRandom(seed));
             case "early-exit" -> new EarlyExitDrafter(m.earlyExitDraft(-1), 0);
             default -> throw new IllegalArgumentException(kind);
@@ -105,7 +106,7 @@ class SpeculativeProperties {
     }
 
     @Provide
-    Arbitrary<String> drafters() { return Arbitraries.of("ngram", "random", "early-exit"); }
+    Arbitrary<String> drafters() { return Arbitraries.of("ngram", "ngram-simple", "random", "early-exit"); }
 
     @Provide
     Arbitrary<String> models() { return Arbitraries.of(MODELS); }

@@ -134,15 +134,17 @@ public final class Generator {
         int len = promptTokens.length;
         int produced = 0;
         long t0 = System.nanoTime();
-        int next = greedy ? executor.stepArgmax(promptTokens, 0) : sampler.sample(executor.step(promptTokens, 0));
+        // as llama.cpp's speculative loop: the prompt but its last token, which the first verify step runs with the first drafts
+        if (promptTokens.length > 1) executor.step(java.util.Arrays.copyOf(promptTokens, promptTokens.length - 1), 0);
         long promptNanos = System.nanoTime() - t0;
-        int pos = promptTokens.length;
+        int pos = promptTokens.length - 1;
         String stop = "length";
         long decodeStart = System.nanoTime();
         long drafted = 0, accepted = 0;
         int targetSteps = 0;
-        int[] confirmed = {next};
-        int nConfirmed = 1;
+        int[] confirmed = {};
+        int nConfirmed = 0;
+        int next;
         outer:
         while (true) {
             for (int i = 0; i < nConfirmed; i++) {
@@ -173,6 +175,7 @@ public final class Generator {
             if (drafts.length < Math.max(1, spec.draftMin())) {
                 confirmed = new int[] {greedy ? executor.stepArgmax(new int[] {next}, pos) : sampler.sample(executor.step(new int[] {next}, pos))};
                 nConfirmed = 1;
+                if (spec.trace() != null) spec.trace().accept(traceLine(targetSteps, pos, next, new int[0], confirmed, 0));
                 pos++;
                 targetSteps++;
                 continue;
@@ -201,6 +204,7 @@ public final class Generator {
             accepted += a;
             confirmed = java.util.Arrays.copyOf(drafts, a + 1);
             confirmed[a] = own;
+            if (spec.trace() != null) spec.trace().accept(traceLine(targetSteps - 1, pos, next, drafts, confirmed, a));
             nConfirmed = a + 1;
             pos += a + 1;
         }
@@ -211,6 +215,17 @@ public final class Generator {
             onText.accept(rest);
         }
         int[] gen = java.util.Arrays.copyOfRange(history, promptTokens.length, len);
-        return new Result(promptTokens, gen, text.toString(), stop, promptNanos, decodeNanos, Math.max(0, gen.length - 1), drafted, accepted, targetSteps);
+        return new Result(promptTokens, gen, text.toString(), stop, promptNanos, decodeNanos, gen.length, drafted, accepted, targetSteps);
+    }
+
+    /** One verify step as llama.cpp's reference loop prints it ({@code --spec-trace}). */
+    static String traceLine(int step, int pos, int idLast, int[] drafts, int[] target, int accepted) {
+        return "step " + step + ": pos=" + pos + " id_last=" + idLast + " draft=" + list(drafts) + " target=" + list(target) + " accepted=" + accepted;
+    }
+
+    private static String list(int[] a) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < a.length; i++) b.append(i > 0 ? "," : "").append(a[i]);
+        return b.append(']').toString();
     }
 }
