@@ -54,7 +54,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--ignore-eos", description = "Keep generating after an end-of-generation token.")
     boolean ignoreEos;
 
-    @Option(names = "--timings", description = "End with one line on stderr: load, prompt and decode speed.")
+    @Option(names = "--timings", description = "End with one line on stderr: load, prompt and decode speed; with --spec-type a second: drafted and accepted tokens, acceptance rate, target steps and tokens per target step.")
     boolean timings;
 
     @Option(names = "--passes", defaultValue = "default", paramLabel = "LIST",
@@ -62,10 +62,10 @@ final class RunCommand implements Callable<Integer> {
     String passes;
 
     @Option(names = "--spec-type", defaultValue = "none", paramLabel = "TYPE",
-            description = "Speculative decoding: none, ngram (prompt lookup: the latest earlier match of the last 4..1 tokens proposes what followed it), ngram-simple (llama.cpp's: see --spec-ngram-simple-size-n/-m) or early-exit (the model's first --draft-layer layers through its final norm and LM head draft; vector backend and interpreter; ngram also runs an artifact compiled with --all-logits). With --temp 0 the text is exactly plain greedy decoding's; with sampling, speculative sampling keeps the target's distribution (not the plain run's draws for the seed) (default: ${DEFAULT-VALUE}).")
+            description = "Speculative decoding: none, ngram (prompt lookup: the latest earlier match of the last 4..1 tokens proposes what followed it), ngram-simple (llama.cpp's: see --spec-ngram-simple-size-n/-m) or early-exit (the model's first --draft-layer layers through its final norm and LM head draft; vector backend and interpreter; ngram and ngram-simple also run an artifact compiled with --all-logits). With --temp 0 the text is exactly plain greedy decoding's; with sampling, speculative sampling keeps the target's distribution (not the plain run's draws for the seed) (default: ${DEFAULT-VALUE}).")
     String specType;
 
-    @Option(names = {"--draft-max", "--spec-draft-n-max"}, defaultValue = "3", paramLabel = "N", description = "At most N draft tokens per target step (llama.cpp's default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--draft-max", "--spec-draft-n-max"}, defaultValue = "3", paramLabel = "N", description = "At most N draft tokens per target step; ngram-simple takes --spec-ngram-simple-size-m instead, as llama.cpp (llama.cpp's default: ${DEFAULT-VALUE}).")
     int draftMax;
 
     @Option(names = {"--draft-min", "--spec-draft-n-min"}, defaultValue = "0", paramLabel = "N", description = "Drafts shorter than N are dropped: a plain step instead (default: ${DEFAULT-VALUE}).")
