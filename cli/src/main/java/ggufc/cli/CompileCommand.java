@@ -40,6 +40,9 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "256", description = "Most tokens per step (prompt chunk; sizes the activation buffers) (default: ${DEFAULT-VALUE}).")
     int batch;
 
+    @Option(names = "--all-logits", description = "Compute every position's logits (needed by `run --artifact OUT --spec-type ngram`: the verify step reads every row; prompts then run the LM head on every token).")
+    boolean allLogits;
+
     @Option(names = "--jvm-cache", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "With --target vector: after compiling, run the artifact once in a child JVM (8 tokens) to make OUT/jvm.aot, "
                     + "the JVM's AOT cache that `./ggufc run --artifact OUT` starts from (about 20 MB; on by default; --no-jvm-cache skips it).")
@@ -62,7 +65,7 @@ final class CompileCommand implements Callable<Integer> {
         Artifact.Manifest m;
         try (ProgressBar pb = ProgressBars.builder("compile").setInitialMax(Artifact.STAGES.size()).hideEta().build()) {
             Artifact.Pipeline pipeline = Artifact.Pipeline.of(ggufc.passes.PassRegistry.parse(passes, ggufc.passes.Targets.VECTOR));
-            m = Artifact.compile(gguf, out, new Artifact.Options(ctx, kv, batch, t), pipeline, (i, name) -> {
+            m = Artifact.compile(gguf, out, new Artifact.Options(ctx, kv, batch, t, allLogits), pipeline, (i, name) -> {
                 pb.stepTo(i);
                 pb.setExtraMessage(name);
             });

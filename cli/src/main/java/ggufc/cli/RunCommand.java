@@ -54,12 +54,37 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--ignore-eos", description = "Keep generating after an end-of-generation token.")
     boolean ignoreEos;
 
-    @Option(names = "--timings", description = "End with one line on stderr: load, prompt and decode speed.")
+    @Option(names = "--timings", description = "End with one line on stderr: load, prompt and decode speed; with --spec-type a second: drafted and accepted tokens, acceptance rate, target steps and tokens per target step.")
     boolean timings;
 
     @Option(names = "--passes", defaultValue = "default", paramLabel = "LIST",
             description = "With --model: passes run on the graph first ('default': the backend's pipeline, for the interpreter the interp target's, for the vector kernels the one `ggufc compile` runs: fused kernels and llama.cpp's activation rounding); 'none' runs the lifted graph (default: ${DEFAULT-VALUE}).")
     String passes;
+
+    @Option(names = "--spec-type", defaultValue = "none", paramLabel = "TYPE",
+            description = "Speculative decoding: none, ngram (prompt lookup: the latest earlier match of the last 4..1 tokens proposes what followed it), ngram-simple (llama.cpp's: see --spec-ngram-simple-size-n/-m) or early-exit (the model's first --draft-layer layers through its final norm and LM head draft; vector backend and interpreter; ngram and ngram-simple also run an artifact compiled with --all-logits). With --temp 0 the text is exactly plain greedy decoding's; with sampling, speculative sampling keeps the target's distribution (not the plain run's draws for the seed) (default: ${DEFAULT-VALUE}).")
+    String specType;
+
+    @Option(names = {"--draft-max", "--spec-draft-n-max"}, defaultValue = "3", paramLabel = "N", description = "At most N draft tokens per target step; ngram-simple takes --spec-ngram-simple-size-m instead, as llama.cpp (llama.cpp's default: ${DEFAULT-VALUE}).")
+    int draftMax;
+
+    @Option(names = {"--draft-min", "--spec-draft-n-min"}, defaultValue = "0", paramLabel = "N", description = "Drafts shorter than N are dropped: a plain step instead (default: ${DEFAULT-VALUE}).")
+    int draftMin;
+
+    @Option(names = {"--draft-p-min", "--spec-draft-p-min"}, defaultValue = "0.0", paramLabel = "P", description = "early-exit: stop drafting when the draft token's probability is below P (default: ${DEFAULT-VALUE}).")
+    double draftPMin;
+
+    @Option(names = "--spec-ngram-simple-size-n", defaultValue = "12", paramLabel = "N", description = "ngram-simple: the n-gram looked up (llama.cpp's default: ${DEFAULT-VALUE}).")
+    int ngramSimpleN;
+
+    @Option(names = "--spec-ngram-simple-size-m", defaultValue = "48", paramLabel = "M", description = "ngram-simple: at most M draft tokens after the match, not cut to --draft-max (as llama.cpp) (default: ${DEFAULT-VALUE}).")
+    int ngramSimpleM;
+
+    @Option(names = "--spec-trace", paramLabel = "FILE", description = "Write one line per target step as llama.cpp's reference loop (mtp.sh) prints it: step k: pos=.. id_last=.. draft=[..] target=[..] accepted=n.")
+    java.nio.file.Path specTrace;
+
+    @Option(names = "--draft-layer", defaultValue = "-1", paramLabel = "K", description = "early-exit: the draft reads the residual after the first K layers (default: half the layers).")
+    int draftLayer;
 
     static DType kvType(String s) {
         return switch (s) {
@@ -85,24 +110,65 @@ final class RunCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         PrintStream out = System.out;
         boolean gpu = !device.equals("cpu");
+        boolean spec = switch (specType) {
+            case "none" -> false;
+            case "ngram", "ngram-simple", "early-exit" -> true;
+            default -> throw new IllegalArgumentException("--spec-type must be none, ngram, ngram-simple or early-exit, got '" + specType + "'");
+        };
+        if (spec && gpu) throw new IllegalArgumentException("--spec-type " + specType + " runs on the CPU (the vector backend, the interpreter or an artifact), not on a GPU --device yet");
+        if (specType.equals("early-exit") && artifact != null) throw new IllegalArgumentException("--spec-type early-exit runs with --model (an artifact holds no draft step yet); with --artifact use --spec-type ngram");
+        if (draftPMin < 0 || draftPMin > 1) throw new IllegalArgumentException("--draft-p-min must be in [0, 1], got " + draftPMin);
         if (gpu && artifact != null) throw new IllegalArgumentException("--artifact runs on the CPU; for --device " + device + " give --model");
         try (LoadedModel m = gpu ? LoadedModel.openOnDevice(ModelLocator.resolve(model), ctx, kv, device)
                 : artifact != null ? LoadedModel.openArtifact(artifact, model == null ? null : ModelLocator.resolve(model), ctx, t)
-                : LoadedModel.open(ModelLocator.resolve(model), ctx, kv, false, be, t, passes)) {
+                : LoadedModel.open(ModelLocator.resolve(model), ctx, kv, spec, be, t, passes)) {
             long loadNanos = System.nanoTime() - t0;
             System.err.printf("ggufc: %s: %s, %d layers, %d embd, vocab %d, ctx %d, KV cache %s%s%n", m.file().path().getFileName(), m.hparams().arch(),
                     m.hparams().nLayer(), m.hparams().nEmbd(), m.hparams().vocab(), m.executor().contextSize(), ggufc.runtime.KvBudget.bytes(m.kvCacheBytes()),
                     m.executor() instanceof ggufc.runtime.device.DeviceExecutor d ? ", on " + d.device().id() + ": " + d.device().description() : "");
-            Generator.Result r = m.generator().generate(prompt, nPredict, sampling, ignoreEos, piece -> {
-                out.print(piece);
-                out.flush();
-            });
+            ggufc.runtime.spec.Speculation speculation = null;
+            if (specTrace != null && !spec) throw new IllegalArgumentException("--spec-trace needs a --spec-type");
+            java.io.PrintWriter trace = null;
+            if (specTrace != null) {
+                try {
+                    trace = new java.io.PrintWriter(java.nio.file.Files.newBufferedWriter(specTrace, java.nio.charset.StandardCharsets.UTF_8));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException("--spec-trace " + specTrace + ": " + e.getMessage(), e);
+                }
+            }
+            if (spec && m.executor() instanceof ggufc.runtime.VectorExecutor v && !v.allLogits()) {
+                throw new IllegalArgumentException("--spec-type " + specType + " needs every position's logits: " + artifact + " was compiled without them (recompile with `ggufc compile --all-logits`)");
+            }
+            if (spec) {
+                ggufc.runtime.spec.Drafter drafter = switch (specType) {
+                    case "ngram" -> new ggufc.runtime.spec.NgramDrafter();
+                    case "ngram-simple" -> new ggufc.runtime.spec.NgramSimpleDrafter(ngramSimpleN, ngramSimpleM);
+                    default -> new ggufc.runtime.spec.EarlyExitDrafter(m.earlyExitDraft(draftLayer), draftPMin);
+                };
+                int max = drafter instanceof ggufc.runtime.spec.NgramSimpleDrafter ns ? ns.sizeM() : draftMax;
+                speculation = new ggufc.runtime.spec.Speculation(drafter, max, Math.min(draftMin, max), trace == null ? null : trace::println);
+                System.err.printf("ggufc: speculative decoding: %s%s, draft-max %d, draft-min %d%n", specType,
+                        specType.equals("early-exit") ? " after layer " + m.draftLayer(draftLayer) + " of " + m.hparams().nLayer() : "", max, speculation.draftMin());
+            }
+            Generator.Result r;
+            try {
+                r = m.generator().generate(prompt, nPredict, sampling, ignoreEos, piece -> {
+                    out.print(piece);
+                    out.flush();
+                }, speculation);
+            } finally {
+                if (trace != null) trace.close();
+            }
             out.println();
             out.flush();
             if (r.stopReason().equals("context")) System.err.println("ggufc: stopped: the context of " + m.executor().contextSize() + " tokens is full (raise --ctx)");
             if (timings) {
                 System.err.printf("timings: load %d ms, prompt %d tok %.1f tok/s, decode %d tok %.1f tok/s%n", loadNanos / 1_000_000,
                         r.promptTokens().length, r.promptTokensPerSecond(), r.decodeSteps(), r.decodeTokensPerSecond());
+                if (spec) {
+                    System.err.printf("timings: speculative %s: drafted %d, accepted %d, acceptance %.3f, %d target steps, %.2f tokens per target step%n", specType,
+                            r.drafted(), r.accepted(), r.acceptance(), r.targetSteps(), r.tokensPerTargetStep());
+                }
             }
         }
         return 0;

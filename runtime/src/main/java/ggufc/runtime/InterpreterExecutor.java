@@ -27,9 +27,25 @@ public final class InterpreterExecutor implements StepExecutor {
     }
 
     public InterpreterExecutor(Graph stepGraph, Function<String, TensorData> weights, int ctx) {
-        this.interpreter = new Interpreter(stepGraph, weights);
+        this(new Interpreter(stepGraph, weights), ctx);
+    }
+
+    private InterpreterExecutor(Interpreter interpreter, int ctx) {
+        this.interpreter = interpreter;
         this.ctx = ctx;
-        this.vocab = (int) stepGraph.output(LlamaLifter.LOGITS).shape().last().size();
+        this.vocab = (int) interpreter.graph().output(LlamaLifter.LOGITS).shape().last().size();
+    }
+
+    /** An executor of {@code draftGraph} that reads and writes this one's KV caches (by name). */
+    public InterpreterExecutor sharingCaches(Graph draftGraph) { return new InterpreterExecutor(interpreter.sharingStates(draftGraph), ctx); }
+
+    @Override
+    public float[][] stepAll(int[] tokens, int startPos) {
+        float[] all = run(tokens, startPos).get(LlamaLifter.LOGITS).f32();
+        if (all.length != (long) tokens.length * vocab) return StepExecutor.super.stepAll(tokens, startPos);
+        float[][] rows = new float[tokens.length][];
+        for (int i = 0; i < rows.length; i++) rows[i] = java.util.Arrays.copyOfRange(all, i * vocab, (i + 1) * vocab);
+        return rows;
     }
 
     @Override

@@ -40,6 +40,14 @@ public final class LoadedModel implements AutoCloseable {
     private final Supplier<Graph> graph;
     private final StepExecutor executor;
     private final long kvCacheBytes;
+    /** Layer count k to the early-exit draft step sharing the executor's caches; null where not supported. */
+    private java.util.function.IntFunction<StepExecutor> earlyExit;
+
+    private LoadedModel(GgufFile file, Tokenizer tokenizer, LlamaHparams hparams, Supplier<Graph> graph, StepExecutor executor, long kvCacheBytes,
+                        java.util.function.IntFunction<StepExecutor> earlyExit) {
+        this(file, tokenizer, hparams, graph, executor, kvCacheBytes);
+        this.earlyExit = earlyExit;
+    }
 
     private LoadedModel(GgufFile file, Tokenizer tokenizer, LlamaHparams hparams, Supplier<Graph> graph, StepExecutor executor, long kvCacheBytes) {
         this.file = file;
@@ -118,7 +126,20 @@ public final class LoadedModel implements AutoCloseable {
                 // artifact computes: fused kernels and llama.cpp's activation rounding for quantized matmuls
                 Graph g = new PassManager(PassRegistry.parse(passes, Targets.VECTOR), PassManager.Options.defaults())
                         .run(lifted, new PassContext(Targets.VECTOR, new GgufWeights(f))).graph();
-                return new LoadedModel(f, tok, hp, () -> g, vectorExecutor(g, f, n, allLogits ? 64 : 256, threads), n * perToken);
+                Plan plan = Lowering.lower(g, allLogits ? 64 : 256);
+                WorkerPool pool = new WorkerPool(threads);
+                ModelBinding binding = new ModelBinding(new GgufWeights(f), pool, n);
+                PlanExecutor pe = new PlanExecutor(plan, binding);
+                VectorExecutor ex = new VectorExecutor(pe, plan, binding, pool);
+                // the early-exit drafter: the lifted graph's first k layers and the head (f32 activations; a drafter's
+                // numerics only move its acceptance), sharing the target's KV caches by name
+                java.util.function.IntFunction<StepExecutor> ee = k -> {
+                    Graph d = ggufc.passes.spec.InsertDraftHead.draftStep(new ggufc.passes.spec.InsertDraftHead(k).run(lifted, new PassContext(Targets.VECTOR)));
+                    Plan dp = Lowering.lower(d, 1);
+                    // never closed on its own: binding and pool are the target's
+                    return new VectorExecutor(new PlanExecutor(dp, binding, pe), dp, binding, pool);
+                };
+                return new LoadedModel(f, tok, hp, () -> g, ex, n * perToken, ee);
             }
             // the interpreter keeps every cache as one f32 array on the heap
             long perToken = KvBudget.bytesPerToken(lifted, DType.F32);
@@ -127,7 +148,13 @@ public final class LoadedModel implements AutoCloseable {
             GgufWeights weights = new GgufWeights(f);
             Graph g = new PassManager(PassRegistry.parse(passes, Targets.INTERP), PassManager.Options.defaults())
                     .run(lifted, new PassContext(Targets.INTERP, weights)).graph();
-            return new LoadedModel(f, tok, hp, () -> g, new InterpreterExecutor(g, weights, n), n * perToken);
+            InterpreterExecutor ex = new InterpreterExecutor(g, weights, n);
+            java.util.function.IntFunction<StepExecutor> ee = k -> {
+                Graph d = ggufc.passes.spec.InsertDraftHead.draftStep(new ggufc.passes.spec.InsertDraftHead(k).run(lifted, new PassContext(Targets.INTERP, weights)));
+                return ex.sharingCaches(new PassManager(PassRegistry.parse(passes, Targets.INTERP), PassManager.Options.defaults())
+                        .run(d, new PassContext(Targets.INTERP, weights)).graph());
+            };
+            return new LoadedModel(f, tok, hp, () -> g, ex, n * perToken, ee);
         } catch (RuntimeException e) {
             f.close();
             throw namingFile(path, e);
@@ -176,13 +203,6 @@ public final class LoadedModel implements AutoCloseable {
             f.close();
             throw namingFile(path, e);
         }
-    }
-
-    private static StepExecutor vectorExecutor(Graph g, GgufFile f, int ctx, int maxTokens, int threads) {
-        Plan plan = Lowering.lower(g, maxTokens);
-        WorkerPool pool = new WorkerPool(threads);
-        ModelBinding binding = new ModelBinding(new GgufWeights(f), pool, ctx);
-        return new VectorExecutor(new PlanExecutor(plan, binding), plan, binding, pool);
     }
 
     /**
@@ -234,6 +254,22 @@ public final class LoadedModel implements AutoCloseable {
     public StepExecutor executor() { return executor; }
     /** The KV caches' size for the whole context (reserved; memory is taken as positions are used). */
     public long kvCacheBytes() { return kvCacheBytes; }
+
+    /**
+     * The early-exit draft step after the first {@code layer} layers (-1: half), sharing this model's
+     * KV caches (see {@code insert-draft-head}); for the vector backend and the interpreter.
+     */
+    public StepExecutor earlyExitDraft(int layer) {
+        if (earlyExit == null) throw new UnsupportedOperationException("--spec-type early-exit runs on the vector backend and the interpreter with --model (not with --artifact or a GPU --device yet)");
+        try {
+            return earlyExit.apply(layer);
+        } catch (RuntimeException e) {
+            throw namingFile(file.path(), e);
+        }
+    }
+
+    /** The layer count the early-exit head reads after for {@code layer} (-1: half the layers). */
+    public int draftLayer(int layer) { return ggufc.passes.spec.InsertDraftHead.resolve(graph(), layer); }
 
     public Generator generator() { return new Generator(executor, tokenizer); }
 

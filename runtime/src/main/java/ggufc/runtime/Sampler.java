@@ -53,4 +53,60 @@ public final class Sampler {
         }
         return order[keep - 1];
     }
+
+    /**
+     * The distribution {@link #sample} draws from, over the whole vocabulary: top-k, top-p and
+     * temperature as there, 0 outside the kept tokens (speculative sampling's target distribution).
+     */
+    public double[] distribution(float[] logits) {
+        int n = logits.length;
+        double[] dist = new double[n];
+        if (opt.isGreedy()) {
+            dist[argmax(logits)] = 1;
+            return dist;
+        }
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
+        int keep = opt.topK() > 0 ? Math.min(opt.topK(), n) : n;
+        double max = logits[order[0]];
+        double[] p = new double[keep];
+        double sum = 0;
+        for (int i = 0; i < keep; i++) sum += p[i] = Math.exp(logits[order[i]] - max);
+        if (opt.topP() < 1) {
+            double cum = 0;
+            for (int i = 0; i < keep; i++) {
+                cum += p[i] / sum;
+                if (cum >= opt.topP()) {
+                    keep = i + 1;
+                    break;
+                }
+            }
+        }
+        double total = 0;
+        double[] w = new double[keep];
+        for (int i = 0; i < keep; i++) total += w[i] = Math.exp((logits[order[i]] - max) / opt.temperature());
+        for (int i = 0; i < keep; i++) dist[order[i]] = w[i] / total;
+        return dist;
+    }
+
+    /** True with probability {@code p} (a draft token's acceptance: min(1, p/q) with q = 1 for a deterministic drafter). */
+    public boolean accept(double p) { return random.nextDouble() < p; }
+
+    /**
+     * A draw from {@code dist} without token {@code excluded}, renormalized: norm(max(0, p - q)) for a
+     * one-hot draft distribution q, what speculative sampling draws after rejecting {@code excluded}.
+     */
+    public int drawExcluding(double[] dist, int excluded) {
+        double total = 1 - dist[excluded];
+        double r = random.nextDouble() * total;
+        int last = -1;
+        for (int i = 0; i < dist.length; i++) {
+            if (i == excluded || dist[i] == 0) continue;
+            last = i;
+            r -= dist[i];
+            if (r < 0) return i;
+        }
+        return last >= 0 ? last : excluded;
+    }
 }

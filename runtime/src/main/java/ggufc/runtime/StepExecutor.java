@@ -14,6 +14,14 @@ public interface StepExecutor extends AutoCloseable {
      */
     default int stepArgmax(int[] tokens, int startPos) { return Sampler.argmax(step(tokens, startPos)); }
 
+    /**
+     * A step that returns the logits of every token ([tokens.length][vocab]): the verify step of
+     * speculative decoding. Executors whose graph computes only the last row refuse.
+     */
+    default float[][] stepAll(int[] tokens, int startPos) {
+        throw new UnsupportedOperationException("this executor computes only the last token's logits (speculative decoding needs a model opened with every row's logits)");
+    }
+
     /** Empties the KV cache. */
     void reset();
 

@@ -70,6 +70,22 @@ public final class VectorExecutor implements StepExecutor {
     }
 
     /**
+     * Verify steps of at most this many tokens run the decode kernels token by token on each slice
+     * of weight rows ({@link ggufc.codegen.vector.kernels.MatMul#rowwise}): the weights are read once,
+     * and each row's logits are those a one-token step gives. System property
+     * {@code ggufc.verify.rowwise} (0: the prompt kernels).
+     */
+    static final int VERIFY_ROWWISE = Integer.getInteger("ggufc.verify.rowwise", 16);
+
+    @Override
+    public float[][] stepAll(int[] tokens, int startPos) {
+        if (!allLogits) return StepExecutor.super.stepAll(tokens, startPos);
+        float[][][] r = new float[1][][];
+        ggufc.codegen.vector.kernels.MatMul.rowwise(VERIFY_ROWWISE, () -> r[0] = run(tokens, startPos, true));
+        return r[0];
+    }
+
+    /**
      * Runs {@code tokens} from {@code startPos}; returns the logits of every token when the graph
      * computes them ({@code allLogits} lift) and {@code everyRow} is set, else those of the last.
      */
@@ -78,7 +94,8 @@ public final class VectorExecutor implements StepExecutor {
         if (startPos + tokens.length > binding.capacity()) {
             throw new IllegalArgumentException("context full: " + (startPos + tokens.length) + " tokens > --ctx " + binding.capacity());
         }
-        float[][] rows = new float[everyRow && allLogits ? tokens.length : 1][];
+        boolean every = everyRow && allLogits;
+        float[][] rows = new float[every ? tokens.length : 1][];
         int max = model.maxTokens();
         for (int done = 0; done < tokens.length; ) {
             int T = Math.min(max, tokens.length - done);
@@ -93,7 +110,7 @@ public final class VectorExecutor implements StepExecutor {
                 throw new ggufc.runtime.artifact.ArtifactCodeException(artifact, e);
             }
             float[] out = model.output(logitsOutput);
-            if (rows.length > 1) {
+            if (every) {
                 for (int i = 0; i < T; i++) rows[done + i] = Arrays.copyOfRange(out, i * vocab, (i + 1) * vocab);
             } else if (done + T == tokens.length) {
                 int last = allLogits ? T - 1 : 0;
@@ -114,6 +131,9 @@ public final class VectorExecutor implements StepExecutor {
     public int vocabSize() { return vocab; }
 
     public int threads() { return pool.threads(); }
+
+    /** Whether the model computes every position's logits ({@link #stepAll} works). */
+    public boolean allLogits() { return allLogits; }
 
     @Override
     public void close() {

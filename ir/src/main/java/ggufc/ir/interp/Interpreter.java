@@ -25,7 +25,7 @@ import java.util.stream.IntStream;
 public final class Interpreter {
     private final Graph graph;
     private final Function<String, TensorData> params;
-    private final Map<String, Value> states = new HashMap<>();
+    private final Map<String, Value> states;
     private final Map<Node, Integer> uses;
     private final boolean parallel;
 
@@ -35,6 +35,11 @@ public final class Interpreter {
     }
 
     public Interpreter(Graph graph, Function<String, TensorData> params, boolean parallel) {
+        this(graph, params, parallel, new HashMap<>());
+    }
+
+    private Interpreter(Graph graph, Function<String, TensorData> params, boolean parallel, Map<String, Value> states) {
+        this.states = states;
         this.graph = graph;
         this.params = params;
         this.uses = graph.useCounts();
@@ -42,6 +47,12 @@ public final class Interpreter {
     }
 
     public Graph graph() { return graph; }
+
+    /**
+     * An interpreter of {@code other} that shares this one's states (by name, the same arrays): a
+     * draft step writing the first layers' KV caches of its target.
+     */
+    public Interpreter sharingStates(Graph other) { return new Interpreter(other, params, parallel, states); }
 
     /** Drops all state (an empty KV cache). */
     public void resetState() { states.clear(); }

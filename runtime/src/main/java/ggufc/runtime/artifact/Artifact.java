@@ -61,7 +61,10 @@ public final class Artifact {
     public static final String MANIFEST = "manifest.properties";
 
     /** Compile options; {@code ctx} 0 means the default ({@link KvBudget#context}). */
-    public record Options(int ctx, DType kvType, int maxTokens, int threads) {
+    /** @param allLogits lift with every position's logits (speculative decoding's verify step; prompts then compute the LM head for every token) */
+    public record Options(int ctx, DType kvType, int maxTokens, int threads, boolean allLogits) {
+        public Options(int ctx, DType kvType, int maxTokens, int threads) { this(ctx, kvType, maxTokens, threads, false); }
+
         public Options {
             if (ctx < 0) throw new IllegalArgumentException("--ctx must be >= 0, got " + ctx);
             if (maxTokens < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + maxTokens);
@@ -125,7 +128,7 @@ public final class Artifact {
                 progress.stage(1, STAGES.get(1));
                 LlamaHparams hp = Lifters.hparams(f);
                 ctx = KvBudget.context(opt.ctx(), hp.ctxTrain());
-                g = Lifters.lift(f, new LlamaLifter.Options(ctx, false, opt.kvType()));
+                g = Lifters.lift(f, new LlamaLifter.Options(ctx, opt.allLogits(), opt.kvType()));
                 progress.stage(2, STAGES.get(2));
                 g = passes.run().apply(g, new GgufWeights(f));
             }

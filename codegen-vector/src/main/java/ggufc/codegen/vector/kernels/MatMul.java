@@ -28,6 +28,40 @@ public final class MatMul {
     /** Multiply-adds below which a slice of rows is not worth a thread handoff (a few microseconds). */
     static final int GRAIN_WORK = 1 << 16;
 
+    /**
+     * Steps of 2 .. this many tokens run the decode kernels (matrix-vector, per token) on each slice
+     * of rows in turn, the slice's weights read from memory once and from cache for the other tokens:
+     * every row then has exactly a one-token step's values. 0 (the default) leaves them to the prompt
+     * path. Set around a speculative verify step by {@link #rowwise}; read in the calling thread.
+     */
+    private static final ThreadLocal<int[]> ROWWISE = ThreadLocal.withInitial(() -> new int[1]);
+
+    /** Runs {@code body} with steps of at most {@code maxTokens} tokens on the decode kernels, row by row. */
+    public static void rowwise(int maxTokens, Runnable body) {
+        int[] r = ROWWISE.get();
+        int old = r[0];
+        r[0] = maxTokens;
+        try {
+            body.run();
+        } finally {
+            r[0] = old;
+        }
+    }
+
+    private static boolean rowwise(int T) { return T > 1 && T <= ROWWISE.get()[0]; }
+
+    /** {@link #sums} for token {@code s} of {@code T}, in an array of its own. */
+    private static float[][] sumsPerToken(DType t, float[] x, int xo, int K, int T) {
+        float[][] r = new float[T][];
+        int g = Dot.sumGroup(t);
+        if (g == 0 || !Vec.ENABLED) return r;
+        for (int s = 0; s < T; s++) {
+            r[s] = new float[K / g + LANES];
+            Dot.groupSums(x, xo + s * K, K, g, r[s]);
+        }
+        return r;
+    }
+
     /** Rows per parallel grain for one token over {@code K} columns (even, so row pairs stay whole). */
     static int decodeGrain(int K) {
         return Math.max(4, (GRAIN_WORK / Math.max(1, K) + 3) & ~3);
@@ -62,6 +96,11 @@ public final class MatMul {
         if (T == 1) {
             float[] xs = sums(t, xa, xoa, K, Scratch.ACT_SUMS);
             pool.run(N, decodeGrain(K), (lo, hi, wk) -> rows(t, w, rowBytes, K, xa, xoa, xs, null, out, oo, res, ro, lo, hi));
+        } else if (rowwise(T)) {
+            float[][] xs = sumsPerToken(t, xa, xoa, K, T);
+            pool.run(N, decodeGrain(K), (lo, hi, wk) -> {
+                for (int s = 0; s < T; s++) rows(t, w, rowBytes, K, xa, xoa + s * K, xs[s], null, out, oo + s * outStride, res, res == null ? ro : ro + s * outStride, lo, hi);
+            });
         } else {
             pool.run(N, promptGrain(K, T), (lo, hi, wk) -> tiles(t, w, rowBytes, K, xa, xoa, T, out, oo, outStride, res, ro, lo, hi));
         }
@@ -93,6 +132,17 @@ public final class MatMul {
                 rows(tu, wu, uBytes, K, xa, xoa, xsu, null, up, -lo, null, 0, lo, hi);
                 rows(tg, wg, gBytes, K, xa, xoa, xsg, null, out, oo, null, 0, lo, hi);
                 Ops.gatedAct(out, oo + lo, up, 0, hi - lo, gelu, out, oo + lo);
+            });
+        } else if (rowwise(T)) {
+            float[][] xsg = sumsPerToken(tg, xa, xoa, K, T), xsu = tg == tu ? xsg : sumsPerToken(tu, xa, xoa, K, T);
+            pool.run(N, decodeGrain(2 * K), (lo, hi, wk) -> {
+                float[] up = Scratch.floats(Scratch.GLU_UP, hi - lo);
+                for (int s = 0; s < T; s++) {
+                    int xs_ = xoa + s * K, os = oo + s * N;
+                    rows(tu, wu, uBytes, K, xa, xs_, xsu[s], null, up, -lo, null, 0, lo, hi);
+                    rows(tg, wg, gBytes, K, xa, xs_, xsg[s], null, out, os, null, 0, lo, hi);
+                    Ops.gatedAct(out, os + lo, up, 0, hi - lo, gelu, out, os + lo);
+                }
             });
         } else {
             pool.run(N, promptGrain(2 * K, T), (lo, hi, wk) -> {

@@ -14,6 +14,14 @@ public final class PlanExecutor implements CompiledModel {
     private final Frame frame;
 
     public PlanExecutor(Plan plan, ModelBinding binding) {
+        this(plan, binding, null);
+    }
+
+    /**
+     * A plan whose KV caches are {@code shared}'s, matched by name (a draft step that writes the first
+     * layers' caches of its target); {@code binding} gives the weights. Null: caches of its own.
+     */
+    public PlanExecutor(Plan plan, ModelBinding binding, PlanExecutor shared) {
         this.plan = plan;
         this.binding = binding;
         float[][] slots = new float[plan.slots().size()][];
@@ -33,8 +41,22 @@ public final class PlanExecutor implements CompiledModel {
             packed[i] = binding.packed(p.name(), p.dtype(), p.N(), p.K());
         }
         MemorySegment[] caches = new MemorySegment[plan.caches().size()];
-        for (int i = 0; i < caches.length; i++) caches[i] = binding.cache(plan.caches().get(i).dtype(), plan.caches().get(i).rowLen());
+        for (int i = 0; i < caches.length; i++) {
+            Plan.Cache c = plan.caches().get(i);
+            caches[i] = shared == null ? binding.cache(c.dtype(), c.rowLen()) : shared.cacheNamed(c);
+        }
         this.frame = new Frame(slots, weights, packed, caches, binding.capacity(), binding.pool());
+    }
+
+    private MemorySegment cacheNamed(Plan.Cache want) {
+        for (int i = 0; i < plan.caches().size(); i++) {
+            Plan.Cache c = plan.caches().get(i);
+            if (c.name().equals(want.name())) {
+                if (!c.equals(want)) throw new IllegalArgumentException("cache " + want.name() + " is " + c + " in the target, " + want + " in the draft");
+                return frame.caches[i];
+            }
+        }
+        throw new IllegalArgumentException("the target has no cache named " + want.name());
     }
 
     @Override

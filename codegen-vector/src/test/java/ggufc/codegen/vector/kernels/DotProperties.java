@@ -119,6 +119,47 @@ class DotProperties {
         }
     }
 
+    /**
+     * The speculative verify step's kernels ({@link MatMul#rowwise}): each token's row is the one-token
+     * step's (matmul with a residual and a column stride, and GLU), the same kernels on the same rows,
+     * within a few float roundings: not bit for bit, because the Vector API's reductions and lanewise
+     * exp are computed differently before and after C2 compiles them (the order of reduceLanes(ADD) is
+     * unspecified), so even two calls of the same code early in a JVM can differ in the last bits.
+     */
+    @Property(tries = 80)
+    void rowwiseStepsAreOneTokenSteps(@ForAll("weightTypes") DType t, @ForAll @IntRange(min = 2, max = 9) int T,
+                                             @ForAll @IntRange(min = 1, max = 70) int N, @ForAll @IntRange(min = 1, max = 3) int blocks,
+                                             @ForAll @IntRange(min = 1, max = 3) int threads, @ForAll boolean residual, @ForAll boolean gelu,
+                                             @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int k = t.isQuantized() ? blocks * t.blockSize() : blocks * 16 + rnd.nextInt(20);
+        MemorySegment w = QuantData.rows(t, N, k, rnd), wu = QuantData.rows(t, N, k, rnd);
+        int xo = rnd.nextInt(4), col = rnd.nextInt(3), stride = N + col + rnd.nextInt(3);
+        float[] x = QuantData.activations(xo + T * k, rnd);
+        float[] res = residual ? QuantData.activations(T * stride, rnd) : null;
+        float[] out = new float[T * stride + 1], glu = new float[T * N];
+        try (WorkerPool pool = new WorkerPool(threads, true)) {
+            MatMul.rowwise(T, () -> {
+                MatMul.matmul(pool, t, w, k, N, x, xo, T, out, col, stride, res, col);
+                MatMul.glu(pool, t, w, t, wu, k, N, x, xo, T, glu, 0, gelu);
+            });
+            for (int s = 0; s < T; s++) {
+                float[] one = new float[stride + 1], g1 = new float[N];
+                float[] r1 = residual ? java.util.Arrays.copyOfRange(res, s * stride, (s + 1) * stride) : null;
+                MatMul.matmul(pool, t, w, k, N, x, xo + s * k, 1, one, col, stride, r1, col);
+                MatMul.glu(pool, t, w, t, wu, k, N, x, xo + s * k, 1, g1, 0, gelu);
+                for (int n = 0; n < N; n++) {
+                    double tol = QuantData.tolerance(t, w, n, k, x, xo + s * k) * 1e-3 + 8 * Math.ulp(one[col + n]);
+                    assertEquals(one[col + n], out[col + s * stride + n], tol, t + " T=" + T + " row " + n + " token " + s);
+                    // the gate's few roundings go through the activation: its derivative bounds them (as gluMatchesTheDefinition)
+                    double u = QuantData.dot(QuantData.row(t, wu, n, k), x, xo + s * k), a = g1[n] / u;
+                    double gt = 1.2 * tol * Math.abs(u) + 1e-5 * Math.abs(g1[n]) + 8 * Math.ulp(g1[n]) + Float.MIN_NORMAL;
+                    assertEquals(g1[n], glu[s * N + n], gt + (Double.isFinite(a) ? 0 : Math.abs(g1[n])), t + " GLU T=" + T + " row " + n + " token " + s);
+                }
+            }
+        }
+    }
+
     @Property(tries = 100)
     void q8_0ActivationMatmulMatchesTheDefinition(@ForAll("q8Types") DType t, @ForAll @IntRange(min = 1, max = 5) int T,
                                                   @ForAll @IntRange(min = 1, max = 19) int N, @ForAll @IntRange(min = 1, max = 4) int blocks,

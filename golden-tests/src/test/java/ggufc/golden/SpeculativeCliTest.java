@@ -1,0 +1,85 @@
+package ggufc.golden;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@code ggufc run --spec-type ...} prints exactly the plain greedy text, and says what it did. */
+class SpeculativeCliTest {
+    static CliTest.Run run(String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("run", "--model", Goldens.sharedModel("stories260K.gguf").toString(),
+                "--prompt", "Once upon a time", "-n", "64", "-t", "1"));
+        args.addAll(List.of(extra));
+        if (!args.contains("--temp")) args.addAll(List.of("--temp", "0"));
+        return CliTest.ggufc(args.toArray(String[]::new));
+    }
+
+    @Test
+    void speculativeTextIsPlainText() {
+        CliTest.Run plain = run();
+        assertEquals(0, plain.exit(), plain.err());
+        for (List<String> spec : List.of(List.of("--spec-type", "ngram"), List.of("--spec-type", "early-exit"),
+                List.of("--spec-type", "early-exit", "--draft-layer", "4", "--draft-max", "16"),
+                List.of("--spec-type", "ngram", "--spec-draft-n-max", "8", "--draft-min", "2"),
+                List.of("--spec-type", "ngram-simple", "--spec-ngram-simple-size-n", "1", "--spec-ngram-simple-size-m", "6"),
+                List.of("--spec-type", "early-exit", "--backend", "interpreter", "--draft-p-min", "0.5"))) {
+            List<String> a = new java.util.ArrayList<>(spec);
+            a.add("--timings");
+            CliTest.Run r = run(a.toArray(String[]::new));
+            assertEquals(0, r.exit(), spec + ": " + r.err());
+            assertEquals(plain.out(), r.out(), spec.toString());
+            assertTrue(r.err().matches("(?s).*timings: speculative \\S+: drafted \\d+, accepted \\d+, acceptance [0-9.]+, \\d+ target steps, [0-9.]+ tokens per target step.*"), r.err());
+        }
+    }
+
+    @Test
+    void refusals() {
+        CliTest.Run r = run("--spec-type", "medusa");
+        assertTrue(r.exit() != 0 && r.err().contains("--spec-type must be none, ngram, ngram-simple or early-exit"), r.err());
+        r = run("--spec-type", "early-exit", "--draft-layer", "5");
+        assertTrue(r.exit() != 0 && r.err().contains("--draft-layer must be in 1..4"), r.err());
+        assertEquals(1, r.err().strip().lines().filter(l -> l.contains("draft-layer")).count(), r.err());
+    }
+
+    /** With sampling: speculative sampling runs (its distribution is checked by SpeculativeProperties). */
+    @Test
+    void samplingRuns() {
+        for (String type : List.of("ngram", "early-exit")) {
+            CliTest.Run r = run("--spec-type", type, "--temp", "0.8", "--timings");
+            assertEquals(0, r.exit(), r.err());
+            assertTrue(r.out().length() > 20 && r.err().contains("timings: speculative " + type), r.err());
+        }
+    }
+
+    /** ngram on an artifact compiled with every position's logits; refusals without them and for early-exit. */
+    @Test
+    void artifacts(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        String model = Goldens.sharedModel("stories260K.gguf").toString();
+        java.nio.file.Path all = dir.resolve("all"), last = dir.resolve("last");
+        assertEquals(0, CliTest.ggufc("compile", "-m", model, "-o", all.toString(), "--all-logits", "--no-jvm-cache").exit());
+        assertEquals(0, CliTest.ggufc("compile", "-m", model, "-o", last.toString(), "--no-jvm-cache").exit());
+        CliTest.Run plain = run();
+        String[] base = {"run", "--artifact", "", "--prompt", "Once upon a time", "-n", "64", "--temp", "0", "-t", "1", "--spec-type", ""};
+        base[2] = all.toString();
+        base[12] = "ngram";
+        CliTest.Run r = CliTest.ggufc(base);
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(plain.out(), r.out());
+        base[2] = last.toString();
+        r = CliTest.ggufc(base);
+        assertTrue(r.exit() != 0 && r.err().contains("recompile with `ggufc compile --all-logits`"), r.err());
+        base[12] = "early-exit";
+        r = CliTest.ggufc(base);
+        assertTrue(r.exit() != 0 && r.err().contains("an artifact holds no draft step yet"), r.err());
+    }
+
+    @Test
+    void helpTellsTheOptions() {
+        CliTest.Run r = CliTest.ggufc("run", "--help");
+        for (String o : List.of("--spec-type", "--draft-max", "--spec-draft-n-max", "--draft-min", "--draft-p-min", "--draft-layer")) {
+            assertTrue(r.out().contains(o), o);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+package ggufc.runtime.spec;
+
+/**
+ * Proposes draft tokens for speculative decoding. The target model then verifies them in one
+ * batched step; a drafter never changes the output, only how many target steps it takes.
+ */
+public interface Drafter {
+    /**
+     * Up to {@code max} tokens to follow {@code history} (prompt and generated tokens; its last
+     * token, at position {@code pos}, is confirmed but not yet in the KV cache). A drafter that
+     * runs a model may write KV rows at positions {@code >= pos}: the verify step overwrites them.
+     */
+    int[] draft(int[] history, int pos, int max);
+}
