@@ -154,11 +154,21 @@ class DotProperties {
                     // the gate's few roundings go through the activation: its derivative bounds them (as gluMatchesTheDefinition)
                     double u = QuantData.dot(QuantData.row(t, wu, n, k), x, xo + s * k), a = g1[n] / u;
                     double gt = 1.2 * tol * Math.abs(u) + 1e-5 * Math.abs(g1[n]) + 8 * Math.ulp(g1[n]) + Float.MIN_NORMAL;
+                    if (gelu && Double.isFinite(a)) {
+                        // ggml's GELU reads its input as f16 and returns f16: a gate a few roundings away from an f16 rounding
+                        // boundary may land one f16 step (2^13 f32 ulps) to either side, in and out of the activation
+                        float gate = (float) QuantData.dot(QuantData.row(t, w, n, k), x, xo + s * k);
+                        gt += Math.abs(u) * (1.2 * 8192 * Math.ulp(gate) + 8192 * Math.ulp((float) a));
+                    }
                     assertEquals(g1[n], glu[s * N + n], gt + (Double.isFinite(a) ? 0 : Math.abs(g1[n])), t + " GLU T=" + T + " row " + n + " token " + s);
                 }
             }
         }
     }
+
+    /** The sample that failed in CI before the f16 GELU step was allowed for (Q5_K, GELU: 6.8e-5 at -1.5, one f16 step of the gate's activation). */
+    @net.jqwik.api.Example
+    void rowwiseGeluSampleFromCi() { rowwiseStepsAreOneTokenSteps(DType.Q5_K, 8, 68, 1, 1, true, true, 9223372036854775806L); }
 
     @Property(tries = 100)
     void q8_0ActivationMatmulMatchesTheDefinition(@ForAll("q8Types") DType t, @ForAll @IntRange(min = 1, max = 5) int T,
