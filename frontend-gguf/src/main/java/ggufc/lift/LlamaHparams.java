@@ -12,6 +12,10 @@ public record LlamaHparams(String arch, int nEmbd, int nLayer, int nFf, int nHea
         String arch = f.getString("general.architecture");
         int nEmbd = positive(f, arch + ".embedding_length");
         int nLayer = positive(f, arch + ".block_count");
+        // every layer has tensors: a count beyond the file's tensors is a hostile header, refused before per-layer arrays exist
+        if (nLayer > f.tensors().size()) {
+            throw new GgufException(f.path(), "'" + arch + ".block_count' is " + nLayer + " but the file has only " + f.tensors().size() + " tensors");
+        }
         int nFf = positive(f, arch + ".feed_forward_length");
         int nHead = positive(f, arch + ".attention.head_count");
         int nHeadKv = f.has(arch + ".attention.head_count_kv") ? positive(f, arch + ".attention.head_count_kv") : nHead;

@@ -162,4 +162,24 @@ class HostileModelCliTest {
         Path m = withMeta("ctx0", "llama.context_length", GgufValue.u32(0));
         refused(m, CliTest.ggufc("ir", "--model", m.toString()), "'llama.context_length' is 0");
     }
+
+    /** The fuzz campaign's finding: a tokenizer larger than the embedding table (token id 403 of 256 rows) is one line, not an index error. */
+    @Test
+    void tokenizerBeyondTheEmbeddingNamesBoth() {
+        Path m = variant("vocab-short", w -> {
+            java.util.List<String> tokens = new java.util.ArrayList<>();
+            for (int i = 0; i < 600; i++) tokens.add(i < 3 ? "<" + i + ">" : "t" + i);
+            w.put("tokenizer.ggml.tokens", GgufValue.strings(tokens));
+            w.put("tokenizer.ggml.scores", GgufValue.floats(new float[600]));
+            w.put("tokenizer.ggml.token_type", GgufValue.ints(new int[600]));
+        }, n -> false, GgmlType.F32);
+        refused(m, CliTest.ggufc("run", "--model", m.toString(), "--prompt", "Hi", "-n", "2"), "tensor 'token_embd.weight' has 512 rows but the tokenizer has 600 tokens");
+    }
+
+    /** The fuzz campaign's finding: a block count far beyond the file's tensors is refused before per-layer arrays (128 MiB for 2^27 layers) are made. */
+    @Test
+    void blockCountBeyondTheTensorsIsRefusedBeforeAllocating() {
+        Path m = withMeta("layers-huge", "llama.block_count", GgufValue.u32(1L << 27));
+        refused(m, CliTest.ggufc("run", "--model", m.toString(), "--prompt", "Hi", "-n", "2"), "'llama.block_count' is 134217728 but the file has only");
+    }
 }

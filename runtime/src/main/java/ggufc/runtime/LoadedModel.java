@@ -116,7 +116,7 @@ public final class LoadedModel implements AutoCloseable {
         Path path = f.path();
         try {
             LlamaHparams hp = Lifters.hparams(f);
-            Tokenizer tok = Tokenizer.fromGguf(f);
+            Tokenizer tok = tokenizer(f, hp);
             int n = KvBudget.context(ctx, hp.ctxTrain());
             Graph lifted = Lifters.lift(f, new LlamaLifter.Options(n, allLogits, kvType));
             if (backend == Backend.VECTOR) {
@@ -162,6 +162,18 @@ public final class LoadedModel implements AutoCloseable {
     }
 
     /**
+     * The file's tokenizer, whose token count must be the embedding's row count (llama.cpp builds
+     * token_embd as [n_embd, n_vocab] from the tokenizer): else a token id could index past the table.
+     */
+    static Tokenizer tokenizer(GgufFile f, LlamaHparams hp) {
+        Tokenizer tok = Tokenizer.fromGguf(f);
+        if (tok.vocabSize() != hp.vocab()) {
+            throw new GgufException(f.path(), "tensor 'token_embd.weight' has " + hp.vocab() + " rows but the tokenizer has " + tok.vocabSize() + " tokens (they must be equal)");
+        }
+        return tok;
+    }
+
+    /**
      * {@code e} as one message naming {@code file}: a problem found past the reader and the lifter
      * (a pass, the lowering, a kernel's limits) is still the file's, and the user sees which.
      */
@@ -183,7 +195,7 @@ public final class LoadedModel implements AutoCloseable {
         GgufFile f = GgufFile.open(path);
         try {
             LlamaHparams hp = Lifters.hparams(f);
-            Tokenizer tok = Tokenizer.fromGguf(f);
+            Tokenizer tok = tokenizer(f, hp);
             int n = KvBudget.context(ctx, hp.ctxTrain());
             // fold-constants decodes small weights (norm vectors) on the host: also those whose dtype has no GPU kernel (BF16)
             GgufWeights weights = new GgufWeights(f);
@@ -217,7 +229,7 @@ public final class LoadedModel implements AutoCloseable {
         ModelBinding binding = null;
         try {
             LlamaHparams hp = Lifters.hparams(f);
-            Tokenizer tok = Tokenizer.fromGguf(f);
+            Tokenizer tok = tokenizer(f, hp);
             // the graph is for inspection only (the compiled class runs without it): parsed on first use
             Path ir = dir.resolve("model.ir");
             Supplier<Graph> g = lazy(() -> {
