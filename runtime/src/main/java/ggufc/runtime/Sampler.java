@@ -22,6 +22,34 @@ public final class Sampler {
 
     public int sample(float[] logits) {
         if (opt.isGreedy()) return argmax(logits);
+        Kept k = kept(logits);
+        double r = random.nextDouble() * k.total();
+        for (int i = 0; i < k.weights().length; i++) {
+            r -= k.weights()[i];
+            if (r < 0) return k.order()[i];
+        }
+        return k.order()[k.weights().length - 1];
+    }
+
+    /**
+     * The distribution {@link #sample} draws from, over the whole vocabulary: top-k, top-p and
+     * temperature as there, 0 outside the kept tokens (speculative sampling's target distribution).
+     */
+    public double[] distribution(float[] logits) {
+        double[] dist = new double[logits.length];
+        if (opt.isGreedy()) {
+            dist[argmax(logits)] = 1;
+            return dist;
+        }
+        Kept k = kept(logits);
+        for (int i = 0; i < k.weights().length; i++) dist[k.order()[i]] = k.weights()[i] / k.total();
+        return dist;
+    }
+
+    /** The tokens kept by top-k then top-p, best first, and their temperature weights (unnormalized, summing to total). */
+    private record Kept(Integer[] order, double[] weights, double total) {}
+
+    private Kept kept(float[] logits) {
         int n = logits.length;
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) order[i] = i;
@@ -42,52 +70,11 @@ public final class Sampler {
                 }
             }
         }
-        // temperature, then a draw
+        // temperature
         double total = 0;
         double[] w = new double[keep];
         for (int i = 0; i < keep; i++) total += w[i] = Math.exp((logits[order[i]] - max) / opt.temperature());
-        double r = random.nextDouble() * total;
-        for (int i = 0; i < keep; i++) {
-            r -= w[i];
-            if (r < 0) return order[i];
-        }
-        return order[keep - 1];
-    }
-
-    /**
-     * The distribution {@link #sample} draws from, over the whole vocabulary: top-k, top-p and
-     * temperature as there, 0 outside the kept tokens (speculative sampling's target distribution).
-     */
-    public double[] distribution(float[] logits) {
-        int n = logits.length;
-        double[] dist = new double[n];
-        if (opt.isGreedy()) {
-            dist[argmax(logits)] = 1;
-            return dist;
-        }
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
-        int keep = opt.topK() > 0 ? Math.min(opt.topK(), n) : n;
-        double max = logits[order[0]];
-        double[] p = new double[keep];
-        double sum = 0;
-        for (int i = 0; i < keep; i++) sum += p[i] = Math.exp(logits[order[i]] - max);
-        if (opt.topP() < 1) {
-            double cum = 0;
-            for (int i = 0; i < keep; i++) {
-                cum += p[i] / sum;
-                if (cum >= opt.topP()) {
-                    keep = i + 1;
-                    break;
-                }
-            }
-        }
-        double total = 0;
-        double[] w = new double[keep];
-        for (int i = 0; i < keep; i++) total += w[i] = Math.exp((logits[order[i]] - max) / opt.temperature());
-        for (int i = 0; i < keep; i++) dist[order[i]] = w[i] / total;
-        return dist;
+        return new Kept(order, w, total);
     }
 
     /** True with probability {@code p} (a draft token's acceptance: min(1, p/q) with q = 1 for a deterministic drafter). */
