@@ -360,6 +360,12 @@ public final class TypeRules {
     /** The sliding window of a CAUSAL_MASK or ATTENTION node, or 0 for plain causal attention. */
     public static int window(Node n) { return n.attrs().has("window") ? (int) Math.min(Integer.MAX_VALUE, n.attrs().integer("window")) : 0; }
 
+    /** The optional freq_factors operand of a ROPE (operand 2) or ROPE_KV_WRITE (operand 3), or null. */
+    public static Node freqFactors(Node n) {
+        int i = n.op() == OpKind.ROPE ? 2 : 3;
+        return n.inputs().size() > i ? n.input(i) : null;
+    }
+
     /** b equals a trailing part of a. */
     static boolean isSuffix(Shape b, Shape a) {
         if (b.rank() > a.rank()) return false;

@@ -135,7 +135,7 @@ public final class Interpreter {
             case EMBED -> embed(env.get(in.get(0)), env.get(in.get(1)));
             case ROPE -> rope(env.get(in.get(0)), env.get(in.get(1)), n.attrs().string("mode").equals("neox"),
                     (int) n.attrs().integer("n_rot"), (float) n.attrs().real("freq_base"), (float) n.attrs().real("freq_scale"),
-                    in.size() > 2 ? toF32(env.get(in.get(2))) : null);
+                    factors(n, env));
             case KV_WRITE -> kvWrite(n, in.get(0), env.get(in.get(0)), env.get(in.get(1)), env.get(in.get(2)));
             case KV_READ -> kvRead(env.get(in.get(0)), n.shape().resolve(symbols));
             case ATTN_SCORES -> attnScores(env.get(in.get(0)), env.get(in.get(1)), (float) n.attrs().real("scale"));
@@ -192,7 +192,7 @@ public final class Interpreter {
             case ROPE_KV_WRITE -> {
                 Value roped = rope(env.get(in.get(1)), env.get(in.get(2)), n.attrs().string("mode").equals("neox"),
                         (int) n.attrs().integer("n_rot"), (float) n.attrs().real("freq_base"), (float) n.attrs().real("freq_scale"),
-                        in.size() > 3 ? toF32(env.get(in.get(3))) : null);
+                        factors(n, env));
                 yield kvWrite(n, in.get(0), env.get(in.get(0)), roped, env.get(in.get(2)));
             }
         };
@@ -463,6 +463,12 @@ public final class Interpreter {
      * with the power built by repeated float multiplication like ggml so results agree to the ulp.
      * normal mode rotates adjacent pairs (x[2i], x[2i+1]); neox rotates (x[i], x[i + n_rot/2]).
      */
+    /** The values of a rope's freq_factors operand, or null without one. */
+    private static float[] factors(Node n, Map<Node, Value> env) {
+        Node ff = TypeRules.freqFactors(n);
+        return ff == null ? null : toF32(env.get(ff));
+    }
+
     /** {@code factors} (nullable): pair i's angle is divided by factors[i] before the frequency scale, as ggml's rope_yarn(theta / ff). */
     private static Value rope(Value xv, Value pos, boolean neox, int nRot, float base, float freqScale, float[] factors) {
         int t = (int) xv.shape()[0], h = (int) xv.shape()[1], dh = (int) xv.shape()[2];

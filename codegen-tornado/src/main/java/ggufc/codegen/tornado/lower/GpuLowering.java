@@ -325,7 +325,8 @@ public final class GpuLowering {
                 int h = (int) x.shape().dim(1).size(), dh = (int) x.shape().dim(2).size();
                 Extent groups = rows(x.shape());
                 List<LaunchPlan.Arg> args = new ArrayList<>(List.of(b(buf(x)), b(buf(n.input(1)))));
-                if (n.inputs().size() > 2) args.add(b(buf(n.input(2))));
+                Node ff = ggufc.ir.TypeRules.freqFactors(n);
+                if (ff != null) args.add(b(buf(ff)));
                 args.add(b(temp(n)));
                 launch(RopeKernels.rope(h, dh, rope(n), null), groups, Extent.ONE, args, When.ALWAYS, n,
                         groups.times(8L * dh));
@@ -408,7 +409,7 @@ public final class GpuLowering {
 
     private static RopeKernels.Rope rope(Node n) {
         return new RopeKernels.Rope(n.attrs().string("mode").equals("neox"), (int) n.attrs().integer("n_rot"), (float) n.attrs().real("freq_base"),
-                (float) n.attrs().real("freq_scale"), n.inputs().size() > (n.op() == OpKind.ROPE ? 2 : 3));
+                (float) n.attrs().real("freq_scale"), ggufc.ir.TypeRules.freqFactors(n) != null);
     }
 
     private void ropeKv(Node n, Node cacheNode, Node x, Node pos, Node ropeNode) {
@@ -417,7 +418,7 @@ public final class GpuLowering {
         Elem e = elem(cacheNode.dtype());
         Extent groups = rows(x.shape());
         List<LaunchPlan.Arg> args = new ArrayList<>(List.of(b(buf(x)), b(buf(pos))));
-        Node ff = ropeNode.op() == OpKind.ROPE ? (ropeNode.inputs().size() > 2 ? ropeNode.input(2) : null) : (ropeNode.inputs().size() > 3 ? ropeNode.input(3) : null);
+        Node ff = ggufc.ir.TypeRules.freqFactors(ropeNode);
         if (ff != null) args.add(b(buf(ff)));
         args.add(b(cache));
         launch(RopeKernels.rope(h, dh, rope(ropeNode), e), groups, Extent.ONE, args, When.ALWAYS, n,

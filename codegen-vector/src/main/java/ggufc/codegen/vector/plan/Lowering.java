@@ -278,8 +278,7 @@ public final class Lowering {
                 int c = cache(in.get(0));
                 cacheOf.put(n, c);
                 Node x = in.get(1), pos = in.get(2);
-                Node ff = in.size() > 3 ? in.get(3) : null;
-                root(n, List.of(x), List.of(size(x)), (out, t) -> List.of(rope(n, x, pos, ff, t[0]),
+                root(n, List.of(x), List.of(size(x)), (out, t) -> List.of(rope(n, x, pos, t[0]),
                         new Step.KvWrite(c, caches.get(c).dtype() == DType.F16, caches.get(c).rowLen(), t[0], input(pos), rowsOf(x, 1))));
                 valueOf.remove(n);
             }
@@ -310,7 +309,7 @@ public final class Lowering {
             case GELU -> unary(n, Step.UnaryOp.GELU, 0);
             case SOFTCAP -> unary(n, Step.UnaryOp.SOFTCAP, (float) n.attrs().real("cap"));
             case SOFTMAX -> root(n, List.of(in.get(0)), List.of(), (out, t) -> List.of(new Step.Softmax(slot(in.get(0)), last(n), rows(n), out)));
-            case ROPE -> root(n, List.of(in.get(0)), List.of(), (out, t) -> List.of(rope(n, in.get(0), in.get(1), in.size() > 2 ? in.get(2) : null, out)));
+            case ROPE -> root(n, List.of(in.get(0)), List.of(), (out, t) -> List.of(rope(n, in.get(0), in.get(1), out)));
             case ATTN_VALUES -> selectAttentionPattern(n);
             case ATTENTION -> {
                 Node q = in.get(0);
@@ -397,7 +396,8 @@ public final class Lowering {
     private final Map<Node, Integer> constantWeights = new IdentityHashMap<>();
     private final Map<String, Integer> decodedWeights = new java.util.HashMap<>();
 
-    private Step rope(Node n, Node x, Node pos, Node factors, int out) {
+    private Step rope(Node n, Node x, Node pos, int out) {
+        Node factors = ggufc.ir.TypeRules.freqFactors(n);
         return new Step.Rope(slot(x), input(pos), rowsOf(x, 1), dim(x, 1), dim(x, 2), (int) n.attrs().integer("n_rot"),
                 n.attrs().string("mode").equals("neox"), (float) n.attrs().real("freq_base"), (float) n.attrs().real("freq_scale"),
                 factors == null ? -1 : f32Weight(n, factors), out);
