@@ -267,20 +267,15 @@ public final class Blocks {
         public static Experts read(GgufFile f, LlamaHparams hp) {
             String a = hp.arch();
             String countKey = a + ".expert_count", usedKey = a + ".expert_used_count", ffKey = a + ".expert_feed_forward_length";
-            long count = wholeKey(f, countKey), used = wholeKey(f, usedKey);
+            long count = LlamaHparams.wholeKey(f, countKey), used = LlamaHparams.wholeKey(f, usedKey);
             if (count < 1 || count > 1 << 16) throw new GgufException(f.path(), "'" + countKey + "' is " + count + ": " + a + " needs 1 .. 65536 experts");
             if (used < 1 || used > count) throw new GgufException(f.path(), "'" + usedKey + "' is " + used + ", must be in 1 .. " + count + " (the expert count)");
-            long ff = f.has(ffKey) ? wholeKey(f, ffKey) : hp.nFf() / used;
+            long ff = f.has(ffKey) ? LlamaHparams.wholeKey(f, ffKey) : hp.nFf() / used;
             if (ff < 1 || ff > Integer.MAX_VALUE) throw new GgufException(f.path(), "'" + ffKey + "' is " + ff + ", must be a positive whole number below 2^31");
             String scaleKey = a + ".expert_weights_scale";
             double scale = f.getDouble(scaleKey, 0.0);
             if (!Double.isFinite(scale)) throw new GgufException(f.path(), "'" + scaleKey + "' is " + scale + ", must be a finite number");
             return new Experts((int) count, (int) used, (int) ff, scale);
-        }
-
-        private static long wholeKey(GgufFile f, String key) {
-            if (!f.has(key)) throw new GgufException(f.path(), "missing metadata key '" + key + "'");
-            return f.getLong(key);
         }
     }
 

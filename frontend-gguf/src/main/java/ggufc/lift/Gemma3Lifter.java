@@ -49,6 +49,16 @@ final class Gemma3Lifter {
         return b.finish(false);
     }
 
+    /** The array {@code key} as one flag per entry: bools as they are, integers non-zero (sliding_window_pattern's two spellings). */
+    static boolean[] flagArray(GgufFile f, String key) {
+        GgufValue v = f.value(key);
+        if (v.value() instanceof boolean[] bs) return bs;
+        int[] xs = f.getIntArray(key);
+        boolean[] flags = new boolean[xs.length];
+        for (int i = 0; i < xs.length; i++) flags[i] = xs[i] != 0;
+        return flags;
+    }
+
     /** Which layers use the sliding window (none without one), as llama.cpp's {@code load_swa_pattern(ml, 6)}. */
     static boolean[] localLayers(GgufFile f, LlamaHparams hp, boolean hasWindow) { return localLayers(f, hp, hasWindow, 6); }
 
@@ -59,13 +69,7 @@ final class Gemma3Lifter {
         String key = hp.arch() + ".attention.sliding_window_pattern";
         GgufValue v = f.value(key);
         if (v != null && v.isArray()) {
-            boolean[] flags;
-            if (v.value() instanceof boolean[] bs) flags = bs;
-            else {
-                int[] xs = f.getIntArray(key);
-                flags = new boolean[xs.length];
-                for (int i = 0; i < xs.length; i++) flags[i] = xs[i] != 0;
-            }
+            boolean[] flags = flagArray(f, key);
             if (flags.length < hp.nLayer()) {
                 throw new GgufException(f.path(), "'" + key + "' has " + flags.length + " entries for " + hp.nLayer() + " layers");
             }

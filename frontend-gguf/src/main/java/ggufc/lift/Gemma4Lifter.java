@@ -52,7 +52,7 @@ final class Gemma4Lifter {
         String a = hp.arch();
         int n = hp.nLayer();
         boolean[] swa = pattern(f, a + ".attention.sliding_window_pattern", n);
-        long w = requiredLong(f, a + ".attention.sliding_window");
+        long w = LlamaHparams.wholeKey(f, a + ".attention.sliding_window");
         if (w < 1 || w > Integer.MAX_VALUE) throw new GgufException(f.path(), "'" + a + ".attention.sliding_window' is " + w + ", must be a positive whole number");
         int window = (int) w;
         int[] nHead = LlamaHparams.perLayer(f, a + ".attention.head_count", n);
@@ -71,7 +71,7 @@ final class Gemma4Lifter {
         double baseSwa = f.getDouble(a + ".rope.freq_base_swa", 10000.0);
         if (!(baseSwa > 0) || Double.isInfinite(baseSwa)) throw new GgufException(f.path(), "'" + a + ".rope.freq_base_swa' is " + baseSwa + ", must be a positive number");
         if (!f.has(a + ".attention.layer_norm_rms_epsilon")) throw new GgufException(f.path(), "missing metadata key '" + a + ".attention.layer_norm_rms_epsilon'");
-        long ple = requiredLong(f, a + ".embedding_length_per_layer_input");
+        long ple = LlamaHparams.wholeKey(f, a + ".embedding_length_per_layer_input");
         if (ple < 0 || ple > Integer.MAX_VALUE) throw new GgufException(f.path(), "'" + a + ".embedding_length_per_layer_input' is " + ple + ", must be >= 0");
         double softcap = f.getDouble(a + ".final_logit_softcapping", 0.0);
         if (!(softcap >= 0) || Double.isInfinite(softcap)) throw new GgufException(f.path(), "'" + a + ".final_logit_softcapping' is " + softcap + ", must be >= 0");
@@ -136,29 +136,17 @@ final class Gemma4Lifter {
         if (v == null) throw new GgufException(f.path(), "missing metadata key '" + key + "'");
         if (!v.isArray()) throw new GgufException(f.path(), "'" + key + "' must be an array of one bool per layer");
         boolean[] flags;
-        if (v.value() instanceof boolean[] bs) {
-            flags = bs;
-        } else {
-            int[] xs;
-            try {
-                xs = f.getIntArray(key);
-            } catch (GgufException e) {
-                throw new GgufException(f.path(), "'" + key + "' must be an array of one bool per layer");
-            }
-            flags = new boolean[xs.length];
-            for (int i = 0; i < xs.length; i++) flags[i] = xs[i] != 0;
+        try {
+            flags = Gemma3Lifter.flagArray(f, key);
+        } catch (GgufException e) {
+            throw new GgufException(f.path(), "'" + key + "' must be an array of one bool per layer");
         }
         if (flags.length != n) throw new GgufException(f.path(), "'" + key + "' has " + flags.length + " entries for " + n + " layers");
         return flags;
     }
 
-    private static long requiredLong(GgufFile f, String key) {
-        if (!f.has(key)) throw new GgufException(f.path(), "missing metadata key '" + key + "'");
-        return f.getLong(key);
-    }
-
     private static int positiveInt(GgufFile f, String key) {
-        long v = requiredLong(f, key);
+        long v = LlamaHparams.wholeKey(f, key);
         if (v < 1 || v > Integer.MAX_VALUE) throw new GgufException(f.path(), "'" + key + "' is " + v + ", must be a positive whole number");
         return (int) v;
     }

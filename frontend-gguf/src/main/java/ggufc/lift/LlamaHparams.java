@@ -72,6 +72,12 @@ public record LlamaHparams(String arch, int nEmbd, int nLayer, int nFf, int nHea
 
     public int kvDim() { return nHeadKv * headDim; }
 
+    /** Metadata {@code key} as a whole number, or one error naming the key when it is missing. */
+    static long wholeKey(GgufFile f, String key) {
+        if (!f.has(key)) throw new GgufException(f.path(), "missing metadata key '" + key + "'");
+        return f.getLong(key);
+    }
+
     /**
      * A per-layer whole number: an array of {@code nLayer} entries, or one number for every layer
      * (llama.cpp's get_key_or_arr); each in 1 .. 2^31 - 1, else one error naming the key.

@@ -362,21 +362,28 @@ class LiftersTest {
         assertTrue(liftError(f).contains("missing tensor 'blk.1.post_attention_norm.weight'"), liftError(f));
     }
 
+    /**
+     * {@code c}'s model in Q4_0 as a sparse file: no data is written, only the header describes the
+     * tensors (real shapes would take gigabytes; lifting never reads weight data).
+     */
+    Path sparseQ4_0(SyntheticLlama.Config c, String name) {
+        Path file = tmp.resolve(name + ".gguf");
+        try (GgufFile v = GgufFile.open(vocab())) {
+            GgufWriter w = new GgufWriter().putAll(SyntheticLlama.metadata(c, v, GgmlType.Q4_0));
+            for (SyntheticLlama.TensorSpec s : SyntheticLlama.tensors(c, SyntheticLlama.vocabSize(v))) {
+                w.tensor(s.name(), SyntheticLlama.TypePolicy.uniform(GgmlType.Q4_0).typeFor(s.name(), s.ne()), s.ne(), seg -> {});
+            }
+            w.write(file);
+        }
+        return file;
+    }
+
     /** Real-shape presets: the header (every tensor's shape, the hyperparameters) lifts; the data is never read. */
     @ParameterizedTest
     @ValueSource(strings = {"qwen2", "qwen3", "qwen3moe", "phi3", "gemma2", "gemma3"})
     void realShapeHeadersLift(String arch) {
         SyntheticLlama.Config c = SyntheticLlama.realShape(arch);
-        Path file = tmp.resolve(arch + "-real.gguf");
-        try (GgufFile v = GgufFile.open(vocab())) {
-            GgufWriter w = new GgufWriter().putAll(SyntheticLlama.metadata(c, v, GgmlType.Q4_0));
-            for (SyntheticLlama.TensorSpec s : SyntheticLlama.tensors(c, SyntheticLlama.vocabSize(v))) {
-                // a sparse file: no data is written, only the header describes the tensors
-                w.tensor(s.name(), SyntheticLlama.TypePolicy.uniform(GgmlType.Q4_0).typeFor(s.name(), s.ne()), s.ne(), seg -> {});
-            }
-            w.write(file);
-        }
-        try (GgufFile f = GgufFile.open(file)) {
+        try (GgufFile f = GgufFile.open(sparseQ4_0(c, arch + "-real"))) {
             LlamaHparams hp = Lifters.hparams(f);
             assertEquals(c.nLayer(), hp.nLayer());
             assertEquals(c.headDim(), hp.headDim());
@@ -541,15 +548,7 @@ class LiftersTest {
     @ValueSource(strings = {"gemma4", "gemma4-e2b", "gemma4-26b-a4b"})
     void gemma4RealShapeHeadersLift(String preset) {
         SyntheticLlama.Config c = SyntheticLlama.realShape(preset);
-        Path file = tmp.resolve(preset + "-real.gguf");
-        try (GgufFile v = GgufFile.open(vocab())) {
-            GgufWriter w = new GgufWriter().putAll(SyntheticLlama.metadata(c, v, GgmlType.Q4_0));
-            for (SyntheticLlama.TensorSpec s : SyntheticLlama.tensors(c, SyntheticLlama.vocabSize(v))) {
-                w.tensor(s.name(), SyntheticLlama.TypePolicy.uniform(GgmlType.Q4_0).typeFor(s.name(), s.ne()), s.ne(), seg -> {});
-            }
-            w.write(file);
-        }
-        try (GgufFile f = GgufFile.open(file)) {
+        try (GgufFile f = GgufFile.open(sparseQ4_0(c, preset + "-real"))) {
             Graph g = Lifters.lift(f, new LlamaLifter.Options(128, false, DType.F32));
             assertTrue(Verifier.check(g).isEmpty());
             long states = g.nodes().stream().filter(n -> n.op() == OpKind.STATE).count();

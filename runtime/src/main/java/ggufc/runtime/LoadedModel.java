@@ -124,11 +124,12 @@ public final class LoadedModel implements AutoCloseable {
                 KvBudget.check(path, n, perToken, KvBudget.Memory.NATIVE);
                 // the vector target's pipeline ("default": the one `ggufc compile` runs), so a plan computes what the
                 // artifact computes: fused kernels and llama.cpp's activation rounding for quantized matmuls
+                GgufWeights weights = new GgufWeights(f);
                 Graph g = new PassManager(PassRegistry.parse(passes, Targets.VECTOR), PassManager.Options.defaults())
-                        .run(lifted, new PassContext(Targets.VECTOR, new GgufWeights(f))).graph();
+                        .run(lifted, new PassContext(Targets.VECTOR, weights)).graph();
                 Plan plan = Lowering.lower(g, allLogits ? 64 : 256);
                 WorkerPool pool = new WorkerPool(threads);
-                ModelBinding binding = new ModelBinding(new GgufWeights(f), pool, n);
+                ModelBinding binding = new ModelBinding(weights, pool, n);
                 PlanExecutor pe = new PlanExecutor(plan, binding);
                 VectorExecutor ex = new VectorExecutor(pe, plan, binding, pool);
                 // the early-exit drafter: the lifted graph's first k layers and the head (f32 activations; a drafter's
