@@ -21,8 +21,20 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "vector", description = "Without --artifact: vector (the generated kernels' plan, no compiler needed) or interpreter (the reference) (default: ${DEFAULT-VALUE}).")
     String backend;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu (the --backend), or a GPU device: opencl:N, opencl:N:spirv or cuda:N (`ggufc devices` lists them; default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-dev", "--device"}, defaultValue = "cpu", description = "cpu (the --backend), or a GPU device: opencl:N, opencl:N:spirv or cuda:N (`ggufc devices` lists them), or a list of CPU sub-devices for a split run: cpu:0,cpu:1,... (each its own worker pool with its share of --threads) (default: ${DEFAULT-VALUE}).")
     String device;
+
+    @Option(names = {"-sm", "--split-mode"}, paramLabel = "MODE", description = "How to split the model over the --device list: none, layer (contiguous layers per device), row (matmul rows, gathered on --main-gpu), tensor (llama.cpp's meta backend: heads and FFN rows, 2 all-reduces per layer) or graph (ik_llama.cpp's: heads with their KV, FFN and vocabulary; any architecture) (default: layer with several devices, as llama.cpp).")
+    String splitMode;
+
+    @Option(names = {"-ts", "--tensor-split"}, paramLabel = "A,B,...", description = "Share of each device, e.g. 3,1 (default: even).")
+    String tensorSplit;
+
+    @Option(names = {"-mg", "--main-gpu"}, defaultValue = "0", paramLabel = "I", description = "The device (an index into --device) that receives the outputs and, in row mode, holds everything but the matmul rows (default: ${DEFAULT-VALUE}).")
+    int mainGpu;
+
+    @Option(names = {"--reduce-type", "-grt"}, defaultValue = "f32", paramLabel = "TYPE", description = "Type partial sums travel in for all-reduces: f32, bf16, f16 or q8_0 (ik_llama.cpp's -grt) (default: ${DEFAULT-VALUE}).")
+    String reduceType;
 
     @Option(names = {"-t", "--threads"}, description = "Worker threads (default: available cores).")
     Integer threads;
@@ -109,23 +121,33 @@ final class RunCommand implements Callable<Integer> {
         };
         long t0 = System.nanoTime();
         PrintStream out = System.out;
-        boolean gpu = !device.equals("cpu");
         boolean spec = switch (specType) {
             case "none" -> false;
             case "ngram", "ngram-simple", "early-exit" -> true;
             default -> throw new IllegalArgumentException("--spec-type must be none, ngram, ngram-simple or early-exit, got '" + specType + "'");
         };
+        java.util.List<String> devices = ggufc.runtime.SplitConfig.parseDevices(device);
+        String mode = splitMode != null ? splitMode : devices.size() > 1 ? "layer" : "none";
+        ggufc.runtime.SplitConfig split = new ggufc.runtime.SplitConfig(mode, devices, ggufc.passes.split.SplitOptions.parseProportions(tensorSplit), mainGpu, reduceType);
+        if (split.active()) {
+            split.options(); // checks -ts, -mg and --reduce-type against the device list
+            if (devices.size() < 2) throw new IllegalArgumentException("--split-mode " + mode + " needs at least 2 devices: give --device cpu:0,cpu:1 (or more)");
+            if (artifact != null) throw new IllegalArgumentException("--split-mode with --artifact: compile the split into the artifact (`ggufc compile --split-mode ...`)");
+            if (spec) throw new IllegalArgumentException("--spec-type " + specType + " does not run on a split model yet");
+        }
+        boolean gpu = devices.size() == 1 && !devices.get(0).startsWith("cpu");
         if (spec && gpu) throw new IllegalArgumentException("--spec-type " + specType + " runs on the CPU (the vector backend, the interpreter or an artifact), not on a GPU --device yet");
         if (specType.equals("early-exit") && artifact != null) throw new IllegalArgumentException("--spec-type early-exit runs with --model (an artifact holds no draft step yet); with --artifact use --spec-type ngram");
         if (draftPMin < 0 || draftPMin > 1) throw new IllegalArgumentException("--draft-p-min must be in [0, 1], got " + draftPMin);
         if (gpu && artifact != null) throw new IllegalArgumentException("--artifact runs on the CPU; for --device " + device + " give --model");
         try (LoadedModel m = gpu ? LoadedModel.openOnDevice(ModelLocator.resolve(model), ctx, kv, device)
                 : artifact != null ? LoadedModel.openArtifact(artifact, model == null ? null : ModelLocator.resolve(model), ctx, t)
-                : LoadedModel.open(ModelLocator.resolve(model), ctx, kv, spec, be, t, passes)) {
+                : LoadedModel.open(ggufc.gguf.GgufFile.open(ModelLocator.resolve(model)), ctx, kv, spec, be, t, passes, split)) {
             long loadNanos = System.nanoTime() - t0;
             System.err.printf("ggufc: %s: %s, %d layers, %d embd, vocab %d, ctx %d, KV cache %s%s%n", m.file().path().getFileName(), m.hparams().arch(),
                     m.hparams().nLayer(), m.hparams().nEmbd(), m.hparams().vocab(), m.executor().contextSize(), ggufc.runtime.KvBudget.bytes(m.kvCacheBytes()),
-                    m.executor() instanceof ggufc.runtime.device.DeviceExecutor d ? ", on " + d.device().id() + ": " + d.device().description() : "");
+                    m.executor() instanceof ggufc.runtime.device.DeviceExecutor d ? ", on " + d.device().id() + ": " + d.device().description()
+                            : split.active() ? ", split " + mode + " over " + String.join(",", devices) + " (" + ggufc.passes.split.SplitStats.of(m.graph()) + ")" : "");
             ggufc.runtime.spec.Speculation speculation = null;
             if (specTrace != null && !spec) throw new IllegalArgumentException("--spec-trace needs a --spec-type");
             java.io.PrintWriter trace = null;
