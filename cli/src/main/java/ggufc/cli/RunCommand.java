@@ -24,17 +24,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-dev", "--device"}, defaultValue = "cpu", description = "cpu (the --backend), or a GPU device: opencl:N, opencl:N:spirv or cuda:N (`ggufc devices` lists them), or a list of CPU sub-devices for a split run: cpu:0,cpu:1,... (each its own worker pool with its share of --threads) (default: ${DEFAULT-VALUE}).")
     String device;
 
-    @Option(names = {"-sm", "--split-mode"}, paramLabel = "MODE", description = "How to split the model over the --device list: none, layer (contiguous layers per device), row (matmul rows, gathered on --main-gpu), tensor (llama.cpp's meta backend: heads and FFN rows, 2 all-reduces per layer) or graph (ik_llama.cpp's: heads with their KV, FFN and vocabulary; any architecture) (default: layer with several devices, as llama.cpp).")
-    String splitMode;
-
-    @Option(names = {"-ts", "--tensor-split"}, paramLabel = "A,B,...", description = "Share of each device, e.g. 3,1 (default: even).")
-    String tensorSplit;
-
-    @Option(names = {"-mg", "--main-gpu"}, defaultValue = "0", paramLabel = "I", description = "The device (an index into --device) that receives the outputs and, in row mode, holds everything but the matmul rows (default: ${DEFAULT-VALUE}).")
-    int mainGpu;
-
-    @Option(names = {"--reduce-type", "-grt"}, defaultValue = "f32", paramLabel = "TYPE", description = "Type partial sums travel in for all-reduces: f32, bf16, f16 or q8_0 (ik_llama.cpp's -grt) (default: ${DEFAULT-VALUE}).")
-    String reduceType;
+    @picocli.CommandLine.Mixin
+    SplitOptionsMixin splitOptions;
 
     @Option(names = {"-t", "--threads"}, description = "Worker threads (default: available cores).")
     Integer threads;
@@ -127,11 +118,9 @@ final class RunCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--spec-type must be none, ngram, ngram-simple or early-exit, got '" + specType + "'");
         };
         java.util.List<String> devices = ggufc.runtime.SplitConfig.parseDevices(device);
-        String mode = splitMode != null ? splitMode : devices.size() > 1 ? "layer" : "none";
-        ggufc.runtime.SplitConfig split = new ggufc.runtime.SplitConfig(mode, devices, ggufc.passes.split.SplitOptions.parseProportions(tensorSplit), mainGpu, reduceType);
+        ggufc.runtime.SplitConfig split = splitOptions.config(devices);
+        String mode = split.mode();
         if (split.active()) {
-            split.options(); // checks -ts, -mg and --reduce-type against the device list
-            if (devices.size() < 2) throw new IllegalArgumentException("--split-mode " + mode + " needs at least 2 devices: give --device cpu:0,cpu:1 (or more)");
             if (artifact != null) throw new IllegalArgumentException("--split-mode with --artifact: compile the split into the artifact (`ggufc compile --split-mode ...`)");
             if (spec) throw new IllegalArgumentException("--spec-type " + specType + " does not run on a split model yet");
         }

@@ -55,6 +55,43 @@ public final class Placement {
     }
 
     /**
+     * The part of a placed graph that device {@code d} runs, as a graph of its own: its nodes, with each value it
+     * receives from another device (an operand of its collectives) as an input named after that value; its outputs are
+     * the graph's outputs on {@code d}, or its last node. For per-device costs.
+     */
+    public static Graph subgraph(Graph g, int d) {
+        GraphBuilder b = new GraphBuilder(g.name() + "_device" + d);
+        java.util.Map<Node, Node> map = new java.util.IdentityHashMap<>();
+        java.util.Map<Node, Integer> index = g.indexOf();
+        Node last = null;
+        for (Node n : g.nodes()) {
+            if (device(n) != d) continue;
+            List<Node> ins = new java.util.ArrayList<>();
+            for (Node in : n.inputs()) {
+                Node m = map.get(in);
+                if (m == null) {
+                    Attrs a = Attrs.of("name", "%" + index.get(in) + "@" + device(in), DEVICE, (long) device(in));
+                    if (in.attrs().has(SPLIT)) a = a.with(SPLIT, in.attrs().get(SPLIT));
+                    m = b.add(OpKind.INPUT, List.of(), a, in.type());
+                    map.put(in, m);
+                }
+                ins.add(m);
+            }
+            last = b.add(n.op(), ins, n.attrs(), OpKind.DECLARED_TYPE.contains(n.op()) ? n.type() : null);
+            map.put(n, last);
+        }
+        boolean any = false;
+        for (var e : g.outputs().entrySet()) {
+            if (map.containsKey(e.getValue())) {
+                b.output(e.getKey(), map.get(e.getValue()));
+                any = true;
+            }
+        }
+        if (!any && last != null) b.output("last", last);
+        return b.build();
+    }
+
+    /**
      * {@code g} with a device on every node again after a pass rewrote part of a placed graph: a new op runs on its
      * first operand's device, a new leaf on its first user's; an operand of an all-reduce is a partial sum. The graph
      * itself when nothing was missing.
