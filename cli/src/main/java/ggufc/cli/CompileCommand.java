@@ -48,6 +48,12 @@ final class CompileCommand implements Callable<Integer> {
                     + "the JVM's AOT cache that `./ggufc run --artifact OUT` starts from (about 20 MB; on by default; --no-jvm-cache skips it).")
     boolean jvmCache;
 
+    @Option(names = {"-dev", "--device"}, defaultValue = "cpu", paramLabel = "LIST", description = "CPU sub-devices to split the model over with --split-mode, e.g. cpu:0,cpu:1 (default: ${DEFAULT-VALUE}: no split).")
+    String device;
+
+    @picocli.CommandLine.Mixin
+    SplitOptionsMixin split;
+
     @Override
     public Integer call() throws java.io.IOException {
         DType kv = RunCommand.kvType(kvType);
@@ -64,7 +70,14 @@ final class CompileCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Artifact.Manifest m;
         try (ProgressBar pb = ProgressBars.builder("compile").setInitialMax(Artifact.STAGES.size()).hideEta().build()) {
-            Artifact.Pipeline pipeline = Artifact.Pipeline.of(ggufc.passes.PassRegistry.parse(passes, ggufc.passes.Targets.VECTOR));
+            List<ggufc.passes.Pass> all = new java.util.ArrayList<>();
+            ggufc.runtime.SplitConfig sc = split.config(ggufc.runtime.SplitConfig.parseDevices(device));
+            if (sc.active()) {
+                if (!sc.cpuOnly()) throw new IllegalArgumentException("--split-mode in an artifact: only CPU sub-devices (cpu:0,cpu:1,...) so far, got " + sc.devices());
+                all.add(ggufc.passes.split.SplitModes.pass(sc.mode(), sc.options()));
+            }
+            all.addAll(ggufc.passes.PassRegistry.parse(passes, ggufc.passes.Targets.VECTOR));
+            Artifact.Pipeline pipeline = Artifact.Pipeline.of(all);
             m = Artifact.compile(gguf, out, new Artifact.Options(ctx, kv, batch, t, allLogits), pipeline, (i, name) -> {
                 pb.stepTo(i);
                 pb.setExtraMessage(name);

@@ -129,13 +129,17 @@ final class RunCommand implements Callable<Integer> {
         if (specType.equals("early-exit") && artifact != null) throw new IllegalArgumentException("--spec-type early-exit runs with --model (an artifact holds no draft step yet); with --artifact use --spec-type ngram");
         if (draftPMin < 0 || draftPMin > 1) throw new IllegalArgumentException("--draft-p-min must be in [0, 1], got " + draftPMin);
         if (gpu && artifact != null) throw new IllegalArgumentException("--artifact runs on the CPU; for --device " + device + " give --model");
-        try (LoadedModel m = gpu ? LoadedModel.openOnDevice(ModelLocator.resolve(model), ctx, kv, device)
+        boolean gpuSplit = split.active() && !split.cpuOnly();
+        if (gpuSplit && !backend.equals("vector")) throw new IllegalArgumentException("--backend " + backend + " runs on the CPU; a split over " + device + " runs the GPU kernels");
+        try (LoadedModel m = gpuSplit ? LoadedModel.openSplitOnDevices(ModelLocator.resolve(model), ctx, kv, split)
+                : gpu ? LoadedModel.openOnDevice(ModelLocator.resolve(model), ctx, kv, device)
                 : artifact != null ? LoadedModel.openArtifact(artifact, model == null ? null : ModelLocator.resolve(model), ctx, t)
                 : LoadedModel.open(ggufc.gguf.GgufFile.open(ModelLocator.resolve(model)), ctx, kv, spec, be, t, passes, split)) {
             long loadNanos = System.nanoTime() - t0;
             System.err.printf("ggufc: %s: %s, %d layers, %d embd, vocab %d, ctx %d, KV cache %s%s%n", m.file().path().getFileName(), m.hparams().arch(),
                     m.hparams().nLayer(), m.hparams().nEmbd(), m.hparams().vocab(), m.executor().contextSize(), ggufc.runtime.KvBudget.bytes(m.kvCacheBytes()),
                     m.executor() instanceof ggufc.runtime.device.DeviceExecutor d ? ", on " + d.device().id() + ": " + d.device().description()
+                            : m.executor() instanceof ggufc.runtime.device.MultiDeviceExecutor md ? ", split " + mode + " over " + String.join(", ", md.devices().stream().map(d -> d.id() + " (" + d.description() + ")").toList()) + " (" + ggufc.passes.split.SplitStats.of(m.graph()) + ")"
                             : split.active() ? ", split " + mode + " over " + String.join(",", devices) + " (" + ggufc.passes.split.SplitStats.of(m.graph()) + ")" : "");
             ggufc.runtime.spec.Speculation speculation = null;
             if (specTrace != null && !spec) throw new IllegalArgumentException("--spec-trace needs a --spec-type");

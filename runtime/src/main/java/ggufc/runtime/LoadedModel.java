@@ -235,6 +235,31 @@ public final class LoadedModel implements AutoCloseable {
     }
 
     /**
+     * Opens {@code path} split over GPU devices or OpenCL sub-devices ({@code split}): the split pass on the lifted
+     * graph, then the GPU preparation (folded constants, llama.cpp's activation types), each device running its part
+     * with its own kernels ({@link ggufc.runtime.device.MultiDeviceExecutor}), collectives through the host.
+     */
+    public static LoadedModel openSplitOnDevices(Path path, int ctx, DType kvType, SplitConfig split) {
+        GgufFile f = GgufFile.open(path);
+        try {
+            LlamaHparams hp = Lifters.hparams(f);
+            Tokenizer tok = tokenizer(f, hp);
+            int n = KvBudget.context(ctx, hp.ctxTrain());
+            java.util.function.Function<String, ggufc.ir.TensorData> weights = ggufc.ir.Slices.wrap(new GgufWeights(f));
+            Graph lifted = Lifters.lift(f, new LlamaLifter.Options(n, false, kvType));
+            long perToken = KvBudget.bytesPerToken(lifted);
+            Graph placed = split.apply(lifted, new PassContext(Targets.OPENCL, weights));
+            placed = ggufc.ir.Placement.inherit(new ggufc.passes.cleanup.FoldConstants().run(placed, new PassContext(Targets.OPENCL, weights)));
+            Graph g = ggufc.codegen.tornado.lower.LlamaCppActivations.apply(placed);
+            java.util.List<ggufc.runtime.device.Device> devs = ggufc.runtime.device.Devices.openAll(split.devices());
+            return new LoadedModel(f, tok, hp, () -> g, new ggufc.runtime.device.MultiDeviceExecutor(g, weights, n, Math.min(n, 512), devs), n * perToken);
+        } catch (RuntimeException e) {
+            f.close();
+            throw namingFile(path, e);
+        }
+    }
+
+    /**
      * Opens the artifact folder {@code dir} made by {@code ggufc compile}: verifies it and its GGUF
      * ({@code model}, or the path recorded at compile time when null), loads the compiled class and
      * binds it to the mapped weights. Nothing is compiled. {@code ctx} 0 keeps the compiled context.
@@ -260,7 +285,7 @@ public final class LoadedModel implements AutoCloseable {
             long perToken = m.getLong("kv.bytes.per.token");
             KvBudget.check(f.path(), n, perToken, KvBudget.Memory.NATIVE);
             pool = new WorkerPool(threads);
-            binding = new ModelBinding(new GgufWeights(f), pool, n);
+            binding = new ModelBinding(ggufc.ir.Slices.wrap(new GgufWeights(f)), pool, n);
             CompiledModel cm = SourceCompiler.instantiate(SourceCompiler.load(dir.resolve("classes"), m.require("class")), binding);
             StepExecutor ex = new VectorExecutor(cm, m.getInt("io.tokens"), m.getInt("io.pos"), m.getInt("io.logits"), m.getInt("io.vocab"),
                     Boolean.parseBoolean(m.require("io.all.logits")), binding, pool, dir);

@@ -298,6 +298,12 @@ final class Sharder {
         return true;
     }
 
+    /** Whether {@code v} is computed from weights and constants alone through dequant or reshape. */
+    private static boolean weightExpr(Node v) {
+        if (v.op() == OpKind.PARAM || v.op() == OpKind.CONSTANT) return true;
+        return (v.op() == OpKind.DEQUANT || v.op() == OpKind.RESHAPE) && weightExpr(v.input(0));
+    }
+
     /** The param behind a weight operand (through dequant), or null. */
     static Node weightParam(Node w) {
         if (w.op() == OpKind.DEQUANT) w = w.input(0);
@@ -485,7 +491,15 @@ final class Sharder {
         Node[] per = local.computeIfAbsent(v, k -> new Node[n]);
         if (per[d] != null) return per[d];
         Node made;
-        if (v.op().isLeaf()) {
+        if (v.op().isLeaf() || weightExpr(v)) {
+            if (!v.op().isLeaf()) {
+                // a weight's dequant or reshape is computed where the weight is read, never transferred
+                List<Node> ins = new ArrayList<>();
+                for (Node in : v.inputs()) ins.add(localWhole(in, d));
+                made = b.add(v.op(), ins, v.attrs().with(Placement.DEVICE, (long) d), OpKind.DECLARED_TYPE.contains(v.op()) ? v.type() : null);
+                per[d] = made;
+                return made;
+            }
             Attrs a = v.attrs().with(Placement.DEVICE, (long) d);
             if (v.op() == OpKind.STATE && policy.replicatedStates()) a = a.with("name", v.name() + "@" + d);
             made = b.add(v.op(), List.of(), a, v.type());

@@ -130,7 +130,7 @@ public final class Artifact {
                 ctx = KvBudget.context(opt.ctx(), hp.ctxTrain());
                 g = Lifters.lift(f, new LlamaLifter.Options(ctx, opt.allLogits(), opt.kvType()));
                 progress.stage(2, STAGES.get(2));
-                g = passes.run().apply(g, new GgufWeights(f));
+                g = passes.run().apply(g, ggufc.ir.Slices.wrap(new GgufWeights(f)));
             }
             m.put("passes", passes.names().isEmpty() ? "none" : String.join(",", passes.names()));
             m.put("lowering", "vector instruction selection: matmul on GGUF blocks (dequant folded), matmul+residual, GLU, attention over the KV cache");
@@ -139,6 +139,12 @@ public final class Artifact {
             m.put("kv.bytes.per.token", Long.toString(KvBudget.bytesPerToken(g)));
             m.put("max.tokens", Integer.toString(opt.maxTokens()));
             m.put("threads", Integer.toString(opt.threads()));
+            java.util.Set<Integer> devices = ggufc.ir.Placement.devices(g);
+            if (!devices.isEmpty()) {
+                ggufc.passes.split.SplitStats st = ggufc.passes.split.SplitStats.of(g);
+                m.put("split.devices", Integer.toString(devices.size()));
+                m.put("split.collectives", st.allReduces() + " all-reduces, " + st.allGathers() + " all-gathers, " + st.transfers() + " transfers per step");
+            }
             Files.writeString(out.resolve("model.ir"), IrPrinter.print(g), StandardCharsets.UTF_8);
 
             progress.stage(3, STAGES.get(3));

@@ -146,6 +146,24 @@ public final class DeviceExecutor implements StepExecutor {
         }
     }
 
+    // ---- for MultiDeviceExecutor: one device's part of a split step, run phase by phase ------------------
+
+    /** Queues the launches whose index {@code which} accepts, for a chunk of {@code t} tokens ending at length {@code l}. */
+    void launchSome(int t, long l, java.util.function.IntPredicate which) {
+        List<Launch> ls = plan.launches();
+        for (int i = 0; i < ls.size(); i++) if (which.test(i) && ls.get(i).when().runs(t)) launch(ls.get(i), i, t, l);
+    }
+
+    boolean hasInput(String name) { return plan.inputs().containsKey(name); }
+
+    /** Writes {@code src} into input {@code name} (queued; the host segment must stay until {@link #finish}). */
+    void writeInput(String name, MemorySegment src) { device.write(buffers[plan.inputs().get(name)], 0, src); }
+
+    /** Reads output {@code name} from byte {@code offset} into {@code dst} (waits for the queue). */
+    void readOutput(String name, long offset, MemorySegment dst) { device.read(buffers[plan.outputs().get(name)], offset, dst); }
+
+    void finish() { device.finish(); }
+
     /** Per kernel over the profiled launches: launches, bytes the plan says they must move, and device nanoseconds. */
     public record KernelStats(String kernel, long launches, long bytes, long nanos) {}
 

@@ -33,6 +33,32 @@ public final class Devices {
         }
     }
 
+    /**
+     * Opens the GPU devices of a split run: {@code opencl:N}, {@code cuda:N}, or sub-devices {@code opencl:N.S} (the
+     * list's sub-devices of one device cut it into that many equal parts). Closes what it opened on failure.
+     */
+    public static List<Device> openAll(List<String> ids) {
+        List<Device> r = new ArrayList<>();
+        try {
+            for (String id : ids) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("opencl:(\\d+)\\.(\\d+)").matcher(id);
+                if (m.matches()) {
+                    String root = "opencl:" + m.group(1) + ".";
+                    int count = (int) ids.stream().filter(x -> x.startsWith(root)).count();
+                    r.add(OpenClDevice.openSub(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), count));
+                } else {
+                    Device d = open(id);
+                    if (d == null) throw new IllegalArgumentException("--device " + id + " in a GPU split: list GPU devices or OpenCL sub-devices (opencl:0.0,opencl:0.1), or only CPU sub-devices (cpu:0,cpu:1)");
+                    r.add(d);
+                }
+            }
+            return r;
+        } catch (RuntimeException e) {
+            for (Device d : r) d.close();
+            throw e;
+        }
+    }
+
     /** Opens a device by id; null for {@code cpu}. */
     public static Device open(String id) {
         String[] p = id.split(":");

@@ -56,6 +56,9 @@ final class OpenCl {
     final MethodHandle getEventProfilingInfo, releaseEvent, waitForEvents;
     /** OpenCL 2.1 / 3.0 only; null when the loader does not export it. */
     final MethodHandle createProgramWithIL;
+    /** OpenCL 1.2: partitions a device (PoCL: a CPU into sub-devices of whole compute units); null when not exported. */
+    final MethodHandle createSubDevices;
+    static final long CL_DEVICE_PARTITION_EQUALLY = 0x1086;
 
     private OpenCl(SymbolLookup lib) {
         Linker l = Linker.nativeLinker();
@@ -85,6 +88,7 @@ final class OpenCl {
         getEventProfilingInfo = h(l, lib, "clGetEventProfilingInfo", JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS);
         releaseEvent = h(l, lib, "clReleaseEvent", JAVA_INT, ADDRESS);
         waitForEvents = h(l, lib, "clWaitForEvents", JAVA_INT, JAVA_INT, ADDRESS);
+        createSubDevices = lib.find("clCreateSubDevices").map(sym -> l.downcallHandle(sym, FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS))).orElse(null);
         createProgramWithIL = lib.find("clCreateProgramWithIL").map(sym -> l.downcallHandle(sym, FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS))).orElse(null);
     }
 

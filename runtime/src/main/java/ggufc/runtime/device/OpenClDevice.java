@@ -105,6 +105,40 @@ public final class OpenClDevice implements Device {
         throw new DeviceException("no OpenCL device opencl:" + index + " (" + n + " found; `ggufc devices` lists them)");
     }
 
+    /**
+     * Opens sub-device {@code sub} of {@code count} equal parts of device {@code index} ({@code opencl:N.S}: PoCL cuts a CPU
+     * into sub-devices of whole compute units, so one machine gives several OpenCL devices; each gets its own context,
+     * queue and kernels, as separate GPUs would).
+     */
+    public static OpenClDevice openSub(int index, int sub, int count) {
+        OpenCl cl = OpenCl.get();
+        if (cl.createSubDevices == null) throw new DeviceException("the OpenCL library has no clCreateSubDevices (OpenCL 1.2): opencl:" + index + "." + sub + " needs it");
+        int n = 0;
+        for (MemorySegment p : cl.platforms()) {
+            String pname = cl.platformString(p, OpenCl.CL_PLATFORM_NAME);
+            for (MemorySegment d : cl.devices(p)) {
+                if (n++ != index) continue;
+                int units = (int) cl.deviceLong(d, OpenCl.CL_DEVICE_MAX_COMPUTE_UNITS, 4);
+                if (sub < 0 || sub >= count || count > units) {
+                    throw new DeviceException("opencl:" + index + " has " + units + " compute units: it cannot be cut into " + count + " sub-devices for opencl:" + index + "." + sub);
+                }
+                try (Arena a = Arena.ofConfined()) {
+                    MemorySegment props = a.allocate(JAVA_LONG, 3);
+                    props.setAtIndex(JAVA_LONG, 0, OpenCl.CL_DEVICE_PARTITION_EQUALLY);
+                    props.setAtIndex(JAVA_LONG, 1, units / count);
+                    props.setAtIndex(JAVA_LONG, 2, 0);
+                    MemorySegment out = a.allocate(ADDRESS, units), got = a.allocate(JAVA_INT);
+                    OpenCl.check(OpenCl.call(cl.createSubDevices, d, props, units, out, got), "clCreateSubDevices(opencl:" + index + ", " + (units / count) + " compute units each)");
+                    if (got.get(JAVA_INT, 0) <= sub) throw new DeviceException("opencl:" + index + " gave " + got.get(JAVA_INT, 0) + " sub-devices, not " + count);
+                    MemorySegment sd = out.getAtIndex(ADDRESS, sub);
+                    String desc = pname + " / " + cl.deviceString(d, OpenCl.CL_DEVICE_NAME) + ", sub-device " + sub + " of " + count + " (" + (units / count) + " compute units)";
+                    return new OpenClDevice(cl, "opencl:" + index + "." + sub, sd, desc, Source.OPENCL_C);
+                }
+            }
+        }
+        throw new DeviceException("no OpenCL device opencl:" + index + " (" + n + " found; `ggufc devices` lists them)");
+    }
+
     @Override
     public String id() { return id; }
 
