@@ -36,7 +36,9 @@ public final class GraphBuilder {
             throw new IrException("%" + nodes.size() + " = " + op.irName() + ": declared type " + declared + " but the operands give " + t);
         }
         if (op == OpKind.INPUT || op == OpKind.PARAM || op == OpKind.STATE) {
-            if (!leafNames.add(op.irName() + ":" + attrs.string("name"))) {
+            // a placed graph declares a weight or input once per device that reads it (a state once)
+            String device = op == OpKind.STATE || !(attrs.get(Placement.DEVICE) instanceof Long d) ? "" : "@" + d;
+            if (!leafNames.add(op.irName() + ":" + attrs.string("name") + device)) {
                 throw new IrException(op.irName() + " \"" + attrs.string("name") + "\" is declared twice");
             }
         }

@@ -124,7 +124,24 @@ public enum OpKind {
     /** x, w, r: MATMUL(x, w) + r (residual epilogue). */
     MATMUL_ADD(3),
     /** cache, x, pos[, freq_factors]: KV_WRITE(cache, ROPE(x, pos[, freq_factors]){rope attrs}, pos). */
-    ROPE_KV_WRITE(-3);
+    ROPE_KV_WRITE(-3),
+
+    // ---- placement and collectives (made by the split passes) ----
+    // A placed graph gives every node {device: d} (0-based, an index into the run's device list); an op reads only
+    // values on its own device, except these three, which read values of other devices. {split} records a value's
+    // split state: absent = whole (replicated where it is computed on several devices), "partial" = one device's
+    // share of a sum, "shard(a, o:e of n)" = elements o..e of axis a of a value n long there.
+    /**
+     * the sum of its operands (same type, f32, one partial sum per device, in device order) on {device}:
+     * {reduce: f32|bf16|f16|q8_0} is the type they travel in: each operand is rounded to it first, and with bf16/f16
+     * each running sum is rounded to it again (the sum of a reduction in that type), q8_0 sums in f32. One node per
+     * receiving device; the nodes over the same operands are one collective (every device gets the same value).
+     */
+    ALL_REDUCE(-1),
+    /** the concatenation of its operands (one shard per device, in device order) along {axis}, on {device}. */
+    ALL_GATHER(-1),
+    /** a copy of x, which lives on another device, on {device}. */
+    TRANSFER(1);
 
     private final int arity;
 
@@ -158,5 +175,7 @@ public enum OpKind {
     public static final Set<OpKind> FUSED = EnumSet.of(NORM_MATMUL, GLU_MATMUL, NORM_GLU_MATMUL, MATMUL_ADD, ROPE_KV_WRITE, ATTENTION);
     /** Ops that read a weight matrix as their operand 1 (or more): matmul family. */
     public static final Set<OpKind> MATMUL_FAMILY = EnumSet.of(MATMUL, NORM_MATMUL, GLU_MATMUL, NORM_GLU_MATMUL, MATMUL_ADD);
+    /** Ops that read values of other devices (a placed graph's communication). */
+    public static final Set<OpKind> COLLECTIVES = EnumSet.of(ALL_REDUCE, ALL_GATHER, TRANSFER);
     public static final Set<OpKind> DECLARED_TYPE = EnumSet.of(INPUT, PARAM, STATE, CONSTANT, RESHAPE, KV_READ);
 }

@@ -253,6 +253,34 @@ public final class TypeRules {
                         "weights %s must be [%s, %s] (the values' [T, K])", w.shape(), y.shape().dim(0), y.shape().dim(1));
                 yield new TensorType(new Shape(List.of(y.shape().dim(0), y.shape().dim(2))), DType.F32);
             }
+            case ALL_REDUCE -> {
+                TensorType x = in.get(0);
+                f32(x, "operand");
+                for (TensorType t : in) check(t.equals(x), "operands must have one type, got %s and %s", x, t);
+                check(REDUCE_TYPES.contains(a.string("reduce")), "attribute 'reduce' must be one of %s, got %s", REDUCE_TYPES, a.get("reduce"));
+                yield x;
+            }
+            case ALL_GATHER -> {
+                TensorType x = in.get(0);
+                long axis = a.integer("axis");
+                check(axis >= 0 && axis < x.rank(), "axis %d outside the operands' rank %d", axis, x.rank());
+                long total = 0;
+                for (TensorType t : in) {
+                    check(t.dtype() == x.dtype() && t.rank() == x.rank(), "operands must have one dtype and rank, got %s and %s", x, t);
+                    for (int i = 0; i < x.rank(); i++) {
+                        if (i == axis) {
+                            check(!t.shape().dim(i).isSymbolic(), "gathered axis %d must be static, got %s", axis, t.shape().dim(i));
+                            total += t.shape().dim(i).size();
+                        } else {
+                            check(same(t.shape().dim(i), x.shape().dim(i)), "operands %s and %s differ outside axis %d", x.shape(), t.shape(), axis);
+                        }
+                    }
+                }
+                List<Dim> dims = new ArrayList<>(x.shape().dims());
+                dims.set((int) axis, Dim.of(total));
+                yield new TensorType(new Shape(dims), x.dtype());
+            }
+            case TRANSFER -> in.get(0);
             case RESHAPE -> {
                 TensorType x = in.get(0);
                 check(declared != null && declared.dtype() == x.dtype(), "result dtype must equal the operand's %s", x.dtype().irName());
@@ -282,6 +310,9 @@ public final class TypeRules {
             }
         };
     }
+
+    /** The types an {@code all_reduce} may move its partial sums in ({reduce}). */
+    public static final List<String> REDUCE_TYPES = List.of("f32", "bf16", "f16", "q8_0");
 
     /**
      * Activation dtypes a matmul may take besides f32: llama.cpp's CPU {@code vec_dot_type}s (q8_0
@@ -400,6 +431,8 @@ public final class TypeRules {
             case QUANTIZE -> Set.of("to");
             case TOPK -> Set.of("k");
             case SUM_NORMALIZE -> Set.of("min");
+            case ALL_REDUCE -> Set.of("reduce");
+            case ALL_GATHER -> Set.of("axis");
             default -> Set.of();
         };
     }

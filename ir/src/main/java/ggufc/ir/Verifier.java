@@ -49,12 +49,15 @@ public final class Verifier {
             }
             if (n.op() == OpKind.INPUT || n.op() == OpKind.PARAM || n.op() == OpKind.STATE) {
                 if (n.attrs().get("name") instanceof String name) {
-                    Integer prev = leafNames.put(n.op().irName() + ":" + name, i);
+                    // a placed graph may declare one weight or input on several devices (each its own copy); a state only once
+                    String key = n.op().irName() + ":" + name + (n.op() == OpKind.STATE ? "" : "@" + Placement.device(n));
+                    Integer prev = leafNames.put(key, i);
                     if (prev != null) problems.add(where + ": " + n.op().irName() + " \"" + name + "\" is already declared by %" + prev);
                     if (n.op() == OpKind.STATE) states.put(name, n);
                 }
             }
         }
+        if (Placement.isPlaced(g)) checkPlacement(g, index, problems);
         if (g.outputs().isEmpty()) problems.add("graph @" + g.name() + " has no outputs");
         for (Map.Entry<String, Node> e : g.outputs().entrySet()) {
             Integer i = index.get(e.getValue());
@@ -62,11 +65,64 @@ public final class Verifier {
                 problems.add("output \"" + e.getKey() + "\" is not a node of the graph");
                 continue;
             }
+            if (Placement.isPartial(e.getValue())) problems.add("output \"" + e.getKey() + "\" is a partial sum (%" + i + "): all_reduce it first");
             Node state = states.get(e.getKey());
             if (state != null && !state.type().equals(e.getValue().type())) {
                 problems.add("output \"" + e.getKey() + "\" writes state %" + index.get(state) + " of type " + state.type() + " with %" + i + " of type " + e.getValue().type());
             }
         }
         return problems;
+    }
+
+    /**
+     * A placed graph: every node on a device; an op reads values of its own device, except the collectives
+     * ({@code transfer} from another device, {@code all_reduce}/{@code all_gather} one operand per device); a partial
+     * sum reaches only {@code all_reduce} or ops linear in it whose result is partial too.
+     */
+    private static void checkPlacement(Graph g, Map<Node, Integer> index, List<String> problems) {
+        for (Node n : g.nodes()) {
+            String where = "%" + index.get(n) + " = " + n.op().irName();
+            Object d = n.attrs().get(Placement.DEVICE);
+            if (!(d instanceof Long l) || l < 0) {
+                problems.add(where + ": " + (d == null ? "has no device (in a placed graph every node has one)" : "device must be an integer >= 0, got " + d));
+                continue;
+            }
+            int dev = Placement.device(n);
+            switch (n.op()) {
+                case TRANSFER -> {
+                    if (Placement.device(n.input(0)) == dev) problems.add(where + ": transfers %" + index.get(n.input(0)) + " to device " + dev + ", where it already is");
+                }
+                case ALL_REDUCE, ALL_GATHER -> {
+                    java.util.Set<Integer> seen = new java.util.HashSet<>();
+                    for (Node in : n.inputs()) {
+                        if (!seen.add(Placement.device(in))) problems.add(where + ": two operands on device " + Placement.device(in) + " (one per device)");
+                    }
+                    if (n.op() == OpKind.ALL_REDUCE) {
+                        for (Node in : n.inputs()) {
+                            if (!Placement.isPartial(in)) problems.add(where + ": operand %" + index.get(in) + " is not a partial sum (split = \"partial\")");
+                        }
+                    }
+                }
+                default -> {
+                    for (Node in : n.inputs()) {
+                        int from = Placement.device(in);
+                        if (from >= 0 && from != dev) {
+                            problems.add(where + " on device " + dev + ": reads %" + index.get(in) + " of device " + from + " (values cross devices only through transfer, all_reduce or all_gather)");
+                        }
+                    }
+                }
+            }
+            for (int i = 0; i < n.inputs().size(); i++) {
+                Node in = n.input(i);
+                if (!Placement.isPartial(in) || n.op() == OpKind.ALL_REDUCE) continue;
+                if (!Placement.linearIn(n, i)) {
+                    problems.add(where + ": uses the partial sum %" + index.get(in) + " in a non-linear op (all_reduce it first)");
+                } else if (!Placement.isPartial(n)) {
+                    problems.add(where + ": reads the partial sum %" + index.get(in) + " but is not marked partial itself (all_reduce it first)");
+                } else if (n.op() == OpKind.ADD && !Placement.isPartial(n.input(1 - i))) {
+                    problems.add(where + ": adds the partial sum %" + index.get(in) + " to a whole value (it would be counted once per device)");
+                }
+            }
+        }
     }
 }

@@ -173,6 +173,17 @@ public final class Interpreter {
                 yield x.isRaw() ? new Value(DType.F32, x.shape(), null, null, x.raw()) : Value.ofF32(x.shape(), toF32(x));
             }
             case QUANTIZE -> quantize(env.get(in.get(0)), n.dtype());
+            case ALL_REDUCE -> {
+                Value[] parts = new Value[in.size()];
+                for (int i = 0; i < parts.length; i++) parts[i] = env.get(in.get(i));
+                yield allReduce(parts, n.attrs().string("reduce"));
+            }
+            case ALL_GATHER -> {
+                Value[] parts = new Value[in.size()];
+                for (int i = 0; i < parts.length; i++) parts[i] = env.get(in.get(i));
+                yield allGather(parts, (int) n.attrs().integer("axis"), n.shape().resolve(symbols));
+            }
+            case TRANSFER -> env.get(in.get(0));
             case NORM_MATMUL -> {
                 Value h = rmsNorm(env.get(in.get(0)), env.get(in.get(1)), n.attrs().real("eps"));
                 Value[] parts = new Value[in.size() - 2];
@@ -232,6 +243,62 @@ public final class Interpreter {
         } else {
             BlockCodecs.dequantize(v.raw().dtype(), v.raw().bytes(), r * v.raw().rowBytes(), dst, 0, k);
         }
+    }
+
+    /**
+     * {@code all_reduce}: the operands summed in their order (so every device gets the same bits), each first rounded to
+     * the reduce type; with f16/bf16 every running sum is rounded again, q8_0 (rows of whole blocks) sums in f32.
+     */
+    public static Value allReduce(Value[] parts, String reduce) {
+        int n = (int) parts[0].elements();
+        float[] sum = new float[n];
+        float[] part = new float[n];
+        for (int p = 0; p < parts.length; p++) {
+            float[] x = toF32(parts[p]);
+            switch (reduce) {
+                case "f32" -> System.arraycopy(x, 0, part, 0, n);
+                case "f16" -> { for (int i = 0; i < n; i++) part[i] = BlockCodecs.f16ToF32(BlockCodecs.f32ToF16(x[i])); }
+                case "bf16" -> { for (int i = 0; i < n; i++) part[i] = BlockCodecs.bf16ToF32(BlockCodecs.f32ToBf16(x[i])); }
+                case "q8_0" -> {
+                    int row = parts[p].rowLength();
+                    long bytes = DType.Q8_0.bytesFor(row);
+                    java.lang.foreign.MemorySegment buf = java.lang.foreign.MemorySegment.ofArray(new byte[(int) bytes]);
+                    for (int r = 0; r < n / row; r++) {
+                        BlockCodecs.quantize(DType.Q8_0, x, r * row, row, buf, 0);
+                        BlockCodecs.dequantize(DType.Q8_0, buf, 0, part, r * row, row);
+                    }
+                }
+                default -> throw new IllegalArgumentException("unknown reduce type " + reduce);
+            }
+            for (int i = 0; i < n; i++) {
+                float s = p == 0 ? part[i] : sum[i] + part[i];
+                if (p > 0 && reduce.equals("f16")) s = BlockCodecs.f16ToF32(BlockCodecs.f32ToF16(s));
+                if (p > 0 && reduce.equals("bf16")) s = BlockCodecs.bf16ToF32(BlockCodecs.f32ToBf16(s));
+                sum[i] = s;
+            }
+        }
+        return Value.ofF32(parts[0].shape(), sum);
+    }
+
+    /** {@code all_gather}: the operands concatenated along {@code axis} into {@code shape}. */
+    static Value allGather(Value[] parts, int axis, long[] shape) {
+        long outer = 1, inner = 1;
+        for (int i = 0; i < axis; i++) outer *= shape[i];
+        for (int i = axis + 1; i < shape.length; i++) inner *= shape[i];
+        boolean ints = parts[0].dtype() == DType.I32;
+        float[] f = ints ? null : new float[(int) TensorData.elements(shape)];
+        int[] q = ints ? new int[(int) TensorData.elements(shape)] : null;
+        long offset = 0;
+        for (Value v : parts) {
+            int w = (int) (v.shape()[axis] * inner), stride = (int) (shape[axis] * inner);
+            float[] vf = ints ? null : toF32(v);
+            for (long o = 0; o < outer; o++) {
+                if (ints) System.arraycopy(v.i32(), (int) (o * w), q, (int) (o * stride + offset), w);
+                else System.arraycopy(vf, (int) (o * w), f, (int) (o * stride + offset), w);
+            }
+            offset += w;
+        }
+        return ints ? Value.ofI32(shape, q) : Value.ofF32(shape, f);
     }
 
     private static Value binary(OpKind op, Value a, Value b) {
