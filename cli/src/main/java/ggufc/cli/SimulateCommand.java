@@ -7,9 +7,15 @@ import ggufc.ir.text.IrPrinter;
 import ggufc.lift.GgufWeights;
 import ggufc.lift.Lifters;
 import ggufc.lift.LlamaLifter;
+import ggufc.passes.Pass;
 import ggufc.passes.PassContext;
+import ggufc.passes.PassRegistry;
+import ggufc.passes.split.SplitGraph;
+import ggufc.passes.split.SplitLayer;
+import ggufc.passes.split.SplitOptions;
+import ggufc.passes.split.SplitRow;
+import ggufc.passes.split.SplitTensor;
 import ggufc.passes.PassManager;
-import ggufc.passes.Pipelines;
 import ggufc.passes.Targets;
 import ggufc.passes.sim.DeviceCatalog;
 import ggufc.passes.sim.Simulator;
@@ -55,6 +61,12 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--efficiency", paramLabel = "BW,COMPUTE", description = "Roofline efficiencies (default: the calibrated ones, see the README's Simulator section).")
     String efficiency;
 
+    @Option(names = "--reduce-type", description = "Type of the all-reduced partial sums: f32, bf16, f16 or q8_0 (default: f32 for tensor, f16 for graph, as llama.cpp and ik_llama.cpp).")
+    String reduceType;
+
+    @Option(names = "--analytic", description = "Split analytically (closed-form per mode) instead of placing the graph with the split passes.")
+    boolean analytic;
+
     @Option(names = "--json", description = "One JSON array: an object per mode.")
     boolean json;
 
@@ -90,15 +102,16 @@ final class SimulateCommand implements Callable<Integer> {
         }
         Simulator.Workload w = new Simulator.Workload(pp, tg, depth, ubatch);
         String name;
-        Graph g;
+        Graph base;
         try (GgufFile f = GgufFile.openHeader(ModelLocator.resolve(model))) {
             name = f.path().getFileName().toString();
             int ctx = depth + Math.max(pp, tg) + 1;
             Graph lifted = Lifters.lift(f, new LlamaLifter.Options(ctx, false, DType.F16));
+            // quantized matmuls and fused attention, as llama.cpp's GPU backends run them; the split passes place this
+            // graph (the later fusions do not yet keep placements)
             PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-            PassManager.Result r = new PassManager(Pipelines.forTarget(Targets.PTX), PassManager.Options.defaults().withVerifyEach(false).withLog(quiet))
-                    .run(lifted, new PassContext(Targets.PTX, new GgufWeights(f)));
-            g = r.graph();
+            base = new PassManager(PassRegistry.parse(PRE_SPLIT, Targets.PTX), PassManager.Options.defaults().withLog(quiet))
+                    .run(lifted, new PassContext(Targets.PTX, new GgufWeights(f))).graph();
         }
         Simulator.Calibration cal = Simulator.DEFAULT;
         if (efficiency != null) {
@@ -106,10 +119,9 @@ final class SimulateCommand implements Callable<Integer> {
             if (e.length != 2) throw new IllegalArgumentException("--efficiency wants BW,COMPUTE, e.g. 0.83,0.3");
             cal = new Simulator.Calibration(Double.parseDouble(e[0]), Double.parseDouble(e[1]));
         }
-        Simulator sim = new Simulator(g, devs, l, ts, cal);
         List<Simulator.Result> rs = new ArrayList<>();
         for (Simulator.Mode m : modes) {
-            Simulator.Result r = sim.simulate(m, w);
+            Simulator.Result r = simulate(base, m, devs, l, ts, cal, w);
             if (modes.size() == 1 && r.promptTps() == 0 && r.decodeTps() == 0) {
                 throw new IllegalArgumentException("-sm " + m.id() + " on " + devices + ": " + r.note());
             }
@@ -132,6 +144,35 @@ final class SimulateCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The passes before a split: quantized matmuls (fold-quant-dequant) and fused attention. */
+    static final String PRE_SPLIT = "canonicalize,cse,fold-constants,fold-quant-dequant,fuse-attention";
+
+    /**
+     * One mode: none costs the unsplit graph on the first device; the others place it with their split pass (a copy
+     * of the pass's refusal is the result's note) unless --analytic asks for the closed-form split.
+     */
+    Simulator.Result simulate(Graph base, Simulator.Mode m, List<DeviceCatalog.Device> devs, DeviceCatalog.Link l, double[] ts, Simulator.Calibration cal, Simulator.Workload w) {
+        if (m == Simulator.Mode.NONE) return new Simulator(base, devs.subList(0, 1), l, null, cal).simulate(m, w);
+        if (devs.size() < 2) return new Simulator(base, devs, l, ts, cal).simulate(m, w);
+        if (analytic) return new Simulator(base, devs, l, ts, cal).simulate(m, w);
+        SplitOptions o;
+        Graph placed;
+        try {
+            o = new SplitOptions(devs.size(), ts, 0, reduceType != null ? reduceType : m == Simulator.Mode.GRAPH ? "f16" : "f32");
+            Pass p = switch (m) {
+                case LAYER -> new SplitLayer(o);
+                case ROW -> new SplitRow(o);
+                case TENSOR -> new SplitTensor(o);
+                default -> new SplitGraph(o);
+            };
+            placed = p.run(base, new PassContext(Targets.PTX));
+        } catch (RuntimeException e) {
+            String msg = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+            return new Simulator.Result(m, 0, 0, new Simulator.Split(0, 0, 0), new Simulator.Split(0, 0, 0), 0, false, "split refused: " + msg);
+        }
+        return new Simulator(placed, devs, l, ts, cal).simulate(m, w);
     }
 
     private static String ms(Simulator.Split s) {

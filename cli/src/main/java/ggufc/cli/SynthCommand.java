@@ -24,6 +24,8 @@ final class SynthCommand implements Callable<Integer> {
         LLAMA_1B("llama-1b", new SyntheticLlama.Config(2048, 8192, 16, 32, 8, 2048, 1, 1e-5f, 500000f, true, false), null, 128256),
         /** Llama 3.2 1B: 2048 embd, 16 layers, 32 heads, 8 KV heads, FFN 8192, tied output, vocab 128256. */
         LLAMA_3_2_1B("llama-3.2-1b", SyntheticLlama.realShape("llama-3.2-1b"), null, 128256),
+        /** Llama 2 7B: 4096 embd, 32 layers, 32 heads (no GQA), FFN 11008, vocab 32000. */
+        LLAMA_2_7B("llama-2-7b", SyntheticLlama.realShape("llama-2-7b"), null, 32000),
         /** Llama 3.1 8B: 4096 embd, 32 layers, 32 heads, 8 KV heads, FFN 14336, vocab 128256. */
         LLAMA_3_1_8B("llama-3.1-8b", SyntheticLlama.realShape("llama-3.1-8b"), null, 128256),
         /** Llama 3 70B: 8192 embd, 80 layers, 64 heads, 8 KV heads, FFN 28672, vocab 128256. */
@@ -98,7 +100,7 @@ final class SynthCommand implements Callable<Integer> {
 
     @Option(names = "--preset", required = true, description = "llama-125m (768 embd, 12 layers, 12 heads, FFN 2048), llama-1b (Llama-3.2-1B layers: 2048 embd, 16 layers, 32 heads, 8 KV heads, FFN 8192, tied output, RoPE base 500000); "
             + "test models qwen2-tiny, qwen3-tiny, phi3-tiny (2 layers, 4 heads of 64, 2 KV heads, FFN 512; vocab stories260K.gguf), gemma3-tiny (the same in 4 layers, 3 with a 4-key sliding window), gemma2-tiny (4 layers, 2 with a 4-key window, soft-capping 2 / 5), gemma4-tiny (6 layers: sliding-window and global heads of their own sizes, V = K, partial RoPE, shared KV, per-layer embeddings, soft-capping 5), gemma4-moe-tiny (4 layers, a dense FFN beside 8 experts, 2 per token), qwen3moe-tiny (qwen3-tiny's attention, 8 experts of FFN 128, 2 per token); "
-            + "real shapes llama-3.2-1b, llama-3.1-8b, llama-3-70b, qwen3-14b, qwen3-32b, qwen2-7b (Qwen2.5-7B), qwen3-8b (Qwen3-8B), qwen3moe-30b-a3b or qwen3-30b-a3b (Qwen3-30B-A3B: 128 experts, 8 per token), phi3-mini (Phi-3-mini-4k), gemma3-1b (Gemma-3-1B), gemma2-2b (Gemma-2-2B), gemma4-31b (Gemma 4 31B), gemma4-e2b (Gemma 4 E2B), gemma4-26b-a4b (Gemma 4 26B-A4B).")
+            + "real shapes llama-2-7b, llama-3.2-1b, llama-3.1-8b, llama-3-70b, qwen3-14b, qwen3-32b, qwen2-7b (Qwen2.5-7B), qwen3-8b (Qwen3-8B), qwen3moe-30b-a3b or qwen3-30b-a3b (Qwen3-30B-A3B: 128 experts, 8 per token), phi3-mini (Phi-3-mini-4k), gemma3-1b (Gemma-3-1B), gemma2-2b (Gemma-2-2B), gemma4-31b (Gemma 4 31B), gemma4-e2b (Gemma 4 E2B), gemma4-26b-a4b (Gemma 4 26B-A4B).")
 
     String preset;
 

@@ -228,6 +228,8 @@ public final class SyntheticLlama {
                     new Moe(128, 8, 704), new Gemma4(512, 2, 64, true, 0, 0));
             // Llama 3.2 1B: 2048 embd, 16 layers, 32 heads, 8 KV heads, FFN 8192, tied output, RoPE base 500000
             case "llama-3.2-1b" -> new Config(2048, 8192, 16, 32, 8, 131072, 1, 1e-5f, 500000f, true, false);
+            // Llama 2 7B: 4096 embd, 32 layers, 32 heads (no GQA), FFN 11008, RoPE base 10000, separate output (vocab 32000)
+            case "llama-2-7b" -> new Config(4096, 11008, 32, 32, 32, 4096, 1, 1e-5f, 10000f, false, false);
             // Llama 3.1 8B: 4096 embd, 32 layers, 32 heads, 8 KV heads, FFN 14336, separate output
             case "llama-3.1-8b" -> new Config(4096, 14336, 32, 32, 8, 131072, 1, 1e-5f, 500000f, false, false);
             // Llama 3 70B: 8192 embd, 80 layers, 64 heads, 8 KV heads, FFN 28672, separate output
@@ -236,7 +238,7 @@ public final class SyntheticLlama {
             case "qwen3-14b" -> new Config(5120, 17408, 40, 40, 8, 40960, 1, 1e-6f, 1e6f, false, false, "qwen3", 128);
             // Qwen3-32B: 5120 embd, 64 layers, 64 heads of 128 (8192 wide), 8 KV heads, FFN 25600
             case "qwen3-32b" -> new Config(5120, 25600, 64, 64, 8, 40960, 1, 1e-6f, 1e6f, false, false, "qwen3", 128);
-            default -> throw new IllegalArgumentException("no real-shape preset for '" + arch + "' (qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3, gemma4, gemma4-e2b, gemma4-26b-a4b, llama-3.2-1b, llama-3.1-8b, llama-3-70b, qwen3-14b, qwen3-32b)");
+            default -> throw new IllegalArgumentException("no real-shape preset for '" + arch + "' (qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3, gemma4, gemma4-e2b, gemma4-26b-a4b, llama-2-7b, llama-3.2-1b, llama-3.1-8b, llama-3-70b, qwen3-14b, qwen3-32b)");
         };
     }
 

@@ -26,12 +26,13 @@ class HeaderOnlyTest {
 
     /**
      * Each required preset's header (Q4_0, the real vocabulary) lifts, verifies, and counts the published parameters
-     * within the tolerance (model cards: Llama 3.2 1B 1.24B, 3.1 8B 8.03B, 3 70B 70.6B, Qwen3 8B 8.19B, 14B 14.8B,
+     * within the tolerance (model cards: Llama 2 7B 6.74B, Llama 3.2 1B 1.24B, 3.1 8B 8.03B, 3 70B 70.6B, Qwen3 8B 8.19B, 14B 14.8B,
      * 32B 32.8B, 30B-A3B 30.5B; Gemma 4 by their names, 31B and 26B). E2B's card says 5.1B with its vision and
      * audio encoders, which a text GGUF lacks: its row pins the preset's own text-decoder count (4.06B), unchecked against a card.
      */
     @ParameterizedTest
     @CsvSource({
+        "llama-2-7b, 32000, 6.74, 0.02",
         "llama-3.2-1b, 128256, 1.24, 0.02",
         "llama-3.1-8b, 128256, 8.03, 0.02",
         "llama-3-70b, 128256, 70.6, 0.02",

@@ -79,7 +79,7 @@ public final class Simulator {
      * e_bw 0.83 from SPLIT-MODES §2.2's measured/peak bandwidth rows; e_c fitted once (see the class comment and
      * {@code SimulatorTest.calibrationRow}): the llama 3.2 1B F16 4× RTX 4090 layer pp512 row.
      */
-    public static final Calibration DEFAULT = new Calibration(0.83, 0.376);
+    public static final Calibration DEFAULT = new Calibration(0.83, 0.58);
 
     /** One mode's prediction; {@code note} says what was assumed or why the mode does not apply (then the rates are 0). */
     public record Result(Mode mode, double promptTps, double decodeTps, Split prompt, Split decode, int allReducesPerDecodeStep,
@@ -140,7 +140,7 @@ public final class Simulator {
         nLayer = layers;
         int kv = Integer.MAX_VALUE;
         for (Node s : g.states()) if (s.shape().rank() == 3 && !s.shape().dim(1).isSymbolic()) kv = (int) Math.min(kv, s.shape().dim(1).size());
-        nHeadKv = kv == Integer.MAX_VALUE ? 1 : kv;
+        nHeadKv = kv; // no KV cache: no head constraint
         placed = anyDevice;
     }
 
@@ -327,7 +327,7 @@ public final class Simulator {
         double comm = 0;
         int reduces = 0;
         boolean parallel = false;
-        Set<List<Node>> groups = Collections.newSetFromMap(new LinkedHashMap<>());
+        Set<List<Node>> groups = new java.util.HashSet<>();
         Map<String, Long> symbols = sym;
         for (Node x : g.nodes()) {
             String op = x.op().irName();
@@ -374,7 +374,20 @@ public final class Simulator {
     /** Why {@code mode} cannot run these devices on this model, or null. */
     public String impossible(Mode mode) {
         int n = devices.size();
-        if (placed) return null;
+        if (placed) {
+            double[] bytes = new double[n];
+            for (Node p : g.params()) {
+                int d = p.attrs().has("device") ? (int) p.attrs().integer("device") : 0;
+                if (d >= n) return "the graph places weights on device " + d + " of " + n;
+                bytes[d] += StepCost.bytes(p.dtype(), (long) elements(p, Map.of()));
+            }
+            for (int d = 0; d < n; d++) {
+                if (bytes[d] > devices.get(d).memGb() * 1e9) {
+                    return String.format(Locale.ROOT, "does not fit: %.1f GB of weights on device %d (%s, %.0f GB)", bytes[d] / 1e9, d, devices.get(d).id(), devices.get(d).memGb());
+                }
+            }
+            return null;
+        }
         if (mode == Mode.NONE) {
             return fits(new double[] {1}, "none");
         }
@@ -411,10 +424,16 @@ public final class Simulator {
             done += t;
         }
         Step d = step(m, 1, (long) w.depth() + Math.max(1, w.tg() / 2));
+        int gathers = 0, transfers = 0;
+        Set<List<Node>> seen = new java.util.HashSet<>();
+        for (Node x : g.nodes()) {
+            if (x.op().irName().equals("all_gather") && seen.add(x.inputs())) gathers++;
+            if (x.op().irName().equals("transfer")) transfers++;
+        }
         Split decode = d.time();
         double ptps = w.pp() == 0 ? 0 : w.pp() / prompt.total();
         double dtps = 1 / decode.total();
-        String note = placed ? "placed graph" : switch (mode) {
+        String note = placed ? String.format(Locale.ROOT, "placed graph: %d all-reduces, %d all-gathers, %d transfers per step", d.allReduces(), gathers, transfers) : switch (mode) {
             case NONE -> "one device";
             case LAYER -> "layers " + layerRanges();
             case TENSOR -> "2 all-reduces per layer, f32";
