@@ -26,8 +26,9 @@ import java.util.regex.Pattern;
  * peak bandwidth (Strix Halo 212/256, M1 Max 340/409.6); {@code e_c} is calibrated once, on llama 3.2 1B F16,
  * 4× RTX 4090, {@code -sm layer} pp512 = 44,766 t/s (PR #19378), and then held for every other row.
  *
- * <p><b>Collectives</b>: an all-reduce of B bytes over n devices costs {@code α + 2(n−1)/n · B / BW} (ring), an
- * all-gather {@code α + (n−1)/n · B / BW}, a copy {@code α + B / BW}, with the link's α and BW.
+ * <p><b>Collectives</b>: an all-reduce of B bytes over n devices costs {@code α(n) + 2(n−1)/n · B / BW} (ring), an
+ * all-gather {@code α(n) + (n−1)/n · B / BW}, a copy {@code α(2) + B / BW}, with the link's BW and
+ * {@code α(n) = α · ⌈log2 n⌉ / 3}: the catalog's α is an 8-GPU NCCL all-reduce, 3 butterfly steps.
  *
  * <p><b>Modes.</b> When the graph is placed (its nodes carry {@code device}), each device runs the kernels of its
  * nodes and the collectives are the graph's {@code all_reduce}, {@code all_gather} and {@code transfer} nodes (the
@@ -79,7 +80,7 @@ public final class Simulator {
      * e_bw 0.83 from SPLIT-MODES §2.2's measured/peak bandwidth rows; e_c fitted once (see the class comment and
      * {@code SimulatorTest.calibrationRow}): the llama 3.2 1B F16 4× RTX 4090 layer pp512 row.
      */
-    public static final Calibration DEFAULT = new Calibration(0.83, 0.58);
+    public static final Calibration DEFAULT = new Calibration(0.83, 0.572);
 
     /** One mode's prediction; {@code note} says what was assumed or why the mode does not apply (then the rates are 0). */
     public record Result(Mode mode, double promptTps, double decodeTps, Split prompt, Split decode, int allReducesPerDecodeStep,
@@ -216,17 +217,27 @@ public final class Simulator {
 
     private static final Split ZERO = new Split(0, 0, 0);
 
+    /**
+     * Latency of one collective over the devices: the catalog's α is an 8-GPU all-reduce (nccl#1530, nccl#1439), i.e.
+     * ⌈log2 8⌉ = 3 butterfly steps (SPLIT-MODES §1: llama.cpp reduces over ⌈log2 n⌉ steps); n devices take ⌈log2 n⌉.
+     */
+    double alpha() {
+        int n = devices.size(), steps = 32 - Integer.numberOfLeadingZeros(Math.max(1, n - 1));
+        return link.alphaUs() * 1e-6 * Math.max(1, steps) / 3;
+    }
+
     private double allReduce(double bytes) {
         int n = devices.size();
-        return link.alphaUs() * 1e-6 + 2.0 * (n - 1) / n * bytes / (link.bandwidthGbs() * 1e9);
+        return alpha() + 2.0 * (n - 1) / n * bytes / (link.bandwidthGbs() * 1e9);
     }
 
     private double allGather(double bytes) {
         int n = devices.size();
-        return link.alphaUs() * 1e-6 + (double) (n - 1) / n * bytes / (link.bandwidthGbs() * 1e9);
+        return alpha() + (double) (n - 1) / n * bytes / (link.bandwidthGbs() * 1e9);
     }
 
-    private double copy(double bytes) { return link.alphaUs() * 1e-6 + bytes / (link.bandwidthGbs() * 1e9); }
+    /** One copy: one step's latency (a third of the 8-GPU α: 13 µs for PCIe 4, inside cuda-samples#230's 11-20 µs without P2P). */
+    private double copy(double bytes) { return link.alphaUs() * 1e-6 / 3 + bytes / (link.bandwidthGbs() * 1e9); }
 
     /** One step's time per device (sequential parts) and the communication, with the number of all-reduces. */
     private record Step(Split[] perDevice, double comm, int allReduces, boolean sequential) {
@@ -281,7 +292,7 @@ public final class Simulator {
                         for (int d = 0; d < n; d++) dev[d] = dev[d].plus(kernelTime(k.k(), share[d], devices.get(d)));
                         for (long[] m : k.matrices()) {
                             // the input to every other device, each device's rows back to the main one
-                            comm += link.alphaUs() * 1e-6 + (t * m[1] * 4.0 * (n - 1) + t * m[0] * 4.0 * (n - 1) / n) / (link.bandwidthGbs() * 1e9);
+                            comm += alpha() + (t * m[1] * 4.0 * (n - 1) + t * m[0] * 4.0 * (n - 1) / n) / (link.bandwidthGbs() * 1e9);
                             syncs++;
                         }
                     } else {
