@@ -37,7 +37,7 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--devices", defaultValue = "1xrtx4090", description = "Devices: 4xrtx4090, or a list rtx4090,rtx3090 (default: ${DEFAULT-VALUE}).")
     String devices;
 
-    @Option(names = "--link", description = "Link between the devices (default: the devices' usual one, e.g. pcie4 for RTX 4090s); see --list-devices.")
+    @Option(names = "--link", description = "Link between the devices (default: the devices' usual one: pcie4-nop2p for RTX 4090s with the stock driver, pcie4-3090 for RTX 3090s, nvlink4 for H100/H200 SXM, ...); see --list-devices.")
     String link;
 
     @Option(names = {"--split-mode", "-sm"}, defaultValue = "all", description = "none, layer, row, tensor, graph or all (default: ${DEFAULT-VALUE}: one row per mode).")
