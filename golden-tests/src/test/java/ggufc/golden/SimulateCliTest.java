@@ -39,6 +39,16 @@ class SimulateCliTest {
         assertTrue(r.out().contains("\"mode\": \"tensor\"") && r.out().lines().anyMatch(l -> l.contains("\"mode\": \"tensor\"") && l.contains("\"all_reduces_per_decode_step\": 32") && l.contains("placed graph")), r.out());
     }
 
+    /** The compute efficiency was fitted once to PR #19378's llama 1B F16 4x RTX 4090 -sm layer pp512 (44,766 t/s). */
+    @Test
+    void calibrationRowIsReproduced() throws Exception {
+        Path m = header("llama-3.2-1b", "F16");
+        CliTest.Run r = ggufc("simulate", "--model", m.toString(), "--devices", "4xrtx4090", "-sm", "layer", "--pp", "512", "--tg", "128", "--json");
+        assertEquals(0, r.exit(), r.err());
+        double pp = Double.parseDouble(r.out().replaceAll("(?s).*\"prompt_tps\": ([0-9.]+).*", "$1"));
+        assertEquals(44766.52, pp, 44766.52 * 0.01, r.out());
+    }
+
     @Test
     void unknownDeviceOrLinkAndImpossibleSplitsAreOneLine() throws Exception {
         Path m = header("llama-3.2-1b", "Q8_0");

@@ -7,8 +7,6 @@ import ggufc.passes.analysis.StepCost;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -78,7 +76,7 @@ public final class Simulator {
 
     /**
      * e_bw 0.83 from SPLIT-MODES §2.2's measured/peak bandwidth rows; e_c fitted once (see the class comment and
-     * {@code SimulatorTest.calibrationRow}): the llama 3.2 1B F16 4× RTX 4090 layer pp512 row.
+     * {@code SimulateCliTest.calibrationRowIsReproduced}): the llama 3.2 1B F16 4× RTX 4090 layer pp512 row.
      */
     public static final Calibration DEFAULT = new Calibration(0.83, 0.572);
 
@@ -426,7 +424,7 @@ public final class Simulator {
     public Result simulate(Mode mode, Workload w) {
         String why = impossible(mode);
         if (why != null) return new Result(mode, 0, 0, ZERO, ZERO, 0, placed, why);
-        Mode m = placed ? mode : mode;
+        Mode m = mode;
         // prompt: micro-batches of ubatch tokens, one after another (layer mode: each through the devices in turn)
         Split prompt = ZERO;
         for (int done = 0; done < w.pp(); ) {
