@@ -79,6 +79,14 @@ awk -v gp="$(pick "$j" graph prompt_tps)" -v lp="$(pick "$j" layer prompt_tps)" 
     printf "| ik #1106 2×3090 Qwen3-14B @40k graph/layer PP ratio | %.2f | 1.77 | %+.0f %% |\n", gp / lp, (gp / lp - 1.77) / 1.77 * 100
     printf "| ik #1106 2×3090 Qwen3-14B @40k graph/layer TG ratio | %.2f | 1.53 | %+.0f %% |\n", gd / ld, (gd / ld - 1.53) / 1.53 * 100 }'
 
+# layer mode with --pipeline (llama.cpp's pipeline parallelism: the micro-batches of one 2048-token batch overlap)
+row "#19378 4×4090 llama 1B F16 layer pp8192 --pipeline" "$(pick "$(sim "$L1" 4xrtx4090 8192 128 0 -sm layer --pipeline)" layer prompt_tps)" 50398.93
+G26=$(synth gemma4-26b-a4b Q4_0); G31=$(synth gemma4-31b Q4_K_M)
+row "#19378 2×4090? gemma4 26B-A4B Q4_0 layer pp2048 --pipeline" "$(pick "$(sim "$G26" 2xrtx4090 2048 128 0 -sm layer --pipeline)" layer prompt_tps)" 12917.31
+row "#19378 2×4090? gemma4 26B-A4B Q4_0 layer pp2048 @d65536 --pipeline" "$(pick "$(sim "$G26" 2xrtx4090 2048 128 65536 -sm layer --pipeline)" layer prompt_tps)" 6714.55
+row "#19378 2×4090? gemma4 31B Q4_K_M layer pp2048 --pipeline" "$(pick "$(sim "$G31" 2xrtx4090 2048 128 0 -sm layer --pipeline)" layer prompt_tps)" 4475.39
+row "#19378 2×4090? gemma4 31B Q4_K_M layer pp2048 @d65536 --pipeline" "$(pick "$(sim "$G31" 2xrtx4090 2048 128 65536 -sm layer --pipeline)" layer prompt_tps)" 2100.01
+
 # llama.cpp #4747 (old row mode, 2024): 7B Q4_K_M tg: 1x A100 72 t/s, 4x A100 PCIe (row) 31, 8x H100 NVLink (row) 21
 L7=$(synth llama-2-7b Q4_K_M)
 row "#4747 1×A100 7B Q4_K_M tg (none)" "$(pick "$(sim "$L7" 1xa100-80g 512 128 0 -sm none)" none decode_tps)" 72

@@ -67,6 +67,12 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--analytic", description = "Split analytically (closed-form per mode) instead of placing the graph with the split passes.")
     boolean analytic;
 
+    @Option(names = "--pipeline", description = "Layer mode: overlap the micro-batches of one --batch across the devices (llama.cpp's pipeline parallelism); default off, each micro-batch passes the devices in turn.")
+    boolean pipeline;
+
+    @Option(names = {"--batch", "-b"}, defaultValue = "2048", description = "Tokens of one batch, for --pipeline (default: ${DEFAULT-VALUE}, llama.cpp's).")
+    int batch;
+
     @Option(names = "--json", description = "One JSON array: an object per mode.")
     boolean json;
 
@@ -100,7 +106,7 @@ final class SimulateCommand implements Callable<Integer> {
         } else {
             modes.add(Simulator.Mode.byId(splitMode));
         }
-        Simulator.Workload w = new Simulator.Workload(pp, tg, depth, ubatch);
+        Simulator.Workload w = new Simulator.Workload(pp, tg, depth, ubatch, Math.max(batch, ubatch), pipeline);
         String name;
         Graph base;
         try (GgufFile f = GgufFile.openHeader(ModelLocator.resolve(model))) {

@@ -33,8 +33,9 @@ import java.util.regex.Pattern;
  * nodes of one all-reduce group, sharing their operand list, are one collective). An unplaced graph is split
  * analytically: <i>none</i>: everything on device 0; <i>layer</i>: contiguous layers by the proportions, the
  * output on the last device, one activation copy per device boundary, the devices one after another, for a
- * prompt's micro-batches too (llama.cpp's pipeline parallelism overlaps little: PR #19378's llama 1B layer row
- * gains 1.13× from pp512 to pp8192, where full overlap of 16 micro-batches on 4 devices would give about 3×); <i>tensor</i> (llama.cpp's
+ * prompt's micro-batches too unless {@link Workload#pipeline} overlaps those of one batch across the devices
+ * (llama.cpp's pipeline parallelism; off by default: PR #19378's llama 1B layer row gains only 1.13× from pp512
+ * to pp8192, where overlapping 4 micro-batches per 2048-token batch on 4 devices would give 2.3×); <i>tensor</i> (llama.cpp's
  * meta backend) and <i>graph</i> (ik_llama.cpp): every kernel that reads a weight matrix or works per head or
  * on FFN columns is cut by the proportions, the residual-stream kernels run whole on every device, two
  * all-reduces per layer of {@code T · n_embd} values (f32 for tensor, f16 for graph) and one all-gather of the
@@ -58,10 +59,15 @@ public final class Simulator {
     }
 
     /** llama-bench's test: {@code pp} prompt tokens, {@code tg} generated tokens, at {@code depth} tokens of context. */
-    public record Workload(int pp, int tg, int depth, int ubatch) {
+    public record Workload(int pp, int tg, int depth, int ubatch, int batch, boolean pipeline) {
         public Workload {
-            if (pp < 0 || tg < 0 || depth < 0 || ubatch < 1) throw new IllegalArgumentException("workload out of range: pp " + pp + ", tg " + tg + ", depth " + depth + ", ubatch " + ubatch);
+            if (pp < 0 || tg < 0 || depth < 0 || ubatch < 1 || batch < ubatch) {
+                throw new IllegalArgumentException("workload out of range: pp " + pp + ", tg " + tg + ", depth " + depth + ", ubatch " + ubatch + ", batch " + batch);
+            }
         }
+
+        /** Micro-batches one after another (no pipelining), batches of 2048 (llama.cpp's n_batch). */
+        public Workload(int pp, int tg, int depth, int ubatch) { this(pp, tg, depth, ubatch, Math.max(2048, ubatch), false); }
     }
 
     /** Seconds of compute, memory and communication time. */
@@ -426,10 +432,20 @@ public final class Simulator {
         if (why != null) return new Result(mode, 0, 0, ZERO, ZERO, 0, placed, why);
         Mode m = mode;
         // prompt: micro-batches of ubatch tokens, one after another (layer mode: each through the devices in turn)
+        // with pipeline (layer mode): the micro-batches of one batch of `batch` tokens overlap across the devices, as
+        // llama.cpp's pipeline parallelism: the first passes every device, each later one costs the slowest device
         Split prompt = ZERO;
         for (int done = 0; done < w.pp(); ) {
             int t = Math.min(w.ubatch(), w.pp() - done);
-            prompt = prompt.plus(step(m, t, (long) w.depth() + done + t).time());
+            Step s = step(m, t, (long) w.depth() + done + t);
+            boolean later = w.pipeline() && s.sequential() && done % w.batch() != 0;
+            if (later) {
+                Split slowest = ZERO;
+                for (Split x : s.perDevice()) if (x.total() > slowest.total()) slowest = x;
+                prompt = prompt.plus(slowest).plus(new Split(0, 0, s.comm() / Math.max(1, devices.size() - 1)));
+            } else {
+                prompt = prompt.plus(s.time());
+            }
             done += t;
         }
         Step d = step(m, 1, (long) w.depth() + Math.max(1, w.tg() / 2));
