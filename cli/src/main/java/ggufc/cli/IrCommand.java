@@ -69,6 +69,18 @@ final class IrCommand implements Callable<Integer> {
     @Option(names = "--all-logits", description = "Lift with logits for every position instead of the last one.")
     boolean allLogits;
 
+    @Option(names = {"-dev", "--device"}, defaultValue = "cpu", paramLabel = "LIST", description = "Devices to split the model over with --split-mode, e.g. cpu:0,cpu:1 (only their count matters here) (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @picocli.CommandLine.Mixin
+    SplitOptionsMixin split;
+
+    /** The split pass the options ask for, or null. */
+    private ggufc.passes.Pass splitPass() {
+        ggufc.runtime.SplitConfig c = split.config(ggufc.runtime.SplitConfig.parseDevices(device));
+        return c.active() ? ggufc.passes.split.SplitModes.pass(c.mode(), c.options()) : null;
+    }
+
     @Override
     public Integer call() throws IOException {
         if (listPasses) {
@@ -80,14 +92,14 @@ final class IrCommand implements Callable<Integer> {
         if (json && !stats) throw new IllegalArgumentException("--json goes with --stats");
         if (source.ir != null) {
             Graph g = IrParser.parse(Files.readString(source.ir, StandardCharsets.UTF_8), source.ir.toString());
-            return emit(source.ir.getFileName().toString(), g, passes.run(g, null, System.err));
+            return emit(source.ir.getFileName().toString(), g, passes.run(g, null, System.err, splitPass()));
         }
         // only the header is needed to lift; a header-only file (synth --header-only) lifts too, and a pass that reads weights names it
         try (GgufFile f = GgufFile.openHeader(ModelLocator.resolve(source.model))) {
             int n = ggufc.runtime.KvBudget.context(ctx, Lifters.hparams(f).ctxTrain());
             Graph g = Lifters.lift(f, new LlamaLifter.Options(n, allLogits, DType.F32));
             Function<String, TensorData> weights = new GgufWeights(f);
-            return emit(f.path().getFileName().toString(), g, passes.run(g, weights, System.err));
+            return emit(f.path().getFileName().toString(), g, passes.run(g, weights, System.err, splitPass()));
         }
     }
 
@@ -121,7 +133,21 @@ final class IrCommand implements Callable<Integer> {
         row(sb, fmt, "activation bytes per token", a.activationBytes(), b.activationBytes());
         row(sb, fmt, "KV-cache bytes per token", a.kvBytes(), b.kvBytes());
         row(sb, fmt, "FLOPs per token", a.flops(), b.flops());
-        return sb.append('\n').toString();
+        sb.append('\n');
+        Graph g = r.graph();
+        if (ggufc.ir.Placement.isPlaced(g)) {
+            ggufc.passes.split.SplitStats s = ggufc.passes.split.SplitStats.of(g);
+            sb.append(String.format("split over %d devices; per decode step: %d all-reduces, %d all-gathers, %d transfers, %,d bytes between devices%n",
+                    ggufc.ir.Placement.devices(g).size(), s.allReduces(), s.allGathers(), s.transfers(), ggufc.passes.split.SplitStats.bytesMoved(g, 1)));
+            String dfmt = "  %-8s %16s %14s %16s %18s %8s%n";
+            sb.append(String.format(dfmt, "device", "weight bytes", "KV bytes", "FLOPs per token", "weight B per token", "kernels"));
+            for (var d : ggufc.passes.split.SplitStats.perDevice(g, a.context())) {
+                sb.append(String.format(dfmt, d.device(), String.format("%,d", d.weightBytes()), String.format("%,d", d.kvBytes()), String.format("%,d", d.step().flops()),
+                        String.format("%,d", d.step().weightBytes()), d.step().kernels()));
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
     }
 
     private static void row(StringBuilder sb, String fmt, String what, long a, long b) {
@@ -146,6 +172,22 @@ final class IrCommand implements Callable<Integer> {
         sb.append(", \"activation_bytes_per_token\": ").append(c.activationBytes());
         sb.append(", \"kv_bytes_per_token\": ").append(c.kvBytes());
         sb.append(", \"flops_per_token\": ").append(c.flops());
+        Graph placed = r.graph();
+        if (ggufc.ir.Placement.isPlaced(placed)) {
+            ggufc.passes.split.SplitStats s = ggufc.passes.split.SplitStats.of(placed);
+            sb.append(", \"all_reduces_per_decode_step\": ").append(s.allReduces());
+            sb.append(", \"all_gathers_per_decode_step\": ").append(s.allGathers());
+            sb.append(", \"transfers_per_decode_step\": ").append(s.transfers());
+            sb.append(", \"bytes_between_devices_per_decode_step\": ").append(ggufc.passes.split.SplitStats.bytesMoved(placed, 1));
+            sb.append(", \"devices\": [");
+            int k = 0;
+            for (var d : ggufc.passes.split.SplitStats.perDevice(placed, c.context())) {
+                sb.append(k++ > 0 ? ", " : "").append("{\"device\": ").append(d.device()).append(", \"weight_bytes\": ").append(d.weightBytes())
+                        .append(", \"kv_bytes\": ").append(d.kvBytes()).append(", \"flops_per_token\": ").append(d.step().flops())
+                        .append(", \"weight_bytes_per_token\": ").append(d.step().weightBytes()).append(", \"kernels_per_decode_step\": ").append(d.step().kernels()).append("}");
+            }
+            sb.append("]");
+        }
         sb.append(", \"op_counts\": {");
         int i = 0;
         for (Map.Entry<String, Integer> e : ops.entrySet()) sb.append(i++ > 0 ? ", " : "").append(IrPrinter.quote(e.getKey())).append(": ").append(e.getValue());

@@ -74,8 +74,16 @@ public final class PassOptions {
 
     /** Runs the chosen pipeline on {@code g}; dumps and the table (with --pass-timings) go to {@code log}. */
     public PassManager.Result run(Graph g, Function<String, TensorData> weights, PrintStream log) {
+        return run(g, weights, log, null);
+    }
+
+    /** As above with {@code first} (a split pass, say) run before the pipeline, or null. */
+    public PassManager.Result run(Graph g, Function<String, TensorData> weights, PrintStream log, Pass first) {
         Target t = target();
-        PassManager.Result r = new PassManager(pipeline(), options(log)).run(g, new PassContext(t, weights));
+        List<Pass> all = new java.util.ArrayList<>();
+        if (first != null) all.add(first);
+        all.addAll(pipeline());
+        PassManager.Result r = new PassManager(all, options(log)).run(g, new PassContext(t, weights == null ? null : ggufc.ir.Slices.wrap(weights)));
         if (passTimings) {
             log.print(r.table());
             log.flush();

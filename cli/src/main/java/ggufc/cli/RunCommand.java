@@ -21,8 +21,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "vector", description = "Without --artifact: vector (the generated kernels' plan, no compiler needed) or interpreter (the reference) (default: ${DEFAULT-VALUE}).")
     String backend;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu (the --backend), or a GPU device: opencl:N, opencl:N:spirv or cuda:N (`ggufc devices` lists them; default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-dev", "--device"}, defaultValue = "cpu", description = "cpu (the --backend), or a GPU device: opencl:N, opencl:N:spirv or cuda:N (`ggufc devices` lists them), or a list of CPU sub-devices for a split run: cpu:0,cpu:1,... (each its own worker pool with its share of --threads) (default: ${DEFAULT-VALUE}).")
     String device;
+
+    @picocli.CommandLine.Mixin
+    SplitOptionsMixin splitOptions;
 
     @Option(names = {"-t", "--threads"}, description = "Worker threads (default: available cores).")
     Integer threads;
@@ -109,23 +112,31 @@ final class RunCommand implements Callable<Integer> {
         };
         long t0 = System.nanoTime();
         PrintStream out = System.out;
-        boolean gpu = !device.equals("cpu");
         boolean spec = switch (specType) {
             case "none" -> false;
             case "ngram", "ngram-simple", "early-exit" -> true;
             default -> throw new IllegalArgumentException("--spec-type must be none, ngram, ngram-simple or early-exit, got '" + specType + "'");
         };
+        java.util.List<String> devices = ggufc.runtime.SplitConfig.parseDevices(device);
+        ggufc.runtime.SplitConfig split = splitOptions.config(devices);
+        String mode = split.mode();
+        if (split.active()) {
+            if (artifact != null) throw new IllegalArgumentException("--split-mode with --artifact: compile the split into the artifact (`ggufc compile --split-mode ...`)");
+            if (spec) throw new IllegalArgumentException("--spec-type " + specType + " does not run on a split model yet");
+        }
+        boolean gpu = devices.size() == 1 && !devices.get(0).startsWith("cpu");
         if (spec && gpu) throw new IllegalArgumentException("--spec-type " + specType + " runs on the CPU (the vector backend, the interpreter or an artifact), not on a GPU --device yet");
         if (specType.equals("early-exit") && artifact != null) throw new IllegalArgumentException("--spec-type early-exit runs with --model (an artifact holds no draft step yet); with --artifact use --spec-type ngram");
         if (draftPMin < 0 || draftPMin > 1) throw new IllegalArgumentException("--draft-p-min must be in [0, 1], got " + draftPMin);
         if (gpu && artifact != null) throw new IllegalArgumentException("--artifact runs on the CPU; for --device " + device + " give --model");
         try (LoadedModel m = gpu ? LoadedModel.openOnDevice(ModelLocator.resolve(model), ctx, kv, device)
                 : artifact != null ? LoadedModel.openArtifact(artifact, model == null ? null : ModelLocator.resolve(model), ctx, t)
-                : LoadedModel.open(ModelLocator.resolve(model), ctx, kv, spec, be, t, passes)) {
+                : LoadedModel.open(ggufc.gguf.GgufFile.open(ModelLocator.resolve(model)), ctx, kv, spec, be, t, passes, split)) {
             long loadNanos = System.nanoTime() - t0;
             System.err.printf("ggufc: %s: %s, %d layers, %d embd, vocab %d, ctx %d, KV cache %s%s%n", m.file().path().getFileName(), m.hparams().arch(),
                     m.hparams().nLayer(), m.hparams().nEmbd(), m.hparams().vocab(), m.executor().contextSize(), ggufc.runtime.KvBudget.bytes(m.kvCacheBytes()),
-                    m.executor() instanceof ggufc.runtime.device.DeviceExecutor d ? ", on " + d.device().id() + ": " + d.device().description() : "");
+                    m.executor() instanceof ggufc.runtime.device.DeviceExecutor d ? ", on " + d.device().id() + ": " + d.device().description()
+                            : split.active() ? ", split " + mode + " over " + String.join(",", devices) + " (" + ggufc.passes.split.SplitStats.of(m.graph()) + ")" : "");
             ggufc.runtime.spec.Speculation speculation = null;
             if (specTrace != null && !spec) throw new IllegalArgumentException("--spec-trace needs a --spec-type");
             java.io.PrintWriter trace = null;

@@ -22,6 +22,15 @@ public final class GraphBuilder {
 
     /** Adds {@code op(inputs)}; {@code declared} is required for declared-type ops and otherwise checked if given. */
     public Node add(OpKind op, List<Node> inputs, Attrs attrs, TensorType declared) {
+        // in a placed graph a pass's new op runs where its operands are (collectives say their device themselves)
+        if (!attrs.has(Placement.DEVICE) && !op.isLeaf() && !OpKind.COLLECTIVES.contains(op)) {
+            for (Node in : inputs) {
+                if (in.attrs().get(Placement.DEVICE) instanceof Long d) {
+                    attrs = attrs.with(Placement.DEVICE, d);
+                    break;
+                }
+            }
+        }
         for (Node in : inputs) {
             if (!members.contains(in)) throw new IrException(op.irName() + ": operand " + in + " is not a node of graph @" + name);
         }

@@ -54,6 +54,77 @@ public final class Placement {
         };
     }
 
-    /** Operand positions of {@code n} (for messages). */
-    static List<Node> operands(Node n) { return n.inputs(); }
+    /**
+     * The part of a placed graph that device {@code d} runs, as a graph of its own: its nodes, with each value it
+     * receives from another device (an operand of its collectives) as an input named after that value; its outputs are
+     * the graph's outputs on {@code d}, or its last node. For per-device costs.
+     */
+    public static Graph subgraph(Graph g, int d) {
+        GraphBuilder b = new GraphBuilder(g.name() + "_device" + d);
+        java.util.Map<Node, Node> map = new java.util.IdentityHashMap<>();
+        java.util.Map<Node, Integer> index = g.indexOf();
+        Node last = null;
+        for (Node n : g.nodes()) {
+            if (device(n) != d) continue;
+            List<Node> ins = new java.util.ArrayList<>();
+            for (Node in : n.inputs()) {
+                Node m = map.get(in);
+                if (m == null) {
+                    Attrs a = Attrs.of("name", "%" + index.get(in) + "@" + device(in), DEVICE, (long) device(in));
+                    if (in.attrs().has(SPLIT)) a = a.with(SPLIT, in.attrs().get(SPLIT));
+                    m = b.add(OpKind.INPUT, List.of(), a, in.type());
+                    map.put(in, m);
+                }
+                ins.add(m);
+            }
+            last = b.add(n.op(), ins, n.attrs(), OpKind.DECLARED_TYPE.contains(n.op()) ? n.type() : null);
+            map.put(n, last);
+        }
+        boolean any = false;
+        for (var e : g.outputs().entrySet()) {
+            if (map.containsKey(e.getValue())) {
+                b.output(e.getKey(), map.get(e.getValue()));
+                any = true;
+            }
+        }
+        if (!any && last != null) b.output("last", last);
+        return b.build();
+    }
+
+    /**
+     * {@code g} with a device on every node again after a pass rewrote part of a placed graph: a new op runs on its
+     * first operand's device, a new leaf on its first user's; an operand of an all-reduce is a partial sum. The graph
+     * itself when nothing was missing.
+     */
+    public static Graph inherit(Graph g) {
+        java.util.Map<Node, Long> dev = new java.util.IdentityHashMap<>();
+        java.util.Set<Node> partial = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        boolean missing = false;
+        for (Node n : g.nodes()) {
+            if (n.op() == OpKind.ALL_REDUCE) for (Node in : n.inputs()) if (!isPartial(in)) partial.add(in);
+            if (!n.attrs().has(DEVICE)) missing = true;
+        }
+        if (!missing && partial.isEmpty()) return g;
+        for (Node n : g.nodes()) {
+            if (n.attrs().get(DEVICE) instanceof Long l) dev.put(n, l);
+            else for (Node in : n.inputs()) if (dev.containsKey(in)) { dev.put(n, dev.get(in)); break; }
+        }
+        for (int i = g.nodes().size() - 1; i >= 0; i--) {
+            Node n = g.nodes().get(i);
+            if (!dev.containsKey(n)) continue;
+            for (Node in : n.inputs()) dev.putIfAbsent(in, dev.get(n));
+        }
+        GraphBuilder b = new GraphBuilder(g.name());
+        java.util.Map<Node, Node> map = new java.util.IdentityHashMap<>();
+        for (Node n : g.nodes()) {
+            Attrs a = n.attrs();
+            if (!a.has(DEVICE)) a = a.with(DEVICE, dev.getOrDefault(n, 0L));
+            if (partial.contains(n)) a = a.with(SPLIT, PARTIAL);
+            List<Node> ins = new java.util.ArrayList<>();
+            for (Node in : n.inputs()) ins.add(map.get(in));
+            map.put(n, b.add(n.op(), ins, a, OpKind.DECLARED_TYPE.contains(n.op()) ? n.type() : null));
+        }
+        for (var e : g.outputs().entrySet()) b.output(e.getKey(), map.get(e.getValue()));
+        return b.build();
+    }
 }

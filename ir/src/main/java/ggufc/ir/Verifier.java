@@ -83,6 +83,8 @@ public final class Verifier {
         for (Node n : g.nodes()) {
             String where = "%" + index.get(n) + " = " + n.op().irName();
             Object d = n.attrs().get(Placement.DEVICE);
+            // a constant a pass folded is placed by the pass manager next to its first user (Placement.inherit)
+            if (d == null && n.op() == OpKind.CONSTANT) continue;
             if (!(d instanceof Long l) || l < 0) {
                 problems.add(where + ": " + (d == null ? "has no device (in a placed graph every node has one)" : "device must be an integer >= 0, got " + d));
                 continue;

@@ -2,6 +2,7 @@ package ggufc.passes;
 
 import ggufc.ir.Graph;
 import ggufc.ir.IrException;
+import ggufc.ir.Placement;
 import ggufc.ir.Verifier;
 import ggufc.ir.text.IrPrinter;
 import ggufc.passes.analysis.StepCost;
@@ -127,6 +128,8 @@ public final class PassManager {
             Graph after;
             try {
                 after = p.run(g, cx);
+                // a pass that rewrites part of a placed graph leaves its new nodes on their operands' devices
+                if (after != g && Placement.isPlaced(g)) after = Placement.inherit(after);
             } catch (PassException e) {
                 throw e;
             } catch (RuntimeException e) {

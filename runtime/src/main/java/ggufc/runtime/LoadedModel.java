@@ -113,25 +113,41 @@ public final class LoadedModel implements AutoCloseable {
      * model owns from here: closed with it, or at once on failure. Every failure names the file.
      */
     public static LoadedModel open(GgufFile f, int ctx, DType kvType, boolean allLogits, Backend backend, int threads, String passes) {
+        return open(f, ctx, kvType, allLogits, backend, threads, passes, SplitConfig.NONE);
+    }
+
+    /**
+     * As above, split over several devices by {@code split} ({@link SplitConfig}): the split pass runs on the lifted
+     * graph, then the backend's pipeline on the placed one; on the vector backend each CPU sub-device runs its steps
+     * on its own threads.
+     */
+    public static LoadedModel open(GgufFile f, int ctx, DType kvType, boolean allLogits, Backend backend, int threads, String passes, SplitConfig split) {
         Path path = f.path();
         try {
             LlamaHparams hp = Lifters.hparams(f);
             Tokenizer tok = tokenizer(f, hp);
             int n = KvBudget.context(ctx, hp.ctxTrain());
-            Graph lifted = Lifters.lift(f, new LlamaLifter.Options(n, allLogits, kvType));
+            Graph unsplit = Lifters.lift(f, new LlamaLifter.Options(n, allLogits, kvType));
+            java.util.function.Function<String, ggufc.ir.TensorData> sliced = ggufc.ir.Slices.wrap(new GgufWeights(f));
+            if (split.active() && !split.cpuOnly()) throw new IllegalArgumentException("--split-mode over " + split.devices() + ": only CPU sub-devices (cpu:0,cpu:1,...) are supported here so far");
+            Graph lifted = split.apply(unsplit, new PassContext(backend == Backend.VECTOR ? Targets.VECTOR : Targets.INTERP, sliced));
             if (backend == Backend.VECTOR) {
-                long perToken = KvBudget.bytesPerToken(lifted);
+                long perToken = KvBudget.bytesPerToken(unsplit);
                 KvBudget.check(path, n, perToken, KvBudget.Memory.NATIVE);
                 // the vector target's pipeline ("default": the one `ggufc compile` runs), so a plan computes what the
                 // artifact computes: fused kernels and llama.cpp's activation rounding for quantized matmuls
-                GgufWeights weights = new GgufWeights(f);
+                java.util.function.Function<String, ggufc.ir.TensorData> weights = sliced;
                 Graph g = new PassManager(PassRegistry.parse(passes, Targets.VECTOR), PassManager.Options.defaults())
                         .run(lifted, new PassContext(Targets.VECTOR, weights)).graph();
                 Plan plan = Lowering.lower(g, allLogits ? 64 : 256);
-                WorkerPool pool = new WorkerPool(threads);
+                int[] perDevice = split.active() ? split.threadsPerDevice(threads) : new int[] {threads};
+                WorkerPool pool = new WorkerPool(perDevice[0]);
+                WorkerPool[] pools = new WorkerPool[perDevice.length];
+                pools[0] = pool;
+                for (int d = 1; d < pools.length; d++) pools[d] = new WorkerPool(perDevice[d]);
                 ModelBinding binding = new ModelBinding(weights, pool, n);
-                PlanExecutor pe = new PlanExecutor(plan, binding);
-                VectorExecutor ex = new VectorExecutor(pe, plan, binding, pool);
+                PlanExecutor pe = new PlanExecutor(plan, binding, null, pools);
+                VectorExecutor ex = new VectorExecutor(pe, plan, binding, pool, java.util.Arrays.copyOfRange(pools, 1, pools.length));
                 // the early-exit drafter: the lifted graph's first k layers and the head (f32 activations; a drafter's
                 // numerics only move its acceptance), sharing the target's KV caches by name
                 java.util.function.IntFunction<StepExecutor> ee = k -> {
@@ -143,10 +159,10 @@ public final class LoadedModel implements AutoCloseable {
                 return new LoadedModel(f, tok, hp, () -> g, ex, n * perToken, ee);
             }
             // the interpreter keeps every cache as one f32 array on the heap
-            long perToken = KvBudget.bytesPerToken(lifted, DType.F32);
-            InterpreterExecutor.checkArraySizes(path, lifted);
+            long perToken = KvBudget.bytesPerToken(unsplit, DType.F32);
+            InterpreterExecutor.checkArraySizes(path, unsplit);
             KvBudget.check(path, n, perToken, KvBudget.Memory.HEAP);
-            GgufWeights weights = new GgufWeights(f);
+            java.util.function.Function<String, ggufc.ir.TensorData> weights = sliced;
             Graph g = new PassManager(PassRegistry.parse(passes, Targets.INTERP), PassManager.Options.defaults())
                     .run(lifted, new PassContext(Targets.INTERP, weights)).graph();
             InterpreterExecutor ex = new InterpreterExecutor(g, weights, n);

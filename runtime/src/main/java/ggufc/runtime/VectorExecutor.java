@@ -29,10 +29,18 @@ public final class VectorExecutor implements StepExecutor {
     private final java.nio.file.Path artifact;
 
     public VectorExecutor(CompiledModel model, Plan plan, ModelBinding binding, WorkerPool pool) {
+        this(model, plan, binding, pool, new WorkerPool[0]);
+    }
+
+    /** As above with the worker pools of the other CPU sub-devices of a split run, owned by this executor too. */
+    public VectorExecutor(CompiledModel model, Plan plan, ModelBinding binding, WorkerPool pool, WorkerPool[] devicePools) {
         this(model, plan.inputs().indexOf(LlamaLifter.TOKENS), plan.inputs().indexOf(LlamaLifter.POSITIONS),
                 plan.outputIndex(LlamaLifter.LOGITS), (int) plan.outputs().get(plan.outputIndex(LlamaLifter.LOGITS)).rowLength(),
                 plan.outputs().get(plan.outputIndex(LlamaLifter.LOGITS)).size().perToken(), binding, pool);
+        this.devicePools = devicePools.clone();
     }
+
+    private WorkerPool[] devicePools = new WorkerPool[0];
 
     public VectorExecutor(CompiledModel model, int tokensInput, int positionsInput, int logitsOutput, int vocab, boolean allLogits,
                           ModelBinding binding, WorkerPool pool) {
@@ -140,5 +148,6 @@ public final class VectorExecutor implements StepExecutor {
         model.close();
         binding.close();
         pool.close();
+        for (WorkerPool p : devicePools) p.close();
     }
 }

@@ -251,32 +251,10 @@ public final class Interpreter {
      */
     public static Value allReduce(Value[] parts, String reduce) {
         int n = (int) parts[0].elements();
+        float[][] xs = new float[parts.length][];
+        for (int p = 0; p < parts.length; p++) xs[p] = toF32(parts[p]);
         float[] sum = new float[n];
-        float[] part = new float[n];
-        for (int p = 0; p < parts.length; p++) {
-            float[] x = toF32(parts[p]);
-            switch (reduce) {
-                case "f32" -> System.arraycopy(x, 0, part, 0, n);
-                case "f16" -> { for (int i = 0; i < n; i++) part[i] = BlockCodecs.f16ToF32(BlockCodecs.f32ToF16(x[i])); }
-                case "bf16" -> { for (int i = 0; i < n; i++) part[i] = BlockCodecs.bf16ToF32(BlockCodecs.f32ToBf16(x[i])); }
-                case "q8_0" -> {
-                    int row = parts[p].rowLength();
-                    long bytes = DType.Q8_0.bytesFor(row);
-                    java.lang.foreign.MemorySegment buf = java.lang.foreign.MemorySegment.ofArray(new byte[(int) bytes]);
-                    for (int r = 0; r < n / row; r++) {
-                        BlockCodecs.quantize(DType.Q8_0, x, r * row, row, buf, 0);
-                        BlockCodecs.dequantize(DType.Q8_0, buf, 0, part, r * row, row);
-                    }
-                }
-                default -> throw new IllegalArgumentException("unknown reduce type " + reduce);
-            }
-            for (int i = 0; i < n; i++) {
-                float s = p == 0 ? part[i] : sum[i] + part[i];
-                if (p > 0 && reduce.equals("f16")) s = BlockCodecs.f16ToF32(BlockCodecs.f32ToF16(s));
-                if (p > 0 && reduce.equals("bf16")) s = BlockCodecs.bf16ToF32(BlockCodecs.f32ToBf16(s));
-                sum[i] = s;
-            }
-        }
+        Collectives.allReduce(xs, n, parts[0].rowLength(), reduce, sum);
         return Value.ofF32(parts[0].shape(), sum);
     }
 

@@ -320,7 +320,9 @@ public final class IrParser {
             if (op == OpKind.INPUT || op == OpKind.PARAM || op == OpKind.STATE) {
                 if (attrs.get("name") instanceof String leafName) {
                     Token where = s.leafName != null ? s.leafName : opToken;
-                    Token first = leaves.putIfAbsent(opName + ":" + leafName, where);
+                    // a placed graph declares a weight or input once per device (a state once)
+                    String device = op == OpKind.STATE || !(attrs.get(ggufc.ir.Placement.DEVICE) instanceof Long d) ? "" : "@" + d;
+                    Token first = leaves.putIfAbsent(opName + ":" + leafName + device, where);
                     if (first != null) {
                         diag.error(where, opName + " " + IrPrinter.quote(leafName) + " is already declared at line " + first.getLine());
                         return null;

@@ -16,10 +16,19 @@ import java.util.Map;
 public final class GraphDot {
     private GraphDot() {}
 
+    /** Fill colours of devices 0, 1, ... in a placed graph (collectives: red outline). */
+    static final String[] DEVICE_COLOURS = {"#cfe2ff", "#d1f0d1", "#ffe5b4", "#f4cccc", "#e1d5f0", "#d9f2f2", "#fff2cc", "#e6e6e6"};
+
     public static String render(Graph g) {
         StringBuilder sb = new StringBuilder();
         sb.append("digraph ").append(quote(g.name())).append(" {\n");
         sb.append("  rankdir=TB;\n  node [shape=box, fontname=\"monospace\", fontsize=10];\n  edge [arrowsize=0.6];\n");
+        java.util.Set<Integer> devices = ggufc.ir.Placement.devices(g);
+        if (!devices.isEmpty()) {
+            sb.append("  legend [shape=plaintext, label=\"");
+            for (int d : devices) sb.append("device ").append(d).append(" = ").append(DEVICE_COLOURS[d % DEVICE_COLOURS.length]).append("  ");
+            sb.append("collectives: red hexagons\"];\n");
+        }
         Map<Node, Integer> index = g.indexOf();
         for (Node n : g.nodes()) {
             int i = index.get(n);
@@ -28,10 +37,16 @@ public final class GraphDot {
             label.append("\\n").append(IrPrinter.type(n.type()).replace("tensor<", "").replace(">", ""));
             var attrs = n.attrs().without("name").without("values").without(KernelGroups.KEY);
             if (attrs.size() > 0) label.append("\\n").append(IrPrinter.attrs(attrs));
+            int dev = ggufc.ir.Placement.device(n);
             String style = switch (n.op()) {
-                case PARAM, CONSTANT -> ", shape=ellipse, style=filled, fillcolor=\"#e8e8e8\"";
-                case INPUT, STATE -> ", shape=ellipse";
-                default -> KernelGroups.VIEWS.contains(n.op()) ? ", style=dashed" : OpKind.FUSED.contains(n.op()) ? ", style=bold" : "";
+                case PARAM, CONSTANT -> ", shape=ellipse, style=filled, fillcolor=\"" + (dev >= 0 ? DEVICE_COLOURS[dev % DEVICE_COLOURS.length] : "#e8e8e8") + "\"";
+                case INPUT, STATE -> ", shape=ellipse" + (dev >= 0 ? ", style=filled, fillcolor=\"" + DEVICE_COLOURS[dev % DEVICE_COLOURS.length] + "\"" : "");
+                case ALL_REDUCE, ALL_GATHER, TRANSFER -> ", shape=hexagon, style=\"filled,bold\", fillcolor=\"" + DEVICE_COLOURS[Math.max(0, dev) % DEVICE_COLOURS.length] + "\", color=red";
+                default -> {
+                    String base = KernelGroups.VIEWS.contains(n.op()) ? "dashed" : OpKind.FUSED.contains(n.op()) ? "bold" : "";
+                    if (dev < 0) yield base.isEmpty() ? "" : ", style=" + base;
+                    yield ", style=\"filled" + (base.isEmpty() ? "" : "," + base) + "\", fillcolor=\"" + DEVICE_COLOURS[dev % DEVICE_COLOURS.length] + "\"";
+                }
             };
             sb.append("  n").append(i).append(" [label=").append(quote(label.toString())).append(style).append("];\n");
         }

@@ -30,6 +30,56 @@ public record SplitStats(int allReduces, int allGathers, int transfers) {
 
     private static List<Node> identities(List<Node> in) { return in; }
 
+    /** What one device holds and does per decode step: stored weight and KV bytes, and its share of a step's cost. */
+    public record DeviceCost(int device, long weightBytes, long kvBytes, ggufc.passes.analysis.StepCost step) {}
+
+    /** Per device of a placed graph (one entry, device 0, for an unplaced one). */
+    public static List<DeviceCost> perDevice(Graph g, long context) {
+        List<DeviceCost> r = new java.util.ArrayList<>();
+        java.util.Set<Integer> devs = Placement.devices(g);
+        if (devs.isEmpty()) devs = java.util.Set.of(-1);
+        for (int d : devs) {
+            long w = 0, kv = 0;
+            for (Node n : g.nodes()) {
+                if (Placement.device(n) != d) continue;
+                long e = n.shape().staticElements();
+                if (n.op() == OpKind.PARAM) w += ggufc.passes.analysis.StepCost.bytes(n.dtype(), e);
+                if (n.op() == OpKind.STATE) kv += ggufc.passes.analysis.StepCost.bytes(n.dtype(), e);
+            }
+            r.add(new DeviceCost(Math.max(0, d), w, kv, ggufc.passes.analysis.StepCost.of(d < 0 ? g : Placement.subgraph(g, d), context)));
+        }
+        return r;
+    }
+
+    /**
+     * Bytes that cross devices in one step of {@code tokens} tokens: what each receiving device reads from the others
+     * (an all-reduce's other parts in its reduce type, an all-gather's other shards, a transfer's value).
+     */
+    public static long bytesMoved(Graph g, long tokens) {
+        long total = 0;
+        for (Node n : g.nodes()) {
+            switch (n.op()) {
+                case ALL_REDUCE, ALL_GATHER -> {
+                    String reduce = n.op() == OpKind.ALL_REDUCE ? n.attrs().string("reduce") : "f32";
+                    for (Node in : n.inputs()) if (Placement.device(in) != Placement.device(n)) total += bytesOf(in, tokens, reduce);
+                }
+                case TRANSFER -> total += bytesOf(n, tokens, "f32");
+                default -> {}
+            }
+        }
+        return total;
+    }
+
+    private static long bytesOf(Node n, long tokens, String type) {
+        long e = 1;
+        for (ggufc.ir.Dim d : n.shape().dims()) e *= d.isSymbolic() ? (d.symbol().equals("T") ? tokens : 1) : d.size();
+        return switch (type) {
+            case "f16", "bf16" -> 2 * e;
+            case "q8_0" -> e / 32 * 34 + (e % 32 == 0 ? 0 : 34);
+            default -> 4 * e;
+        };
+    }
+
     static void count(Graph g, PassContext cx) {
         SplitStats s = of(g);
         cx.count("devices", Placement.devices(g).size());

@@ -234,8 +234,9 @@ public final class Lowering {
         switch (n.op()) {
             case INPUT -> {
                 if (n.dtype() != DType.I32 || n.shape().rank() != 1) throw unsupported(n, "inputs must be i32 [T]");
-                inputOf.put(n, inputs.size());
-                inputs.add(n.name());
+                // a placed graph declares its inputs on every device: one input each, by name
+                if (!inputs.contains(n.name())) inputs.add(n.name());
+                inputOf.put(n, inputs.indexOf(n.name()));
             }
             case PARAM -> {
                 long[] shape = n.shape().resolve(Map.of());
@@ -255,6 +256,33 @@ public final class Lowering {
                 valueOf.put(n, n);
                 roots.add(new Root(n, List.of(), List.of(), (out, t) -> List.of()));
                 constants.put(n, c);
+            }
+            case ALL_REDUCE -> {
+                List<Node> parts = List.copyOf(in);
+                root(n, parts, List.of(), (out, t) -> {
+                    int[] ps = new int[parts.size()];
+                    for (int i = 0; i < ps.length; i++) ps[i] = slot(parts.get(i));
+                    return List.of(new Step.AllReduce(ps, n.attrs().string("reduce"), size(n), last(n), out));
+                });
+            }
+            case ALL_GATHER -> {
+                int axis = (int) n.attrs().integer("axis");
+                List<Node> parts = List.copyOf(in);
+                Size outer = sizeOf(n, axis);
+                root(n, parts, List.of(), (out, t) -> {
+                    int[] ps = new int[parts.size()], widths = new int[parts.size()];
+                    for (int i = 0; i < ps.length; i++) {
+                        ps[i] = slot(parts.get(i));
+                        long w = 1;
+                        for (int d = axis; d < parts.get(i).shape().rank(); d++) w *= dim(parts.get(i), d);
+                        widths[i] = (int) w;
+                    }
+                    return List.of(new Step.AllGather(ps, widths, outer, out));
+                });
+            }
+            case TRANSFER -> {
+                Node x = in.get(0);
+                root(n, List.of(x), List.of(), (out, t) -> List.of(new Step.Copy(slot(x), size(n), out)));
             }
             case DEQUANT -> {
                 if (!isWeight(in.get(0))) throw unsupported(n, "dequant of an activation");
@@ -536,9 +564,13 @@ public final class Lowering {
 
         List<long[]> slotSizes = new ArrayList<>(); // {fixed, perToken}
         List<float[]> slotConstants = new ArrayList<>();
-        List<Integer> free = new ArrayList<>();
+        // a placed graph's devices run at once: a slot is reused only by values of the device that first took it
+        boolean placed = ggufc.ir.Placement.isPlaced(g);
+        Map<Integer, List<Integer>> freeByDevice = new java.util.HashMap<>();
+        int[] device = {-1};
         List<Step> steps = new ArrayList<>();
         Function<Size, Integer> take = sz -> {
+            List<Integer> free = freeByDevice.computeIfAbsent(device[0], k -> new ArrayList<>());
             long need = sz.capacity(maxTokens);
             int best = -1;
             for (int s : free) {
@@ -556,16 +588,23 @@ public final class Lowering {
             }
             slotSizes.add(new long[] {sz.perToken() ? 0 : sz.n(), sz.perToken() ? sz.n() : 0});
             slotConstants.add(null);
+            slotOwner.add(device[0]);
             return slotSizes.size() - 1;
+        };
+        java.util.function.IntConsumer release = slot -> {
+            List<Integer> free = freeByDevice.computeIfAbsent(slotOwner.get(slot), k -> new ArrayList<>());
+            if (!free.contains(slot)) free.add(slot);
         };
         for (int i = 0; i < roots.size(); i++) {
             Root r = roots.get(i);
             Node n = r.node();
+            device[0] = placed ? ggufc.ir.Placement.device(n) : -1;
             int out = -1;
             if (valueOf.get(n) == n) {
                 if (constants.containsKey(n)) {
                     slotSizes.add(new long[] {constants.get(n).length, 0});
                     slotConstants.add(constants.get(n));
+                    slotOwner.add(device[0]);
                     out = slotSizes.size() - 1;
                 } else {
                     out = take.apply(size(n));
@@ -574,13 +613,13 @@ public final class Lowering {
             }
             int[] temps = new int[r.temps().size()];
             for (int j = 0; j < temps.length; j++) temps[j] = take.apply(r.temps().get(j));
-            steps.addAll(r.build().build(out, temps));
-            for (int tmp : temps) free.add(tmp);
+            for (Step st : r.build().build(out, temps)) steps.add(placed ? new Step.OnDevice(device[0], st) : st);
+            for (int tmp : temps) release.accept(tmp);
             for (Node rd : r.reads()) {
                 Node v = value(rd);
-                if (lastUse.get(v) == i && !constants.containsKey(v) && !free.contains(slotOf.get(v))) free.add(slotOf.get(v));
+                if (lastUse.get(v) == i && !constants.containsKey(v)) release.accept(slotOf.get(v));
             }
-            if (out >= 0 && !lastUse.containsKey(n) && !constants.containsKey(n)) free.add(out); // computed, never read
+            if (out >= 0 && !lastUse.containsKey(n) && !constants.containsKey(n)) release.accept(out); // computed, never read
         }
         List<Plan.Slot> slots = new ArrayList<>();
         for (int s = 0; s < slotSizes.size(); s++) slots.add(new Plan.Slot(slotSizes.get(s)[0], slotSizes.get(s)[1], slotConstants.get(s)));
@@ -602,6 +641,8 @@ public final class Lowering {
     }
 
     private long capacity(long[] s) { return s[0] + s[1] * maxTokens; }
+
+    private final List<Integer> slotOwner = new ArrayList<>();
 
     /** Whether a shape's dims are all static or T (what the vector target sizes buffers by). */
     static boolean supportedShape(Shape s) {

@@ -21,7 +21,13 @@ public final class PlanExecutor implements CompiledModel {
      * A plan whose KV caches are {@code shared}'s, matched by name (a draft step that writes the first
      * layers' caches of its target); {@code binding} gives the weights. Null: caches of its own.
      */
-    public PlanExecutor(Plan plan, ModelBinding binding, PlanExecutor shared) {
+    public PlanExecutor(Plan plan, ModelBinding binding, PlanExecutor shared) { this(plan, binding, shared, null); }
+
+    /**
+     * As above; for a placed plan (split over devices), {@code devicePools} gives each CPU sub-device its worker pool,
+     * and each device then runs its steps on a thread of its own ({@link MultiDevice}). Null or one pool: in order.
+     */
+    public PlanExecutor(Plan plan, ModelBinding binding, PlanExecutor shared, ggufc.codegen.vector.kernels.WorkerPool[] devicePools) {
         this.plan = plan;
         this.binding = binding;
         float[][] slots = new float[plan.slots().size()][];
@@ -46,7 +52,14 @@ public final class PlanExecutor implements CompiledModel {
             caches[i] = shared == null ? binding.cache(c.dtype(), c.rowLen()) : shared.cacheNamed(c);
         }
         this.frame = new Frame(slots, weights, packed, caches, binding.capacity(), binding.pool());
+        boolean placed = plan.steps().stream().anyMatch(st -> st instanceof Step.OnDevice);
+        this.devices = placed && devicePools != null && devicePools.length > 1 ? new MultiDevice(plan.steps(), MultiDevice.frames(frame, devicePools)) : null;
     }
+
+    private final MultiDevice devices;
+
+    /** Phases of the multi-device run (steps between collectives), or 0 when the plan runs in order. */
+    public int devicePhases() { return devices == null ? 0 : devices.phases(); }
 
     private MemorySegment cacheNamed(Plan.Cache want) {
         for (int i = 0; i < plan.caches().size(); i++) {
@@ -65,6 +78,10 @@ public final class PlanExecutor implements CompiledModel {
         frame.T = T;
         frame.L = L;
         frame.inputs = inputs;
+        if (devices != null) {
+            devices.run(T, L, inputs);
+            return;
+        }
         for (Step s : plan.steps()) s.exec(frame);
     }
 
@@ -76,4 +93,8 @@ public final class PlanExecutor implements CompiledModel {
 
     @Override
     public void reset() { binding.resetCaches(); }
+
+    /** Stops the device threads of a multi-device run. */
+    @Override
+    public void close() { if (devices != null) devices.close(); }
 }

@@ -290,6 +290,78 @@ public sealed interface Step {
         public String describe() { return "s" + out + " = weighted_sum(s" + y + ", s" + w + ")"; }
     }
 
+    /**
+     * One step of a placed plan and the device it runs on ({@link MultiDevice} runs each device's steps on its own
+     * threads; a plain executor just runs them).
+     */
+    record OnDevice(int device, Step step) implements Step {
+        public void exec(Frame f) { step.exec(f); }
+        public CodeBlock emit(Emit e) { return step.emit(e); }
+        public List<Integer> reads() { return step.reads(); }
+        public String describe() { return "[d" + device + "] " + step.describe(); }
+
+        /** Whether the step reads values of other devices (a phase boundary of the multi-device executor). */
+        public boolean collective() { return step instanceof AllReduce || step instanceof AllGather || step instanceof Copy; }
+    }
+
+    /** {@code out = sum of parts} in their order, as {@code reduce} rounds it ({@link ggufc.ir.interp.Collectives}). */
+    record AllReduce(int[] parts, String reduce, Size n, int row, int out) implements Step {
+        public void exec(Frame f) {
+            float[][] xs = new float[parts.length][];
+            for (int i = 0; i < xs.length; i++) xs[i] = f.slots[parts[i]];
+            ggufc.ir.interp.Collectives.allReduce(xs, n.eval(f.T), row, reduce, f.slots[out]);
+        }
+        public CodeBlock emit(Emit e) {
+            CodeBlock.Builder arr = CodeBlock.builder().add("new float[][] {");
+            for (int i = 0; i < parts.length; i++) arr.add(i == 0 ? "$L" : ", $L", e.slot(parts[i]));
+            arr.add("}");
+            return CodeBlock.of("$T.allReduce($L, $L, $L, $S, $L)", ggufc.ir.interp.Collectives.class, arr.build(), n.code(e.tokens()), row, reduce, e.slot(out));
+        }
+        public List<Integer> reads() { return java.util.Arrays.stream(parts).boxed().toList(); }
+        public String describe() { return "s" + out + " = all_reduce(" + java.util.Arrays.toString(parts) + ", " + reduce + ")"; }
+    }
+
+    /** {@code out = concat of parts} along an axis: {@code outer} rows, part i contributing {@code widths[i]} floats per row. */
+    record AllGather(int[] parts, int[] widths, Size outer, int out) implements Step {
+        public void exec(Frame f) {
+            float[][] xs = new float[parts.length][];
+            for (int i = 0; i < xs.length; i++) xs[i] = f.slots[parts[i]];
+            gather(xs, widths, outer.eval(f.T), f.slots[out]);
+        }
+        public CodeBlock emit(Emit e) {
+            CodeBlock.Builder arr = CodeBlock.builder().add("new float[][] {");
+            for (int i = 0; i < parts.length; i++) arr.add(i == 0 ? "$L" : ", $L", e.slot(parts[i]));
+            arr.add("}");
+            CodeBlock.Builder w = CodeBlock.builder().add("new int[] {");
+            for (int i = 0; i < widths.length; i++) w.add(i == 0 ? "$L" : ", $L", widths[i]);
+            w.add("}");
+            return CodeBlock.of("$T.gather($L, $L, $L, $L)", Step.class, arr.build(), w.build(), outer.code(e.tokens()), e.slot(out));
+        }
+        public List<Integer> reads() { return java.util.Arrays.stream(parts).boxed().toList(); }
+        public String describe() { return "s" + out + " = all_gather(" + java.util.Arrays.toString(parts) + ")"; }
+    }
+
+    /** {@code out = x}: a transfer between devices (a copy on the CPU). */
+    record Copy(int x, Size n, int out) implements Step {
+        public void exec(Frame f) { System.arraycopy(f.slots[x], 0, f.slots[out], 0, n.eval(f.T)); }
+        public CodeBlock emit(Emit e) { return CodeBlock.of("$T.arraycopy($L, 0, $L, 0, $L)", System.class, e.slot(x), e.slot(out), n.code(e.tokens())); }
+        public List<Integer> reads() { return List.of(x); }
+        public String describe() { return "s" + out + " = transfer(s" + x + ")"; }
+    }
+
+    /** The rows of {@code parts} side by side: row r of the result is row r of each part in turn. */
+    static void gather(float[][] parts, int[] widths, int rows, float[] out) {
+        int total = 0;
+        for (int w : widths) total += w;
+        for (int r = 0; r < rows; r++) {
+            int off = r * total;
+            for (int i = 0; i < parts.length; i++) {
+                System.arraycopy(parts[i], r * widths[i], out, off, widths[i]);
+                off += widths[i];
+            }
+        }
+    }
+
     /** Quantizes {@code n} floats to {@code to} and back (the exact rounding of a quantized activation). */
     static void roundTrip(float[] x, DType to, int n, float[] out) {
         ggufc.codegen.vector.kernels.ActQuant.roundTrip(to, x, 0, n, 1, out);
