@@ -94,7 +94,8 @@ final class IrCommand implements Callable<Integer> {
             Graph g = IrParser.parse(Files.readString(source.ir, StandardCharsets.UTF_8), source.ir.toString());
             return emit(source.ir.getFileName().toString(), g, passes.run(g, null, System.err, splitPass()));
         }
-        try (GgufFile f = GgufFile.open(ModelLocator.resolve(source.model))) {
+        // only the header is needed to lift; a header-only file (synth --header-only) lifts too, and a pass that reads weights names it
+        try (GgufFile f = GgufFile.openHeader(ModelLocator.resolve(source.model))) {
             int n = ggufc.runtime.KvBudget.context(ctx, Lifters.hparams(f).ctxTrain());
             Graph g = Lifters.lift(f, new LlamaLifter.Options(n, allLogits, DType.F32));
             Function<String, TensorData> weights = new GgufWeights(f);

@@ -30,6 +30,7 @@ public final class Main {
         m.put("perplexity", PerplexityCommand.class);
         m.put("ir", IrCommand.class);
         m.put("synth", SynthCommand.class);
+        m.put("simulate", SimulateCommand.class);
         m.put("pull", PullCommand.class);
         m.put("fuzz", FuzzCommand.class);
         m.put("help", CommandLine.HelpCommand.class);

@@ -20,7 +20,20 @@ final class SynthCommand implements Callable<Integer> {
      */
     enum Preset {
         LLAMA_125M("llama-125m", SyntheticLlama.Config.of(768, 2048, 12, 12, 12, 2048), null),
-        LLAMA_1B("llama-1b", new SyntheticLlama.Config(2048, 8192, 16, 32, 8, 2048, 1, 1e-5f, 500000f, true, false), null),
+        /** Llama-3.2-1B's layers (context 2048; {@code llama-3.2-1b} is the same with the real 131072). */
+        LLAMA_1B("llama-1b", new SyntheticLlama.Config(2048, 8192, 16, 32, 8, 2048, 1, 1e-5f, 500000f, true, false), null, 128256),
+        /** Llama 3.2 1B: 2048 embd, 16 layers, 32 heads, 8 KV heads, FFN 8192, tied output, vocab 128256. */
+        LLAMA_3_2_1B("llama-3.2-1b", SyntheticLlama.realShape("llama-3.2-1b"), null, 128256),
+        /** Llama 2 7B: 4096 embd, 32 layers, 32 heads (no GQA), FFN 11008, vocab 32000. */
+        LLAMA_2_7B("llama-2-7b", SyntheticLlama.realShape("llama-2-7b"), null, 32000),
+        /** Llama 3.1 8B: 4096 embd, 32 layers, 32 heads, 8 KV heads, FFN 14336, vocab 128256. */
+        LLAMA_3_1_8B("llama-3.1-8b", SyntheticLlama.realShape("llama-3.1-8b"), null, 128256),
+        /** Llama 3 70B: 8192 embd, 80 layers, 64 heads, 8 KV heads, FFN 28672, vocab 128256. */
+        LLAMA_3_70B("llama-3-70b", SyntheticLlama.realShape("llama-3-70b"), null, 128256),
+        /** Qwen3-14B: 5120 embd, 40 layers, 40 heads of 128, 8 KV heads, FFN 17408, vocab 151936. */
+        QWEN3_14B("qwen3-14b", SyntheticLlama.realShape("qwen3-14b"), null, 151936),
+        /** Qwen3-32B: 5120 embd, 64 layers, 64 heads of 128, 8 KV heads, FFN 25600, vocab 151936. */
+        QWEN3_32B("qwen3-32b", SyntheticLlama.realShape("qwen3-32b"), null, 151936),
         /** qwen2 with Q/K/V biases, NEOX RoPE base 1e6, rms eps 1e-6. */
         QWEN2_TINY("qwen2-tiny", SyntheticLlama.tiny("qwen2"), "stories260K.gguf"),
         /** qwen3 with q/k norms and a head dimension (64) that is not n_embd / n_head (192 / 4). */
@@ -42,49 +55,60 @@ final class SynthCommand implements Callable<Integer> {
         /** gemma4 in 26B-A4B's layout, 4 layers (1 and 3 global, V = K, partial RoPE): a dense GeGLU FFN of 256 beside 8 experts of 64 (2 per token), a scaled router, merged gate/up, per-expert down scales. */
         GEMMA4_MOE_TINY("gemma4-moe-tiny", SyntheticLlama.tiny("gemma4-moe"), "stories260K.gguf"),
         /** Qwen2.5-7B's layers: 3584 embd, 28 layers, 28 heads, 4 KV heads, FFN 18944. */
-        QWEN2_7B("qwen2-7b", SyntheticLlama.realShape("qwen2"), null),
+        QWEN2_7B("qwen2-7b", SyntheticLlama.realShape("qwen2"), null, 152064),
         /** Qwen3-8B's layers: 4096 embd, 36 layers, 32 heads (dim 128), 8 KV heads, FFN 12288. */
-        QWEN3_8B("qwen3-8b", SyntheticLlama.realShape("qwen3"), null),
+        QWEN3_8B("qwen3-8b", SyntheticLlama.realShape("qwen3"), null, 151936),
         /** Qwen3-30B-A3B's layers: 2048 embd, 48 layers, 32 heads (dim 128), 4 KV heads, 128 experts of FFN 768, 8 per token. */
-        QWEN3MOE_30B_A3B("qwen3moe-30b-a3b", SyntheticLlama.realShape("qwen3moe"), null),
+        QWEN3MOE_30B_A3B("qwen3moe-30b-a3b", SyntheticLlama.realShape("qwen3moe"), null, 151936),
         /** Phi-3-mini-4k's layers: 3072 embd, 32 layers, 32 heads (dim 96), FFN 8192. */
-        PHI3_MINI("phi3-mini", SyntheticLlama.realShape("phi3"), null),
+        PHI3_MINI("phi3-mini", SyntheticLlama.realShape("phi3"), null, 32064),
         /** Gemma-3-1B's layers: 1152 embd, 26 layers, 4 heads (dim 256), 1 KV head, FFN 6912, window 512 on 5 of 6 layers, tied output. */
-        GEMMA3_1B("gemma3-1b", SyntheticLlama.realShape("gemma3"), null),
+        GEMMA3_1B("gemma3-1b", SyntheticLlama.realShape("gemma3"), null, 262144),
         /** Gemma-2-2B's layers: 2304 embd, 26 layers, 8 heads (dim 256), 4 KV heads, FFN 9216, window 4096 on alternate layers, soft-capping 50 / 30, tied output. */
-        GEMMA2_2B("gemma2-2b", SyntheticLlama.realShape("gemma2"), null),
+        GEMMA2_2B("gemma2-2b", SyntheticLlama.realShape("gemma2"), null, 256000),
         /** Gemma 4 31B's layers: 5376 embd, 60 layers, 32 heads, sliding-window layers (5 of 6, 1024 keys) 256-wide over 16 KV heads, global ones 512-wide over 4 with V = K and partial RoPE, FFN 21504, soft-capping 30, tied output. */
-        GEMMA4_31B("gemma4-31b", SyntheticLlama.realShape("gemma4"), null),
+        GEMMA4_31B("gemma4-31b", SyntheticLlama.realShape("gemma4"), null, 262144),
         /** Gemma 4 E2B's layers: 1536 embd, 35 layers, 8 heads of 256 (global 512), 1 KV head, FFN 6144, 512-key window on 4 of 5 layers, the last 20 layers sharing KV, per-layer embeddings of 256. */
-        GEMMA4_E2B("gemma4-e2b", SyntheticLlama.realShape("gemma4-e2b"), null),
+        GEMMA4_E2B("gemma4-e2b", SyntheticLlama.realShape("gemma4-e2b"), null, 262144),
         /** Gemma 4 26B-A4B's layers: 2816 embd, 30 layers, 16 heads, a dense FFN of 2112 beside 128 experts of 704 (8 per token). */
-        GEMMA4_26B_A4B("gemma4-26b-a4b", SyntheticLlama.realShape("gemma4-26b-a4b"), null);
+        GEMMA4_26B_A4B("gemma4-26b-a4b", SyntheticLlama.realShape("gemma4-26b-a4b"), null, 262144);
 
         final String id;
         final SyntheticLlama.Config config;
         /** Default --vocab of this preset (null: the command's default). */
         final String vocab;
+        /** The real model's vocabulary size, which --header-only files get (0: the --vocab file's). */
+        final int realVocab;
 
         Preset(String id, SyntheticLlama.Config config, String vocab) {
+            this(id, config, vocab, 0);
+        }
+
+        Preset(String id, SyntheticLlama.Config config, String vocab, int realVocab) {
             this.id = id;
             this.config = config;
             this.vocab = vocab;
+            this.realVocab = realVocab;
         }
 
         static Preset byId(String id) {
             for (Preset p : values()) if (p.id.equals(id)) return p;
+            if (id.equals("qwen3-30b-a3b")) return QWEN3MOE_30B_A3B;
             throw new IllegalArgumentException("unknown preset '" + id + "' (known: " + String.join(", ", java.util.Arrays.stream(values()).map(p -> p.id).toList()) + ")");
         }
     }
 
     @Option(names = "--preset", required = true, description = "llama-125m (768 embd, 12 layers, 12 heads, FFN 2048), llama-1b (Llama-3.2-1B layers: 2048 embd, 16 layers, 32 heads, 8 KV heads, FFN 8192, tied output, RoPE base 500000); "
             + "test models qwen2-tiny, qwen3-tiny, phi3-tiny (2 layers, 4 heads of 64, 2 KV heads, FFN 512; vocab stories260K.gguf), gemma3-tiny (the same in 4 layers, 3 with a 4-key sliding window), gemma2-tiny (4 layers, 2 with a 4-key window, soft-capping 2 / 5), gemma4-tiny (6 layers: sliding-window and global heads of their own sizes, V = K, partial RoPE, shared KV, per-layer embeddings, soft-capping 5), gemma4-moe-tiny (4 layers, a dense FFN beside 8 experts, 2 per token), qwen3moe-tiny (qwen3-tiny's attention, 8 experts of FFN 128, 2 per token); "
-            + "real shapes qwen2-7b (Qwen2.5-7B), qwen3-8b (Qwen3-8B), qwen3moe-30b-a3b (Qwen3-30B-A3B: 128 experts, 8 per token), phi3-mini (Phi-3-mini-4k), gemma3-1b (Gemma-3-1B), gemma2-2b (Gemma-2-2B), gemma4-31b (Gemma 4 31B), gemma4-e2b (Gemma 4 E2B), gemma4-26b-a4b (Gemma 4 26B-A4B).")
+            + "real shapes llama-2-7b, llama-3.2-1b, llama-3.1-8b, llama-3-70b, qwen3-14b, qwen3-32b, qwen2-7b (Qwen2.5-7B), qwen3-8b (Qwen3-8B), qwen3moe-30b-a3b or qwen3-30b-a3b (Qwen3-30B-A3B: 128 experts, 8 per token), phi3-mini (Phi-3-mini-4k), gemma3-1b (Gemma-3-1B), gemma2-2b (Gemma-2-2B), gemma4-31b (Gemma 4 31B), gemma4-e2b (Gemma 4 E2B), gemma4-26b-a4b (Gemma 4 26B-A4B).")
 
     String preset;
 
-    @Option(names = "--type", defaultValue = "Q8_0", description = "Weight type of the matrices: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K (norms stay F32). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--type", defaultValue = "Q8_0", description = "Weight type of the matrices: F32, F16, BF16, Q4_K_M (Q4_K with llama-quantize's Q6_K tensors), Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K (norms stay F32). Default: ${DEFAULT-VALUE}.")
     String type;
+
+    @Option(names = "--header-only", description = "Write only the GGUF header (metadata, a placeholder tokenizer of the real model's vocabulary size, tensor names, shapes and types; no data): a file of a few MB that ggufc simulate and ggufc ir read; ggufc run refuses it.")
+    boolean headerOnly;
 
     @Option(names = {"-o", "--output"}, required = true, description = "GGUF file to write.")
     Path output;
@@ -96,15 +120,30 @@ final class SynthCommand implements Callable<Integer> {
     String vocab;
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         Preset p = Preset.byId(preset);
-        GgmlType t;
-        try {
-            t = GgmlType.valueOf(type.toUpperCase(java.util.Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown --type '" + type + "'");
-        }
         SyntheticLlama.Config c = p.config.withSeed(seed);
+        SyntheticLlama.TypePolicy policy;
+        GgmlType t;
+        if (type.equalsIgnoreCase("Q4_K_M")) {
+            t = GgmlType.Q4_K;
+            policy = SyntheticLlama.TypePolicy.q4KM(c.nLayer());
+        } else {
+            try {
+                t = GgmlType.valueOf(type.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown --type '" + type + "'");
+            }
+            policy = SyntheticLlama.TypePolicy.uniform(t);
+        }
+        if (headerOnly) {
+            int nVocab = p.realVocab > 0 ? p.realVocab : 32000;
+            if (output.getParent() != null) Files.createDirectories(output.getParent());
+            SyntheticLlama.writeHeader(output, c, nVocab, policy);
+            long total = SyntheticLlama.tensors(c, nVocab).stream().mapToLong(SyntheticLlama.TensorSpec::elements).sum();
+            System.err.printf("ggufc: wrote the header of %s (%,d parameters, vocab %d) as %s -> %s (%,d bytes)%n", p.id, total, nVocab, type.toUpperCase(java.util.Locale.ROOT), output, output.toFile().length());
+            return 0;
+        }
         String vocabFile = vocab != null ? vocab : p.vocab != null ? p.vocab : "vocab/ggml-vocab-llama-spm.gguf";
         try (GgufFile v = GgufFile.open(ModelLocator.resolve(vocabFile))) {
             int nVocab = SyntheticLlama.vocabSize(v);
@@ -113,7 +152,7 @@ final class SynthCommand implements Callable<Integer> {
             if (output.getParent() != null) Files.createDirectories(output.getParent());
             long t0 = System.nanoTime();
             try (ProgressBar bar = ProgressBars.builder("synth").setInitialMax(total).setUnit(" M params", 1_000_000).build()) {
-                SyntheticLlama.write(output, c, v, SyntheticLlama.TypePolicy.uniform(t), (name, n) -> bar.stepBy(n));
+                SyntheticLlama.write(output, c, v, policy, (name, n) -> bar.stepBy(n));
             }
             System.err.printf("ggufc: wrote %s (%,d bytes) in %.1f s%n", output, output.toFile().length(), (System.nanoTime() - t0) / 1e9);
         } catch (java.io.IOException e) {

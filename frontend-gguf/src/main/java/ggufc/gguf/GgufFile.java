@@ -56,8 +56,19 @@ public final class GgufFile implements AutoCloseable {
     private final Map<String, GgufTensorInfo> tensorsByName;
     private final long alignment;
     private final long dataOffset;
+    /** True when the file is only a header (opened with {@link #openHeader}, its data section absent). */
+    private final boolean headerOnly;
+
+    /** Metadata key that {@code ggufc synth --header-only} sets: the file holds the header and no tensor data. */
+    public static final String HEADER_ONLY_KEY = "ggufc.header_only";
+    /** The problem {@link #tensorData} and {@link #open} report for a header-only file. */
+    public static final String HEADER_ONLY_PROBLEM = "header-only GGUF (no tensor data): use it with ggufc simulate or ggufc ir";
 
     private GgufFile(Path path, Arena arena, MemorySegment file) {
+        this(path, arena, file, false);
+    }
+
+    private GgufFile(Path path, Arena arena, MemorySegment file, boolean allowHeaderOnly) {
         this.path = path;
         this.arena = arena;
         this.file = file;
@@ -150,11 +161,15 @@ public final class GgufFile implements AutoCloseable {
         tensors = Collections.unmodifiableList(infos);
         tensorsByName = Collections.unmodifiableMap(byName);
         dataOffset = (c.pos + alignment - 1) / alignment * alignment;
+        boolean marked = kv.get(HEADER_ONLY_KEY) != null && Boolean.TRUE.equals(kv.get(HEADER_ONLY_KEY).value());
+        boolean noData = file.byteSize() <= dataOffset && infos.stream().anyMatch(t -> t.byteSize() > 0);
+        headerOnly = allowHeaderOnly && (marked || noData);
+        if (marked && !allowHeaderOnly && noData) throw fail(HEADER_ONLY_PROBLEM);
         for (GgufTensorInfo t : infos) {
             if (t.offset() < 0 || t.offset() % alignment != 0) {
                 throw fail("tensor " + q(t.name()) + " offset " + Long.toUnsignedString(t.offset()) + " is not a multiple of the alignment " + alignment);
             }
-            if (t.offset() > file.byteSize() - dataOffset || t.byteSize() > file.byteSize() - dataOffset - t.offset()) {
+            if (!headerOnly && (t.offset() > file.byteSize() - dataOffset || t.byteSize() > file.byteSize() - dataOffset - t.offset())) {
                 throw fail("tensor " + q(t.name()) + " (" + t.byteSize() + " bytes at data offset " + t.offset()
                         + ") runs past the end of the file (" + file.byteSize() + " bytes, data section at " + dataOffset
                         + "); the file is truncated or corrupt");
@@ -193,12 +208,28 @@ public final class GgufFile implements AutoCloseable {
         return sb.append(']').toString();
     }
 
-    /** Maps and parses {@code path}. */
+    /** Maps and parses {@code path}. A header-only file (see {@link #openHeader}) is refused with {@link #HEADER_ONLY_PROBLEM}. */
     public static GgufFile open(Path path) {
+        return open(path, false);
+    }
+
+    /**
+     * Maps and parses {@code path} for its header only: a full GGUF opens as with {@link #open}, and so does a
+     * header-only one ({@code ggufc synth --header-only}: metadata and tensor infos, no data section), whose
+     * {@link #tensorData} then fails with {@link #HEADER_ONLY_PROBLEM}. Lifting never reads weights, so its graph builds.
+     */
+    public static GgufFile openHeader(Path path) {
+        return open(path, true);
+    }
+
+    /** Whether this file has no tensor data (opened with {@link #openHeader}). */
+    public boolean headerOnly() { return headerOnly; }
+
+    private static GgufFile open(Path path, boolean allowHeaderOnly) {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             MemorySegment seg = ch.size() == 0 ? MemorySegment.ofArray(new byte[0]) : ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            return new GgufFile(path, arena, seg);
+            return new GgufFile(path, arena, seg, allowHeaderOnly);
         } catch (NoSuchFileException e) {
             arena.close();
             throw new GgufException(path, "no such file");
@@ -234,6 +265,7 @@ public final class GgufFile implements AutoCloseable {
 
     /** The tensor's bytes, a read-only slice of the mapping (no copy). */
     public MemorySegment tensorData(GgufTensorInfo t) {
+        if (headerOnly) throw fail(HEADER_ONLY_PROBLEM);
         return file.asSlice(dataOffset + t.offset(), t.byteSize()).asReadOnly();
     }
 

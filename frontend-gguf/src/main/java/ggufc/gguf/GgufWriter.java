@@ -179,6 +179,18 @@ public final class GgufWriter {
         }
     }
 
+    /**
+     * Writes only the header (metadata and tensor infos with the offsets {@link #write} would give), no data
+     * section: a file of kilobytes for a model of gigabytes, which {@link GgufFile#openHeader} reads. No fill is called.
+     */
+    public void writeHeader(Path out) {
+        try {
+            Files.write(out, header());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + out, e);
+        }
+    }
+
     /** The header bytes: magic, version, counts, metadata and tensor infos (before alignment padding). */
     byte[] header() {
         Buf b = new Buf();

@@ -226,7 +226,19 @@ public final class SyntheticLlama {
             // heads, global ones 512-wide over 2 with V = K; a dense GeGLU FFN of 2112 beside 128 experts of 704, 8 per token
             case "gemma4-26b-a4b" -> new Config(2816, 2112, 30, 16, 8, 131072, 1, 1e-6f, 1e6f, true, false, "gemma4", 256, 1024, 6, 0f, 30f,
                     new Moe(128, 8, 704), new Gemma4(512, 2, 64, true, 0, 0));
-            default -> throw new IllegalArgumentException("no real-shape preset for '" + arch + "' (qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3, gemma4, gemma4-e2b, gemma4-26b-a4b)");
+            // Llama 3.2 1B: 2048 embd, 16 layers, 32 heads, 8 KV heads, FFN 8192, tied output, RoPE base 500000
+            case "llama-3.2-1b" -> new Config(2048, 8192, 16, 32, 8, 131072, 1, 1e-5f, 500000f, true, false);
+            // Llama 2 7B: 4096 embd, 32 layers, 32 heads (no GQA), FFN 11008, RoPE base 10000, separate output (vocab 32000)
+            case "llama-2-7b" -> new Config(4096, 11008, 32, 32, 32, 4096, 1, 1e-5f, 10000f, false, false);
+            // Llama 3.1 8B: 4096 embd, 32 layers, 32 heads, 8 KV heads, FFN 14336, separate output
+            case "llama-3.1-8b" -> new Config(4096, 14336, 32, 32, 8, 131072, 1, 1e-5f, 500000f, false, false);
+            // Llama 3 70B: 8192 embd, 80 layers, 64 heads, 8 KV heads, FFN 28672, separate output
+            case "llama-3-70b" -> new Config(8192, 28672, 80, 64, 8, 8192, 1, 1e-5f, 500000f, false, false);
+            // Qwen3-14B: 5120 embd, 40 layers, 40 heads of 128, 8 KV heads, FFN 17408
+            case "qwen3-14b" -> new Config(5120, 17408, 40, 40, 8, 40960, 1, 1e-6f, 1e6f, false, false, "qwen3", 128);
+            // Qwen3-32B: 5120 embd, 64 layers, 64 heads of 128 (8192 wide), 8 KV heads, FFN 25600
+            case "qwen3-32b" -> new Config(5120, 25600, 64, 64, 8, 40960, 1, 1e-6f, 1e6f, false, false, "qwen3", 128);
+            default -> throw new IllegalArgumentException("no real-shape preset for '" + arch + "' (qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3, gemma4, gemma4-e2b, gemma4-26b-a4b, llama-2-7b, llama-3.2-1b, llama-3.1-8b, llama-3-70b, qwen3-14b, qwen3-32b)");
         };
     }
 
@@ -252,6 +264,27 @@ public final class SyntheticLlama {
         static TypePolicy uniform(GgmlType t) {
             return (name, ne) -> ne.length < 2 || name.contains("ffn_gate_inp") || name.startsWith("per_layer_model_proj") ? GgmlType.F32
                     : ne[0] % t.blockSize() == 0 ? t : GgmlType.F16;
+        }
+
+        /**
+         * llama-quantize's Q4_K_M mix, simplified: Q4_K, with Q6_K for the output matrix (the token embedding
+         * when tied) and for attn_v and ffn_down(_exps) in the first and last eighth of the layers and every third
+         * layer between (its {@code use_more_bits}); the rest as {@link #uniform}.
+         */
+        static TypePolicy q4KM(int nLayer) {
+            TypePolicy base = uniform(GgmlType.Q4_K);
+            return (name, ne) -> {
+                GgmlType t = base.typeFor(name, ne);
+                if (t != GgmlType.Q4_K) return t;
+                if (name.equals("output.weight")) return GgmlType.Q6_K;
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("blk\\.(\\d+)\\.(attn_v|ffn_down|ffn_down_exps)\\.weight").matcher(name);
+                if (m.matches()) {
+                    int i = Integer.parseInt(m.group(1));
+                    boolean more = i < nLayer / 8 || i >= 7 * nLayer / 8 || (i - nLayer / 8) % 3 == 2;
+                    if (more) return GgmlType.Q6_K;
+                }
+                return t;
+            };
         }
     }
 
@@ -365,8 +398,48 @@ public final class SyntheticLlama {
 
     /** The model's metadata: the architecture's hyperparameters plus every {@code tokenizer.*} key of {@code vocab}. */
     public static Map<String, GgufValue> metadata(Config c, GgufFile vocab, GgmlType mainType) {
+        java.util.LinkedHashMap<String, GgufValue> tok = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, GgufValue> e : vocab.metadata().entrySet()) {
+            if (e.getKey().startsWith("tokenizer.")) tok.put(e.getKey(), e.getValue());
+        }
+        return metadata(c, vocabSize(vocab), tok, mainType);
+    }
+
+    /**
+     * A placeholder tokenizer of {@code nVocab} tokens ({@code <t0>}, {@code <t1>}, ...; SPM model, token 1 BOS, 2 EOS)
+     * for header-only files, whose vocabulary size must be the real model's but whose text is never tokenized.
+     */
+    public static Map<String, GgufValue> placeholderTokenizer(int nVocab) {
         java.util.LinkedHashMap<String, GgufValue> m = new java.util.LinkedHashMap<>();
-        int nVocab = vocabSize(vocab);
+        List<String> toks = new ArrayList<>(nVocab);
+        for (int i = 0; i < nVocab; i++) toks.add("<t" + i + ">");
+        int[] types = new int[nVocab];
+        java.util.Arrays.fill(types, 1);
+        m.put("tokenizer.ggml.model", GgufValue.of("llama"));
+        m.put("tokenizer.ggml.tokens", GgufValue.strings(toks));
+        m.put("tokenizer.ggml.scores", GgufValue.floats(new float[nVocab]));
+        m.put("tokenizer.ggml.token_type", GgufValue.ints(types));
+        m.put("tokenizer.ggml.bos_token_id", GgufValue.u32(1));
+        m.put("tokenizer.ggml.eos_token_id", GgufValue.u32(2));
+        return m;
+    }
+
+    /**
+     * Writes only the header of {@code c}'s model ({@link GgufWriter#writeHeader}: metadata, a placeholder tokenizer of
+     * {@code nVocab} tokens, every tensor's name, shape and type, no data) with {@link GgufFile#HEADER_ONLY_KEY} set;
+     * {@link GgufFile#openHeader} reads it and the lifters build its graph.
+     */
+    public static void writeHeader(Path out, Config c, int nVocab, TypePolicy types) {
+        GgmlType main = types.typeFor("blk.0.attn_output.weight", new long[] {c.nEmbdQ(), c.nEmbd()});
+        GgufWriter w = new GgufWriter().putAll(metadata(c, nVocab, placeholderTokenizer(nVocab), main));
+        w.put(GgufFile.HEADER_ONLY_KEY, GgufValue.bool(true));
+        for (TensorSpec s : tensors(c, nVocab)) w.tensor(s.name(), types.typeFor(s.name(), s.ne()), s.ne(), seg -> {});
+        w.writeHeader(out);
+    }
+
+    /** The model's metadata with the given vocabulary size and {@code tokenizer.*} keys. */
+    public static Map<String, GgufValue> metadata(Config c, int nVocab, Map<String, GgufValue> tokenizer, GgmlType mainType) {
+        java.util.LinkedHashMap<String, GgufValue> m = new java.util.LinkedHashMap<>();
         String a = c.arch();
         m.put("general.architecture", GgufValue.of(a));
         // llama.cpp gives a model named like "phi3"/"phi-3" Phi-3 token attributes, looking up "</s>" and
@@ -420,9 +493,7 @@ public final class SyntheticLlama {
         }
         m.put("synthetic.seed", GgufValue.u64(c.seed()));
         m.put("synthetic.stress_blocks", GgufValue.bool(c.stressBlocks()));
-        for (Map.Entry<String, GgufValue> e : vocab.metadata().entrySet()) {
-            if (e.getKey().startsWith("tokenizer.")) m.put(e.getKey(), e.getValue());
-        }
+        m.putAll(tokenizer);
         return m;
     }
 

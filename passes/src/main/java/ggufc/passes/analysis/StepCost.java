@@ -30,7 +30,7 @@ import java.util.Set;
  * <i>activations</i> (everything that depends on the step's inputs). <b>FLOPs</b>: multiply-adds
  * count 2; elementwise ops 1 per element, rms_norm and softmax 4, RoPE 3 per rotated element;
  * conversions, gathers, masks and top-k selection 0; {@code matmul_id} counts only the selected
- * experts (K of them per token, reading K·M·N weights per token), {@code sum_normalize} 2 and
+ * experts (K of them per token, reading K·M·N weights per token, at most all E experts' for a batch), {@code sum_normalize} 2 and
  * {@code weighted_sum} 2 per input element. A fused op costs exactly the sum of its parts, so fusion never
  * changes FLOPs.
  *
@@ -49,6 +49,19 @@ public record StepCost(int nodes, int ops, int kernels, long weightBytes, long a
 
     public static StepCost of(Graph g, Map<String, Long> symbols, long context) {
         return new Analysis(g, symbols).run(context);
+    }
+
+    /**
+     * One kernel of a step: its first node (graph order), every node in it, the bytes it moves (all kinds), of them
+     * the weight bytes, and its FLOPs, by the same accounting as {@link #of}. View FLOPs (none) are not listed.
+     */
+    public record Kernel(Node head, List<Node> nodes, long bytes, long weightBytes, long flops) {}
+
+    /** The kernels of one step of {@code g} with the given symbols (T = tokens, L = context), in graph order. */
+    public static List<Kernel> kernels(Graph g, Map<String, Long> symbols) {
+        Analysis a = new Analysis(g, symbols);
+        a.run(0);
+        return a.kernels;
     }
 
     /** Context length used when none is given: the KV capacity of the graph, at most 512 (512 without caches). */
@@ -73,6 +86,7 @@ public record StepCost(int nodes, int ops, int kernels, long weightBytes, long a
         final Map<Node, Object> unit = new IdentityHashMap<>();
         final Map<Node, List<Node>> users = new IdentityHashMap<>();
         final Set<Node> outputs = Collections.newSetFromMap(new IdentityHashMap<>());
+        final List<Kernel> kernels = new ArrayList<>();
 
         Analysis(Graph g, Map<String, Long> symbols) {
             this.g = g;
@@ -112,8 +126,9 @@ public record StepCost(int nodes, int ops, int kernels, long weightBytes, long a
         long readBytes(Node user, int i, Node operand) {
             if ((user.op() == OpKind.KV_WRITE || user.op() == OpKind.ROPE_KV_WRITE) && i == 0) return 0; // updated in place
             if (user.op() == OpKind.MATMUL_ID && i == 1) {
-                // only the selected experts' rows: K experts of [M, N] per token
-                long slots = elements(user.input(2).shape());
+                // only the selected experts' rows: K experts of [M, N] per token, each expert read once however many
+                // tokens select it (a batch of T tokens reads at most all E experts)
+                long slots = Math.min(elements(user.input(2).shape()), dim(operand.shape().dim(0)));
                 return slots * dim(operand.shape().dim(1)) * bytes(storage(operand).dtype(), dim(operand.shape().last()));
             }
             if (user.op() == OpKind.EMBED && i == 0) {
@@ -145,8 +160,10 @@ public record StepCost(int nodes, int ops, int kernels, long weightBytes, long a
             long[] bytes = new long[Kind.values().length];
             for (Map.Entry<Object, List<Node>> e : units.entrySet()) {
                 Object u = e.getKey();
+                long before = bytes[0] + bytes[1] + bytes[2], weightBefore = bytes[Kind.WEIGHT.ordinal()], kFlops = 0;
                 Set<Node> read = Collections.newSetFromMap(new IdentityHashMap<>());
                 for (Node m : e.getValue()) {
+                    kFlops += flops(m);
                     for (int i = 0; i < m.inputs().size(); i++) {
                         Node o = m.input(i);
                         if (u.equals(unit.get(storage(o))) || !read.add(o)) continue;
@@ -156,6 +173,8 @@ public record StepCost(int nodes, int ops, int kernels, long weightBytes, long a
                     for (Node user : users.getOrDefault(m, List.of())) usedOutside |= !u.equals(unit.get(user));
                     if (usedOutside) bytes[kind.get(m).ordinal()] += writeBytes(m);
                 }
+                kernels.add(new Kernel(e.getValue().getFirst(), List.copyOf(e.getValue()), bytes[0] + bytes[1] + bytes[2] - before,
+                        bytes[Kind.WEIGHT.ordinal()] - weightBefore, kFlops));
             }
             return new StepCost(g.nodes().size(), ops, units.size(), bytes[Kind.WEIGHT.ordinal()], bytes[Kind.ACTIVATION.ordinal()],
                     bytes[Kind.KV.ordinal()], flops, context);
