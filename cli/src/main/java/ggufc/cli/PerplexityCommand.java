@@ -70,6 +70,18 @@ final class PerplexityCommand implements Callable<Integer> {
     @Option(names = "--progress", negatable = true, description = "Progress bar on stderr; default: when stderr is a terminal and the second chunk's time says the rest takes over 3 s.")
     Boolean progress;
 
+    @Option(names = {"-dev", "--device"}, defaultValue = "cpu", paramLabel = "LIST", description = "CPU sub-devices to split the model over, e.g. cpu:0,cpu:1 (with --split-mode; default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @picocli.CommandLine.Mixin
+    SplitOptionsMixin split;
+
+    private ggufc.runtime.SplitConfig splitConfig() {
+        ggufc.runtime.SplitConfig c = split.config(ggufc.runtime.SplitConfig.parseDevices(device));
+        if (c.active() && !c.cpuOnly()) throw new IllegalArgumentException("perplexity splits over CPU sub-devices (cpu:0,cpu:1,...) only, got " + device);
+        return c;
+    }
+
     @Override
     public Integer call() throws IOException {
         if (chunks == 0 || chunks < -1) throw new IllegalArgumentException("--chunks must be -1 (all) or >= 1, got " + chunks);
@@ -92,7 +104,7 @@ final class PerplexityCommand implements Callable<Integer> {
             if (base == null) throw new IllegalArgumentException("--kl-divergence needs --kl-divergence-base FILE (the base model's saved logits)");
             if (klBase != null && saveAllLogits != null) throw new IllegalArgumentException("give --kl-divergence-base or --save-all-logits, not both");
             try (BaseLogitsFile.Reader r = new BaseLogitsFile.Reader(base);
-                 LoadedModel m = LoadedModel.open(ModelLocator.resolve(model), r.nCtx(), kv, true, be, t)) {
+                 LoadedModel m = LoadedModel.open(ggufc.gguf.GgufFile.open(ModelLocator.resolve(model)), r.nCtx(), kv, true, be, t, "default", splitConfig())) {
                 System.err.printf(Locale.ROOT, "ggufc: kl_divergence: computing over %d chunks, n_ctx=%d, against %s%n", r.nChunk(), r.nCtx(), base);
                 try (Progress p = new Progress(r.nChunk())) {
                     Perplexity.klDivergence(Perplexity.evaluator(m.executor()), r, bosFor(m.tokenizer()), batch, out, p);
@@ -112,7 +124,7 @@ final class PerplexityCommand implements Callable<Integer> {
         }
         if (text.endsWith("\n")) text = text.substring(0, text.length() - 1);  // llama.cpp's -f drops one trailing newline
         Perplexity.Options o = new Perplexity.Options(ctx, chunks, batch);
-        try (LoadedModel m = LoadedModel.open(ModelLocator.resolve(model), ctx, kv, true, be, t)) {
+        try (LoadedModel m = LoadedModel.open(ggufc.gguf.GgufFile.open(ModelLocator.resolve(model)), ctx, kv, true, be, t, "default", splitConfig())) {
             int[] tokens = m.tokenizer().encode(text, true, false);
             int nChunk = Perplexity.chunks(tokens.length, o, file.toString());
             System.err.printf(Locale.ROOT, "ggufc: perplexity: %d tokens, calculating perplexity over %d chunks, n_ctx=%d, batch_size=%d%n",

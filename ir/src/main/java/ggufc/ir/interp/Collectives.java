@@ -38,14 +38,35 @@ public final class Collectives {
                 }
                 default -> throw new IllegalArgumentException("unknown reduce type " + reduce);
             }
+            if (reduce.equals("f16")) checkF16(x, src, n);
             if (p == 0) {
                 System.arraycopy(src, 0, out, 0, n);
                 continue;
             }
             switch (reduce) {
-                case "f16" -> { for (int i = 0; i < n; i++) out[i] = BlockCodecs.f16ToF32(BlockCodecs.f32ToF16(out[i] + src[i])); }
+                case "f16" -> {
+                    for (int i = 0; i < n; i++) {
+                        float sum = out[i] + src[i];
+                        out[i] = BlockCodecs.f16ToF32(BlockCodecs.f32ToF16(sum));
+                        if (Float.isFinite(sum) && !Float.isFinite(out[i])) {
+                            throw new ArithmeticException("all_reduce in f16 overflowed: a sum of " + sum + " is beyond f16's range (65504); use --reduce-type bf16 or f32");
+                        }
+                    }
+                }
                 case "bf16" -> { for (int i = 0; i < n; i++) out[i] = BlockCodecs.bf16ToF32(BlockCodecs.f32ToBf16(out[i] + src[i])); }
                 default -> { for (int i = 0; i < n; i++) out[i] += src[i]; }
+            }
+        }
+    }
+
+    /**
+     * An f16 all-reduce whose part or sum leaves f16's range (±65504) would turn into infinities and then NaNs, which
+     * ik_llama.cpp's users saw as gibberish (its issue #1087): refused with the number and what to use instead.
+     */
+    private static void checkF16(float[] exact, float[] rounded, int n) {
+        for (int i = 0; i < n; i++) {
+            if (Float.isFinite(exact[i]) && !Float.isFinite(rounded[i])) {
+                throw new ArithmeticException("all_reduce in f16 overflowed: a partial sum of " + exact[i] + " is beyond f16's range (65504); use --reduce-type bf16 or f32");
             }
         }
     }
