@@ -23,7 +23,8 @@ final class PackSmallWeights {
 
     static Plan apply(Plan plan) {
         long total = 0;
-        for (Step s : plan.steps()) {
+        for (Step s0 : plan.steps()) {
+            Step s = s0 instanceof Step.OnDevice od ? od.step() : s0;
             if (s instanceof Step.MatMulStep m) total += Packed.bytes(m.N(), m.K());
             if (s instanceof Step.Glu gl) total += 2 * Packed.bytes(gl.N(), gl.K());
         }
@@ -32,14 +33,18 @@ final class PackSmallWeights {
         List<Plan.PackedWeight> packed = new ArrayList<>();
         long[] budget = {MAX_TOTAL_BYTES};
         List<Step> steps = new ArrayList<>();
-        for (Step s : plan.steps()) {
+        for (Step s0 : plan.steps()) {
+            // a split plan's steps keep their device
+            Step s = s0 instanceof Step.OnDevice od ? od.step() : s0;
+            int device = s0 instanceof Step.OnDevice od ? od.device() : -1;
+            java.util.function.UnaryOperator<Step> onDevice = x -> device < 0 ? x : new Step.OnDevice(device, x);
             if (s instanceof Step.MatMulStep m && packable(plan, m.weight(), m.dtype(), budget, packedOf)) {
-                steps.add(new Step.PackedMatMul(m.x(), m.act(), pack(plan, m.weight(), packedOf, packed), m.K(), m.N(), m.tokens(), m.out(), m.outCol(), m.outStride(), m.res()));
+                steps.add(onDevice.apply(new Step.PackedMatMul(m.x(), m.act(), pack(plan, m.weight(), packedOf, packed), m.K(), m.N(), m.tokens(), m.out(), m.outCol(), m.outStride(), m.res())));
             } else if (s instanceof Step.Glu gl && packable(plan, gl.gate(), gl.gateType(), budget, packedOf)
                     && packable(plan, gl.up(), gl.upType(), budget, packedOf)) {
-                steps.add(new Step.PackedGlu(gl.x(), gl.act(), pack(plan, gl.gate(), packedOf, packed), pack(plan, gl.up(), packedOf, packed), gl.K(), gl.N(), gl.tokens(), gl.gelu(), gl.out()));
+                steps.add(onDevice.apply(new Step.PackedGlu(gl.x(), gl.act(), pack(plan, gl.gate(), packedOf, packed), pack(plan, gl.up(), packedOf, packed), gl.K(), gl.N(), gl.tokens(), gl.gelu(), gl.out())));
             } else {
-                steps.add(s);
+                steps.add(s0);
             }
         }
         if (packed.isEmpty()) return plan;
