@@ -18,10 +18,11 @@ import net.jqwik.api.Combinators;
  * {@code cache.v.N}, scores, causal mask, softmax, values, attn_output) and an RMS-normed SwiGLU FFN, dense or a
  * mixture of experts (router, topk, matmul_id, weighted_sum), each added to the residual stream; then the last row,
  * the output norm and the output head (own or tied to the embedding). Head counts, GQA, head and model sizes, the FFN
- * size and the layer count are random.
+ * size and the layer count are random; Q/K/V may be one fused attn_qkv weight read through split ops (Phi-3's), and
+ * the matrices F32, F16 or Q8_0 (where their rows are whole blocks).
  */
 record LlamaBlocks(int layers, int kvHeads, int gqa, int headDim, int embd, int ffn, int vocab, boolean bias, boolean qkNorm,
-        int experts, boolean tied, String ropeMode, DType weights) {
+        int experts, boolean tied, String ropeMode, DType weights, boolean fusedQkv) {
 
     static final int CTX = 8;
 
@@ -33,14 +34,33 @@ record LlamaBlocks(int layers, int kvHeads, int gqa, int headDim, int embd, int 
                 Arbitraries.integers().between(1, 12).map(i -> 8 * i), Arbitraries.integers().between(8, 40))
                 .as((l, kv, g, hd, e, f, v) -> new int[] {l, kv, g, hd, e, f, v});
         Arbitrary<Object[]> flags = Combinators.combine(Arbitraries.of(true, false), Arbitraries.of(true, false),
-                Arbitraries.of(0, 0, 0, 4), Arbitraries.of(true, false), Arbitraries.of("normal", "neox"), Arbitraries.of(DType.F32, DType.F32, DType.F16))
-                .as((b, n, x, t, r, w) -> new Object[] {b, n, x, t, r, w});
+                Arbitraries.of(0, 0, 0, 4), Arbitraries.of(true, false), Arbitraries.of("normal", "neox"), Arbitraries.of(DType.F32, DType.F32, DType.F16, DType.Q8_0),
+                Arbitraries.of(false, false, true))
+                .as((b, n, x, t, r, w, q) -> new Object[] {b, n, x, t, r, w, q});
         return Combinators.combine(sizes, flags).as((s, f) -> new LlamaBlocks(s[0], s[1], s[2], s[3], s[4], s[5], s[6],
-                (Boolean) f[0], (Boolean) f[1], (Integer) f[2], (Boolean) f[3], (String) f[4], (DType) f[5]));
+                (Boolean) f[0], (Boolean) f[1], (Integer) f[2], (Boolean) f[3], (String) f[4], (DType) f[5], (Boolean) f[6]).wholeBlocks());
+    }
+
+    /** With quantized weights: sizes rounded up so every matrix row is whole blocks (Q rows too, by a larger head size). */
+    LlamaBlocks wholeBlocks() {
+        int bs = weights.blockSize();
+        if (bs == 1) return this;
+        int e = (embd + bs - 1) / bs * bs, f = (ffn + bs - 1) / bs * bs;
+        int hd = headDim;
+        while ((long) kvHeads * gqa * hd % bs != 0) hd *= 2;
+        return new LlamaBlocks(layers, kvHeads, gqa, hd, e, f, vocab, bias, qkNorm, experts, tied, ropeMode, weights, fusedQkv);
+    }
+
+    /** The weights' type: a quantized type only where every matrix row is whole blocks (else F32). */
+    DType weightType() {
+        long nq = heads() * headDim;
+        return weights.blockSize() > 1 && (embd % weights.blockSize() != 0 || ffn % weights.blockSize() != 0 || nq % weights.blockSize() != 0)
+                ? DType.F32 : weights;
     }
 
     /** The lifted-form graph of this model, one step of T tokens. */
     Graph graph() {
+        DType weights = weightType();
         Dim t = Dim.sym("T"), l = Dim.sym("L");
         GraphBuilder b = new GraphBuilder("llama");
         Node tokens = b.input("tokens", TensorType.of(DType.I32, t));
@@ -51,7 +71,18 @@ record LlamaBlocks(int layers, int kvHeads, int gqa, int headDim, int embd, int 
         for (int i = 0; i < layers; i++) {
             String p = "blk." + i + ".";
             Node h = b.rmsNorm(x, b.param(p + "attn_norm.weight", TensorType.of(DType.F32, embd)), 1e-5);
-            Node q = proj(b, h, p + "attn_q", nq), k = proj(b, h, p + "attn_k", nkv), v = proj(b, h, p + "attn_v", nkv);
+            Node q, k, v;
+            if (fusedQkv) {
+                // Phi-3's layout: one attn_qkv matmul read through split ops (bias per part)
+                Node qkv = b.matmul(h, b.param(p + "attn_qkv.weight", TensorType.of(weights, nq + 2 * nkv, embd)));
+                q = bias(b, b.add(ggufc.ir.OpKind.SPLIT, ggufc.ir.Attrs.of("offset", 0L, "size", nq), qkv), p + "attn_q", nq);
+                k = bias(b, b.add(ggufc.ir.OpKind.SPLIT, ggufc.ir.Attrs.of("offset", nq, "size", nkv), qkv), p + "attn_k", nkv);
+                v = bias(b, b.add(ggufc.ir.OpKind.SPLIT, ggufc.ir.Attrs.of("offset", nq + nkv, "size", nkv), qkv), p + "attn_v", nkv);
+            } else {
+                q = proj(b, h, p + "attn_q", nq, weights);
+                k = proj(b, h, p + "attn_k", nkv, weights);
+                v = proj(b, h, p + "attn_v", nkv, weights);
+            }
             q = b.reshape(q, Shape.of(t, heads(), headDim));
             k = b.reshape(k, Shape.of(t, kvHeads, headDim));
             v = b.reshape(v, Shape.of(t, kvHeads, headDim));
@@ -91,8 +122,11 @@ record LlamaBlocks(int layers, int kvHeads, int gqa, int headDim, int embd, int 
         return b.build();
     }
 
-    private Node proj(GraphBuilder b, Node h, String name, long rows) {
-        Node y = b.matmul(h, b.param(name + ".weight", TensorType.of(weights, rows, embd)));
+    private Node proj(GraphBuilder b, Node h, String name, long rows, DType weights) {
+        return bias(b, b.matmul(h, b.param(name + ".weight", TensorType.of(weights, rows, embd))), name, rows);
+    }
+
+    private Node bias(GraphBuilder b, Node y, String name, long rows) {
         return bias ? b.addOp(y, b.param(name + ".bias", TensorType.of(DType.F32, rows))) : y;
     }
 }

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every split mode keeps the meaning of random llama-like models ({@link LlamaBlocks}: random layer, head, GQA, head
- * size, model and FFN sizes, biases, q/k norms, MoE, tied heads, F32/F16 weights) over 2 to 4 devices with random
+ * size, model and FFN sizes, biases, q/k norms, MoE, tied heads, fused QKV, F32/F16/Q8_0 weights) over 2 to 4 devices with random
  * {@code --tensor-split} proportions (a device may get 0), main device and reduce type: on the interpreter
  * ({@link Equivalence.Probe}: a prompt step and a decode step, the split graph reading its sliced weights and KV caches),
  * the logits equal the unsplit ones, exactly for the exact modes (layer, row) and within the NMSE the non-exact passes
@@ -78,6 +78,7 @@ class SplitProperties {
         net.jqwik.api.statistics.Statistics.label("devices used").collect(Placement.devices(split).size());
         net.jqwik.api.statistics.Statistics.label("collectives").collect(st.allReduces() > 0 ? "all_reduce" : st.allGathers() > 0 ? "all_gather only" : st.transfers() > 0 ? "transfers only" : "none");
         net.jqwik.api.statistics.Statistics.label("model").collect((m.experts() > 0 ? "moe" : "dense") + (m.tied() ? ", tied" : ""));
+        net.jqwik.api.statistics.Statistics.label("weights").collect(m.weightType() + (m.fusedQkv() ? ", fused qkv" : ""));
         Optional<String> d = difference(g, split, SplitModes.pass(s.mode(), s.options()).exact());
         assertTrue(d.isEmpty(), () -> m + " split " + s + ": " + d.get() + "\n" + IrPrinter.print(split));
     }
@@ -96,7 +97,7 @@ class SplitProperties {
         return b.build();
     }
 
-    static final LlamaBlocks TWO_LAYERS = new LlamaBlocks(2, 4, 2, 8, 32, 64, 24, true, true, 0, false, "neox", ggufc.ir.DType.F32);
+    static final LlamaBlocks TWO_LAYERS = new LlamaBlocks(2, 4, 2, 8, 32, 64, 24, true, true, 0, false, "neox", ggufc.ir.DType.F32, false);
 
     @Test
     void theCheckerCatchesAnAllReduceThatDropsItsLastPart() {
