@@ -93,6 +93,33 @@ class IrCommandTest {
         assertTrue(list.out().contains("attn_values(softmax(causal_mask(attn_scores(q, k){scale}, pos){window}), v) -> attention(q, k, v, pos){scale, window}"), list.out());
     }
 
+    /**
+     * The split passes by name (2 devices, even) and by {@code -sm}: listed, run on an IR file, their placed output
+     * parsing back to the same text, and {@code --stats} counting the collectives.
+     */
+    @Test
+    void splitPassesByNameAndBySplitMode(@TempDir Path dir) throws IOException {
+        CliTest.Run list = CliTest.ggufc("ir", "--list-passes");
+        for (String pass : List.of("split-layer", "split-row", "split-tensor", "split-graph")) {
+            assertTrue(list.out().lines().anyMatch(l -> l.startsWith("  " + pass + " ")), pass + " not listed:\n" + list.out());
+        }
+        Path ir = dir.resolve("moe.ir");
+        Files.writeString(ir, Files.readString(PassGoldenTest.root().resolve("split-graph/moe-2-devices.ir")).split("// EXPECTED:")[0], StandardCharsets.UTF_8);
+        CliTest.Run byName = CliTest.ggufc("ir", "--ir", ir.toString(), "--passes", "split-graph", "--target", "interp");
+        assertEquals(0, byName.exit(), byName.err());
+        Graph placed = IrParser.parse(byName.out(), "printed");
+        assertEquals(byName.out(), IrPrinter.print(placed));
+        assertEquals(java.util.Set.of(0, 1), ggufc.ir.Placement.devices(placed));
+        CliTest.Run bySm = CliTest.ggufc("ir", "--ir", ir.toString(), "--passes", "none", "--target", "interp", "-sm", "graph", "--device", "cpu:0,cpu:1");
+        assertEquals(0, bySm.exit(), bySm.err());
+        assertEquals(byName.out(), bySm.out(), "--passes split-graph is -sm graph over 2 devices");
+        CliTest.Run stats = CliTest.ggufc("ir", "--model", model(), "-sm", "graph", "--device", "cpu:0,cpu:1,cpu:2", "-ts", "1,2,1", "--passes", "none", "--stats");
+        assertEquals(0, stats.exit(), stats.err());
+        // stories260K: 5 layers, 2 all-reduces each (4 KV heads cut 1, 2, 1; FFN 172 cut to the nearest element);
+        // the output head, cut by vocabulary, is gathered once
+        assertTrue(stats.out().contains("split over 3 devices; per decode step: 10 all-reduces, 1 all-gathers, 0 transfers"), stats.out());
+    }
+
     @Test
     void dotAndIrFileInput(@TempDir Path dir) throws IOException {
         Path ir = dir.resolve("layer.ir");

@@ -346,6 +346,10 @@ public final class IrParser {
             try {
                 Node n = builder.add(op, operands, attrs, declared);
                 if (op == OpKind.STATE) states.putIfAbsent(n.name(), n);
+                // GraphBuilder places a pass's new op on its first operand's device; a text says where each node runs
+                if (!attrs.has(ggufc.ir.Placement.DEVICE) && n.attrs().has(ggufc.ir.Placement.DEVICE)) {
+                    diag.error(opToken, s.VALUE().getText() + " = " + opName + ": has no device (in a placed graph every node has one)");
+                }
                 return n;
             } catch (IrException e) {
                 for (String p : e.problems()) diag.error(opToken, p);

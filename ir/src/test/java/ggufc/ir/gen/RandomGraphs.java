@@ -43,7 +43,8 @@ import java.util.function.Predicate;
  *   <li>{@code graphs(false)}: also symbolic dimensions (some containing {@code x}, some equal to
  *       dtype names), zero and huge dimensions, extreme doubles (NaN, infinities, -0.0, subnormal,
  *       max), extreme integers, strings and names needing escapes, and generic extra attributes
- *       ({@code device = 1}, {@code split = "axis1"}, keyword-named and quoted-name keys) on any op.
+ *       ({@code hint_device = 1}, {@code split = "axis1"}, keyword-named and quoted-name keys) on any op; never
+ *       {@code device}, which makes a graph placed (see ggufc.ir.Placement).
  * </ul>
  */
 public final class RandomGraphs {
@@ -80,7 +81,8 @@ public final class RandomGraphs {
     }
 
     private static final DType[] WEIGHT_TYPES = DType.values();
-    private static final List<String> EXTRA_KEYS = List.of("device", "split", "hint", "graph", "return", "inf", "nan",
+    // not "device": a device makes a graph placed, with rules of its own (Verifier.checkPlacement)
+    private static final List<String> EXTRA_KEYS = List.of("hint_device", "split", "hint", "graph", "return", "inf", "nan",
             "true", "tensor", "_", "a.b", "x-y", "with space", "");
     private static final List<String> ODD_STRINGS = List.of("", "axis1", "quote\"d", "back\\slash", "new\nline", "tab\t",
             "cr\r", "unicode é ✓", "nul\u0000", "bell\u0007", "del\u007f", "emoji 😀", "lone \ud800 surrogate", "%0", "@g", "// no comment");

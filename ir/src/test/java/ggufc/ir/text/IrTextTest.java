@@ -78,7 +78,7 @@ class IrTextTest {
                 // leading comment
                 graph   @g{// after the brace
                   %tokens=input"tokens":tensor<Txi32>   // no blanks needed
-                  %w.0 = param "w" {split = "axis1", device = 1} : tensor<16x32xq8_0>
+                  %w.0 = param "w" {split = "axis1", hint = 1} : tensor<16x32xq8_0>
                   %_e$1 = embed %w.0,%tokens : tensor<Tx32xf32>
                   // a comment line between statements
                   %7 = scale %_e$1 { factor = 2 } : tensor<Tx32xf32>
@@ -95,7 +95,7 @@ class IrTextTest {
         assertEquals("""
                 graph @g {
                   %0 = input "tokens" : tensor<Txi32>
-                  %1 = param "w" {device = 1, split = "axis1"} : tensor<16x32xq8_0>
+                  %1 = param "w" {hint = 1, split = "axis1"} : tensor<16x32xq8_0>
                   %2 = embed %1, %0 : tensor<Tx32xf32>
                   %3 = scale %2 {factor = 2} : tensor<Tx32xf32>
                   %4 = param "nw" : tensor<32xf32>
@@ -103,7 +103,7 @@ class IrTextTest {
                   return "out" = %5, "e" = %2
                 }
                 """, IrPrinter.print(g));
-        assertEquals(1, g.nodes().get(1).attrs().integer("device"));
+        assertEquals(1, g.nodes().get(1).attrs().integer("hint"));
     }
 
     @Test
@@ -328,5 +328,48 @@ class IrTextTest {
         Graph valid = b.build();
         Graph broken = new Graph("g", valid.nodes(), java.util.Map.of("z", foreign));
         assertTrue(IrPrinter.print(broken).contains("return \"z\" = %undefined_0"), IrPrinter.print(broken));
+    }
+
+    /**
+     * A placed graph (what split passes print and {@code ggufc ir -sm} shows) parses back to the same text: devices,
+     * split states, sliced names, the three collectives, a KV cache cut by heads, and one weight ("norm") declared on
+     * both devices under the same name.
+     */
+    @Test
+    void aPlacedGraphPrintsAndParsesBackToTheSameText() {
+        String text = """
+                graph @placed {
+                  %0 = input "x" {device = 0} : tensor<Tx4xf32>
+                  %1 = param "norm" {device = 0} : tensor<4xf32>
+                  %2 = rms_norm %0, %1 {device = 0, eps = 1.0e-5} : tensor<Tx4xf32>
+                  %3 = param "w[0:2,:]" {device = 0, split = "shard(0, 0:2 of 4)"} : tensor<2x4xf32>
+                  %4 = matmul %2, %3 {device = 0, split = "shard(1, 0:2 of 4)"} : tensor<Tx2xf32>
+                  %5 = param "o[:,0:2]" {device = 0, split = "shard(1, 0:2 of 4)"} : tensor<4x2xf32>
+                  %6 = matmul %4, %5 {device = 0, split = "partial"} : tensor<Tx4xf32>
+                  %7 = transfer %0 {device = 1} : tensor<Tx4xf32>
+                  %8 = param "norm" {device = 1} : tensor<4xf32>
+                  %9 = rms_norm %7, %8 {device = 1, eps = 1.0e-5} : tensor<Tx4xf32>
+                  %10 = param "w[2:4,:]" {device = 1, split = "shard(0, 2:4 of 4)"} : tensor<2x4xf32>
+                  %11 = matmul %9, %10 {device = 1, split = "shard(1, 2:4 of 4)"} : tensor<Tx2xf32>
+                  %12 = param "o[:,2:4]" {device = 1, split = "shard(1, 2:4 of 4)"} : tensor<4x2xf32>
+                  %13 = matmul %11, %12 {device = 1, split = "partial"} : tensor<Tx4xf32>
+                  %14 = all_reduce %6, %13 {device = 0, reduce = "bf16"} : tensor<Tx4xf32>
+                  %15 = all_reduce %6, %13 {device = 1, reduce = "bf16"} : tensor<Tx4xf32>
+                  %16 = all_gather %4, %11 {axis = 1, device = 0} : tensor<Tx4xf32>
+                  %17 = state "cache.k.0[:,0:1,:]" {device = 0, split = "shard(1, 0:1 of 2)"} : tensor<8x1x2xf32>
+                  %18 = reshape %4 {device = 0, split = "shard(1, 0:1 of 2)"} : tensor<Tx1x2xf32>
+                  %19 = input "pos" {device = 0} : tensor<Txi32>
+                  %20 = kv_write %17, %18, %19 {device = 0, split = "shard(1, 0:1 of 2)"} : tensor<8x1x2xf32>
+                  return "y" = %14,
+                         "y1" = %15,
+                         "g" = %16,
+                         "cache.k.0[:,0:1,:]" = %20
+                }
+                """;
+        Graph g = IrParser.parse(text, "placed.ir");
+        assertEquals(text, IrPrinter.print(g));
+        assertRoundTrips(g);
+        assertEquals(java.util.Set.of(0, 1), ggufc.ir.Placement.devices(g));
+        assertEquals(2, g.params().stream().filter(p -> p.name().equals("norm")).count());
     }
 }

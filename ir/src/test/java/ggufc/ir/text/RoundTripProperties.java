@@ -135,7 +135,10 @@ class RoundTripProperties {
                 symbolic |= !g.symbols().isEmpty();
                 severalOutputs |= g.outputs().size() > 1;
             }
-            assertEquals(EnumSet.allOf(OpKind.class), seen, "small=" + small);
+            // the collectives exist only in placed graphs (every node on a device, values crossing devices through them),
+            // which the generator does not make: IrTextTest's placed round trip, invalid/placement.ir, the split goldens
+            // and the passes' SplitProperties cover them
+            assertEquals(EnumSet.complementOf(EnumSet.copyOf(OpKind.COLLECTIVES)), seen, "small=" + small);
             assertTrue(stateWriteBack && quantizedParam && severalOutputs);
             assertEquals(!small, symbolic);
         }

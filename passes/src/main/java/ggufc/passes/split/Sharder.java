@@ -45,6 +45,13 @@ final class Sharder {
 
         /** Whether fused weights read through {@code split} (QKV, gate+up) are first cut into one matmul per part. */
         default boolean unfuse() { return true; }
+
+        /**
+         * Whether shards and partial sums flow on into the ops that read them (heads, FFN, KV caches kept local); when
+         * false, only the cut matmuls themselves run split and every other op takes whole values (row mode: each
+         * matmul's slices are gathered at once).
+         */
+        default boolean propagate() { return true; }
     }
 
     /** A weight cut by output rows ({@code rows}: the result is sharded) or by input columns (the result is partial). */
@@ -139,6 +146,10 @@ final class Sharder {
         List<Node> in = x.inputs();
         St[] s = new St[in.size()];
         for (int i = 0; i < s.length; i++) s[i] = state.get(in.get(i));
+        if (!policy.propagate() && x.op() != OpKind.MATMUL && x.op() != OpKind.MATMUL_ID) {
+            whole(x);
+            return;
+        }
         switch (x.op()) {
             case MATMUL, MATMUL_ID -> matmul(x, s);
             case ADD, MUL -> binary(x, s);

@@ -37,6 +37,8 @@ public final class SplitRow implements Pass {
             @Override public boolean replicatedStates() { return false; }
 
             @Override public boolean unfuse() { return false; }
+
+            @Override public boolean propagate() { return false; }
         }, opt);
         SplitStats.count(out, cx);
         return out;
