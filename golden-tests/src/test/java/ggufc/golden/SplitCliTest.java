@@ -50,6 +50,19 @@ class SplitCliTest {
         assertEquals(CliTest.readmeGreedy(), r.out());
     }
 
+    /** Layer split pipelines a prompt in micro-batches through the devices: the text is the unsplit one. */
+    @ParameterizedTest(name = "pipelined layer split over {0} -ts {1}")
+    @CsvSource({"'cpu:0,cpu:1', '3,1'", "'cpu:0,cpu:1,cpu:2', '1,2,1'", "'cpu:0,cpu:1,cpu:2,cpu:3', ''"})
+    void pipelinedLayerSplitGivesTheUnsplitText(String devices, String ts) {
+        String prompt = "Once upon a time, in a land far away, there lived a little dog who loved to run in the big green park";
+        List<String> a = new ArrayList<>(List.of("run", "--model", model(), "--prompt", prompt, "-n", "24", "--temp", "0", "-sm", "layer", "--device", devices));
+        if (!ts.isEmpty()) a.addAll(List.of("-ts", ts));
+        CliTest.Run split = CliTest.ggufc(a.toArray(String[]::new));
+        CliTest.Run whole = CliTest.ggufc("run", "--model", model(), "--prompt", prompt, "-n", "24", "--temp", "0");
+        assertEquals(0, split.exit(), split.err());
+        assertEquals(whole.out(), split.out());
+    }
+
     @ParameterizedTest(name = "-sm {0} over PoCL sub-devices")
     @ValueSource(strings = {"layer", "row", "tensor", "graph"})
     void everyModeOnPoclSubDevicesPrintsTheUnsplitText(String mode) throws IOException {

@@ -2,6 +2,7 @@ package ggufc.codegen.vector.plan;
 
 import ggufc.codegen.vector.kernels.WorkerPool;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -12,32 +13,45 @@ import java.util.concurrent.locks.LockSupport;
  * calling thread runs once all have arrived, reading the others' slots in place (one process: no copy is needed to
  * read another device's memory). Steps between two collectives form a phase; a device's slots are reused only by its
  * own values ({@link Lowering}), so the devices never write what another is reading.
+ *
+ * <p><b>Pipelining</b> (layer split): when every phase runs on one device, in device order, and each phase's
+ * collectives only move its values to the next one's device, a prompt is cut into micro-batches that flow through
+ * the devices as a pipeline: while device 1 runs micro-batch i, device 0 runs i + 1 (llama.cpp's pipeline
+ * parallelism). Each device processes the micro-batches in order, as chunked prompt processing does, so the result
+ * is the unsplit one; only plans whose logits are the last row's may pipeline (earlier micro-batches' rows of a
+ * per-token output would be overwritten).
  */
 final class MultiDevice implements AutoCloseable {
     private static final long SPIN_NANOS = 100_000;
+    /** Micro-batches per pipeline stage for a prompt (more: smaller fill and drain bubbles, smaller matmuls). */
+    static final int MICRO_BATCHES_PER_STAGE = 4;
 
     /** phase → device → steps; collectives[phase]: run after the phase by the caller. */
     private final Step[][][] phases;
     private final Step[][] collectives;
     private final Frame[] frames;
     private final Thread[] threads;
+    /** Pipeline stages: phase → its one device; null when the plan cannot pipeline. */
+    private final int[] stageDevice;
     private final AtomicInteger done = new AtomicInteger();
+    /** What each device runs in the current round (null: nothing). */
+    private final Runnable[] work;
     private volatile int generation;
-    private volatile int phase;
     private volatile boolean closed;
     private volatile Throwable failure;
 
-    MultiDevice(List<Step> steps, Frame[] frames) {
+    MultiDevice(List<Step> steps, Frame[] frames, boolean lastRowOutputs) {
         int n = frames.length;
         this.frames = frames;
+        this.work = new Runnable[n];
         List<List<List<Step>>> ph = new ArrayList<>();
-        List<List<Step>> coll = new ArrayList<>();
+        List<List<Step.OnDevice>> coll = new ArrayList<>();
         boolean open = false;
         for (Step s : steps) {
             Step.OnDevice od = s instanceof Step.OnDevice o ? o : new Step.OnDevice(0, s);
             if (od.collective()) {
                 if (ph.isEmpty()) { ph.add(empty(n)); coll.add(new ArrayList<>()); }
-                coll.getLast().add(od.step());
+                coll.getLast().add(od);
                 open = false;
                 continue;
             }
@@ -49,13 +63,35 @@ final class MultiDevice implements AutoCloseable {
         for (int p = 0; p < ph.size(); p++) {
             phases[p] = new Step[n][];
             for (int d = 0; d < n; d++) phases[p][d] = ph.get(p).get(d).toArray(Step[]::new);
-            collectives[p] = coll.get(p).toArray(Step[]::new);
+            collectives[p] = coll.get(p).stream().map(Step.OnDevice::step).toArray(Step[]::new);
         }
+        this.stageDevice = lastRowOutputs ? stages(ph, coll) : null;
         threads = new Thread[n - 1];
         for (int d = 1; d < n; d++) {
             int dev = d;
             threads[d - 1] = Thread.ofPlatform().daemon().name("ggufc-device-" + d).start(() -> loop(dev));
         }
+    }
+
+    /** The device of each phase when the plan is a pipeline of single-device phases joined by transfers, else null. */
+    private static int[] stages(List<List<List<Step>>> ph, List<List<Step.OnDevice>> coll) {
+        int[] dev = new int[ph.size()];
+        for (int p = 0; p < ph.size(); p++) {
+            dev[p] = -1;
+            for (int d = 0; d < ph.get(p).size(); d++) {
+                if (ph.get(p).get(d).isEmpty()) continue;
+                if (dev[p] >= 0) return null;
+                dev[p] = d;
+            }
+            if (dev[p] < 0 || (p > 0 && dev[p] <= dev[p - 1])) return null;
+        }
+        for (int p = 0; p < coll.size(); p++) {
+            for (Step.OnDevice c : coll.get(p)) {
+                // a transfer from this stage to the next only: a later stage's value would be overwritten meanwhile
+                if (!(c.step() instanceof Step.Copy) || p + 1 >= dev.length || c.device() != dev[p + 1]) return null;
+            }
+        }
+        return dev.length > 1 ? dev : null;
     }
 
     private static List<List<Step>> empty(int n) {
@@ -66,7 +102,16 @@ final class MultiDevice implements AutoCloseable {
 
     int phases() { return phases.length; }
 
+    /** Whether prompts run as a pipeline of micro-batches. */
+    boolean pipelines() { return stageDevice != null; }
+
     void run(int T, int L, int[][] inputs) {
+        int stages = stageDevice == null ? 0 : stageDevice.length;
+        int micro = stages == 0 ? T : Math.max(1, (T + MICRO_BATCHES_PER_STAGE * stages - 1) / (MICRO_BATCHES_PER_STAGE * stages));
+        if (stages > 0 && micro < T) {
+            pipeline(T, L, inputs, micro);
+            return;
+        }
         for (Frame f : frames) {
             f.T = T;
             f.L = L;
@@ -74,30 +119,77 @@ final class MultiDevice implements AutoCloseable {
         }
         for (int p = 0; p < phases.length; p++) {
             Step[][] per = phases[p];
-            int others = 0;
-            for (int d = 1; d < per.length; d++) if (per[d].length > 0) others++;
-            if (others > 0) {
-                done.set(0);
-                phase = p;
-                generation++;
-                for (Thread t : threads) LockSupport.unpark(t);
+            Arrays.fill(work, null);
+            for (int d = 0; d < per.length; d++) {
+                if (per[d].length == 0) continue;
+                Step[] ss = per[d];
+                Frame f = frames[d];
+                work[d] = () -> { for (Step s : ss) s.exec(f); };
             }
-            for (Step s : per[0]) s.exec(frames[0]);
-            if (others > 0) {
-                long t0 = System.nanoTime();
-                while (done.get() < threads.length) {
-                    if (System.nanoTime() - t0 < SPIN_NANOS) Thread.onSpinWait();
-                    else LockSupport.parkNanos(20_000);
-                }
-                Throwable t = failure;
-                if (t != null) {
-                    failure = null;
-                    if (t instanceof RuntimeException re) throw re;
-                    if (t instanceof Error e) throw e;
-                    throw new IllegalStateException(t);
-                }
-            }
+            round();
             for (Step s : collectives[p]) s.exec(frames[0]);
+        }
+    }
+
+    /**
+     * The prompt of {@code T} tokens ending at length {@code L} in micro-batches of {@code micro}: at tick k stage s runs
+     * micro-batch k - s; after each tick each stage's transfers move its micro-batch on to the next stage.
+     */
+    private void pipeline(int T, int L, int[][] inputs, int micro) {
+        int start = L - T, stages = stageDevice.length, m = (T + micro - 1) / micro;
+        for (int k = 0; k < m + stages - 1; k++) {
+            Arrays.fill(work, null);
+            for (int s = 0; s < stages; s++) {
+                int mb = k - s;
+                if (mb < 0 || mb >= m) continue;
+                Frame f = frames[stageDevice[s]];
+                setMicroBatch(f, inputs, start, T, mb, micro);
+                Step[] ss = phases[s][stageDevice[s]];
+                work[stageDevice[s]] = () -> { for (Step x : ss) x.exec(f); };
+            }
+            round();
+            // later stages first: stage s's transfer writes the slot stage s + 1 received into, which that stage's own
+            // outgoing transfer may still have to read (the slot is reused for its output)
+            for (int s = stages - 1; s >= 0; s--) {
+                int mb = k - s;
+                if (mb < 0 || mb >= m) continue;
+                Frame f = frames[stageDevice[s]];
+                for (Step x : collectives[s]) x.exec(f);
+            }
+        }
+    }
+
+    private static void setMicroBatch(Frame f, int[][] inputs, int start, int T, int mb, int micro) {
+        int lo = mb * micro, hi = Math.min(T, lo + micro);
+        f.T = hi - lo;
+        f.L = start + hi;
+        int[][] in = new int[inputs.length][];
+        for (int i = 0; i < in.length; i++) in[i] = inputs[i] == null ? null : Arrays.copyOfRange(inputs[i], lo, hi);
+        f.inputs = in;
+    }
+
+    /** Runs {@link #work} on the devices at once (device 0 on the caller) and waits for all. */
+    private void round() {
+        int others = 0;
+        for (int d = 1; d < work.length; d++) if (work[d] != null) others++;
+        if (others > 0) {
+            done.set(0);
+            generation++;
+            for (Thread t : threads) LockSupport.unpark(t);
+        }
+        if (work[0] != null) work[0].run();
+        if (others == 0) return;
+        long t0 = System.nanoTime();
+        while (done.get() < threads.length) {
+            if (System.nanoTime() - t0 < SPIN_NANOS) Thread.onSpinWait();
+            else LockSupport.parkNanos(20_000);
+        }
+        Throwable t = failure;
+        if (t != null) {
+            failure = null;
+            if (t instanceof RuntimeException re) throw re;
+            if (t instanceof Error e) throw e;
+            throw new IllegalStateException(t);
         }
     }
 
@@ -112,7 +204,8 @@ final class MultiDevice implements AutoCloseable {
             if (closed) return;
             seen = generation;
             try {
-                for (Step s : phases[phase][d]) s.exec(frames[d]);
+                Runnable r = work[d];
+                if (r != null) r.run();
             } catch (Throwable t) {
                 failure = t;
             } finally {

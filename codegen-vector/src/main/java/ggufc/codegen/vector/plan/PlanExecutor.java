@@ -53,7 +53,8 @@ public final class PlanExecutor implements CompiledModel {
         }
         this.frame = new Frame(slots, weights, packed, caches, binding.capacity(), binding.pool());
         boolean placed = plan.steps().stream().anyMatch(st -> st instanceof Step.OnDevice);
-        this.devices = placed && devicePools != null && devicePools.length > 1 ? new MultiDevice(plan.steps(), MultiDevice.frames(frame, devicePools)) : null;
+        this.devices = placed && devicePools != null && devicePools.length > 1 ? new MultiDevice(plan.steps(), MultiDevice.frames(frame, devicePools),
+                plan.outputs().stream().noneMatch(o -> o.slot() >= 0 && o.size().perToken())) : null;
     }
 
     private final MultiDevice devices;
