@@ -177,13 +177,18 @@ final class MultiDevice implements AutoCloseable {
             generation++;
             for (Thread t : threads) LockSupport.unpark(t);
         }
+        long w0 = System.nanoTime();
         if (work[0] != null) work[0].run();
+        long w1 = System.nanoTime();
+        PROFILE[0] += w1 - w0;
+        PROFILE[2]++;
         if (others == 0) return;
         long t0 = System.nanoTime();
         while (done.get() < threads.length) {
             if (System.nanoTime() - t0 < SPIN_NANOS) Thread.onSpinWait();
             else LockSupport.parkNanos(20_000);
         }
+        PROFILE[1] += System.nanoTime() - t0;
         Throwable t = failure;
         if (t != null) {
             failure = null;
@@ -214,8 +219,11 @@ final class MultiDevice implements AutoCloseable {
         }
     }
 
+    static final long[] PROFILE = new long[4];
+
     @Override
     public void close() {
+        if (System.getenv("GGUFC_PROFILE") != null) System.err.printf("multidevice: device 0 work %.1f ms, waiting %.1f ms, rounds %d%n", PROFILE[0] / 1e6, PROFILE[1] / 1e6, PROFILE[2]);
         closed = true;
         for (Thread t : threads) LockSupport.unpark(t);
     }
