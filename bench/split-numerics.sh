@@ -20,8 +20,8 @@ if ((${#MODELS[@]} == 0)); then
     for t in Q8_0 Q4_K; do [[ -f "$M/llama-125m-$t.gguf" ]] || "$ROOT/ggufc" synth --preset llama-125m --type "$t" -o "$M/llama-125m-$t.gguf" >&2; done
     MODELS=("$ROOT/../shared/models/stories260K.gguf" "$ROOT/golden-tests/src/test/resources/golden/models/stories260K-Q8_0.gguf" "$M/llama-125m-Q8_0.gguf" "$M/llama-125m-Q4_K.gguf")
 fi
-stats() {  # parses a --kl-divergence report: PPL, mean KLD, max KLD, same top p
-    awk '/^Mean PPL\(Q\)/ {ppl=$(NF-2)} /^Mean    KLD:/ {kld=$3} /^Maximum KLD:/ {mx=$3} /^Same top p:/ {top=$4" "$5} END {printf "PPL %s  mean KLD %s  max KLD %s  same top-1 %s\n", ppl, kld, mx, top}' "$1"
+stats() {  # parses a --kl-divergence report: PPL change, mean KLD, max KLD, same top p
+    awk '/^Mean PPL\(Q\)\/PPL\(base\)/ {r=$(NF-2)} /^Mean    KLD:/ {kld=$3} /^Maximum KLD:/ {mx=$3} /^Same top p:/ {top=$4} END {printf "PPL %+.3f %%  mean KLD %s  max KLD %s  same top-1 %s %%\n", (r - 1) * 100, kld, mx, top}' "$1"
 }
 printf '%-24s %-9s %-7s %-4s %-6s %s\n' model who mode ts reduce result
 for m in "${MODELS[@]}"; do

@@ -30,7 +30,8 @@ public final class PassRegistry {
                 FuseAttention::new, FuseRopeKvWrite::new, FuseGlu::new, FuseNormMatmul::new, FuseMatmulAdd::new,
                 QuantizeActivations::new, FuseElementwise::new, FuseHorizontal::new, ggufc.passes.spec.InsertDraftHead::new,
                 // the split passes by name: 2 devices, even (ggufc run/ir -sm MODE --device LIST -ts -mg --reduce-type give other options)
-                ggufc.passes.split.SplitLayer::new, ggufc.passes.split.SplitRow::new, ggufc.passes.split.SplitTensor::new, ggufc.passes.split.SplitGraph::new)) {
+                ggufc.passes.split.SplitLayer::new, ggufc.passes.split.SplitRow::new, ggufc.passes.split.SplitTensor::new, ggufc.passes.split.SplitGraph::new,
+                ggufc.passes.split.SplitAuto::new)) {
             Pass p = s.get();
             if (!p.name().matches("[a-z]+(-[a-z]+)*")) throw new IllegalStateException("pass name '" + p.name() + "' is not kebab-case");
             if (PASSES.put(p.name(), s) != null) throw new IllegalStateException("two passes named " + p.name());

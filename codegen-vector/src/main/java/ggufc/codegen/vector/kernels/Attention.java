@@ -153,7 +153,7 @@ public final class Attention {
             e.intoArray(p, j);
             sumv = sumv.add(e);
         }
-        float inv = 1f / sumv.reduceLanes(VectorOperators.ADD);
+        float inv = 1f / Vec.sum(sumv);
         // weighted values: out[d] = sum_j p[j] v[j, e0 + d]
         for (int d = 0; d < Dh; d++) {
             FloatVector acc = FloatVector.zero(F);
@@ -165,7 +165,7 @@ public final class Attention {
                     acc = vv.fma(FloatVector.fromArray(F, p, b * KB + l), acc);
                 }
             }
-            out[ob + d] = acc.reduceLanes(VectorOperators.ADD) * inv;
+            out[ob + d] = Vec.sum(acc) * inv;
         }
     }
 
@@ -201,7 +201,7 @@ public final class Attention {
             e.intoArray(p, j);
             sumv = sumv.add(e);
         }
-        float inv = 1f / sumv.reduceLanes(VectorOperators.ADD);
+        float inv = 1f / Vec.sum(sumv);
         int d = 0;
         for (; d + 2 <= Dh; d += 2) {
             // two dims per pass share each probability load
@@ -213,14 +213,14 @@ public final class Attention {
                 a0 = FloatVector.fromMemorySegment(F, v, o, LE).fma(pc, a0);
                 a1 = FloatVector.fromMemorySegment(F, v, o + 64, LE).fma(pc, a1);
             }
-            out[ob + d] = a0.reduceLanes(VectorOperators.ADD) * inv;
-            out[ob + d + 1] = a1.reduceLanes(VectorOperators.ADD) * inv;
+            out[ob + d] = Vec.sum(a0) * inv;
+            out[ob + d + 1] = Vec.sum(a1) * inv;
         }
         if (d < Dh) {
             long vd = (long) (e0 + d) * KB * 4;
             FloatVector a0 = FloatVector.zero(F);
             for (int c = b0; c < nb; c++) a0 = FloatVector.fromMemorySegment(F, v, c * blockBytes + vd, LE).fma(FloatVector.fromArray(F, p, c * KB), a0);
-            out[ob + d] = a0.reduceLanes(VectorOperators.ADD) * inv;
+            out[ob + d] = Vec.sum(a0) * inv;
         }
     }
 

@@ -48,7 +48,7 @@ public final class Dot {
             if (Vec.ENABLED && group % LANES == 0) {
                 FloatVector v = FloatVector.fromArray(F, x, o);
                 for (int i = LANES; i < group; i += LANES) v = v.add(FloatVector.fromArray(F, x, o + i));
-                s = v.reduceLanes(ADD);
+                s = Vec.sum(v);
             } else {
                 for (int i = 0; i < group; i++) s += x[o + i];
             }
@@ -85,7 +85,7 @@ public final class Dot {
             a1 = FloatVector.fromMemorySegment(F, w, off + 4L * (i + LANES), LE).fma(FloatVector.fromArray(F, x, xo + i + LANES), a1);
         }
         for (; i + LANES <= k; i += LANES) a0 = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xo + i), a0);
-        float s = a0.add(a1).reduceLanes(ADD);
+        float s = Vec.sum(a0.add(a1));
         for (; i < k; i++) s += w.get(Vec.LEF32, off + 4L * i) * x[xo + i];
         return s;
     }
@@ -115,17 +115,17 @@ public final class Dot {
             t2 += w.get(Vec.LEF32, o2 + 4L * i) * xv;
             t3 += w.get(Vec.LEF32, o3 + 4L * i) * xv;
         }
-        out[o] = a0.reduceLanes(ADD) + t0;
-        out[o + 1] = a1.reduceLanes(ADD) + t1;
-        out[o + 2] = a2.reduceLanes(ADD) + t2;
-        out[o + 3] = a3.reduceLanes(ADD) + t3;
+        out[o] = Vec.sum(a0) + t0;
+        out[o + 1] = Vec.sum(a1) + t1;
+        out[o + 2] = Vec.sum(a2) + t2;
+        out[o + 3] = Vec.sum(a3) + t3;
     }
 
     public static float f16(MemorySegment w, long off, float[] x, int xo, int k) {
         FloatVector a0 = FloatVector.zero(F);
         int i = 0;
         for (; i + LANES <= k; i += LANES) a0 = Vec.halvesToFloats(w, off + 2L * i).fma(FloatVector.fromArray(F, x, xo + i), a0);
-        float s = a0.reduceLanes(ADD);
+        float s = Vec.sum(a0);
         for (; i < k; i++) s += Float.float16ToFloat(w.get(Vec.LE16, off + 2L * i)) * x[xo + i];
         return s;
     }
@@ -134,7 +134,7 @@ public final class Dot {
         FloatVector a0 = FloatVector.zero(F);
         int i = 0;
         for (; i + LANES <= k; i += LANES) a0 = Vec.bf16ToFloats(w, off + 2L * i).fma(FloatVector.fromArray(F, x, xo + i), a0);
-        float s = a0.reduceLanes(ADD);
+        float s = Vec.sum(a0);
         for (; i < k; i++) s += Float.intBitsToFloat((w.get(Vec.LE16, off + 2L * i) & 0xffff) << 16) * x[xo + i];
         return s;
     }
@@ -157,7 +157,7 @@ public final class Dot {
             for (int i = LANES; i < 32; i += LANES) s = Vec.bytesToFloats(w, off + 2 + i).fma(FloatVector.fromArray(F, x, xb + i), s);
             acc = s.fma(FloatVector.broadcast(F, Vec.f16(w, off) * (xd == null ? 1f : xd[b])), acc);
         }
-        return acc.reduceLanes(ADD);
+        return Vec.sum(acc);
     }
 
     /**
@@ -181,8 +181,8 @@ public final class Dot {
             acc0 = s0.fma(FloatVector.broadcast(F, Vec.f16(w, off0) * dx), acc0);
             acc1 = s1.fma(FloatVector.broadcast(F, Vec.f16(w, off1) * dx), acc1);
         }
-        out[o0] = acc0.reduceLanes(ADD);
-        out[o1] = acc1.reduceLanes(ADD);
+        out[o0] = Vec.sum(acc0);
+        out[o1] = Vec.sum(acc1);
     }
 
     /**
@@ -210,10 +210,10 @@ public final class Dot {
             a2 = s2.fma(FloatVector.broadcast(F, Vec.f16(w, o2)), a2);
             a3 = s3.fma(FloatVector.broadcast(F, Vec.f16(w, o3)), a3);
         }
-        out[o] = a0.reduceLanes(ADD);
-        out[o + stride] = a1.reduceLanes(ADD);
-        out[o + 2 * stride] = a2.reduceLanes(ADD);
-        out[o + 3 * stride] = a3.reduceLanes(ADD);
+        out[o] = Vec.sum(a0);
+        out[o + stride] = Vec.sum(a1);
+        out[o + 2 * stride] = Vec.sum(a2);
+        out[o + 3 * stride] = Vec.sum(a3);
     }
 
     /**
@@ -249,7 +249,7 @@ public final class Dot {
             }
             acc = s.fma(FloatVector.broadcast(F, Vec.f16(w, off) * (xd == null ? 1f : xd[b])), acc);
         }
-        return acc.reduceLanes(ADD);
+        return Vec.sum(acc);
     }
 
     /**
@@ -283,8 +283,8 @@ public final class Dot {
             acc0 = s0.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Vec.LE16, off0)) * dx), acc0);
             acc1 = s1.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Vec.LE16, off1)) * dx), acc1);
         }
-        out[o0] = acc0.reduceLanes(ADD);
-        out[o1] = acc1.reduceLanes(ADD);
+        out[o0] = Vec.sum(acc0);
+        out[o1] = Vec.sum(acc1);
     }
 
     /**
@@ -312,10 +312,10 @@ public final class Dot {
             a3 = q3.lanewise(LSHR, 4).selectFrom(lut).reinterpretAsFloats().fma(xh, q3.selectFrom(lut).reinterpretAsFloats().mul(xl))
                     .fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(Vec.LE16, o3))), a3);
         }
-        out[o] = a0.reduceLanes(ADD);
-        out[o + stride] = a1.reduceLanes(ADD);
-        out[o + 2 * stride] = a2.reduceLanes(ADD);
-        out[o + 3 * stride] = a3.reduceLanes(ADD);
+        out[o] = Vec.sum(a0);
+        out[o + stride] = Vec.sum(a1);
+        out[o + 2 * stride] = Vec.sum(a2);
+        out[o + 3 * stride] = Vec.sum(a3);
     }
 
     /** {@link #q4_0x2} for vector shapes other than 16 float lanes. */
@@ -336,8 +336,8 @@ public final class Dot {
             acc0 = s0.fma(FloatVector.broadcast(F, Vec.f16(w, off0) * dx), acc0);
             acc1 = s1.fma(FloatVector.broadcast(F, Vec.f16(w, off1) * dx), acc1);
         }
-        out[o0] = acc0.reduceLanes(ADD);
-        out[o1] = acc1.reduceLanes(ADD);
+        out[o0] = Vec.sum(acc0);
+        out[o1] = Vec.sum(acc1);
     }
 
     /** Q4_1: f16 d, f16 m, 16 bytes of nibbles; w = d q + m. */
@@ -355,7 +355,7 @@ public final class Dot {
             acc = s.fma(FloatVector.broadcast(F, Vec.f16(w, off)), acc);
             corr += Vec.f16(w, off + 2) * xs[b];
         }
-        return acc.reduceLanes(ADD) + corr;
+        return Vec.sum(acc) + corr;
     }
 
     /** The fifth bits of 32 elements (bit j of {@code qh} for element j) for lanes {@code i ..}: 16 or 0. */
@@ -390,7 +390,7 @@ public final class Dot {
             acc = s.fma(FloatVector.broadcast(F, d), acc);
             corr += d * xs[b];
         }
-        return acc.reduceLanes(ADD) - 16 * corr;
+        return Vec.sum(acc) - 16 * corr;
     }
 
     /** Q5_1: f16 d, f16 m, u32 qh, 16 bytes of nibbles; w = d q + m. */
@@ -409,7 +409,7 @@ public final class Dot {
             acc = s.fma(FloatVector.broadcast(F, Vec.f16(w, off)), acc);
             corr += Vec.f16(w, off + 2) * xs[b];
         }
-        return acc.reduceLanes(ADD) + corr;
+        return Vec.sum(acc) + corr;
     }
 
     // ---- K-quants (256-element super-blocks) ---------------------------------------------------
@@ -475,7 +475,7 @@ public final class Dot {
                 acc = s2.fma(FloatVector.broadcast(F, f[2 * p + 1]), acc);
             }
         }
-        return acc.reduceLanes(ADD) - corr;
+        return Vec.sum(acc) - corr;
     }
 
     private static final ThreadLocal<float[]> FACTORS_K = ThreadLocal.withInitial(() -> new float[16]);
@@ -568,8 +568,8 @@ public final class Dot {
                 acc1 = h1.fma(FloatVector.broadcast(F, f[25 + 2 * p]), acc1);
             }
         }
-        out[o0] = acc0.reduceLanes(ADD) - corr0.reduceLanes(ADD, K4_MIN_LANES);
-        out[o1] = acc1.reduceLanes(ADD) - corr1.reduceLanes(ADD, K4_MIN_LANES);
+        out[o0] = Vec.sum(acc0) - Vec.sum(FloatVector.zero(F).blend(corr0, K4_MIN_LANES));
+        out[o1] = Vec.sum(acc1) - Vec.sum(FloatVector.zero(F).blend(corr1, K4_MIN_LANES));
     }
 
     /** {@link #q4_kx2} for vector shapes other than 16 lanes: scales decoded in scalar code first. */
@@ -601,8 +601,8 @@ public final class Dot {
             acc1 = c.fma(FloatVector.broadcast(F, f[subs + 2 * u]), acc1);
             acc1 = e.fma(FloatVector.broadcast(F, f[subs + 2 * u + 1]), acc1);
         }
-        out[o0] = acc0.reduceLanes(ADD) - corr0;
-        out[o1] = acc1.reduceLanes(ADD) - corr1;
+        out[o0] = Vec.sum(acc0) - corr0;
+        out[o1] = Vec.sum(acc1) - corr1;
     }
 
     /** Q5_K: as Q4_K plus 32 bytes qh (bit 2p / 2p+1 of qh[l]: fifth bit of element l of sub-block 2p / 2p+1). */
@@ -631,7 +631,7 @@ public final class Dot {
                 corr += dmin * ((sm1 >>> 8) * xs[g] + (sm2 >>> 8) * xs[g + 1]);
             }
         }
-        return acc.reduceLanes(ADD) - corr;
+        return Vec.sum(acc) - corr;
     }
 
     /**
@@ -670,6 +670,6 @@ public final class Dot {
                 }
             }
         }
-        return acc.reduceLanes(ADD) - corr;
+        return Vec.sum(acc) - corr;
     }
 }

@@ -503,10 +503,10 @@ public final class MatMul {
             c03 = w0.fma(v, c03); c13 = w1.fma(v, c13); c23 = w2.fma(v, c23); c33 = w3.fma(v, c33);
         }
         float[] c = {
-            c00.reduceLanes(ADD), c10.reduceLanes(ADD), c20.reduceLanes(ADD), c30.reduceLanes(ADD),
-            c01.reduceLanes(ADD), c11.reduceLanes(ADD), c21.reduceLanes(ADD), c31.reduceLanes(ADD),
-            c02.reduceLanes(ADD), c12.reduceLanes(ADD), c22.reduceLanes(ADD), c32.reduceLanes(ADD),
-            c03.reduceLanes(ADD), c13.reduceLanes(ADD), c23.reduceLanes(ADD), c33.reduceLanes(ADD)};
+            Vec.sum(c00), Vec.sum(c10), Vec.sum(c20), Vec.sum(c30),
+            Vec.sum(c01), Vec.sum(c11), Vec.sum(c21), Vec.sum(c31),
+            Vec.sum(c02), Vec.sum(c12), Vec.sum(c22), Vec.sum(c32),
+            Vec.sum(c03), Vec.sum(c13), Vec.sum(c23), Vec.sum(c33)};
         for (; i < K; i++) {
             for (int u = 0; u < 4; u++) {
                 float xv = x[x0 + u * K + i];
@@ -523,7 +523,7 @@ public final class MatMul {
         if (Vec.ENABLED) {
             FloatVector acc = FloatVector.zero(F);
             for (; i + LANES <= K; i += LANES) acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, x, xo + i), acc);
-            s = acc.reduceLanes(ADD);
+            s = Vec.sum(acc);
         }
         for (; i < K; i++) s += a[ao + i] * x[xo + i];
         return s;

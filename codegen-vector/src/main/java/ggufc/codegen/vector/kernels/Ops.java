@@ -46,7 +46,7 @@ public final class Ops {
                     FloatVector v = FloatVector.fromArray(F, x, xr + i);
                     acc = v.fma(v, acc);
                 }
-                sum = acc.reduceLanes(ADD);
+                sum = Vec.sum(acc);
             }
             for (; i < D; i++) sum += x[xr + i] * x[xr + i];
             float scale = (float) (1.0 / Math.sqrt(sum / D + eps));
