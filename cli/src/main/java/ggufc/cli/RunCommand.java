@@ -139,8 +139,8 @@ final class RunCommand implements Callable<Integer> {
             System.err.printf("ggufc: %s: %s, %d layers, %d embd, vocab %d, ctx %d, KV cache %s%s%n", m.file().path().getFileName(), m.hparams().arch(),
                     m.hparams().nLayer(), m.hparams().nEmbd(), m.hparams().vocab(), m.executor().contextSize(), ggufc.runtime.KvBudget.bytes(m.kvCacheBytes()),
                     m.executor() instanceof ggufc.runtime.device.DeviceExecutor d ? ", on " + d.device().id() + ": " + d.device().description()
-                            : m.executor() instanceof ggufc.runtime.device.MultiDeviceExecutor md ? ", split " + mode + " over " + String.join(", ", md.devices().stream().map(d -> d.id() + " (" + d.description() + ")").toList()) + " (" + ggufc.passes.split.SplitStats.of(m.graph()) + ")"
-                            : split.active() ? ", split " + mode + " over " + String.join(",", devices) + " (" + ggufc.passes.split.SplitStats.of(m.graph()) + ")" : "");
+                            : m.executor() instanceof ggufc.runtime.device.MultiDeviceExecutor md ? ", split " + mode + " over " + String.join(", ", md.devices().stream().map(d -> d.id() + " (" + d.description() + ")").toList()) + " (" + ggufc.passes.split.SplitStats.of(m.graph()).describe() + ")"
+                            : split.active() ? ", split " + mode + " over " + String.join(",", devices) + " (" + ggufc.passes.split.SplitStats.of(m.graph()).describe() + ")" : "");
             ggufc.runtime.spec.Speculation speculation = null;
             if (specTrace != null && !spec) throw new IllegalArgumentException("--spec-trace needs a --spec-type");
             java.io.PrintWriter trace = null;

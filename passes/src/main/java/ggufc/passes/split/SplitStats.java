@@ -30,6 +30,12 @@ public record SplitStats(int allReduces, int allGathers, int transfers) {
 
     private static List<Node> identities(List<Node> in) { return in; }
 
+    /** One phrase for logs: {@code 10 all-reduces, 1 all-gather, 0 transfers per step}. */
+    public String describe() {
+        return allReduces + (allReduces == 1 ? " all-reduce, " : " all-reduces, ") + allGathers + (allGathers == 1 ? " all-gather, " : " all-gathers, ")
+                + transfers + (transfers == 1 ? " transfer" : " transfers") + " per step";
+    }
+
     /** What one device holds and does per decode step: stored weight and KV bytes, and its share of a step's cost. */
     public record DeviceCost(int device, long weightBytes, long kvBytes, ggufc.passes.analysis.StepCost step) {}
 
