@@ -284,7 +284,10 @@ public final class LoadedModel implements AutoCloseable {
             int n = ctx > 0 ? ctx : m.getInt("ctx");
             long perToken = m.getLong("kv.bytes.per.token");
             KvBudget.check(f.path(), n, perToken, KvBudget.Memory.NATIVE);
-            pool = new WorkerPool(threads);
+            // a split artifact runs each CPU sub-device on its own thread: the threads divided among them
+            String devs = m.get("split.devices");
+            int devices = devs == null ? 1 : Integer.parseInt(devs);
+            pool = new WorkerPool(Math.max(1, threads / devices));
             binding = new ModelBinding(ggufc.ir.Slices.wrap(new GgufWeights(f)), pool, n);
             CompiledModel cm = SourceCompiler.instantiate(SourceCompiler.load(dir.resolve("classes"), m.require("class")), binding);
             StepExecutor ex = new VectorExecutor(cm, m.getInt("io.tokens"), m.getInt("io.pos"), m.getInt("io.logits"), m.getInt("io.vocab"),

@@ -8,6 +8,7 @@ import com.palantir.javapoet.JavaFile;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
+import ggufc.codegen.vector.kernels.DeviceGroup;
 import ggufc.codegen.vector.kernels.WorkerPool;
 import ggufc.codegen.vector.plan.Emit;
 import ggufc.codegen.vector.plan.Plan;
@@ -99,26 +100,43 @@ public final class JavaEmitter {
                         : s.perToken() == 0 ? CodeBlock.of("$L", s.fixed()) : CodeBlock.of("$L + $L * MAX_TOKENS", s.fixed(), s.perToken()));
             }
         }
+        if (devices(plan) > 1) {
+            type.addField(ArrayTypeName.of(WorkerPool.class), "pools", Modifier.PRIVATE, Modifier.FINAL);
+            type.addField(DeviceGroup.class, "group", Modifier.PRIVATE, Modifier.FINAL);
+            ctor.addStatement("this.pools = b.devicePools($L)", devices(plan)).addStatement("this.group = new $T($L)", DeviceGroup.class, devices(plan));
+        }
         type.addMethod(ctor.build());
 
         List<String> inputParams = new ArrayList<>();
         for (int i = 0; i < plan.inputs().size(); i++) inputParams.add("in" + i);
         String args = String.join(", ", inputParams);
-        List<MethodSpec> decode = parts(plan, "decode", true, inputParams);
-        List<MethodSpec> prompt = parts(plan, "prompt", false, inputParams);
         MethodSpec.Builder step = MethodSpec.methodBuilder("step").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
                 .addParameter(int.class, "T").addParameter(int.class, "L").addParameter(ArrayTypeName.of(ArrayTypeName.of(int.class)), "in");
         step.beginControlFlow("if (T < 1 || T > MAX_TOKENS)")
                 .addStatement("throw new $T($S + MAX_TOKENS + $S + T)", IllegalArgumentException.class, "a step takes 1..", " tokens, got ").endControlFlow();
         for (int i = 0; i < inputParams.size(); i++) step.addStatement("int[] in$L = in[$L]", i, i);
-        step.beginControlFlow("if (T == 1)");
-        for (MethodSpec m : decode) step.addStatement("$N(L$L)", m, args.isEmpty() ? "" : ", " + args);
-        step.nextControlFlow("else");
-        for (MethodSpec m : prompt) step.addStatement("$N(T, L$L)", m, args.isEmpty() ? "" : ", " + args);
-        step.endControlFlow();
-        type.addMethod(step.build());
-        decode.forEach(type::addMethod);
-        prompt.forEach(type::addMethod);
+        int devices = devices(plan);
+        if (devices > 1) {
+            // a split plan: each CPU sub-device runs its steps of a phase on its own thread and pool; collectives between
+            step.beginControlFlow("if (T == 1)");
+            splitSteps(plan, devices, "decode", true, inputParams, type, step);
+            step.nextControlFlow("else");
+            splitSteps(plan, devices, "prompt", false, inputParams, type, step);
+            step.endControlFlow();
+            type.addMethod(step.build());
+            type.addMethod(MethodSpec.methodBuilder("close").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).addStatement("group.close()").build());
+        } else {
+            List<MethodSpec> decode = parts(plan.steps(), "decode", true, inputParams, "pool");
+            List<MethodSpec> prompt = parts(plan.steps(), "prompt", false, inputParams, "pool");
+            step.beginControlFlow("if (T == 1)");
+            for (MethodSpec m : decode) step.addStatement("$N(L$L)", m, args.isEmpty() ? "" : ", " + args);
+            step.nextControlFlow("else");
+            for (MethodSpec m : prompt) step.addStatement("$N(T, L$L)", m, args.isEmpty() ? "" : ", " + args);
+            step.endControlFlow();
+            type.addMethod(step.build());
+            decode.forEach(type::addMethod);
+            prompt.forEach(type::addMethod);
+        }
 
         MethodSpec.Builder output = MethodSpec.methodBuilder("output").addAnnotation(Override.class).addModifiers(Modifier.PUBLIC).returns(floats)
                 .addParameter(int.class, "i").beginControlFlow("switch (i)");
@@ -133,7 +151,68 @@ public final class JavaEmitter {
         return JavaFile.builder(PACKAGE, type.build()).skipJavaLangImports(true).indent("    ").build();
     }
 
-    private static List<MethodSpec> parts(Plan plan, String prefix, boolean decode, List<String> inputs) {
+    /** Devices of a split plan (1 for a plan without {@link Step.OnDevice} steps). */
+    static int devices(Plan plan) {
+        int n = 0;
+        for (Step st : plan.steps()) if (st instanceof Step.OnDevice od) n = Math.max(n, od.device() + 1);
+        return Math.max(1, n);
+    }
+
+    /**
+     * The phases of a split plan (runs of steps between collectives): per phase and device a method chain, run at once
+     * through the {@link DeviceGroup}, then the phase's collectives on the calling thread.
+     */
+    private static void splitSteps(Plan plan, int devices, String prefix, boolean decode, List<String> inputs, TypeSpec.Builder type, MethodSpec.Builder step) {
+        String args = String.join(", ", inputs);
+        String call = (decode ? "L" : "T, L") + (args.isEmpty() ? "" : ", " + args);
+        List<List<List<Step>>> phases = new ArrayList<>();
+        List<List<Step>> collectives = new ArrayList<>();
+        boolean open = false;
+        for (Step st : plan.steps()) {
+            Step.OnDevice od = st instanceof Step.OnDevice o ? o : new Step.OnDevice(0, st);
+            if (od.collective()) {
+                if (phases.isEmpty()) { phases.add(emptyPhase(devices)); collectives.add(new ArrayList<>()); }
+                collectives.getLast().add(od.step());
+                open = false;
+                continue;
+            }
+            if (!open) { phases.add(emptyPhase(devices)); collectives.add(new ArrayList<>()); open = true; }
+            phases.getLast().get(od.device()).add(od.step());
+        }
+        for (int p = 0; p < phases.size(); p++) {
+            CodeBlock.Builder work = CodeBlock.builder().add("group.run(");
+            int active = 0;
+            for (int d = 0; d < devices; d++) {
+                List<Step> ss = phases.get(p).get(d);
+                if (d > 0) work.add(", ");
+                if (ss.isEmpty()) {
+                    work.add("null");
+                    continue;
+                }
+                active++;
+                List<MethodSpec> ms = parts(ss, prefix + "_p" + p + "_d" + d + "_", decode, inputs, "pools[" + d + "]");
+                ms.forEach(type::addMethod);
+                CodeBlock.Builder body = CodeBlock.builder().add("() -> {");
+                for (MethodSpec m : ms) body.add(" $N($L);", m, call);
+                work.add(body.add(" }").build());
+            }
+            if (active > 0) step.addStatement(work.add(")").build());
+            if (!collectives.get(p).isEmpty()) {
+                for (MethodSpec m : parts(collectives.get(p), prefix + "_c" + p + "_", decode, inputs, "pool")) {
+                    type.addMethod(m);
+                    step.addStatement("$N($L)", m, call);
+                }
+            }
+        }
+    }
+
+    private static List<List<Step>> emptyPhase(int devices) {
+        List<List<Step>> r = new ArrayList<>();
+        for (int d = 0; d < devices; d++) r.add(new ArrayList<>());
+        return r;
+    }
+
+    private static List<MethodSpec> parts(List<Step> steps, String prefix, boolean decode, List<String> inputs, String poolExpr) {
         Emit e = new Emit() {
             public CodeBlock slot(int s) { return CodeBlock.of("s$L", s); }
             public CodeBlock weight(int w) { return CodeBlock.of("w$L", w); }
@@ -143,10 +222,9 @@ public final class JavaEmitter {
             public CodeBlock tokens() { return decode ? CodeBlock.of("1") : CodeBlock.of("T"); }
             public CodeBlock length() { return CodeBlock.of("L"); }
             public CodeBlock capacity() { return CodeBlock.of("capacity"); }
-            public CodeBlock pool() { return CodeBlock.of("pool"); }
+            public CodeBlock pool() { return CodeBlock.of("$L", poolExpr); }
         };
         List<MethodSpec> methods = new ArrayList<>();
-        List<Step> steps = plan.steps();
         for (int start = 0, part = 0; start < steps.size() || part == 0; start += STEPS_PER_METHOD, part++) {
             MethodSpec.Builder m = MethodSpec.methodBuilder(prefix + part).addModifiers(Modifier.PRIVATE);
             if (!decode) m.addParameter(int.class, "T");

@@ -33,6 +33,22 @@ public final class ModelBinding implements AutoCloseable {
 
     public WorkerPool pool() { return pool; }
 
+    private WorkerPool[] devicePools;
+
+    /**
+     * The worker pools of a split model's {@code n} CPU sub-devices: device 0 has {@link #pool}, the others pools of
+     * as many threads, made on first call and closed with this binding.
+     */
+    public synchronized WorkerPool[] devicePools(int n) {
+        if (devicePools == null || devicePools.length != n) {
+            if (devicePools != null) for (int d = 1; d < devicePools.length; d++) devicePools[d].close();
+            devicePools = new WorkerPool[n];
+            devicePools[0] = pool;
+            for (int d = 1; d < n; d++) devicePools[d] = new WorkerPool(pool.threads());
+        }
+        return devicePools.clone();
+    }
+
     /** KV cache rows (positions). */
     public int capacity() { return capacity; }
 
@@ -90,5 +106,8 @@ public final class ModelBinding implements AutoCloseable {
     }
 
     @Override
-    public void close() { arena.close(); }
+    public void close() {
+        if (devicePools != null) for (int d = 1; d < devicePools.length; d++) devicePools[d].close();
+        arena.close();
+    }
 }

@@ -4,8 +4,6 @@ import ggufc.codegen.vector.kernels.WorkerPool;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Runs a placed plan over CPU sub-devices at once: each device has its own thread and worker pool (its share of the
@@ -22,7 +20,6 @@ import java.util.concurrent.locks.LockSupport;
  * per-token output would be overwritten).
  */
 final class MultiDevice implements AutoCloseable {
-    private static final long SPIN_NANOS = 100_000;
     /**
      * Micro-batches per pipeline stage for a prompt (more: smaller fill and drain bubbles, but smaller, slower prompt
      * matmuls). Measured on llama-1b Q8_0, 157-token prompt, 2 sub-devices: 1 per stage 43 tok/s, 2: 38, 4: 33, 8: 27
@@ -34,15 +31,11 @@ final class MultiDevice implements AutoCloseable {
     private final Step[][][] phases;
     private final Step[][] collectives;
     private final Frame[] frames;
-    private final Thread[] threads;
+    private final ggufc.codegen.vector.kernels.DeviceGroup group;
     /** Pipeline stages: phase → its one device; null when the plan cannot pipeline. */
     private final int[] stageDevice;
-    private final AtomicInteger done = new AtomicInteger();
     /** What each device runs in the current round (null: nothing). */
     private final Runnable[] work;
-    private volatile int generation;
-    private volatile boolean closed;
-    private volatile Throwable failure;
 
     MultiDevice(List<Step> steps, Frame[] frames, boolean lastRowOutputs) {
         int n = frames.length;
@@ -70,11 +63,7 @@ final class MultiDevice implements AutoCloseable {
             collectives[p] = coll.get(p).stream().map(Step.OnDevice::step).toArray(Step[]::new);
         }
         this.stageDevice = lastRowOutputs ? stages(ph, coll) : null;
-        threads = new Thread[n - 1];
-        for (int d = 1; d < n; d++) {
-            int dev = d;
-            threads[d - 1] = Thread.ofPlatform().daemon().name("ggufc-device-" + d).start(() -> loop(dev));
-        }
+        this.group = new ggufc.codegen.vector.kernels.DeviceGroup(n);
     }
 
     /** The device of each phase when the plan is a pipeline of single-device phases joined by transfers, else null. */
@@ -173,63 +162,11 @@ final class MultiDevice implements AutoCloseable {
     }
 
     /** Runs {@link #work} on the devices at once (device 0 on the caller) and waits for all. */
-    private void round() {
-        int others = 0;
-        for (int d = 1; d < work.length; d++) if (work[d] != null) others++;
-        if (others > 0) {
-            done.set(0);
-            generation++;
-            for (Thread t : threads) LockSupport.unpark(t);
-        }
-        long w0 = System.nanoTime();
-        if (work[0] != null) work[0].run();
-        long w1 = System.nanoTime();
-        PROFILE[0] += w1 - w0;
-        PROFILE[2]++;
-        if (others == 0) return;
-        long t0 = System.nanoTime();
-        while (done.get() < threads.length) {
-            if (System.nanoTime() - t0 < SPIN_NANOS) Thread.onSpinWait();
-            else LockSupport.parkNanos(20_000);
-        }
-        PROFILE[1] += System.nanoTime() - t0;
-        Throwable t = failure;
-        if (t != null) {
-            failure = null;
-            if (t instanceof RuntimeException re) throw re;
-            if (t instanceof Error e) throw e;
-            throw new IllegalStateException(t);
-        }
-    }
-
-    private void loop(int d) {
-        int seen = 0;
-        while (!closed) {
-            long t0 = System.nanoTime();
-            while (generation == seen && !closed) {
-                if (System.nanoTime() - t0 < SPIN_NANOS) Thread.onSpinWait();
-                else LockSupport.parkNanos(200_000);
-            }
-            if (closed) return;
-            seen = generation;
-            try {
-                Runnable r = work[d];
-                if (r != null) r.run();
-            } catch (Throwable t) {
-                failure = t;
-            } finally {
-                done.incrementAndGet();
-            }
-        }
-    }
-
-    static final long[] PROFILE = new long[4];
+    private void round() { group.run(work); }
 
     @Override
     public void close() {
-        if (System.getenv("GGUFC_PROFILE") != null) System.err.printf("multidevice: device 0 work %.1f ms, waiting %.1f ms, rounds %d%n", PROFILE[0] / 1e6, PROFILE[1] / 1e6, PROFILE[2]);
-        closed = true;
-        for (Thread t : threads) LockSupport.unpark(t);
+        group.close();
     }
 
     /** The frames of {@code n} devices: one set of slots, weights and caches, each device with its own pool. */
