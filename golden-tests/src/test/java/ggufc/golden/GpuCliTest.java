@@ -49,7 +49,7 @@ class GpuCliTest {
     void unknownDeviceIsOneLineError() {
         CliTest.Run r = CliTest.ggufc("run", "--model", Goldens.sharedModel("stories260K.gguf").toString(), "--prompt", "x", "--device", "gpu");
         assertEquals(1, r.exit());
-        assertEquals("ggufc: --device must be cpu, opencl:N, opencl:N:spirv or cuda:N, got 'gpu'", r.err().strip());
+        assertEquals("ggufc: --device: 'gpu' is not a device (cpu, cpu:N, opencl:N, opencl:N.S, opencl:N:spirv, cuda:N; `ggufc devices` lists them)", r.err().strip());
     }
 
     @Test

@@ -91,7 +91,11 @@ class SplitCliTest {
             "-sm graph --device cpu:0,cpu:1 --reduce-type f8 | --reduce-type must be one of",
             "-sm graph --device cpu:0,cpu:1 -ts 0,0        | must not all be 0",
             "-sm diagonal --device cpu:0,cpu:1             | --split-mode must be one of",
-            "-sm graph --device opencl:0.0,opencl:0.1,opencl:0.2 | cannot be cut into 3 sub-devices"})
+            "-sm graph --device opencl:0.0,opencl:0.1,opencl:0.2 | cannot be cut into 3 sub-devices",
+            "-sm graph --device cpu:0,gpu:1                | 'gpu:1' is not a device",
+            "-sm graph --device cpu:0,opencl:0.1           | not a mix of both",
+            "-sm graph --device cpu:0,cpu:0                | --device names cpu:0 twice",
+            "-sm graph --device cpu:0,cpu:1 -ts nan,1      | --tensor-split must be numbers"})
     void impossibleSplitsAreOneLine(String args, String message) {
         CliTest.Run r = run(args.trim().split("\\s+"));
         assertEquals(1, r.exit(), r.err());

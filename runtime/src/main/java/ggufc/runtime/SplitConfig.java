@@ -29,7 +29,13 @@ public record SplitConfig(String mode, List<String> devices, double[] proportion
             d = d.strip();
             if (d.isEmpty()) throw new IllegalArgumentException("--device has an empty entry: '" + list + "'");
             if (r.contains(d)) throw new IllegalArgumentException("--device names " + d + " twice");
+            if (!d.matches("cpu(:\\d+)?|opencl:\\d+(\\.\\d+)?(:spirv)?|cuda:\\d+")) {
+                throw new IllegalArgumentException("--device: '" + d + "' is not a device (cpu, cpu:N, opencl:N, opencl:N.S, opencl:N:spirv, cuda:N; `ggufc devices` lists them)");
+            }
             r.add(d);
+        }
+        if (r.size() > 1 && r.stream().anyMatch(x -> x.startsWith("cpu")) && !r.stream().allMatch(x -> x.startsWith("cpu"))) {
+            throw new IllegalArgumentException("--device " + list + ": a split runs over CPU sub-devices (cpu:0,cpu:1,...) or over GPU/OpenCL devices (opencl:0.0,opencl:0.1, cuda:N), not a mix of both yet");
         }
         return r;
     }
