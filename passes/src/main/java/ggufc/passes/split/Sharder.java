@@ -137,6 +137,7 @@ final class Sharder {
                 b.output(leaf != null ? leaf.name() : written.name(), written);
             }
         }
+        for (var e : replicaOutputs.entrySet()) b.output(e.getKey(), e.getValue());
         Graph out = Dce.removeDead(b.build());
         Verifier.verify(out);
         return out;
@@ -466,6 +467,7 @@ final class Sharder {
     /** {@code v} in state {@code want} on device {@code d}, through a collective or a local slice where it is not. */
     private Node need(Node v, St want, int d) {
         St have = state.get(v);
+        if (want instanceof Whole && v.op() == OpKind.KV_READ && !(have instanceof Whole)) return kvReplica(v, d);
         if (want instanceof Whole) {
             return switch (have) {
                 case Whole w -> localWhole(v, d);
@@ -497,10 +499,42 @@ final class Sharder {
         return per[d];
     }
 
+    /**
+     * A KV cache read on a device that does not hold it whole (Gemma 4's shared-KV layers reading an earlier layer's
+     * cache): a replica of the cache there, kept current by the new rows of each step (a transfer or gather of
+     * {@code [T, Hkv, Dh]}), never the cache's contents. The replica is a state of its own ({@code name@d}).
+     */
+    private Node kvReplica(Node read, int d) {
+        Node write = read.input(0);
+        if (write.op() != OpKind.KV_WRITE || write.input(0).op() != OpKind.STATE) {
+            throw new IllegalStateException("split: " + read + " reads a cache that is not written in this step; it cannot be replicated on device " + d);
+        }
+        Node[] per = replicas.computeIfAbsent(write, k -> new Node[n]);
+        if (per[d] == null) {
+            Node cache = write.input(0);
+            Node st = b.add(OpKind.STATE, List.of(), cache.attrs().with("name", cache.name() + "@" + d).with(Placement.DEVICE, (long) d), cache.type());
+            per[d] = b.add(OpKind.KV_WRITE, List.of(st, need(write.input(1), WHOLE, d), localWhole(write.input(2), d)),
+                    write.attrs().with(Placement.DEVICE, (long) d), null);
+            replicaOutputs.put(cache.name() + "@" + d, per[d]);
+        }
+        return b.add(OpKind.KV_READ, List.of(per[d]), read.attrs().with(Placement.DEVICE, (long) d), read.type());
+    }
+
+    private final Map<Node, Node[]> replicas = new IdentityHashMap<>();
+    private final Map<String, Node> replicaOutputs = new java.util.LinkedHashMap<>();
+
     /** The whole value {@code v} on device {@code d}: its copy there, built on first use (or moved from its home). */
     private Node localWhole(Node v, int d) {
         Node[] per = local.computeIfAbsent(v, k -> new Node[n]);
         if (per[d] != null) return per[d];
+        // a cache's contents never travel: a device reading another's cache gets a replica fed with the new rows
+        if (v.op() == OpKind.KV_READ && !v.op().isLeaf()) {
+            int h = home.containsKey(v) ? home.get(v) : policy.home(v, layers);
+            if (h >= 0 && h != d) {
+                per[d] = kvReplica(v, d);
+                return per[d];
+            }
+        }
         Node made;
         if (v.op().isLeaf() || weightExpr(v)) {
             if (!v.op().isLeaf()) {
