@@ -85,6 +85,8 @@ public final class Slices {
         try {
             java.nio.file.Path shm = java.nio.file.Path.of("/dev/shm");
             java.nio.file.Path dir = java.nio.file.Files.isDirectory(shm) && java.nio.file.Files.isWritable(shm) ? shm : java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+            // a tmpfs mapping that outgrows its filesystem faults when written: fall back while there is no room
+            if (java.nio.file.Files.getFileStore(dir).getUsableSpace() < bytes + (64L << 20)) return Arena.ofAuto().allocate(bytes, 64);
             java.nio.file.Path f = java.nio.file.Files.createTempFile(dir, "ggufc-slice", ".bin");
             try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
                 return ch.map(java.nio.channels.FileChannel.MapMode.READ_WRITE, 0, bytes, Arena.ofAuto());
