@@ -11,6 +11,7 @@ import com.palantir.javapoet.TypeSpec;
 import ggufc.codegen.vector.kernels.DeviceGroup;
 import ggufc.codegen.vector.kernels.WorkerPool;
 import ggufc.codegen.vector.plan.Emit;
+import ggufc.codegen.vector.plan.Phases;
 import ggufc.codegen.vector.plan.Plan;
 import ggufc.codegen.vector.plan.Step;
 import ggufc.ir.DType;
@@ -165,20 +166,8 @@ public final class JavaEmitter {
     private static void splitSteps(Plan plan, int devices, String prefix, boolean decode, List<String> inputs, TypeSpec.Builder type, MethodSpec.Builder step) {
         String args = String.join(", ", inputs);
         String call = (decode ? "L" : "T, L") + (args.isEmpty() ? "" : ", " + args);
-        List<List<List<Step>>> phases = new ArrayList<>();
-        List<List<Step>> collectives = new ArrayList<>();
-        boolean open = false;
-        for (Step st : plan.steps()) {
-            Step.OnDevice od = st instanceof Step.OnDevice o ? o : new Step.OnDevice(0, st);
-            if (od.collective()) {
-                if (phases.isEmpty()) { phases.add(emptyPhase(devices)); collectives.add(new ArrayList<>()); }
-                collectives.getLast().add(od.step());
-                open = false;
-                continue;
-            }
-            if (!open) { phases.add(emptyPhase(devices)); collectives.add(new ArrayList<>()); open = true; }
-            phases.getLast().get(od.device()).add(od.step());
-        }
+        Phases cut = Phases.of(plan.steps(), devices);
+        List<List<List<Step>>> phases = cut.steps();
         for (int p = 0; p < phases.size(); p++) {
             CodeBlock.Builder work = CodeBlock.builder().add("group.run(");
             int active = 0;
@@ -197,19 +186,14 @@ public final class JavaEmitter {
                 work.add(body.add(" }").build());
             }
             if (active > 0) step.addStatement(work.add(")").build());
-            if (!collectives.get(p).isEmpty()) {
-                for (MethodSpec m : parts(collectives.get(p), prefix + "_c" + p + "_", decode, inputs, "pool")) {
+            List<Step> collectives = cut.collectives().get(p).stream().map(Step.OnDevice::step).toList();
+            if (!collectives.isEmpty()) {
+                for (MethodSpec m : parts(collectives, prefix + "_c" + p + "_", decode, inputs, "pool")) {
                     type.addMethod(m);
                     step.addStatement("$N($L)", m, call);
                 }
             }
         }
-    }
-
-    private static List<List<Step>> emptyPhase(int devices) {
-        List<List<Step>> r = new ArrayList<>();
-        for (int d = 0; d < devices; d++) r.add(new ArrayList<>());
-        return r;
     }
 
     private static List<MethodSpec> parts(List<Step> steps, String prefix, boolean decode, List<String> inputs, String poolExpr) {

@@ -60,6 +60,22 @@ public final class Collectives {
     }
 
     /**
+     * What {@code all_gather} computes: the parts side by side, {@code rows} rows, part i contributing {@code widths[i]}
+     * values per row (its extent along the gathered axis times everything after it).
+     */
+    public static void allGather(float[][] parts, int[] widths, int rows, float[] out) {
+        int total = 0;
+        for (int w : widths) total += w;
+        for (int r = 0; r < rows; r++) {
+            int off = r * total;
+            for (int i = 0; i < parts.length; i++) {
+                System.arraycopy(parts[i], r * widths[i], out, off, widths[i]);
+                off += widths[i];
+            }
+        }
+    }
+
+    /**
      * An f16 all-reduce whose part or sum leaves f16's range (±65504) would turn into infinities and then NaNs, which
      * ik_llama.cpp's users saw as gibberish (its issue #1087): refused with the number and what to use instead.
      */

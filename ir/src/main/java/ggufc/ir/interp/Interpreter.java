@@ -258,25 +258,31 @@ public final class Interpreter {
         return Value.ofF32(parts[0].shape(), sum);
     }
 
-    /** {@code all_gather}: the operands concatenated along {@code axis} into {@code shape}. */
+    /** {@code all_gather}: the operands concatenated along {@code axis} into {@code shape} ({@link Collectives#allGather}; i32 too). */
     static Value allGather(Value[] parts, int axis, long[] shape) {
         long outer = 1, inner = 1;
         for (int i = 0; i < axis; i++) outer *= shape[i];
         for (int i = axis + 1; i < shape.length; i++) inner *= shape[i];
-        boolean ints = parts[0].dtype() == DType.I32;
-        float[] f = ints ? null : new float[(int) TensorData.elements(shape)];
-        int[] q = ints ? new int[(int) TensorData.elements(shape)] : null;
-        long offset = 0;
-        for (Value v : parts) {
-            int w = (int) (v.shape()[axis] * inner), stride = (int) (shape[axis] * inner);
-            float[] vf = ints ? null : toF32(v);
-            for (long o = 0; o < outer; o++) {
-                if (ints) System.arraycopy(v.i32(), (int) (o * w), q, (int) (o * stride + offset), w);
-                else System.arraycopy(vf, (int) (o * w), f, (int) (o * stride + offset), w);
-            }
-            offset += w;
+        int[] widths = new int[parts.length];
+        for (int p = 0; p < parts.length; p++) widths[p] = (int) (parts[p].shape()[axis] * inner);
+        int n = (int) TensorData.elements(shape);
+        if (parts[0].dtype() != DType.I32) {
+            float[][] xs = new float[parts.length][];
+            for (int p = 0; p < xs.length; p++) xs[p] = toF32(parts[p]);
+            float[] out = new float[n];
+            Collectives.allGather(xs, widths, (int) outer, out);
+            return Value.ofF32(shape, out);
         }
-        return ints ? Value.ofI32(shape, q) : Value.ofF32(shape, f);
+        int[] out = new int[n];
+        int total = (int) (shape[axis] * inner);
+        for (int r = 0, off; r < outer; r++) {
+            off = r * total;
+            for (int p = 0; p < parts.length; p++) {
+                System.arraycopy(parts[p].i32(), r * widths[p], out, off, widths[p]);
+                off += widths[p];
+            }
+        }
+        return Value.ofI32(shape, out);
     }
 
     private static Value binary(OpKind op, Value a, Value b) {

@@ -1,8 +1,5 @@
 package ggufc.passes.split;
 
-import ggufc.ir.Graph;
-import ggufc.passes.Pass;
-import ggufc.passes.PassContext;
 
 /**
  * split-graph: ik_llama.cpp's {@code --split-mode graph}, derived for any lifted graph instead of one builder per
@@ -13,10 +10,8 @@ import ggufc.passes.PassContext;
  * to a layer's whole output (Gemma's post-norms) and values derived from K (Gemma 4's V = K) need no further sync:
  * the propagation sees that they are whole or per-head.
  */
-public final class SplitGraph implements Pass {
-    private final SplitOptions opt;
-
-    public SplitGraph(SplitOptions opt) { this.opt = opt; }
+public final class SplitGraph extends SplitPass {
+    public SplitGraph(SplitOptions opt) { super(opt); }
 
     public SplitGraph() { this(SplitOptions.even(2)); }
 
@@ -26,12 +21,7 @@ public final class SplitGraph implements Pass {
 
     @Override public boolean exact() { return false; }
 
-    @Override
-    public Graph run(Graph g, PassContext cx) {
-        Graph out = Sharder.split(g, new Policy(opt), opt);
-        SplitStats.count(out, cx);
-        return out;
-    }
+    @Override Sharder.Policy policy() { return new Policy(opt); }
 
     static final class Policy extends HeadCuts {
         Policy(SplitOptions opt) { super(opt); }

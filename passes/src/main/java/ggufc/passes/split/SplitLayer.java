@@ -1,9 +1,6 @@
 package ggufc.passes.split;
 
-import ggufc.ir.Graph;
 import ggufc.ir.Node;
-import ggufc.passes.Pass;
-import ggufc.passes.PassContext;
 
 /**
  * split-layer: llama.cpp's {@code --split-mode layer} (pipeline parallel). Layers go to devices in contiguous ranges
@@ -13,10 +10,8 @@ import ggufc.passes.PassContext;
  * later layer reads, such as Gemma 4's per-layer inputs or a shared KV cache). Exact: no value is recomputed or summed
  * differently.
  */
-public final class SplitLayer implements Pass {
-    private final SplitOptions opt;
-
-    public SplitLayer(SplitOptions opt) { this.opt = opt; }
+public final class SplitLayer extends SplitPass {
+    public SplitLayer(SplitOptions opt) { super(opt); }
 
     public SplitLayer() { this(SplitOptions.even(2)); }
 
@@ -34,8 +29,8 @@ public final class SplitLayer implements Pass {
     }
 
     @Override
-    public Graph run(Graph g, PassContext cx) {
-        Graph out = Sharder.split(g, new Sharder.Policy() {
+    Sharder.Policy policy() {
+        return new Sharder.Policy() {
             @Override public Sharder.Cut cut(Node op, String weight, Layers layers) { return null; }
 
             @Override public int home(Node n, Layers layers) { return deviceOf(layers.of(n), layers.count()); }
@@ -43,8 +38,6 @@ public final class SplitLayer implements Pass {
             @Override public boolean replicatedStates() { return false; }
 
             @Override public boolean unfuse() { return false; }
-        }, opt);
-        SplitStats.count(out, cx);
-        return out;
+        };
     }
 }

@@ -1,10 +1,7 @@
 package ggufc.passes.split;
 
-import ggufc.ir.Graph;
 import ggufc.ir.Node;
 import ggufc.ir.OpKind;
-import ggufc.passes.Pass;
-import ggufc.passes.PassContext;
 
 /**
  * split-row: llama.cpp's old {@code --split-mode row}. Every 2-D matmul weight is cut by rows in
@@ -12,10 +9,8 @@ import ggufc.passes.PassContext;
  * slices are gathered on {@code --main-gpu}, which holds the KV cache and runs every other op (one transfer out and
  * one gather per matmul). Expert weights (3-D) stay whole, as llama.cpp's split buffers take 2-D weights only.
  */
-public final class SplitRow implements Pass {
-    private final SplitOptions opt;
-
-    public SplitRow(SplitOptions opt) { this.opt = opt; }
+public final class SplitRow extends SplitPass {
+    public SplitRow(SplitOptions opt) { super(opt); }
 
     public SplitRow() { this(SplitOptions.even(2)); }
 
@@ -24,8 +19,8 @@ public final class SplitRow implements Pass {
     @Override public String summary() { return "llama.cpp's --split-mode row: matmul weights cut by rows, activations broadcast, results gathered on --main-gpu"; }
 
     @Override
-    public Graph run(Graph g, PassContext cx) {
-        Graph out = Sharder.split(g, new Sharder.Policy() {
+    Sharder.Policy policy() {
+        return new Sharder.Policy() {
             @Override
             public Sharder.Cut cut(Node op, String weight, Layers layers) {
                 if (op.op() != OpKind.MATMUL || op.input(1).shape().rank() != 2) return null;
@@ -39,8 +34,6 @@ public final class SplitRow implements Pass {
             @Override public boolean unfuse() { return false; }
 
             @Override public boolean propagate() { return false; }
-        }, opt);
-        SplitStats.count(out, cx);
-        return out;
+        };
     }
 }

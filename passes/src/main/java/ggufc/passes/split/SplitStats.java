@@ -19,16 +19,14 @@ public record SplitStats(int allReduces, int allGathers, int transfers) {
         int transfers = 0;
         for (Node n : g.nodes()) {
             switch (n.op()) {
-                case ALL_REDUCE -> reduces.add(identities(n.inputs()));
-                case ALL_GATHER -> gathers.add(identities(n.inputs()));
+                case ALL_REDUCE -> reduces.add(n.inputs());
+                case ALL_GATHER -> gathers.add(n.inputs());
                 case TRANSFER -> transfers++;
                 default -> {}
             }
         }
         return new SplitStats(reduces.size(), gathers.size(), transfers);
     }
-
-    private static List<Node> identities(List<Node> in) { return in; }
 
     /** One phrase for logs: {@code 10 all-reduces, 1 all-gather, 0 transfers per step}. */
     public String describe() {
@@ -76,14 +74,11 @@ public record SplitStats(int allReduces, int allGathers, int transfers) {
         return total;
     }
 
+    /** Bytes of {@code n}'s value at {@code tokens} tokens in {@code type} (an all-reduce's travel type, or f32). */
     private static long bytesOf(Node n, long tokens, String type) {
         long e = 1;
         for (ggufc.ir.Dim d : n.shape().dims()) e *= d.isSymbolic() ? (d.symbol().equals("T") ? tokens : 1) : d.size();
-        return switch (type) {
-            case "f16", "bf16" -> 2 * e;
-            case "q8_0" -> e / 32 * 34 + (e % 32 == 0 ? 0 : 34);
-            default -> 4 * e;
-        };
+        return ggufc.passes.analysis.StepCost.bytes(ggufc.ir.DType.fromIrName(type), e);
     }
 
     static void count(Graph g, PassContext cx) {

@@ -1,8 +1,5 @@
 package ggufc.passes.split;
 
-import ggufc.ir.Graph;
-import ggufc.passes.Pass;
-import ggufc.passes.PassContext;
 
 /**
  * split-tensor: llama.cpp's {@code --split-mode tensor} (its meta backend, PR #19378) as a pass. Q/K/V and FFN
@@ -13,10 +10,8 @@ import ggufc.passes.PassContext;
  * the last device taking the rest, the device order rotated per layer (counting layers of the same kind); a tensor
  * smaller than a step lands whole on one device. A tied output head (token_embd) stays whole, as there.
  */
-public final class SplitTensor implements Pass {
-    private final SplitOptions opt;
-
-    public SplitTensor(SplitOptions opt) { this.opt = opt; }
+public final class SplitTensor extends SplitPass {
+    public SplitTensor(SplitOptions opt) { super(opt); }
 
     public SplitTensor() { this(SplitOptions.even(2)); }
 
@@ -26,12 +21,7 @@ public final class SplitTensor implements Pass {
 
     @Override public boolean exact() { return false; }
 
-    @Override
-    public Graph run(Graph g, PassContext cx) {
-        Graph out = Sharder.split(g, new Policy(opt), opt);
-        SplitStats.count(out, cx);
-        return out;
-    }
+    @Override Sharder.Policy policy() { return new Policy(opt); }
 
     static final class Policy extends HeadCuts {
         Policy(SplitOptions opt) { super(opt); }

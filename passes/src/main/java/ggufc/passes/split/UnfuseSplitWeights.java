@@ -1,6 +1,5 @@
 package ggufc.passes.split;
 
-import ggufc.ir.Attrs;
 import ggufc.ir.Graph;
 import ggufc.ir.GraphBuilder;
 import ggufc.ir.Node;

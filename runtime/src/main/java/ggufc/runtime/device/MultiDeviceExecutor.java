@@ -203,18 +203,16 @@ public final class MultiDeviceExecutor implements StepExecutor {
         return r;
     }
 
+    /** all_gather on the host, as {@link Collectives#allGather} defines it. */
     private static void gather(float[][] parts, Node c, Map<String, Long> symbols, float[] out) {
         int axis = (int) c.attrs().integer("axis");
         long[] shape = c.shape().resolve(symbols);
         long outer = 1, inner = 1;
         for (int i = 0; i < axis; i++) outer *= shape[i];
         for (int i = axis + 1; i < shape.length; i++) inner *= shape[i];
-        int stride = (int) (shape[axis] * inner), off = 0;
-        for (int p = 0; p < parts.length; p++) {
-            int w = (int) (c.input(p).shape().dim(axis).size() * inner);
-            for (int o = 0; o < outer; o++) System.arraycopy(parts[p], o * w, out, o * stride + off, w);
-            off += w;
-        }
+        int[] widths = new int[parts.length];
+        for (int p = 0; p < parts.length; p++) widths[p] = (int) (c.input(p).shape().dim(axis).size() * inner);
+        Collectives.allGather(parts, widths, (int) outer, out);
     }
 
     @Override

@@ -41,20 +41,9 @@ final class MultiDevice implements AutoCloseable {
         int n = frames.length;
         this.frames = frames;
         this.work = new Runnable[n];
-        List<List<List<Step>>> ph = new ArrayList<>();
-        List<List<Step.OnDevice>> coll = new ArrayList<>();
-        boolean open = false;
-        for (Step s : steps) {
-            Step.OnDevice od = s instanceof Step.OnDevice o ? o : new Step.OnDevice(0, s);
-            if (od.collective()) {
-                if (ph.isEmpty()) { ph.add(empty(n)); coll.add(new ArrayList<>()); }
-                coll.getLast().add(od);
-                open = false;
-                continue;
-            }
-            if (!open) { ph.add(empty(n)); coll.add(new ArrayList<>()); open = true; }
-            ph.getLast().get(Math.min(od.device(), n - 1)).add(od.step());
-        }
+        Phases cut = Phases.of(steps, n);
+        List<List<List<Step>>> ph = cut.steps();
+        List<List<Step.OnDevice>> coll = cut.collectives();
         phases = new Step[ph.size()][][];
         collectives = new Step[ph.size()][];
         for (int p = 0; p < ph.size(); p++) {
@@ -86,17 +75,6 @@ final class MultiDevice implements AutoCloseable {
         }
         return dev.length > 1 ? dev : null;
     }
-
-    private static List<List<Step>> empty(int n) {
-        List<List<Step>> r = new ArrayList<>();
-        for (int d = 0; d < n; d++) r.add(new ArrayList<>());
-        return r;
-    }
-
-    int phases() { return phases.length; }
-
-    /** Whether prompts run as a pipeline of micro-batches. */
-    boolean pipelines() { return stageDevice != null; }
 
     void run(int T, int L, int[][] inputs) {
         int stages = stageDevice == null ? 0 : stageDevice.length;

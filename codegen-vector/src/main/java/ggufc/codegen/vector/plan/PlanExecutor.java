@@ -59,8 +59,6 @@ public final class PlanExecutor implements CompiledModel {
 
     private final MultiDevice devices;
 
-    /** Phases of the multi-device run (steps between collectives), or 0 when the plan runs in order. */
-    public int devicePhases() { return devices == null ? 0 : devices.phases(); }
 
     private MemorySegment cacheNamed(Plan.Cache want) {
         for (int i = 0; i < plan.caches().size(); i++) {

@@ -326,7 +326,7 @@ public sealed interface Step {
         public void exec(Frame f) {
             float[][] xs = new float[parts.length][];
             for (int i = 0; i < xs.length; i++) xs[i] = f.slots[parts[i]];
-            gather(xs, widths, outer.eval(f.T), f.slots[out]);
+            ggufc.ir.interp.Collectives.allGather(xs, widths, outer.eval(f.T), f.slots[out]);
         }
         public CodeBlock emit(Emit e) {
             CodeBlock.Builder arr = CodeBlock.builder().add("new float[][] {");
@@ -335,7 +335,7 @@ public sealed interface Step {
             CodeBlock.Builder w = CodeBlock.builder().add("new int[] {");
             for (int i = 0; i < widths.length; i++) w.add(i == 0 ? "$L" : ", $L", widths[i]);
             w.add("}");
-            return CodeBlock.of("$T.gather($L, $L, $L, $L)", Step.class, arr.build(), w.build(), outer.code(e.tokens()), e.slot(out));
+            return CodeBlock.of("$T.allGather($L, $L, $L, $L)", ggufc.ir.interp.Collectives.class, arr.build(), w.build(), outer.code(e.tokens()), e.slot(out));
         }
         public List<Integer> reads() { return java.util.Arrays.stream(parts).boxed().toList(); }
         public String describe() { return "s" + out + " = all_gather(" + java.util.Arrays.toString(parts) + ")"; }
@@ -347,19 +347,6 @@ public sealed interface Step {
         public CodeBlock emit(Emit e) { return CodeBlock.of("$T.arraycopy($L, 0, $L, 0, $L)", System.class, e.slot(x), e.slot(out), n.code(e.tokens())); }
         public List<Integer> reads() { return List.of(x); }
         public String describe() { return "s" + out + " = transfer(s" + x + ")"; }
-    }
-
-    /** The rows of {@code parts} side by side: row r of the result is row r of each part in turn. */
-    static void gather(float[][] parts, int[] widths, int rows, float[] out) {
-        int total = 0;
-        for (int w : widths) total += w;
-        for (int r = 0; r < rows; r++) {
-            int off = r * total;
-            for (int i = 0; i < parts.length; i++) {
-                System.arraycopy(parts[i], r * widths[i], out, off, widths[i]);
-                off += widths[i];
-            }
-        }
     }
 
     /** Quantizes {@code n} floats to {@code to} and back (the exact rounding of a quantized activation). */
