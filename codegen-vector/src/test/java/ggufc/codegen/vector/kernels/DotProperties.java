@@ -296,6 +296,74 @@ class DotProperties {
         if (col > 0) assertEquals(0f, out[0], "nothing written left of the column slice");
     }
 
+    /**
+     * Small Q8_0 and Q4_0 matrices are packed as levels and scales ({@link Packed#packLevels}) and
+     * multiplied as llama.cpp's x86 CPU backend does: each output must equal, bit for bit, a scalar
+     * restatement of {@code ggml_vec_dot_q8_0_q8_0} / {@code ggml_vec_dot_q4_0_q8_0} (AVX2: eight
+     * lanes of exact four-product sums, {@code fma(d_w d_x, sum, acc)} per lane, {@code hsum_float_8})
+     * or, for Q4_0 with rows a multiple of 8, of the repacked {@code ggml_gemv_q4_0_8x8_q8_0} (one
+     * exact block sum per block, {@code fma(sum, d_w d_x, acc)}), on the activations rounded as
+     * {@link ActQuant#q8_0} rounds them; a GLU is the two products, then the activation.
+     */
+    @Property(tries = 120)
+    void packedQ8_0AndQ4_0FollowGgmlsX86Kernels(@ForAll("multiTokenTypes") DType t, @ForAll @IntRange(min = 1, max = 5) int T,
+                                                @ForAll @IntRange(min = 1, max = 40) int N, @ForAll @IntRange(min = 1, max = 4) int blocks,
+                                                @ForAll @IntRange(min = 1, max = 3) int threads, @ForAll boolean residual, @ForAll boolean gelu,
+                                                @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int k = 32 * blocks;
+        if (rnd.nextBoolean()) N = 8 * (1 + rnd.nextInt(4));
+        MemorySegment w = QuantData.rows(t, N, k, rnd), wu = QuantData.rows(t, N, k, rnd);
+        float[] x = QuantData.activations(T * k, rnd);
+        float[] res = residual ? QuantData.activations(T * N, rnd) : null;
+        float[] out = new float[T * N], glu = new float[T * N];
+        try (WorkerPool pool = new WorkerPool(threads, true)) {
+            Packed.matmul(pool, Packed.pack(w, t, N, k), DType.Q8_0, k, N, x, 0, T, out, 0, N, res, 0);
+            Packed.glu(pool, Packed.pack(w, t, N, k), Packed.pack(wu, t, N, k), DType.Q8_0, k, N, x, 0, T, glu, 0, gelu);
+        }
+        float[] q = new float[T * k], d = new float[T * blocks];
+        for (int s = 0; s < T; s++) ActQuant.q8_0(x, s * k, k, q, s * k, d, s * blocks);
+        boolean repacked = t == DType.Q4_0 && N % 8 == 0;
+        for (int n = 0; n < N; n++) {
+            for (int s = 0; s < T; s++) {
+                float want = ggmlX86Dot(t, w, n, k, q, s * k, d, s * blocks, repacked);
+                float up = ggmlX86Dot(t, wu, n, k, q, s * k, d, s * blocks, repacked);
+                float wantOut = residual ? want + res[s * N + n] : want;
+                assertEquals(Float.floatToIntBits(wantOut), Float.floatToIntBits(out[s * N + n]), t + " N=" + N + " row " + n + " token " + s + ": " + wantOut + " vs " + out[s * N + n]);
+                float[] g = {want}, u = {up}, o = new float[1];
+                Ops.gatedAct(g, 0, u, 0, 1, gelu, o, 0);
+                assertEquals(Float.floatToIntBits(o[0]), Float.floatToIntBits(glu[s * N + n]), t + " GLU row " + n + " token " + s);
+            }
+        }
+    }
+
+    /** Row {@code n} of a Q8_0 / Q4_0 matrix times activation levels {@code q} (scales {@code d}), as ggml's x86 kernels order it. */
+    private static float ggmlX86Dot(DType t, MemorySegment w, int n, int k, float[] q, int qo, float[] d, int db, boolean repacked) {
+        long rowBytes = t.bytesFor(k), blockBytes = t.bytesFor(32);
+        float[] acc = new float[8];
+        float one = 0;
+        for (int b = 0; b < k / 32; b++) {
+            long off = n * rowBytes + b * blockBytes;
+            float dd = BlockCodecs.f16ToF32(w.get(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, off)) * d[db + b];
+            int[] sums = new int[8];
+            for (int j = 0; j < 32; j++) {
+                int level = t == DType.Q8_0 ? w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, off + 2 + j)
+                        : ((w.get(java.lang.foreign.ValueLayout.JAVA_BYTE, off + 2 + (j % 16)) >> (j < 16 ? 0 : 4)) & 15) - 8;
+                sums[j / 4] += level * (int) q[qo + 32 * b + j];
+            }
+            if (repacked) {
+                int whole = 0;
+                for (int v : sums) whole += v;
+                one = Math.fma((float) whole, dd, one);
+            } else {
+                for (int l = 0; l < 8; l++) acc[l] = Math.fma(dd, (float) sums[l], acc[l]);
+            }
+        }
+        if (repacked) return one;
+        float r0 = acc[4] + acc[0], r1 = acc[5] + acc[1], r2 = acc[6] + acc[2], r3 = acc[7] + acc[3];
+        return (r0 + r2) + (r1 + r3);
+    }
+
     @Test
     void halfConversionIsExactForEveryHalf() {
         MemorySegment seg = java.lang.foreign.Arena.ofAuto().allocate(2 * 65536);
