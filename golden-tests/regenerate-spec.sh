@@ -12,3 +12,17 @@ mkdir -p "$OUT"
     | grep '^step' > "$OUT/ngram-simple-n2-m8-64.txt"
 "$REF/mtp.sh" "$M" "Lily saw a ball. Lily saw a ball. Lily saw a cat. Lily saw a" 48 3 --spec-type ngram-simple --spec-ngram-simple-size-n 1 --spec-ngram-simple-size-m 4 2>/dev/null \
     | grep '^step' > "$OUT/ngram-simple-n1-m4-48.txt"
+# llama.cpp's draft-mtp loop with a gemma4-assistant drafter (-md) on the synthetic pairs (`ggufc synth --preset
+# gemma4-mtp-tiny|gemma4-mtp-cycle-tiny --seed 1`, which AssistantSpecTraceTest writes again itself): the random pair
+# (no draft accepted) and the cycle pair (drafts accepted)
+PAIRS="$(mktemp -d "${TMPDIR:-/tmp}/ggufc-mtp-pairs.XXXXXX")"
+trap 'rm -rf "$PAIRS"' EXIT
+for p in gemma4-mtp-tiny gemma4-mtp-cycle-tiny; do
+    "$HERE/../ggufc" synth --preset "$p" --seed 1 -o "$PAIRS/$p.gguf" --assistant-out "$PAIRS/$p-assistant.gguf" 2>/dev/null
+done
+mtp() { # PRESET N DRAFT_MAX
+    "$REF/mtp.sh" "$PAIRS/$1.gguf" "$PAIRS/$1-assistant.gguf" "Once upon a time" "$2" "$3" 2>/dev/null | grep '^step' > "$OUT/draft-mtp-$1-$2-$3.txt"
+}
+mtp gemma4-mtp-tiny 48 3
+mtp gemma4-mtp-cycle-tiny 48 4
+mtp gemma4-mtp-cycle-tiny 64 3

@@ -165,7 +165,7 @@ final class RunCommand implements Callable<Integer> {
                 String key = m.hparams().arch() + ".nextn_predict_layers";
                 boolean nextn = m.file().has(key) && m.file().getLong(key) > 0;
                 throw new IllegalArgumentException(nextn ? "--spec-type draft-mtp without -md: the MTP (nextn) layers inside " + m.file().path().getFileName() + " are not read yet; give a drafter with -md"
-                        : m.file().path().getFileName() + " has no MTP (nextn) layers (no '" + key + "'): --spec-type draft-mtp needs a drafter, -md ASSISTANT.gguf");
+                        : m.file().path().getFileName() + ": has no MTP (nextn) layers (no '" + key + "'): --spec-type draft-mtp needs a drafter, -md ASSISTANT.gguf");
             }
             if (specType.equals("draft-mtp")) {
                 assistantFile = ggufc.gguf.GgufFile.open(ModelLocator.resolve(modelDraft));
