@@ -116,6 +116,9 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Weight seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--assistant-out", paramLabel = "FILE", description = "With --preset gemma4-mtp-tiny or gemma4-mtp-cycle-tiny: where the gemma4-assistant drafter goes (-o gets its gemma4 target); "
             + "`ggufc run --model TARGET -md FILE --spec-type draft-mtp` and llama.cpp's `-m TARGET -md FILE --spec-type draft-mtp` run the pair.")
     Path assistantOut;
@@ -174,7 +177,9 @@ final class SynthCommand implements Callable<Integer> {
     private int writePair(boolean cycle) {
         if (assistantOut == null) throw new IllegalArgumentException("--preset " + preset + " writes two files: give --assistant-out FILE for the gemma4-assistant (-o gets the target)");
         if (headerOnly) throw new IllegalArgumentException("--preset " + preset + " has no --header-only form");
-        if (!type.equalsIgnoreCase("F32") && !type.equalsIgnoreCase("Q8_0")) throw new IllegalArgumentException("--preset " + preset + " is written in F32 only");
+        if (spec.commandLine().getParseResult().hasMatchedOption("--type") && !type.equalsIgnoreCase("F32")) {
+            throw new IllegalArgumentException("--preset " + preset + " is written in F32 only, not --type " + type);
+        }
         try (GgufFile v = GgufFile.open(ModelLocator.resolve(vocab != null ? vocab : "stories260K.gguf"))) {
             for (Path o : new Path[] {output, assistantOut}) if (o.toAbsolutePath().getParent() != null) Files.createDirectories(o.toAbsolutePath().getParent());
             ggufc.gguf.SyntheticGemma4Assistant.write(output, assistantOut, seed, cycle, v);
