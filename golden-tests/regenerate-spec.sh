@@ -20,9 +20,11 @@ trap 'rm -rf "$PAIRS"' EXIT
 for p in gemma4-mtp-tiny gemma4-mtp-cycle-tiny; do
     "$HERE/../ggufc" synth --preset "$p" --seed 1 -o "$PAIRS/$p.gguf" --assistant-out "$PAIRS/$p-assistant.gguf" 2>/dev/null
 done
-mtp() { # PRESET N DRAFT_MAX
-    "$REF/mtp.sh" "$PAIRS/$1.gguf" "$PAIRS/$1-assistant.gguf" "Once upon a time" "$2" "$3" 2>/dev/null | grep '^step' > "$OUT/draft-mtp-$1-$2-$3.txt"
+mtp() { # PRESET N DRAFT_MAX P_MIN
+    "$REF/mtp.sh" "$PAIRS/$1.gguf" "$PAIRS/$1-assistant.gguf" "Once upon a time" "$2" "$3" --spec-draft-p-min "$4" 2>/dev/null \
+        | grep '^step' > "$OUT/draft-mtp-$1-$2-$3$( [[ "$4" == 0 ]] || echo "-p$4").txt"
 }
-mtp gemma4-mtp-tiny 48 3
-mtp gemma4-mtp-cycle-tiny 48 4
-mtp gemma4-mtp-cycle-tiny 64 3
+mtp gemma4-mtp-tiny 48 3 0
+mtp gemma4-mtp-cycle-tiny 48 4 0
+mtp gemma4-mtp-cycle-tiny 64 3 0
+mtp gemma4-mtp-tiny 32 4 0.9

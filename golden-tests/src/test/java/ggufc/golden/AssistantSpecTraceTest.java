@@ -40,23 +40,26 @@ class AssistantSpecTraceTest {
 
     @ParameterizedTest
     @CsvSource({
-            "gemma4-mtp-tiny, 48, 3, vector",
-            "gemma4-mtp-cycle-tiny, 48, 4, vector",
-            "gemma4-mtp-cycle-tiny, 64, 3, vector",
-            "gemma4-mtp-cycle-tiny, 48, 4, interpreter",
-            "gemma4-mtp-tiny, 48, 3, interpreter"})
-    void stepsAreLlamaCpps(String pair, int n, int draftMax, String backend, @TempDir Path dir) throws IOException {
+            "gemma4-mtp-tiny, 48, 3, 0, vector",
+            "gemma4-mtp-cycle-tiny, 48, 4, 0, vector",
+            "gemma4-mtp-cycle-tiny, 64, 3, 0, vector",
+            "gemma4-mtp-cycle-tiny, 48, 4, 0, interpreter",
+            "gemma4-mtp-tiny, 48, 3, 0, interpreter",
+            "gemma4-mtp-tiny, 32, 4, 0.9, vector"})
+    void stepsAreLlamaCpps(String pair, int n, int draftMax, String pMin, String backend, @TempDir Path dir) throws IOException {
         Path trace = dir.resolve("trace.txt");
         String target = pairs.resolve(pair + ".gguf").toString();
         CliTest.Run r = CliTest.ggufc("run", "--model", target, "-md", pairs.resolve(pair + "-assistant.gguf").toString(), "--spec-type", "draft-mtp",
                 "--prompt", "Once upon a time", "-n", Integer.toString(n), "--draft-max", Integer.toString(draftMax), "--temp", "0", "-t", "1",
-                "--backend", backend, "--spec-trace", trace.toString());
+                "--draft-p-min", pMin, "--backend", backend, "--spec-trace", trace.toString());
         assertEquals(0, r.exit(), r.err());
-        List<String> want = Files.readAllLines(Goldens.root().resolve("spec").resolve("draft-mtp-" + pair + "-" + n + "-" + draftMax + ".txt"));
+        List<String> want = Files.readAllLines(Goldens.root().resolve("spec").resolve("draft-mtp-" + pair + "-" + n + "-" + draftMax + (pMin.equals("0") ? "" : "-p" + pMin) + ".txt"));
         List<String> got = Files.readAllLines(trace);
         assertTrue(want.size() - got.size() == 0 || want.size() - got.size() == 1, "llama.cpp runs as many steps or one more: " + want.size() + " against " + got.size());
         assertEquals(want.subList(0, got.size()), got);
-        assertTrue(got.stream().noneMatch(l -> l.contains("draft=[]")), "a step drafted nothing");
+        if (pMin.equals("0")) assertTrue(got.stream().noneMatch(l -> drafts(l) == 0), "a step drafted nothing");
+        // the last steps' drafts are cut by the tokens still wanted, not by --draft-p-min
+        else assertTrue(got.subList(0, got.size() - draftMax).stream().anyMatch(l -> drafts(l) < draftMax), "--draft-p-min cut no draft short");
         if (pair.contains("cycle")) assertTrue(got.stream().anyMatch(l -> !l.endsWith("accepted=0")), "no draft accepted");
         CliTest.Run plain = CliTest.ggufc("run", "--model", target, "--prompt", "Once upon a time", "-n", Integer.toString(n), "--temp", "0", "-t", "1", "--backend", backend);
         assertEquals(plain.out(), r.out());
@@ -81,6 +84,12 @@ class AssistantSpecTraceTest {
                 "gemma4-mtp-tiny.gguf: has no MTP (nextn) layers");
         // the assistant alone
         oneLine(CliTest.ggufc("run", "--model", assistant, "--prompt", "Once", "-n", "4", "--temp", "0"), "is a gemma4-assistant drafter, not a model of its own");
+    }
+
+    /** The number of drafts in a trace line. */
+    private static int drafts(String line) {
+        String list = line.substring(line.indexOf("draft=[") + 7, line.indexOf(']', line.indexOf("draft=[")));
+        return list.isEmpty() ? 0 : list.split(",").length;
     }
 
     private static void oneLine(CliTest.Run r, String contains) {
