@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * A synthetic gemma4 target and a matching {@code gemma4-assistant} drafter ({@code ggufc synth --preset
- * gemma4-mtp-tiny|gemma4-mtp-cycle-tiny -o TARGET --assistant-out ASSISTANT}), which llama.cpp loads as
+ * gemma4-mtp-tiny|gemma4-mtp-cycle-tiny -o TARGET --assistant-out ASSISTANT [--type T]}), which llama.cpp loads as
  * {@code -m TARGET -md ASSISTANT --spec-type draft-mtp}.
  *
  * <p>The target is gemma4 in 4 layers (0 and 2 sliding-window with a 4-key window and heads of 64 over 2 KV
@@ -74,13 +74,14 @@ public final class SyntheticGemma4Assistant {
     }
 
     /** The assistant's metadata: its own width and layers, the target's head sizes, RoPE and window, and {@code tokenizer}. */
-    public static Map<String, GgufValue> metadata(SyntheticLlama.Config target, int nVocab, Map<String, GgufValue> tokenizer) {
+    public static Map<String, GgufValue> metadata(SyntheticLlama.Config target, int nVocab, Map<String, GgufValue> tokenizer, SyntheticLlama.TypePolicy types) {
         SyntheticLlama.Gemma4 g = target.gemma4();
         String a = ARCH;
         Map<String, GgufValue> m = new LinkedHashMap<>();
         m.put("general.architecture", GgufValue.of(a));
         m.put("general.name", GgufValue.of("synthetic-" + a));
-        m.put("general.file_type", GgufValue.u32(0));
+        Integer ftype = SyntheticLlama.fileType(types.typeFor("blk.0.attn_output.weight", new long[] {target.headDim() * N_HEAD, N_EMBD}));
+        if (ftype != null) m.put("general.file_type", GgufValue.u32(ftype));
         m.put(a + ".vocab_size", GgufValue.u32(nVocab));
         m.put(a + ".context_length", GgufValue.u32(target.contextLength()));
         m.put(a + ".embedding_length", GgufValue.u32(N_EMBD));
@@ -112,18 +113,20 @@ public final class SyntheticGemma4Assistant {
         return m;
     }
 
-    /** Writes the target to {@code targetOut} and its assistant to {@code assistantOut} (F32), with {@code vocab}'s tokenizer. */
-    public static void write(Path targetOut, Path assistantOut, long seed, boolean cycle, GgufFile vocab) {
+    /**
+     * Writes the target to {@code targetOut} and its assistant to {@code assistantOut}, their matrices of type {@code types}
+     * (the same values whatever the type: a quantized file is the F32 one quantized), with {@code vocab}'s tokenizer.
+     */
+    public static void write(Path targetOut, Path assistantOut, long seed, boolean cycle, GgufFile vocab, SyntheticLlama.TypePolicy types) {
         SyntheticLlama.Config t = target(seed);
         int nVocab = SyntheticLlama.vocabSize(vocab);
-        SyntheticLlama.TypePolicy f32 = SyntheticLlama.TypePolicy.uniform(GgmlType.F32);
-        SyntheticLlama.write(targetOut, t, vocab, f32, (name, n) -> {}, (name, ne, first, n, out) -> targetRows(t, cycle, nVocab, name, ne, first, n, out));
+        SyntheticLlama.write(targetOut, t, vocab, types, (name, n) -> {}, (name, ne, first, n, out) -> targetRows(t, cycle, nVocab, name, ne, first, n, out));
         Map<String, GgufValue> tok = new LinkedHashMap<>();
         for (Map.Entry<String, GgufValue> e : vocab.metadata().entrySet()) if (e.getKey().startsWith("tokenizer.")) tok.put(e.getKey(), e.getValue());
         // the assistant's own random values come from a stream of their own (its tensor names are the target's)
         SyntheticLlama.Config own = t.withSeed(seed * 0x2545F4914F6CDD1DL + 0x5A55);
         float[] p = cycle ? SyntheticLlama.weights(own, "nextn.pre_projection.weight", new long[] {2L * t.nEmbd(), N_EMBD}) : null;
-        SyntheticLlama.writeTensors(assistantOut, metadata(t, nVocab, tok), tensors(t, nVocab), f32, (name, n) -> {},
+        SyntheticLlama.writeTensors(assistantOut, metadata(t, nVocab, tok, types), tensors(t, nVocab), types, (name, n) -> {},
                 (name, ne, first, n, out) -> assistantRows(t, own, cycle, p, nVocab, name, ne, first, n, out));
     }
 

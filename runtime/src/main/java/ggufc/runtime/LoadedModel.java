@@ -159,12 +159,15 @@ public final class LoadedModel implements AutoCloseable {
                     // never closed on its own: binding and pool are the target's
                     return new VectorExecutor(new PlanExecutor(dp, binding, pe), dp, binding, pool);
                 };
-                // a gemma4-assistant's draft step: the lifted draft graph on its own weights (and the target's embedding),
-                // reading the target plan's caches by name
+                // a gemma4-assistant's draft step: the draft graph through the same pipeline (so that a quantized assistant's
+                // activations are rounded as llama.cpp rounds them: its drafts are compared with llama.cpp's), on its own
+                // weights (and the target's embedding), reading the target plan's caches by name
                 LlamaLifter.Options targetOpt = new LlamaLifter.Options(n, allLogits, kvType);
                 java.util.function.Function<GgufFile, ggufc.runtime.spec.AssistantDrafter.Step> as = a -> {
-                    Plan dp = Lowering.lower(ggufc.lift.Gemma4AssistantLifter.liftDraft(a, f, targetOpt), 1);
-                    return ggufc.runtime.spec.AssistantSteps.vector(dp, new ModelBinding(ggufc.lift.Gemma4AssistantLifter.weights(a, f), pool, n), pe);
+                    java.util.function.Function<String, ggufc.ir.TensorData> dw = ggufc.lift.Gemma4AssistantLifter.weights(a, f);
+                    Graph d = new PassManager(PassRegistry.parse(passes, Targets.VECTOR), PassManager.Options.defaults())
+                            .run(ggufc.lift.Gemma4AssistantLifter.liftDraft(a, f, targetOpt), new PassContext(Targets.VECTOR, dw)).graph();
+                    return ggufc.runtime.spec.AssistantSteps.vector(Lowering.lower(d, 1), new ModelBinding(dw, pool, n), pe);
                 };
                 return new LoadedModel(f, tok, hp, () -> g, ex, n * perToken, ee, as);
             }
@@ -182,8 +185,12 @@ public final class LoadedModel implements AutoCloseable {
                         .run(d, new PassContext(Targets.INTERP, weights)).graph());
             };
             LlamaLifter.Options targetOpt = new LlamaLifter.Options(n, allLogits, kvType);
-            java.util.function.Function<GgufFile, ggufc.runtime.spec.AssistantDrafter.Step> as = a -> ggufc.runtime.spec.AssistantSteps.interpreter(
-                    ex.sharingCaches(ggufc.lift.Gemma4AssistantLifter.liftDraft(a, f, targetOpt), ggufc.lift.Gemma4AssistantLifter.weights(a, f)));
+            java.util.function.Function<GgufFile, ggufc.runtime.spec.AssistantDrafter.Step> as = a -> {
+                java.util.function.Function<String, ggufc.ir.TensorData> dw = ggufc.lift.Gemma4AssistantLifter.weights(a, f);
+                Graph d = new PassManager(PassRegistry.parse(passes, Targets.INTERP), PassManager.Options.defaults())
+                        .run(ggufc.lift.Gemma4AssistantLifter.liftDraft(a, f, targetOpt), new PassContext(Targets.INTERP, dw)).graph();
+                return ggufc.runtime.spec.AssistantSteps.interpreter(ex.sharingCaches(d, dw));
+            };
             return new LoadedModel(f, tok, hp, () -> g, ex, n * perToken, ee, as);
         } catch (RuntimeException e) {
             f.close();
