@@ -217,6 +217,90 @@ public final class Dot {
     }
 
     /**
+     * Two Q8_0 rows (byte offsets {@code o0}, {@code o1}) times four tokens (activation rows
+     * {@code x[xo + t xs]}, t = 0..3): each block is loaded and converted to floats once and used by all
+     * four tokens, so a short prompt or a speculative verify step costs little more than the weight
+     * reads. Results in {@code out[oa + t os]} and {@code out[ob + t os]}. Each (row, token) runs the
+     * same operations in the same order as {@link #q8_0x4} (multiply, FMA, FMA with the block scale,
+     * {@link Vec#sum}): its value is bit for bit a one-token step's. Written out in full, as {@link #q4_0x2}.
+     */
+    public static void q8_0r2t4(MemorySegment w, long o0, long o1, float[] x, int xo, int xs, int k, float[] out, int oa, int ob, int os) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        int x1 = xo + xs, x2 = x1 + xs, x3 = x2 + xs;
+        for (int b = 0, nb = k >> 5; b < nb; b++, o0 += 34, o1 += 34) {
+            int e = b << 5;
+            FloatVector w0l = Vec.bytesToFloats(w, o0 + 2), w0h = Vec.bytesToFloats(w, o0 + 2 + LANES);
+            FloatVector w1l = Vec.bytesToFloats(w, o1 + 2), w1h = Vec.bytesToFloats(w, o1 + 2 + LANES);
+            FloatVector d0 = FloatVector.broadcast(F, Vec.f16(w, o0)), d1 = FloatVector.broadcast(F, Vec.f16(w, o1));
+            FloatVector xl = FloatVector.fromArray(F, x, xo + e), xh = FloatVector.fromArray(F, x, xo + e + LANES);
+            a00 = w0h.fma(xh, w0l.mul(xl)).fma(d0, a00);
+            a10 = w1h.fma(xh, w1l.mul(xl)).fma(d1, a10);
+            xl = FloatVector.fromArray(F, x, x1 + e);
+            xh = FloatVector.fromArray(F, x, x1 + e + LANES);
+            a01 = w0h.fma(xh, w0l.mul(xl)).fma(d0, a01);
+            a11 = w1h.fma(xh, w1l.mul(xl)).fma(d1, a11);
+            xl = FloatVector.fromArray(F, x, x2 + e);
+            xh = FloatVector.fromArray(F, x, x2 + e + LANES);
+            a02 = w0h.fma(xh, w0l.mul(xl)).fma(d0, a02);
+            a12 = w1h.fma(xh, w1l.mul(xl)).fma(d1, a12);
+            xl = FloatVector.fromArray(F, x, x3 + e);
+            xh = FloatVector.fromArray(F, x, x3 + e + LANES);
+            a03 = w0h.fma(xh, w0l.mul(xl)).fma(d0, a03);
+            a13 = w1h.fma(xh, w1l.mul(xl)).fma(d1, a13);
+        }
+        out[oa] = Vec.sum(a00);
+        out[oa + os] = Vec.sum(a01);
+        out[oa + 2 * os] = Vec.sum(a02);
+        out[oa + 3 * os] = Vec.sum(a03);
+        out[ob] = Vec.sum(a10);
+        out[ob + os] = Vec.sum(a11);
+        out[ob + 2 * os] = Vec.sum(a12);
+        out[ob + 3 * os] = Vec.sum(a13);
+    }
+
+    /**
+     * Two Q4_0 rows times four tokens (16 lanes), as {@link #q8_0r2t4}: nibbles decoded once per block
+     * by the table lookup of {@link #q4_0x2}, whose per-row operations and order each (row, token) repeats.
+     */
+    public static void q4_0r2t4(MemorySegment w, long o0, long o1, float[] x, int xo, int xs, int k, float[] out, int oa, int ob, int os) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        int x1 = xo + xs, x2 = x1 + xs, x3 = x2 + xs;
+        IntVector lut = Q4_0_VALUES;
+        for (int b = 0, nb = k >> 5; b < nb; b++, o0 += 18, o1 += 18) {
+            int e = b << 5;
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, w, o0 + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, w, o1 + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
+            FloatVector w0l = q0.selectFrom(lut).reinterpretAsFloats(), w0h = q0.lanewise(LSHR, 4).selectFrom(lut).reinterpretAsFloats();
+            FloatVector w1l = q1.selectFrom(lut).reinterpretAsFloats(), w1h = q1.lanewise(LSHR, 4).selectFrom(lut).reinterpretAsFloats();
+            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(w.get(Vec.LE16, o0)));
+            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(w.get(Vec.LE16, o1)));
+            FloatVector xl = FloatVector.fromArray(F, x, xo + e), xh = FloatVector.fromArray(F, x, xo + e + 16);
+            a00 = w0h.fma(xh, w0l.mul(xl)).fma(d0, a00);
+            a10 = w1h.fma(xh, w1l.mul(xl)).fma(d1, a10);
+            xl = FloatVector.fromArray(F, x, x1 + e);
+            xh = FloatVector.fromArray(F, x, x1 + e + 16);
+            a01 = w0h.fma(xh, w0l.mul(xl)).fma(d0, a01);
+            a11 = w1h.fma(xh, w1l.mul(xl)).fma(d1, a11);
+            xl = FloatVector.fromArray(F, x, x2 + e);
+            xh = FloatVector.fromArray(F, x, x2 + e + 16);
+            a02 = w0h.fma(xh, w0l.mul(xl)).fma(d0, a02);
+            a12 = w1h.fma(xh, w1l.mul(xl)).fma(d1, a12);
+            xl = FloatVector.fromArray(F, x, x3 + e);
+            xh = FloatVector.fromArray(F, x, x3 + e + 16);
+            a03 = w0h.fma(xh, w0l.mul(xl)).fma(d0, a03);
+            a13 = w1h.fma(xh, w1l.mul(xl)).fma(d1, a13);
+        }
+        out[oa] = Vec.sum(a00);
+        out[oa + os] = Vec.sum(a01);
+        out[oa + 2 * os] = Vec.sum(a02);
+        out[oa + 3 * os] = Vec.sum(a03);
+        out[ob] = Vec.sum(a10);
+        out[ob + os] = Vec.sum(a11);
+        out[ob + 2 * os] = Vec.sum(a12);
+        out[ob + 3 * os] = Vec.sum(a13);
+    }
+
+    /**
      * {@link LANES} nibble bytes at {@code off}, zero-extended to ints. Widening first and masking or
      * shifting 32-bit lanes is cheaper than byte-lane shifts, which x86 does not have.
      */

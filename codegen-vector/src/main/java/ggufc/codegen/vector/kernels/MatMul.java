@@ -96,11 +96,9 @@ public final class MatMul {
         if (T == 1) {
             float[] xs = sums(t, xa, xoa, K, Scratch.ACT_SUMS);
             pool.run(N, decodeGrain(K), (lo, hi, wk) -> rows(t, w, rowBytes, K, xa, xoa, xs, null, out, oo, res, ro, lo, hi));
-        } else if (rowwise(T)) {
+        } else if (rowwise(T) || multiToken(t, T)) {
             float[][] xs = sumsPerToken(t, xa, xoa, K, T);
-            pool.run(N, decodeGrain(K), (lo, hi, wk) -> {
-                for (int s = 0; s < T; s++) rows(t, w, rowBytes, K, xa, xoa + s * K, xs[s], null, out, oo + s * outStride, res, res == null ? ro : ro + s * outStride, lo, hi);
-            });
+            pool.run(N, decodeGrain(K), (lo, hi, wk) -> rowsTokens(t, w, rowBytes, K, xa, xoa, T, xs, out, oo, outStride, res, ro, lo, hi));
         } else {
             pool.run(N, promptGrain(K, T), (lo, hi, wk) -> tiles(t, w, rowBytes, K, xa, xoa, T, out, oo, outStride, res, ro, lo, hi));
         }
@@ -133,16 +131,14 @@ public final class MatMul {
                 rows(tg, wg, gBytes, K, xa, xoa, xsg, null, out, oo, null, 0, lo, hi);
                 Ops.gatedAct(out, oo + lo, up, 0, hi - lo, gelu, out, oo + lo);
             });
-        } else if (rowwise(T)) {
+        } else if (rowwise(T) || (multiToken(tg, T) && multiToken(tu, T))) {
             float[][] xsg = sumsPerToken(tg, xa, xoa, K, T), xsu = tg == tu ? xsg : sumsPerToken(tu, xa, xoa, K, T);
             pool.run(N, decodeGrain(2 * K), (lo, hi, wk) -> {
-                float[] up = Scratch.floats(Scratch.GLU_UP, hi - lo);
-                for (int s = 0; s < T; s++) {
-                    int xs_ = xoa + s * K, os = oo + s * N;
-                    rows(tu, wu, uBytes, K, xa, xs_, xsu[s], null, up, -lo, null, 0, lo, hi);
-                    rows(tg, wg, gBytes, K, xa, xs_, xsg[s], null, out, os, null, 0, lo, hi);
-                    Ops.gatedAct(out, os + lo, up, 0, hi - lo, gelu, out, os + lo);
-                }
+                int n = hi - lo;
+                float[] up = Scratch.floats(Scratch.GLU_UP, T * n);
+                rowsTokens(tu, wu, uBytes, K, xa, xoa, T, xsu, up, -lo, n, null, 0, lo, hi);
+                rowsTokens(tg, wg, gBytes, K, xa, xoa, T, xsg, out, oo, N, null, 0, lo, hi);
+                for (int s = 0; s < T; s++) Ops.gatedAct(out, oo + s * N + lo, up, s * n, n, gelu, out, oo + s * N + lo);
             });
         } else {
             pool.run(N, promptGrain(2 * K, T), (lo, hi, wk) -> {
@@ -166,6 +162,56 @@ public final class MatMul {
         Dot.groupSums(x, xo, K, g, xs);
         java.util.Arrays.fill(xs, K / g, K / g + LANES, 0f);
         return xs;
+    }
+
+    /**
+     * Prompt steps of 2 .. this many tokens run the multi-token decode kernels where the weight dtype
+     * has them ({@link #multiToken}): below it, decoding every weight to f32 tiles (the prompt path)
+     * costs more than the products. System property {@code ggufc.multitoken.max} (0: never; default:
+     * per dtype).
+     */
+    static final int MULTI_TOKEN_MAX = Integer.getInteger("ggufc.multitoken.max", -1);
+
+    /**
+     * Whether a T-token step over a {@code t} weight runs {@link #rowsTokens}' multi-token kernels: up
+     * to 12 tokens for Q8_0, 16 for Q4_0, where they cost less than the prompt path on a 1B-class
+     * model on Zen 5 (Q8_0 at 4 / 8 / 12 / 16 tokens: 146 / 277 / 385 / 539 ms a step against the tiles'
+     * 367 / 420 / 448 / 502; Q4_0: 108 / 208 / 283 / 366 against 344 / 408 / 417 / 441).
+     */
+    static boolean multiToken(DType t, int T) {
+        if (T < 2 || !Vec.ENABLED || LANES != 16) return false;
+        int max = MULTI_TOKEN_MAX >= 0 ? MULTI_TOKEN_MAX : t == DType.Q8_0 ? 12 : t == DType.Q4_0 ? 16 : 0;
+        return T <= max && (t == DType.Q8_0 || t == DType.Q4_0);
+    }
+
+    /**
+     * Rows {@code [lo, hi)} for T tokens (activation row s at {@code x[xo + s K]}, output row s at
+     * {@code out[oo + s outStride]}): row pairs and groups of four tokens through the kernels that
+     * convert each weight block once for four tokens (Q8_0, Q4_0 with 16 lanes), the rest of the
+     * tokens and an odd last row through the one-token kernels. Every (row, token) value equals a
+     * one-token step's ({@link #rows}), whatever T and the row range.
+     */
+    static void rowsTokens(DType t, MemorySegment w, long rowBytes, int K, float[] x, int xo, int T, float[][] xs,
+                           float[] out, int oo, int outStride, float[] res, int ro, int lo, int hi) {
+        int s = 0;
+        if (Vec.ENABLED && LANES == 16 && (t == DType.Q8_0 || t == DType.Q4_0) && T >= 4) {
+            int half = (hi - lo) / 2;
+            int odd = lo + 2 * half;
+            for (; s + 4 <= T; s += 4) {
+                int xs4 = xo + s * K, o4 = oo + s * outStride;
+                for (int i = 0; i < half; i++) {
+                    int a = lo + i, b = a + half;
+                    if (t == DType.Q8_0) Dot.q8_0r2t4(w, a * rowBytes, b * rowBytes, x, xs4, K, K, out, o4 + a, o4 + b, outStride);
+                    else Dot.q4_0r2t4(w, a * rowBytes, b * rowBytes, x, xs4, K, K, out, o4 + a, o4 + b, outStride);
+                }
+                for (int u = 0; u < 4; u++) {
+                    int xu = xs4 + u * K, ou = o4 + u * outStride;
+                    if (odd < hi) out[ou + odd] = t == DType.Q8_0 ? Dot.q8_0(w, odd * rowBytes, x, xu, K, null) : Dot.q4_0(w, odd * rowBytes, x, xu, K, null, null);
+                    if (res != null) for (int n = lo; n < hi; n++) out[ou + n] += res[ro + (s + u) * outStride + n];
+                }
+            }
+        }
+        for (; s < T; s++) rows(t, w, rowBytes, K, x, xo + s * K, xs[s], null, out, oo + s * outStride, res, res == null ? ro : ro + s * outStride, lo, hi);
     }
 
     /**

@@ -166,6 +166,46 @@ class DotProperties {
         }
     }
 
+    /**
+     * Short prompt steps of Q8_0 and Q4_0 weights run the multi-token kernels (two rows times four
+     * tokens, each weight block converted once: {@link MatMul#rowsTokens}); every (row, token) value
+     * must be bit for bit the one-token step's, whatever T (remainder tokens), N (an odd last row),
+     * the thread count, the column slice and the residual. The one-token kernels are checked against
+     * the scalar definitions by {@code matmulMatchesTheDefinition}.
+     */
+    @Property(tries = 120)
+    void multiTokenStepsAreOneTokenStepsBitForBit(@ForAll("multiTokenTypes") DType t, @ForAll @IntRange(min = 2, max = 12) int T,
+                                                  @ForAll @IntRange(min = 1, max = 41) int N, @ForAll @IntRange(min = 1, max = 4) int blocks,
+                                                  @ForAll @IntRange(min = 1, max = 3) int threads, @ForAll boolean residual,
+                                                  @ForAll boolean gelu, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        int k = blocks * t.blockSize();
+        MemorySegment w = QuantData.rows(t, N, k, rnd), wu = QuantData.rows(t, N, k, rnd);
+        int xo = rnd.nextInt(4), col = rnd.nextInt(3), stride = N + col + rnd.nextInt(3);
+        float[] x = QuantData.activations(xo + T * k, rnd);
+        float[] res = residual ? QuantData.activations(T * stride, rnd) : null;
+        float[] out = new float[T * stride + 1], glu = new float[T * N];
+        try (WorkerPool pool = new WorkerPool(threads, true)) {
+            MatMul.matmul(pool, t, w, k, N, x, xo, T, out, col, stride, res, col);
+            MatMul.glu(pool, t, w, t, wu, k, N, x, xo, T, glu, 0, gelu);
+            for (int s = 0; s < T; s++) {
+                float[] one = new float[stride + 1], g1 = new float[N];
+                float[] r1 = residual ? java.util.Arrays.copyOfRange(res, s * stride, (s + 1) * stride) : null;
+                MatMul.matmul(pool, t, w, k, N, x, xo + s * k, 1, one, col, stride, r1, col);
+                MatMul.glu(pool, t, w, t, wu, k, N, x, xo + s * k, 1, g1, 0, gelu);
+                for (int n = 0; n < N; n++) {
+                    assertEquals(Float.floatToIntBits(one[col + n]), Float.floatToIntBits(out[col + s * stride + n]),
+                            t + " T=" + T + " row " + n + " token " + s + ": " + one[col + n] + " vs " + out[col + s * stride + n]);
+                    assertEquals(Float.floatToIntBits(g1[n]), Float.floatToIntBits(glu[s * N + n]),
+                            t + " GLU T=" + T + " row " + n + " token " + s + ": " + g1[n] + " vs " + glu[s * N + n]);
+                }
+            }
+        }
+    }
+
+    @Provide
+    Arbitrary<DType> multiTokenTypes() { return Arbitraries.of(DType.Q8_0, DType.Q4_0); }
+
     /** The sample that failed in CI before the f16 GELU step was allowed for (Q5_K, GELU: 6.8e-5 at -1.5, one f16 step of the gate's activation). */
     @net.jqwik.api.Example
     void rowwiseGeluSampleFromCi() { rowwiseStepsAreOneTokenSteps(DType.Q5_K, 8, 68, 1, 1, true, true, 9223372036854775806L); }
