@@ -60,7 +60,8 @@ public final class Gemma4AssistantLifter {
         int swaCache = Math.min(nT - 2, kvLayers - 2), globalCache = Math.min(nT - 1, kvLayers - 1);
 
         Blocks b = Blocks.startWithoutEmbedding(assistant, hp, new LlamaLifter.Options(targetOpt.ctx(), true, targetOpt.kvType()), "gemma4_assistant_draft");
-        Node x = b.scale(b.embedding(target, "token_embd.weight", TARGET_EMBEDDING, hpT.vocab(), hpT.nEmbd()), Math.sqrt((float) hpT.nEmbd()));
+        // llama.cpp scales by sqrtf((float) n_embd): the f32 square root
+        Node x = b.scale(b.embedding(target, "token_embd.weight", TARGET_EMBEDDING, hpT.vocab(), hpT.nEmbd()), (float) Math.sqrt((float) hpT.nEmbd()));
         b.startStream(b.project(b.concat(x, b.floatInput(HIDDEN_IN, out)), "nextn.pre_projection.weight", hp.nEmbd(), 2 * out));
         for (int cache : new int[] {swaCache, globalCache}) {
             b.readOnlyCache(cache, TensorType.of(targetOpt.kvType(), targetOpt.ctx(), tl.nHeadKv()[cache], tl.headDim(cache)));
