@@ -65,7 +65,7 @@ final class RunCommand implements Callable<Integer> {
     String passes;
 
     @Option(names = "--spec-type", defaultValue = "none", paramLabel = "TYPE",
-            description = "Speculative decoding: none, ngram (prompt lookup: the latest earlier match of the last 4..1 tokens proposes what followed it), ngram-simple (llama.cpp's: see --spec-ngram-simple-size-n/-m) or early-exit (the model's first --draft-layer layers through its final norm and LM head draft; vector backend and interpreter; ngram and ngram-simple also run an artifact compiled with --all-logits). With --temp 0 the text is exactly plain greedy decoding's; with sampling, speculative sampling keeps the target's distribution (not the plain run's draws for the seed) (default: ${DEFAULT-VALUE}).")
+            description = "Speculative decoding: none, ngram (prompt lookup: the latest earlier match of the last 4..1 tokens proposes what followed it), ngram-simple (llama.cpp's: see --spec-ngram-simple-size-n/-m), early-exit (the model's first --draft-layer layers through its final norm and LM head draft; vector backend and interpreter; ngram and ngram-simple also run an artifact compiled with --all-logits) or draft-mtp (a gemma4-assistant given with -md drafts from the gemma4 model's hidden state, reading its KV cache; vector backend and interpreter). With --temp 0 the text is exactly plain greedy decoding's; with sampling, speculative sampling keeps the target's distribution (not the plain run's draws for the seed) (default: ${DEFAULT-VALUE}).")
     String specType;
 
     @Option(names = {"--draft-max", "--spec-draft-n-max"}, defaultValue = "3", paramLabel = "N", description = "At most N draft tokens per target step; ngram-simple takes --spec-ngram-simple-size-m instead, as llama.cpp (llama.cpp's default: ${DEFAULT-VALUE}).")
@@ -74,7 +74,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"--draft-min", "--spec-draft-n-min"}, defaultValue = "0", paramLabel = "N", description = "Drafts shorter than N are dropped: a plain step instead (default: ${DEFAULT-VALUE}).")
     int draftMin;
 
-    @Option(names = {"--draft-p-min", "--spec-draft-p-min"}, defaultValue = "0.0", paramLabel = "P", description = "early-exit: stop drafting when the draft token's probability is below P (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--draft-p-min", "--spec-draft-p-min"}, defaultValue = "0.0", paramLabel = "P", description = "early-exit and draft-mtp: stop drafting when the draft token's probability is below P (draft-mtp: among its 10 largest logits, as llama.cpp) (default: ${DEFAULT-VALUE}).")
     double draftPMin;
 
     @Option(names = "--spec-ngram-simple-size-n", defaultValue = "12", paramLabel = "N", description = "ngram-simple: the n-gram looked up (llama.cpp's default: ${DEFAULT-VALUE}).")
@@ -85,6 +85,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--spec-trace", paramLabel = "FILE", description = "Write one line per target step as llama.cpp's reference loop (mtp.sh) prints it: step k: pos=.. id_last=.. draft=[..] target=[..] accepted=n.")
     java.nio.file.Path specTrace;
+
+    @Option(names = {"-md", "--model-draft"}, paramLabel = "GGUF", description = "draft-mtp: the drafter, a gemma4-assistant GGUF for the gemma4 --model (looked up like --model).")
+    String modelDraft;
 
     @Option(names = "--draft-layer", defaultValue = "-1", paramLabel = "K", description = "early-exit: the draft reads the residual after the first K layers (default: half the layers).")
     int draftLayer;
@@ -114,9 +117,11 @@ final class RunCommand implements Callable<Integer> {
         PrintStream out = System.out;
         boolean spec = switch (specType) {
             case "none" -> false;
-            case "ngram", "ngram-simple", "early-exit" -> true;
-            default -> throw new IllegalArgumentException("--spec-type must be none, ngram, ngram-simple or early-exit, got '" + specType + "'");
+            case "ngram", "ngram-simple", "early-exit", "draft-mtp" -> true;
+            default -> throw new IllegalArgumentException("--spec-type must be none, ngram, ngram-simple, early-exit or draft-mtp, got '" + specType + "'");
         };
+        if (modelDraft != null && !specType.equals("draft-mtp")) throw new IllegalArgumentException("-md (--model-draft) goes with --spec-type draft-mtp");
+        if (specType.equals("draft-mtp") && artifact != null) throw new IllegalArgumentException("--spec-type draft-mtp runs with --model (an artifact holds no draft step yet)");
         java.util.List<String> devices = ggufc.runtime.SplitConfig.parseDevices(device);
         ggufc.runtime.SplitConfig split = splitOptions.config(devices);
         String mode = split.mode();
@@ -154,16 +159,36 @@ final class RunCommand implements Callable<Integer> {
             if (spec && m.executor() instanceof ggufc.runtime.VectorExecutor v && !v.allLogits()) {
                 throw new IllegalArgumentException("--spec-type " + specType + " needs every position's logits: " + artifact + " was compiled without them (recompile with `ggufc compile --all-logits`)");
             }
+            ggufc.gguf.GgufFile assistantFile = null;
+            ggufc.runtime.spec.AssistantDrafter.Step assistantStep = null;
+            if (specType.equals("draft-mtp") && modelDraft == null) {
+                String key = m.hparams().arch() + ".nextn_predict_layers";
+                boolean nextn = m.file().has(key) && m.file().getLong(key) > 0;
+                throw new IllegalArgumentException(nextn ? "--spec-type draft-mtp without -md: the MTP (nextn) layers inside " + m.file().path().getFileName() + " are not read yet; give a drafter with -md"
+                        : m.file().path().getFileName() + ": has no MTP (nextn) layers (no '" + key + "'): --spec-type draft-mtp needs a drafter, -md ASSISTANT.gguf");
+            }
+            if (specType.equals("draft-mtp")) {
+                assistantFile = ggufc.gguf.GgufFile.open(ModelLocator.resolve(modelDraft));
+                try {
+                    assistantStep = m.assistantStep(assistantFile);
+                } catch (RuntimeException e) {
+                    assistantFile.close();
+                    throw e;
+                }
+            }
             if (spec) {
+                ggufc.runtime.spec.AssistantDrafter.Step as = assistantStep;
                 ggufc.runtime.spec.Drafter drafter = switch (specType) {
                     case "ngram" -> new ggufc.runtime.spec.NgramDrafter();
                     case "ngram-simple" -> new ggufc.runtime.spec.NgramSimpleDrafter(ngramSimpleN, ngramSimpleM);
+                    case "draft-mtp" -> new ggufc.runtime.spec.AssistantDrafter(m.executor(), as, draftPMin);
                     default -> new ggufc.runtime.spec.EarlyExitDrafter(m.earlyExitDraft(draftLayer), draftPMin);
                 };
                 int max = drafter instanceof ggufc.runtime.spec.NgramSimpleDrafter ns ? ns.sizeM() : draftMax;
                 speculation = new ggufc.runtime.spec.Speculation(drafter, max, Math.min(draftMin, max), trace == null ? null : trace::println);
                 System.err.printf("ggufc: speculative decoding: %s%s, draft-max %d, draft-min %d%n", specType,
-                        specType.equals("early-exit") ? " after layer " + m.draftLayer(draftLayer) + " of " + m.hparams().nLayer() : "", max, speculation.draftMin());
+                        specType.equals("early-exit") ? " after layer " + m.draftLayer(draftLayer) + " of " + m.hparams().nLayer()
+                                : specType.equals("draft-mtp") ? " with " + assistantFile.path().getFileName() : "", max, speculation.draftMin());
             }
             Generator.Result r;
             try {
@@ -173,6 +198,8 @@ final class RunCommand implements Callable<Integer> {
                 }, speculation);
             } finally {
                 if (trace != null) trace.close();
+                if (assistantStep != null) assistantStep.close();
+                if (assistantFile != null) assistantFile.close();
             }
             out.println();
             out.flush();

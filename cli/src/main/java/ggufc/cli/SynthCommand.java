@@ -99,7 +99,7 @@ final class SynthCommand implements Callable<Integer> {
     }
 
     @Option(names = "--preset", required = true, description = "llama-125m (768 embd, 12 layers, 12 heads, FFN 2048), llama-1b (Llama-3.2-1B layers: 2048 embd, 16 layers, 32 heads, 8 KV heads, FFN 8192, tied output, RoPE base 500000); "
-            + "test models qwen2-tiny, qwen3-tiny, phi3-tiny (2 layers, 4 heads of 64, 2 KV heads, FFN 512; vocab stories260K.gguf), gemma3-tiny (the same in 4 layers, 3 with a 4-key sliding window), gemma2-tiny (4 layers, 2 with a 4-key window, soft-capping 2 / 5), gemma4-tiny (6 layers: sliding-window and global heads of their own sizes, V = K, partial RoPE, shared KV, per-layer embeddings, soft-capping 5), gemma4-moe-tiny (4 layers, a dense FFN beside 8 experts, 2 per token), qwen3moe-tiny (qwen3-tiny's attention, 8 experts of FFN 128, 2 per token); "
+            + "test models qwen2-tiny, qwen3-tiny, phi3-tiny (2 layers, 4 heads of 64, 2 KV heads, FFN 512; vocab stories260K.gguf), gemma3-tiny (the same in 4 layers, 3 with a 4-key sliding window), gemma2-tiny (4 layers, 2 with a 4-key window, soft-capping 2 / 5), gemma4-tiny (6 layers: sliding-window and global heads of their own sizes, V = K, partial RoPE, shared KV, per-layer embeddings, soft-capping 5), gemma4-moe-tiny (4 layers, a dense FFN beside 8 experts, 2 per token), gemma4-mtp-tiny and gemma4-mtp-cycle-tiny (a 4-layer gemma4 target and, with --assistant-out, its 2-layer gemma4-assistant drafter; F32 unless --type is given; the cycle pair is built so that drafts are accepted), qwen3moe-tiny (qwen3-tiny's attention, 8 experts of FFN 128, 2 per token); "
             + "real shapes llama-2-7b, llama-3.2-1b, llama-3.1-8b, llama-3-70b, qwen3-14b, qwen3-32b, qwen2-7b (Qwen2.5-7B), qwen3-8b (Qwen3-8B), qwen3moe-30b-a3b or qwen3-30b-a3b (Qwen3-30B-A3B: 128 experts, 8 per token), phi3-mini (Phi-3-mini-4k), gemma3-1b (Gemma-3-1B), gemma2-2b (Gemma-2-2B), gemma4-31b (Gemma 4 31B), gemma4-e2b (Gemma 4 E2B), gemma4-26b-a4b (Gemma 4 26B-A4B).")
 
     String preset;
@@ -116,11 +116,23 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Weight seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--assistant-out", paramLabel = "FILE", description = "With --preset gemma4-mtp-tiny or gemma4-mtp-cycle-tiny: where the gemma4-assistant drafter goes (-o gets its gemma4 target); "
+            + "`ggufc run --model TARGET -md FILE --spec-type draft-mtp` and llama.cpp's `-m TARGET -md FILE --spec-type draft-mtp` run the pair.")
+    Path assistantOut;
+
+    /** The presets that write a gemma4 target and its gemma4-assistant drafter (F32, tiny), and whether drafts are built to be accepted. */
+    static final java.util.Map<String, Boolean> PAIRS = java.util.Map.of("gemma4-mtp-tiny", false, "gemma4-mtp-cycle-tiny", true);
+
     @Option(names = "--vocab", description = "GGUF whose tokenizer the model gets, looked up like --model (default: stories260K.gguf for the *-tiny presets, else vocab/ggml-vocab-llama-spm.gguf, 32000 tokens).")
     String vocab;
 
     @Override
     public Integer call() throws java.io.IOException {
+        if (PAIRS.containsKey(preset)) return writePair(PAIRS.get(preset));
+        if (assistantOut != null) throw new IllegalArgumentException("--assistant-out goes with --preset " + String.join(" or ", new java.util.TreeSet<>(PAIRS.keySet())));
         Preset p = Preset.byId(preset);
         SyntheticLlama.Config c = p.config.withSeed(seed);
         SyntheticLlama.TypePolicy policy;
@@ -155,6 +167,27 @@ final class SynthCommand implements Callable<Integer> {
                 SyntheticLlama.write(output, c, v, policy, (name, n) -> bar.stepBy(n));
             }
             System.err.printf("ggufc: wrote %s (%,d bytes) in %.1f s%n", output, output.toFile().length(), (System.nanoTime() - t0) / 1e9);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return 0;
+    }
+
+    /** A gemma4 target (-o) and its gemma4-assistant drafter (--assistant-out), F32 by default, stories260K's vocabulary by default. */
+    private int writePair(boolean cycle) {
+        if (assistantOut == null) throw new IllegalArgumentException("--preset " + preset + " writes two files: give --assistant-out FILE for the gemma4-assistant (-o gets the target)");
+        if (headerOnly) throw new IllegalArgumentException("--preset " + preset + " has no --header-only form");
+        // F32 unless a --type is given (the other presets' default, Q8_0, is not theirs)
+        GgmlType t;
+        try {
+            t = spec.commandLine().getParseResult().hasMatchedOption("--type") ? GgmlType.valueOf(type.toUpperCase(java.util.Locale.ROOT)) : GgmlType.F32;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--preset " + preset + " takes a single --type (F32, F16, Q8_0, ...), not '" + type + "'");
+        }
+        try (GgufFile v = GgufFile.open(ModelLocator.resolve(vocab != null ? vocab : "stories260K.gguf"))) {
+            for (Path o : new Path[] {output, assistantOut}) if (o.toAbsolutePath().getParent() != null) Files.createDirectories(o.toAbsolutePath().getParent());
+            ggufc.gguf.SyntheticGemma4Assistant.write(output, assistantOut, seed, cycle, v, SyntheticLlama.TypePolicy.uniform(t));
+            System.err.printf("ggufc: wrote %s (gemma4, %,d bytes) and %s (gemma4-assistant, %,d bytes)%n", output, output.toFile().length(), assistantOut, assistantOut.toFile().length());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

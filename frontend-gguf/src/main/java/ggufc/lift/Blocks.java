@@ -105,18 +105,72 @@ public final class Blocks {
     private final java.util.Map<Integer, Node[]> caches = new java.util.HashMap<>();
     private Node x;
 
-    private Blocks(GgufFile f, LlamaHparams hp, LlamaLifter.Options opt) {
+    private Blocks(GgufFile f, LlamaHparams hp, LlamaLifter.Options opt, String graphName, boolean embed) {
         this.f = f;
         this.hp = hp;
         this.opt = opt;
-        this.b = new GraphBuilder(hp.arch() + "_step");
+        this.b = new GraphBuilder(graphName);
         this.tokens = b.input(LlamaLifter.TOKENS, TensorType.of(DType.I32, LlamaLifter.T));
         this.pos = b.input(LlamaLifter.POSITIONS, TensorType.of(DType.I32, LlamaLifter.T));
-        this.x = b.embed(weight("token_embd.weight", hp.vocab(), hp.nEmbd()), tokens);
+        this.x = embed ? b.embed(weight("token_embd.weight", hp.vocab(), hp.nEmbd()), tokens) : null;
     }
 
     /** The inputs ({@code tokens[T]}, {@code pos[T]}) and the token embedding: the residual stream starts here. */
-    public static Blocks start(GgufFile f, LlamaHparams hp, LlamaLifter.Options opt) { return new Blocks(f, hp, opt); }
+    public static Blocks start(GgufFile f, LlamaHparams hp, LlamaLifter.Options opt) { return new Blocks(f, hp, opt, hp.arch() + "_step", true); }
+
+    /**
+     * The inputs ({@code tokens[T]}, {@code pos[T]}) of graph {@code graphName} and no residual stream yet: the
+     * caller makes it ({@link #startStream}) from what {@link #floatInput}, {@link #embedding}, {@link #concat}
+     * and {@link #project} give (a drafter fed by its target).
+     */
+    public static Blocks startWithoutEmbedding(GgufFile f, LlamaHparams hp, LlamaLifter.Options opt, String graphName) { return new Blocks(f, hp, opt, graphName, false); }
+
+    /** The residual stream is {@code x} from here. */
+    public void startStream(Node x) { this.x = x; }
+
+    /** An f32 input {@code [T, width]} named {@code name}. */
+    public Node floatInput(String name, long width) { return b.input(name, TensorType.of(DType.F32, LlamaLifter.T, width)); }
+
+    /**
+     * The tokens' rows of tensor {@code tensor} ([vocab, width]) of another file {@code other}, bound as param
+     * {@code boundAs} (so that it does not meet this file's tensor of the same name).
+     */
+    public Node embedding(GgufFile other, String tensor, String boundAs, long vocab, long width) {
+        GgufTensorInfo t = other.tensor(tensor);
+        if (t == null) throw new GgufException(other.path(), "missing tensor '" + tensor + "'");
+        if (!Arrays.equals(t.irShape(), new long[] {vocab, width})) {
+            throw new GgufException(other.path(), "tensor '" + tensor + "' has shape " + Arrays.toString(t.irShape()) + ", expected " + Arrays.toString(new long[] {vocab, width}));
+        }
+        DType dt = GgufWeights.irDType(t);
+        Node p = b.param(boundAs, new TensorType(Shape.of(t.irShape()), dt));
+        return b.embed(dt == DType.F32 ? p : b.dequant(p), tokens);
+    }
+
+    /** {@code a} and {@code c} side by side ([T, n] and [T, m] to [T, n + m]). */
+    public Node concat(Node a, Node c) { return b.concat(1, a, c); }
+
+    /** {@code v} times the matrix {@code name} ([out, in]). */
+    public Node project(Node v, String name, long out, long in) { return b.matmul(v, weight(name, out, in)); }
+
+    /** {@code v * factor}. */
+    public Node scale(Node v, double factor) { return b.scale(v, factor); }
+
+    /**
+     * Declares layer {@code layer}'s KV cache ({@code type}) as states that this graph reads and writes back unchanged:
+     * another graph's (a target's), bound by name; an attention {@link Attn#withKvFrom reading layer} {@code layer} reads it.
+     */
+    public void readOnlyCache(int layer, TensorType type) {
+        Node k = b.state(LlamaLifter.cacheK(layer), type), v = b.state(LlamaLifter.cacheV(layer), type);
+        b.output(LlamaLifter.cacheK(layer), k);
+        b.output(LlamaLifter.cacheV(layer), v);
+        caches.put(layer, new Node[] {k, v});
+    }
+
+    /** Adds output {@code name}; returns the graph. */
+    public Graph build(java.util.Map<String, Node> outputs) {
+        outputs.forEach(b::output);
+        return b.build();
+    }
 
     public LlamaHparams hp() { return hp; }
 

@@ -48,29 +48,56 @@ final class Gemma4Lifter {
     /** Gemma 4's experts: GeGLU, renormalized top-k weights, no weights scale (llama.cpp passes norm_w true, scale 1). */
     private static final Blocks.Moe GEGLU_EXPERTS = new Blocks.Moe("gelu", true, 0);
 
+    /**
+     * The per-layer attention layout of a Gemma 4 file (gemma4 or gemma4-assistant): which layers are
+     * sliding-window, the window, each layer's query / KV heads and FFN length, each kind's head size,
+     * rotated dims and (sliding-window) RoPE base.
+     */
+    record Layout(boolean[] swa, int window, int[] nHead, int[] nHeadKv, int[] nFf, int headGlobal, int headSwa, int rotGlobal, int rotSwa, double baseSwa) {
+        static Layout read(GgufFile f, LlamaHparams hp) {
+            String a = hp.arch();
+            int n = hp.nLayer();
+            boolean[] swa = pattern(f, a + ".attention.sliding_window_pattern", n);
+            long w = LlamaHparams.wholeKey(f, a + ".attention.sliding_window");
+            if (w < 1 || w > Integer.MAX_VALUE) throw new GgufException(f.path(), "'" + a + ".attention.sliding_window' is " + w + ", must be a positive whole number");
+            int[] nHead = LlamaHparams.perLayer(f, a + ".attention.head_count", n);
+            int[] nHeadKv = f.has(a + ".attention.head_count_kv") ? LlamaHparams.perLayer(f, a + ".attention.head_count_kv", n) : nHead;
+            int[] nFf = LlamaHparams.perLayer(f, a + ".feed_forward_length", n);
+            int headSwa = positiveInt(f, a + ".attention.key_length_swa");
+            if (f.has(a + ".attention.value_length_swa") && positiveInt(f, a + ".attention.value_length_swa") != headSwa) {
+                throw new GgufException(f.path(), "'" + a + ".attention.value_length_swa' differs from key_length_swa " + headSwa + " (Gemma 4 needs them equal)");
+            }
+            int rotSwa = f.has(a + ".rope.dimension_count_swa") ? positiveInt(f, a + ".rope.dimension_count_swa") : hp.nRot();
+            if (rotSwa % 2 != 0 || rotSwa > headSwa) {
+                throw new GgufException(f.path(), "'" + a + ".rope.dimension_count_swa' is " + rotSwa + ": must be even and at most the sliding-window head size " + headSwa);
+            }
+            double baseSwa = f.getDouble(a + ".rope.freq_base_swa", 10000.0);
+            if (!(baseSwa > 0) || Double.isInfinite(baseSwa)) throw new GgufException(f.path(), "'" + a + ".rope.freq_base_swa' is " + baseSwa + ", must be a positive number");
+            if (!f.has(a + ".attention.layer_norm_rms_epsilon")) throw new GgufException(f.path(), "missing metadata key '" + a + ".attention.layer_norm_rms_epsilon'");
+            return new Layout(swa, (int) w, nHead, nHeadKv, nFf, hp.headDim(), headSwa, hp.nRot(), rotSwa, baseSwa);
+        }
+
+        int headDim(int l) { return swa[l] ? headSwa : headGlobal; }
+
+        /**
+         * Layer {@code l}'s attention from {@code base}: its heads ({@code nHeadKv} KV heads), and the window and
+         * RoPE base of a sliding-window layer or the {@code rope_freqs} divisors of a global one.
+         */
+        Blocks.Attn attn(int l, Blocks.Attn base, int nHeadKv) {
+            Blocks.Attn attn = base.withHeads(new Blocks.Heads(nHead[l], nHeadKv, headDim(l), swa[l] ? rotSwa : rotGlobal));
+            return swa[l] ? attn.withWindow(window).withRope(baseSwa, 1.0) : attn.withRopeFactors("rope_freqs.weight");
+        }
+    }
+
+    /** Gemma 4's attention: NEOX RoPE, per-head RMS q/k norms, scale 1, Gemma 4's K/V. */
+    static final Blocks.Attn ATTN = Blocks.Attn.rope("neox").withQkNorm(Blocks.QkNorm.RMS).withPreScaledQ(1.0).withGemma4Kv();
+
     static Graph lift(GgufFile f, LlamaHparams hp, LlamaLifter.Options opt) {
         String a = hp.arch();
         int n = hp.nLayer();
-        boolean[] swa = pattern(f, a + ".attention.sliding_window_pattern", n);
-        long w = LlamaHparams.wholeKey(f, a + ".attention.sliding_window");
-        if (w < 1 || w > Integer.MAX_VALUE) throw new GgufException(f.path(), "'" + a + ".attention.sliding_window' is " + w + ", must be a positive whole number");
-        int window = (int) w;
-        int[] nHead = LlamaHparams.perLayer(f, a + ".attention.head_count", n);
-        int[] nHeadKv = f.has(a + ".attention.head_count_kv") ? LlamaHparams.perLayer(f, a + ".attention.head_count_kv", n) : nHead;
-        int[] nFf = LlamaHparams.perLayer(f, a + ".feed_forward_length", n);
-        int headGlobal = hp.headDim();
-        int headSwa = positiveInt(f, a + ".attention.key_length_swa");
-        if (f.has(a + ".attention.value_length_swa") && positiveInt(f, a + ".attention.value_length_swa") != headSwa) {
-            throw new GgufException(f.path(), "'" + a + ".attention.value_length_swa' differs from key_length_swa " + headSwa + " (Gemma 4 needs them equal)");
-        }
-        int rotGlobal = hp.nRot();
-        int rotSwa = f.has(a + ".rope.dimension_count_swa") ? positiveInt(f, a + ".rope.dimension_count_swa") : rotGlobal;
-        if (rotSwa % 2 != 0 || rotSwa > headSwa) {
-            throw new GgufException(f.path(), "'" + a + ".rope.dimension_count_swa' is " + rotSwa + ": must be even and at most the sliding-window head size " + headSwa);
-        }
-        double baseSwa = f.getDouble(a + ".rope.freq_base_swa", 10000.0);
-        if (!(baseSwa > 0) || Double.isInfinite(baseSwa)) throw new GgufException(f.path(), "'" + a + ".rope.freq_base_swa' is " + baseSwa + ", must be a positive number");
-        if (!f.has(a + ".attention.layer_norm_rms_epsilon")) throw new GgufException(f.path(), "missing metadata key '" + a + ".attention.layer_norm_rms_epsilon'");
+        Layout layout = Layout.read(f, hp);
+        boolean[] swa = layout.swa();
+        int[] nHead = layout.nHead(), nHeadKv = layout.nHeadKv(), nFf = layout.nFf();
         long ple = LlamaHparams.wholeKey(f, a + ".embedding_length_per_layer_input");
         if (ple < 0 || ple > Integer.MAX_VALUE) throw new GgufException(f.path(), "'" + a + ".embedding_length_per_layer_input' is " + ple + ", must be >= 0");
         double softcap = f.getDouble(a + ".final_logit_softcapping", 0.0);
@@ -92,13 +119,10 @@ final class Gemma4Lifter {
         b.scaleStream((float) Math.sqrt((float) hp.nEmbd()));
         Node perLayer = ple > 0 ? b.perLayerInputs((int) ple) : null;
         Blocks.Experts experts = null;
-        Blocks.Attn base = Blocks.Attn.rope("neox").withQkNorm(Blocks.QkNorm.RMS).withPreScaledQ(1.0).withGemma4Kv();
         for (int l = 0; l < n; l++) {
             String blk = "blk." + l + ".";
-            int head = swa[l] ? headSwa : headGlobal;
             if (nHead[l] % nHeadKv[l] != 0) throw new GgufException(f.path(), "layer " + l + ": head count " + nHead[l] + " is not a multiple of its KV head count " + nHeadKv[l]);
-            Blocks.Attn attn = base.withHeads(new Blocks.Heads(nHead[l], nHeadKv[l], head, swa[l] ? rotSwa : rotGlobal));
-            attn = swa[l] ? attn.withWindow(window).withRope(baseSwa, 1.0) : attn.withRopeFactors("rope_freqs.weight");
+            Blocks.Attn attn = layout.attn(l, ATTN, nHeadKv[l]);
             if (l >= kvLayers) attn = attn.withKvFrom(kvLayers - (swa[l] ? 2 : 1));
             b.residual(b.rmsNorm(b.attention(l, b.rmsNorm(b.x(), blk + "attn_norm.weight"), attn), blk + "post_attention_norm.weight"));
             if (f.hasTensor(blk + "ffn_gate_inp.weight")) {
@@ -119,7 +143,7 @@ final class Gemma4Lifter {
     }
 
     /** The one f32 of {@code name}, or NaN when the file has no such tensor. */
-    private static float layerOutputScale(GgufFile f, String name) {
+    static float layerOutputScale(GgufFile f, String name) {
         GgufTensorInfo t = f.tensor(name);
         if (t == null) return Float.NaN;
         if (t.ggmlType() != ggufc.gguf.GgmlType.F32 || t.elements() != 1) {

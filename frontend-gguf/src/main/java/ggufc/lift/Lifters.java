@@ -39,6 +39,9 @@ public final class Lifters {
     public static void requireSupported(GgufFile f) {
         if (!f.has("general.architecture")) throw new GgufException(f.path(), "missing metadata key 'general.architecture'");
         String arch = f.getString("general.architecture");
+        if (arch.equals(Gemma4AssistantLifter.ARCH)) {
+            throw new GgufException(f.path(), "is a gemma4-assistant drafter, not a model of its own: run it beside its gemma4 target (--model TARGET -md " + f.path().getFileName() + " --spec-type draft-mtp)");
+        }
         if (!LIFTERS.containsKey(arch)) {
             throw new GgufException(f.path(), "unknown or unsupported architecture '" + arch + "' (supported: " + String.join(", ", LIFTERS.keySet()) + ")");
         }

@@ -90,6 +90,8 @@ public final class GraphBuilder {
     public Node rmsNorm(Node x, Node w, double eps) { return add(OpKind.RMS_NORM, Attrs.of("eps", eps), x, w); }
     public Node matmul(Node x, Node w) { return add(OpKind.MATMUL, Attrs.EMPTY, x, w); }
     public Node embed(Node table, Node ids) { return add(OpKind.EMBED, Attrs.EMPTY, table, ids); }
+    /** {@code parts} side by side along {@code axis}. */
+    public Node concat(long axis, Node... parts) { return add(OpKind.CONCAT, Attrs.of("axis", axis), parts); }
 
     public Node rope(Node x, Node pos, String mode, long nRot, double freqBase, double freqScale) {
         return add(OpKind.ROPE, Attrs.of("mode", mode, "n_rot", nRot, "freq_base", freqBase, "freq_scale", freqScale), x, pos);

@@ -125,6 +125,8 @@ public enum OpKind {
     MATMUL_ADD(3),
     /** cache, x, pos[, freq_factors]: KV_WRITE(cache, ROPE(x, pos[, freq_factors]){rope attrs}, pos). */
     ROPE_KV_WRITE(-3),
+    /** the concatenation of its operands along {axis} (static there, equal elsewhere): a Gemma 4 assistant's [embedding, hidden state]. */
+    CONCAT(-2),
 
     // ---- placement and collectives (made by the split passes) ----
     // A placed graph gives every node {device: d} (0-based, an index into the run's device list); an op reads only

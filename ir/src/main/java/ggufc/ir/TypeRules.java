@@ -260,7 +260,7 @@ public final class TypeRules {
                 check(REDUCE_TYPES.contains(a.string("reduce")), "attribute 'reduce' must be one of %s, got %s", REDUCE_TYPES, a.get("reduce"));
                 yield x;
             }
-            case ALL_GATHER -> {
+            case ALL_GATHER, CONCAT -> {
                 TensorType x = in.get(0);
                 long axis = a.integer("axis");
                 check(axis >= 0 && axis < x.rank(), "axis %d outside the operands' rank %d", axis, x.rank());
@@ -432,7 +432,7 @@ public final class TypeRules {
             case TOPK -> Set.of("k");
             case SUM_NORMALIZE -> Set.of("min");
             case ALL_REDUCE -> Set.of("reduce");
-            case ALL_GATHER -> Set.of("axis");
+            case ALL_GATHER, CONCAT -> Set.of("axis");
             default -> Set.of();
         };
     }

@@ -135,7 +135,10 @@ public final class Generator {
         int produced = 0;
         long t0 = System.nanoTime();
         // as llama.cpp's speculative loop: the prompt but its last token, which the first verify step runs with the first drafts
-        if (promptTokens.length > 1) executor.step(java.util.Arrays.copyOf(promptTokens, promptTokens.length - 1), 0);
+        if (promptTokens.length > 1) {
+            executor.step(java.util.Arrays.copyOf(promptTokens, promptTokens.length - 1), 0);
+            spec.drafter().targetStepped(-1);
+        }
         long promptNanos = System.nanoTime() - t0;
         int pos = promptTokens.length - 1;
         String stop = "length";
@@ -168,14 +171,18 @@ public final class Generator {
                 break;
             }
             next = history[len - 1];
-            // the verify step holds positions pos .. pos + n, all below ctx; more than the tokens still wanted is waste
-            int room = Math.min(spec.draftMax(), Math.min(ctx - 1 - pos, maxTokens - produced - 1));
+            // the verify step holds positions pos .. pos + n, all below ctx; more than the tokens still wanted is waste, except
+            // in the step that makes the last one: there llama.cpp's loop asks for a draft of at most 0 tokens, which its
+            // common_speculative_draft takes as no limit, and verifies the drafter's full draft (kept so --spec-trace is its)
+            int wanted = maxTokens - produced - 1;
+            int room = Math.min(Math.min(spec.draftMax(), ctx - 1 - pos), wanted > 0 ? wanted : spec.draftMax());
             int[] drafts = room > 0 ? spec.drafter().draft(java.util.Arrays.copyOf(history, len), pos, room) : new int[0];
             if (drafts.length > room) drafts = java.util.Arrays.copyOf(drafts, room);
             if (drafts.length < Math.max(1, spec.draftMin())) {
                 confirmed = new int[] {greedy ? executor.stepArgmax(new int[] {next}, pos) : sampler.sample(executor.step(new int[] {next}, pos))};
                 nConfirmed = 1;
                 if (spec.trace() != null) spec.trace().accept(traceLine(targetSteps, pos, next, new int[0], confirmed, 0));
+                spec.drafter().targetStepped(0);
                 pos++;
                 targetSteps++;
                 continue;
@@ -205,6 +212,7 @@ public final class Generator {
             confirmed = java.util.Arrays.copyOf(drafts, a + 1);
             confirmed[a] = own;
             if (spec.trace() != null) spec.trace().accept(traceLine(targetSteps - 1, pos, next, drafts, confirmed, a));
+            spec.drafter().targetStepped(a);
             nConfirmed = a + 1;
             pos += a + 1;
         }

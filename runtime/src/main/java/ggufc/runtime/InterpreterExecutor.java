@@ -36,6 +36,23 @@ public final class InterpreterExecutor implements StepExecutor {
         this.vocab = (int) interpreter.graph().output(LlamaLifter.LOGITS).shape().last().size();
     }
 
+    /** An interpreter of {@code graph} with its own {@code weights} that reads and writes this one's KV caches (by name). */
+    public Interpreter sharingCaches(Graph graph, Function<String, TensorData> weights) { return interpreter.sharingStates(graph, weights); }
+
+    /** The outputs of the last step. */
+    private Map<String, Value> last = Map.of();
+
+    @Override
+    public float[] hiddenRow(int row) {
+        Value h = last.get(LlamaLifter.HIDDEN);
+        if (h == null) return StepExecutor.super.hiddenRow(row);
+        long[] shape = h.shape();
+        int width = (int) shape[shape.length - 1], rows = (int) (h.f32().length / width);
+        int r = row < 0 ? rows + row : row;
+        if (r < 0 || r >= rows) throw new IllegalArgumentException("row " + row + " of a step of " + rows + " rows");
+        return java.util.Arrays.copyOfRange(h.f32(), r * width, (r + 1) * width);
+    }
+
     /** An executor of {@code draftGraph} that reads and writes this one's KV caches (by name). */
     public InterpreterExecutor sharingCaches(Graph draftGraph) { return new InterpreterExecutor(interpreter.sharingStates(draftGraph), ctx); }
 
@@ -63,9 +80,10 @@ public final class InterpreterExecutor implements StepExecutor {
         int[] pos = new int[tokens.length];
         for (int i = 0; i < pos.length; i++) pos[i] = startPos + i;
         long[] shape = {tokens.length};
-        return interpreter.run(
+        last = interpreter.run(
                 Map.of(LlamaLifter.TOKENS, Value.ofI32(shape, tokens), LlamaLifter.POSITIONS, Value.ofI32(shape, pos)),
                 Map.of("T", (long) tokens.length, "L", (long) startPos + tokens.length));
+        return last;
     }
 
     @Override

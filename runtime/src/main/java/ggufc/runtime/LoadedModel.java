@@ -42,11 +42,14 @@ public final class LoadedModel implements AutoCloseable {
     private final long kvCacheBytes;
     /** Layer count k to the early-exit draft step sharing the executor's caches; null where not supported. */
     private java.util.function.IntFunction<StepExecutor> earlyExit;
+    /** A gemma4-assistant file to its draft step reading the executor's caches; null where not supported. */
+    private java.util.function.Function<GgufFile, ggufc.runtime.spec.AssistantDrafter.Step> assistant;
 
     private LoadedModel(GgufFile file, Tokenizer tokenizer, LlamaHparams hparams, Supplier<Graph> graph, StepExecutor executor, long kvCacheBytes,
-                        java.util.function.IntFunction<StepExecutor> earlyExit) {
+                        java.util.function.IntFunction<StepExecutor> earlyExit, java.util.function.Function<GgufFile, ggufc.runtime.spec.AssistantDrafter.Step> assistant) {
         this(file, tokenizer, hparams, graph, executor, kvCacheBytes);
         this.earlyExit = earlyExit;
+        this.assistant = assistant;
     }
 
     private LoadedModel(GgufFile file, Tokenizer tokenizer, LlamaHparams hparams, Supplier<Graph> graph, StepExecutor executor, long kvCacheBytes) {
@@ -156,7 +159,17 @@ public final class LoadedModel implements AutoCloseable {
                     // never closed on its own: binding and pool are the target's
                     return new VectorExecutor(new PlanExecutor(dp, binding, pe), dp, binding, pool);
                 };
-                return new LoadedModel(f, tok, hp, () -> g, ex, n * perToken, ee);
+                // a gemma4-assistant's draft step: the draft graph through the same pipeline (so that a quantized assistant's
+                // activations are rounded as llama.cpp rounds them: its drafts are compared with llama.cpp's), on its own
+                // weights (and the target's embedding), reading the target plan's caches by name
+                LlamaLifter.Options targetOpt = new LlamaLifter.Options(n, allLogits, kvType);
+                java.util.function.Function<GgufFile, ggufc.runtime.spec.AssistantDrafter.Step> as = a -> {
+                    java.util.function.Function<String, ggufc.ir.TensorData> dw = ggufc.lift.Gemma4AssistantLifter.weights(a, f);
+                    Graph d = new PassManager(PassRegistry.parse(passes, Targets.VECTOR), PassManager.Options.defaults())
+                            .run(ggufc.lift.Gemma4AssistantLifter.liftDraft(a, f, targetOpt), new PassContext(Targets.VECTOR, dw)).graph();
+                    return ggufc.runtime.spec.AssistantSteps.vector(Lowering.lower(d, 1), new ModelBinding(dw, pool, n), pe);
+                };
+                return new LoadedModel(f, tok, hp, () -> g, ex, n * perToken, ee, as);
             }
             // the interpreter keeps every cache as one f32 array on the heap
             long perToken = KvBudget.bytesPerToken(unsplit, DType.F32);
@@ -171,7 +184,14 @@ public final class LoadedModel implements AutoCloseable {
                 return ex.sharingCaches(new PassManager(PassRegistry.parse(passes, Targets.INTERP), PassManager.Options.defaults())
                         .run(d, new PassContext(Targets.INTERP, weights)).graph());
             };
-            return new LoadedModel(f, tok, hp, () -> g, ex, n * perToken, ee);
+            LlamaLifter.Options targetOpt = new LlamaLifter.Options(n, allLogits, kvType);
+            java.util.function.Function<GgufFile, ggufc.runtime.spec.AssistantDrafter.Step> as = a -> {
+                java.util.function.Function<String, ggufc.ir.TensorData> dw = ggufc.lift.Gemma4AssistantLifter.weights(a, f);
+                Graph d = new PassManager(PassRegistry.parse(passes, Targets.INTERP), PassManager.Options.defaults())
+                        .run(ggufc.lift.Gemma4AssistantLifter.liftDraft(a, f, targetOpt), new PassContext(Targets.INTERP, dw)).graph();
+                return ggufc.runtime.spec.AssistantSteps.interpreter(ex.sharingCaches(d, dw));
+            };
+            return new LoadedModel(f, tok, hp, () -> g, ex, n * perToken, ee, as);
         } catch (RuntimeException e) {
             f.close();
             throw namingFile(path, e);
@@ -326,6 +346,19 @@ public final class LoadedModel implements AutoCloseable {
     }
 
     /** The layer count the early-exit head reads after for {@code layer} (-1: half the layers). */
+    /**
+     * The draft step of the gemma4-assistant {@code assistant} for this model (vector backend and interpreter with
+     * --model), reading this model's caches; a file that is not an assistant for it is refused in one line naming it.
+     */
+    public ggufc.runtime.spec.AssistantDrafter.Step assistantStep(GgufFile assistant) {
+        if (this.assistant == null) throw new UnsupportedOperationException("--spec-type draft-mtp runs on the vector backend and the interpreter with --model (not with --artifact or a GPU --device yet)");
+        try {
+            return this.assistant.apply(assistant);
+        } catch (RuntimeException e) {
+            throw namingFile(assistant.path(), e);
+        }
+    }
+
     public int draftLayer(int layer) { return ggufc.passes.spec.InsertDraftHead.resolve(graph(), layer); }
 
     public Generator generator() { return new Generator(executor, tokenizer); }

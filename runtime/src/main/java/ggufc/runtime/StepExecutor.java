@@ -22,6 +22,15 @@ public interface StepExecutor extends AutoCloseable {
         throw new UnsupportedOperationException("this executor computes only the last token's logits (speculative decoding needs a model opened with every row's logits)");
     }
 
+    /**
+     * Row {@code row} (negative: from the end, -1 the last) of output {@code hidden} of the last step: the final
+     * norm's output, which the LM head reads, per token. What a drafter fed by its target's hidden state (a Gemma 4
+     * assistant) starts from. Executors that do not keep it refuse.
+     */
+    default float[] hiddenRow(int row) {
+        throw new UnsupportedOperationException("this executor does not give the target's hidden states (a gemma4-assistant drafter runs on the vector backend or the interpreter with --model)");
+    }
+
     /** Empties the KV cache. */
     void reset();
 

@@ -38,7 +38,14 @@ public final class VectorExecutor implements StepExecutor {
                 plan.outputIndex(LlamaLifter.LOGITS), (int) plan.outputs().get(plan.outputIndex(LlamaLifter.LOGITS)).rowLength(),
                 plan.outputs().get(plan.outputIndex(LlamaLifter.LOGITS)).size().perToken(), binding, pool);
         this.devicePools = devicePools.clone();
+        this.hiddenOutput = plan.outputIndex(LlamaLifter.HIDDEN);
+        this.hiddenWidth = hiddenOutput < 0 ? 0 : (int) plan.outputs().get(hiddenOutput).rowLength();
     }
+
+    /** The plan's output {@code hidden} and its row length (-1, 0: none known, as for an artifact). */
+    private int hiddenOutput = -1, hiddenWidth;
+    /** Tokens of the last step, and the first of them its last chunk ran (what the outputs hold now). */
+    private int lastStepTokens, lastChunkStart;
 
     private WorkerPool[] devicePools = new WorkerPool[0];
 
@@ -117,6 +124,7 @@ public final class VectorExecutor implements StepExecutor {
                 if (artifact == null) throw e;
                 throw new ggufc.runtime.artifact.ArtifactCodeException(artifact, e);
             }
+            lastChunkStart = done;
             float[] out = model.output(logitsOutput);
             if (every) {
                 for (int i = 0; i < T; i++) rows[done + i] = Arrays.copyOfRange(out, i * vocab, (i + 1) * vocab);
@@ -126,7 +134,17 @@ public final class VectorExecutor implements StepExecutor {
             }
             done += T;
         }
+        lastStepTokens = tokens.length;
         return rows;
+    }
+
+    @Override
+    public float[] hiddenRow(int row) {
+        if (hiddenOutput < 0 || !allLogits) return StepExecutor.super.hiddenRow(row);
+        int r = row < 0 ? lastStepTokens + row : row;
+        if (r < lastChunkStart || r >= lastStepTokens) throw new IllegalArgumentException("row " + row + " of a step of " + lastStepTokens + " tokens whose last chunk began at " + lastChunkStart);
+        int at = (r - lastChunkStart) * hiddenWidth;
+        return Arrays.copyOfRange(model.output(hiddenOutput), at, at + hiddenWidth);
     }
 
     @Override

@@ -54,6 +54,9 @@ public final class Interpreter {
      */
     public Interpreter sharingStates(Graph other) { return new Interpreter(other, params, parallel, states); }
 
+    /** As {@link #sharingStates(Graph)} with weights of its own (a drafter from another file). */
+    public Interpreter sharingStates(Graph other, Function<String, TensorData> otherParams) { return new Interpreter(other, otherParams, parallel, states); }
+
     /** Drops all state (an empty KV cache). */
     public void resetState() { states.clear(); }
 
@@ -178,7 +181,7 @@ public final class Interpreter {
                 for (int i = 0; i < parts.length; i++) parts[i] = env.get(in.get(i));
                 yield allReduce(parts, n.attrs().string("reduce"));
             }
-            case ALL_GATHER -> {
+            case ALL_GATHER, CONCAT -> {
                 Value[] parts = new Value[in.size()];
                 for (int i = 0; i < parts.length; i++) parts[i] = env.get(in.get(i));
                 yield allGather(parts, (int) n.attrs().integer("axis"), n.shape().resolve(symbols));

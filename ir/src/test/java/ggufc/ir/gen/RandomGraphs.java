@@ -77,7 +77,7 @@ public final class RandomGraphs {
 
     private enum Step {
         INPUT, PARAM, CONSTANT, ADD, MUL, SCALE, SILU, GELU, SOFTCAP, SOFTMAX, RMS_NORM, MATMUL, EMBED, ROPE, KV,
-        ATTN_SCORES, CAUSAL_MASK, ATTN_VALUES, ATTENTION, RESHAPE, LAST_ROW, DEQUANT, QUANTIZE, ATTENTION_BLOCK, FFN_BLOCK, FUSED, MOE_BLOCK
+        ATTN_SCORES, CAUSAL_MASK, ATTN_VALUES, ATTENTION, RESHAPE, LAST_ROW, DEQUANT, QUANTIZE, ATTENTION_BLOCK, FFN_BLOCK, FUSED, MOE_BLOCK, CONCAT
     }
 
     private static final DType[] WEIGHT_TYPES = DType.values();
@@ -218,6 +218,12 @@ public final class RandomGraphs {
                 case FFN_BLOCK -> ffnBlock();
                 case FUSED -> fused();
                 case MOE_BLOCK -> moeBlock();
+                case CONCAT -> {
+                    // side by side along the last axis, which must be static there
+                    Node a = f32(n -> n.shape().rank() >= 1 && !n.shape().last().isSymbolic(), new Shape(List.of(tokens, Dim.of(1 + next(8)))));
+                    Node c = need(new TensorType(a.shape().replaceLast(Dim.of(1 + next(8))), DType.F32));
+                    add(OpKind.CONCAT, Attrs.of("axis", (long) a.shape().rank() - 1), a, c);
+                }
             }
         }
 

@@ -11,4 +11,11 @@ public interface Drafter {
      * runs a model may write KV rows at positions {@code >= pos}: the verify step overwrites them.
      */
     int[] draft(int[] history, int pos, int max);
+
+    /**
+     * After each target step: the prompt's (all but its last token; {@code keptRow} -1, its last row) and each
+     * verify or plain step ({@code keptRow} the number of drafts kept, the row whose logits gave the next confirmed
+     * token). A drafter fed by the target's hidden state takes that row here, as llama.cpp's draft-mtp does.
+     */
+    default void targetStepped(int keptRow) {}
 }

@@ -24,6 +24,12 @@ public final class Ops {
 
     // ---- lookups and norms ---------------------------------------------------------------------
 
+    /** {@code out[i] = } the float whose bits are {@code bits[i]}, for {@code n} values (an f32 input travels as int bits). */
+    public static void floatsFromBits(int[] bits, int n, float[] out) {
+        if (bits.length < n) throw new IllegalArgumentException("an f32 input of " + bits.length + " values where the step reads " + n);
+        for (int i = 0; i < n; i++) out[i] = Float.intBitsToFloat(bits[i]);
+    }
+
     /** Rows {@code ids[0..T)} of {@code table[V, D]} (any dtype) into {@code out[oo + t D]}. */
     public static void embed(DType t, MemorySegment table, int V, int D, int[] ids, int T, float[] out, int oo) {
         long rowBytes = t.bytesFor(D);

@@ -233,10 +233,13 @@ public final class Lowering {
         List<Node> in = n.inputs();
         switch (n.op()) {
             case INPUT -> {
-                if (n.dtype() != DType.I32 || n.shape().rank() != 1) throw unsupported(n, "inputs must be i32 [T]");
+                boolean floats = n.dtype() == DType.F32 && n.shape().rank() == 2 && !n.shape().dim(1).isSymbolic();
+                if (!floats && (n.dtype() != DType.I32 || n.shape().rank() != 1)) throw unsupported(n, "inputs must be i32 [T] or f32 [T, n]");
                 // a placed graph declares its inputs on every device: one input each, by name
                 if (!inputs.contains(n.name())) inputs.add(n.name());
                 inputOf.put(n, inputs.indexOf(n.name()));
+                // an f32 input reaches the steps as its values' bits in an int[] (CompiledModel.step takes int[] inputs): unpacked into a slot
+                if (floats) root(n, List.of(), List.of(), (out, t) -> List.of(new Step.FloatInput(inputOf.get(n), size(n), out)));
             }
             case PARAM -> {
                 long[] shape = n.shape().resolve(Map.of());
@@ -265,7 +268,7 @@ public final class Lowering {
                     return List.of(new Step.AllReduce(ps, n.attrs().string("reduce"), size(n), last(n), out));
                 });
             }
-            case ALL_GATHER -> {
+            case ALL_GATHER, CONCAT -> {
                 int axis = (int) n.attrs().integer("axis");
                 List<Node> parts = List.copyOf(in);
                 Size outer = sizeOf(n, axis);

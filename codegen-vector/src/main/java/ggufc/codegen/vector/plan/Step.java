@@ -341,6 +341,14 @@ public sealed interface Step {
         public String describe() { return "s" + out + " = all_gather(" + java.util.Arrays.toString(parts) + ")"; }
     }
 
+    /** {@code out = } the f32 values whose bits input {@code input} carries ({@link Float#floatToRawIntBits}, so every value comes back exactly). */
+    record FloatInput(int input, Size n, int out) implements Step {
+        public void exec(Frame f) { Ops.floatsFromBits(f.inputs[input], n.eval(f.T), f.slots[out]); }
+        public CodeBlock emit(Emit e) { return CodeBlock.of("$T.floatsFromBits($L, $L, $L)", Ops.class, e.input(input), n.code(e.tokens()), e.slot(out)); }
+        public List<Integer> reads() { return List.of(); }
+        public String describe() { return "s" + out + " = f32(in" + input + ")"; }
+    }
+
     /** {@code out = x}: a transfer between devices (a copy on the CPU). */
     record Copy(int x, Size n, int out) implements Step {
         public void exec(Frame f) { System.arraycopy(f.slots[x], 0, f.slots[out], 0, n.eval(f.T)); }
