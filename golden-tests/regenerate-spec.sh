@@ -14,7 +14,7 @@ mkdir -p "$OUT"
     | grep '^step' > "$OUT/ngram-simple-n1-m4-48.txt"
 # llama.cpp's draft-mtp loop with a gemma4-assistant drafter (-md) on the synthetic pairs (`ggufc synth --preset
 # gemma4-mtp-tiny|gemma4-mtp-cycle-tiny --seed 1 [--type Q8_0]`, which AssistantSpecTraceTest writes again itself): the
-# random pair (no draft accepted), the cycle pair (drafts accepted) and a Q8_0 assistant beside the F32 target
+# random pair (no draft accepted), the cycle pair (drafts accepted), a Q8_0 assistant beside the F32 target and both Q8_0
 PAIRS="$(mktemp -d "${TMPDIR:-/tmp}/ggufc-mtp-pairs.XXXXXX")"
 trap 'rm -rf "$PAIRS"' EXIT
 for p in gemma4-mtp-tiny gemma4-mtp-cycle-tiny; do
@@ -22,12 +22,14 @@ for p in gemma4-mtp-tiny gemma4-mtp-cycle-tiny; do
         "$HERE/../ggufc" synth --preset "$p" --seed 1 --type "$t" -o "$PAIRS/$p-$t.gguf" --assistant-out "$PAIRS/$p-assistant-$t.gguf" 2>/dev/null
     done
 done
-mtp() { # PRESET N DRAFT_MAX P_MIN ASSISTANT_TYPE (the target is F32)
-    "$REF/mtp.sh" "$PAIRS/$1-F32.gguf" "$PAIRS/$1-assistant-$5.gguf" "Once upon a time" "$2" "$3" --spec-draft-p-min "$4" 2>/dev/null \
-        | grep '^step' > "$OUT/draft-mtp-$1-$2-$3$( [[ "$4" == 0 ]] || echo "-p$4")$( [[ "$5" == F32 ]] || echo "-$5").txt"
+mtp() { # PRESET N DRAFT_MAX P_MIN ASSISTANT_TYPE [TARGET_TYPE=F32]
+    local tt="${6:-F32}"
+    "$REF/mtp.sh" "$PAIRS/$1-$tt.gguf" "$PAIRS/$1-assistant-$5.gguf" "Once upon a time" "$2" "$3" --spec-draft-p-min "$4" 2>/dev/null \
+        | grep '^step' > "$OUT/draft-mtp-$1-$2-$3$( [[ "$4" == 0 ]] || echo "-p$4")$( [[ "$5" == F32 ]] || echo "-$5")$( [[ "$tt" == F32 ]] || echo "-target$tt").txt"
 }
 mtp gemma4-mtp-tiny 48 3 0 F32
 mtp gemma4-mtp-cycle-tiny 48 4 0 F32
 mtp gemma4-mtp-cycle-tiny 64 3 0 F32
 mtp gemma4-mtp-tiny 32 4 0.9 F32
 mtp gemma4-mtp-tiny 48 3 0 Q8_0
+mtp gemma4-mtp-tiny 48 3 0 Q8_0 Q8_0

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * {@code ggufc run --model TARGET -md ASSISTANT --spec-type draft-mtp --spec-trace FILE} against llama.cpp's own
  * draft-mtp loop with a gemma4-assistant drafter (regenerate-spec.sh: mtp.sh on the pairs {@code ggufc synth
  * --preset gemma4-mtp-tiny|gemma4-mtp-cycle-tiny --seed 1} writes, which this test writes again): every verify
- * step equal, drafts included; a Q8_0 assistant's too (its activations rounded as llama.cpp rounds them). The random pair's drafts depend on the target's hidden state as much as on the
+ * step equal, drafts included; a Q8_0 assistant's too (its activations rounded as llama.cpp rounds them), beside the F32 target and beside a Q8_0 target. The random pair's drafts depend on the target's hidden state as much as on the
  * token and none is accepted; the cycle pair's are mostly accepted. llama.cpp's loop runs one more step when the
  * n-th token ends a step exactly (its condition is {@code n_predict > n}); ggufc stops at the n-th, so the
  * reference has the same lines or one more.
@@ -42,23 +42,25 @@ class AssistantSpecTraceTest {
 
     @ParameterizedTest
     @CsvSource({
-            "gemma4-mtp-tiny, 48, 3, 0, F32, vector",
-            "gemma4-mtp-cycle-tiny, 48, 4, 0, F32, vector",
-            "gemma4-mtp-cycle-tiny, 64, 3, 0, F32, vector",
-            "gemma4-mtp-cycle-tiny, 48, 4, 0, F32, interpreter",
-            "gemma4-mtp-tiny, 48, 3, 0, F32, interpreter",
-            "gemma4-mtp-tiny, 32, 4, 0.9, F32, vector",
-            "gemma4-mtp-tiny, 48, 3, 0, Q8_0, vector",
-            "gemma4-mtp-tiny, 48, 3, 0, Q8_0, interpreter"})
-    void stepsAreLlamaCpps(String pair, int n, int draftMax, String pMin, String assistantType, String backend, @TempDir Path dir) throws IOException {
+            "gemma4-mtp-tiny, 48, 3, 0, F32, vector, F32",
+            "gemma4-mtp-cycle-tiny, 48, 4, 0, F32, vector, F32",
+            "gemma4-mtp-cycle-tiny, 64, 3, 0, F32, vector, F32",
+            "gemma4-mtp-cycle-tiny, 48, 4, 0, F32, interpreter, F32",
+            "gemma4-mtp-tiny, 48, 3, 0, F32, interpreter, F32",
+            "gemma4-mtp-tiny, 32, 4, 0.9, F32, vector, F32",
+            "gemma4-mtp-tiny, 48, 3, 0, Q8_0, vector, F32",
+            "gemma4-mtp-tiny, 48, 3, 0, Q8_0, interpreter, F32",
+            "gemma4-mtp-tiny, 48, 3, 0, Q8_0, vector, Q8_0",
+            "gemma4-mtp-tiny, 48, 3, 0, Q8_0, interpreter, Q8_0"})
+    void stepsAreLlamaCpps(String pair, int n, int draftMax, String pMin, String assistantType, String backend, String targetType, @TempDir Path dir) throws IOException {
         Path trace = dir.resolve("trace.txt");
-        String target = pairs.resolve(pair + "-F32.gguf").toString();
+        String target = pairs.resolve(pair + "-" + targetType + ".gguf").toString();
         CliTest.Run r = CliTest.ggufc("run", "--model", target, "-md", pairs.resolve(pair + "-assistant-" + assistantType + ".gguf").toString(), "--spec-type", "draft-mtp",
                 "--prompt", "Once upon a time", "-n", Integer.toString(n), "--draft-max", Integer.toString(draftMax), "--temp", "0", "-t", "1",
                 "--draft-p-min", pMin, "--backend", backend, "--spec-trace", trace.toString());
         assertEquals(0, r.exit(), r.err());
         List<String> want = Files.readAllLines(Goldens.root().resolve("spec").resolve("draft-mtp-" + pair + "-" + n + "-" + draftMax + (pMin.equals("0") ? "" : "-p" + pMin)
-                + (assistantType.equals("F32") ? "" : "-" + assistantType) + ".txt"));
+                + (assistantType.equals("F32") ? "" : "-" + assistantType) + (targetType.equals("F32") ? "" : "-target" + targetType) + ".txt"));
         List<String> got = Files.readAllLines(trace);
         assertTrue(want.size() - got.size() == 0 || want.size() - got.size() == 1, "llama.cpp runs as many steps or one more: " + want.size() + " against " + got.size());
         assertEquals(want.subList(0, got.size()), got);
