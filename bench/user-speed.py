@@ -6,12 +6,14 @@ For each model (1B-class Q8_0, Q4_0, Q4_K from `ggufc synth`, and stories260K), 
 process and one fresh `llama-completion` process (the reference build, same GGUF, prompt, threads,
 greedy, EOS ignored), alternating, REPS times; medians of the prompt and decode tok/s each prints, of the
 whole-process wall time and of the peak RSS. Also: time to the first generated token (`-n 1`, wall,
-8-token prompt), `ggufc compile` wall time, and peak RSS against mapped weights + KV cache + 300 MB.
+8-token prompt), `ggufc compile` wall time, peak RSS against mapped weights + 300 MB, and (bench/fidelity.sh) how
+often greedy texts equal llama.cpp's on stories260K's quantized variants.
 
 Writes the tables and the target checklist between the `user-speed` markers of bench/REPORT.md
 (everything else in it is kept) and prints them.
 
-usage: bench/user-speed.py [--reps 3] [--quick]   (--quick: 1 rep, 8-token prompt, -n 32 only)
+usage: bench/user-speed.py [--reps 3] [--quick] [--threads 1,2] [--no-fidelity] [--no-write]
+       (--quick: 1 rep, 8-token prompt, -n 32 only)
 """
 import argparse, os, re, shutil, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
@@ -87,6 +89,7 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--no-write", action="store_true", help="print only, leave bench/REPORT.md alone")
+    ap.add_argument("--no-fidelity", action="store_true", help="skip bench/fidelity.sh (greedy texts against llama.cpp, 5-9 minutes)")
     a = ap.parse_args()
     reps = 1 if a.quick else a.reps
     threads = [int(t) for t in a.threads.split(",")]
@@ -175,6 +178,13 @@ def main():
         say()
         for what, ok, got in checks:
             say(f"- [{'x' if ok else ' '}] {what}: {got}")
+        if not a.no_fidelity:
+            fid = subprocess.run([str(ROOT / "bench" / "fidelity.sh")], capture_output=True, text=True, check=True).stdout.strip().splitlines()
+            say()
+            say("Greedy fidelity (`bench/fidelity.sh`, the target: the vector kernels equal llama.cpp's text at least as often as the interpreter):")
+            say()
+            for line in fid[2:]:
+                say(line)
         say(f"\nload average at end {' '.join(open('/proc/loadavg').read().split()[:3])}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
