@@ -258,6 +258,29 @@ public final class Dot {
         out[ob + 3 * os] = Vec.sum(a13);
     }
 
+    /** {@link #q8_0r2t4} for two tokens (a remainder of two or three, a one-draft verify step). */
+    public static void q8_0r2t2(MemorySegment w, long o0, long o1, float[] x, int xo, int xs, int k, float[] out, int oa, int ob, int os) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00;
+        int x1 = xo + xs;
+        for (int b = 0, nb = k >> 5; b < nb; b++, o0 += 34, o1 += 34) {
+            int e = b << 5;
+            FloatVector w0l = Vec.bytesToFloats(w, o0 + 2), w0h = Vec.bytesToFloats(w, o0 + 2 + LANES);
+            FloatVector w1l = Vec.bytesToFloats(w, o1 + 2), w1h = Vec.bytesToFloats(w, o1 + 2 + LANES);
+            FloatVector d0 = FloatVector.broadcast(F, Vec.f16(w, o0)), d1 = FloatVector.broadcast(F, Vec.f16(w, o1));
+            FloatVector xl = FloatVector.fromArray(F, x, xo + e), xh = FloatVector.fromArray(F, x, xo + e + LANES);
+            a00 = w0h.fma(xh, w0l.mul(xl)).fma(d0, a00);
+            a10 = w1h.fma(xh, w1l.mul(xl)).fma(d1, a10);
+            xl = FloatVector.fromArray(F, x, x1 + e);
+            xh = FloatVector.fromArray(F, x, x1 + e + LANES);
+            a01 = w0h.fma(xh, w0l.mul(xl)).fma(d0, a01);
+            a11 = w1h.fma(xh, w1l.mul(xl)).fma(d1, a11);
+        }
+        out[oa] = Vec.sum(a00);
+        out[oa + os] = Vec.sum(a01);
+        out[ob] = Vec.sum(a10);
+        out[ob + os] = Vec.sum(a11);
+    }
+
     /**
      * Two Q4_0 rows times four tokens (16 lanes), as {@link #q8_0r2t4}: nibbles decoded once per block
      * by the table lookup of {@link #q4_0x2}, whose per-row operations and order each (row, token) repeats.
@@ -298,6 +321,33 @@ public final class Dot {
         out[ob + os] = Vec.sum(a11);
         out[ob + 2 * os] = Vec.sum(a12);
         out[ob + 3 * os] = Vec.sum(a13);
+    }
+
+    /** {@link #q4_0r2t4} for two tokens. */
+    public static void q4_0r2t2(MemorySegment w, long o0, long o1, float[] x, int xo, int xs, int k, float[] out, int oa, int ob, int os) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00;
+        int x1 = xo + xs;
+        IntVector lut = Q4_0_VALUES;
+        for (int b = 0, nb = k >> 5; b < nb; b++, o0 += 18, o1 += 18) {
+            int e = b << 5;
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, w, o0 + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, w, o1 + 2, LE).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
+            FloatVector w0l = q0.selectFrom(lut).reinterpretAsFloats(), w0h = q0.lanewise(LSHR, 4).selectFrom(lut).reinterpretAsFloats();
+            FloatVector w1l = q1.selectFrom(lut).reinterpretAsFloats(), w1h = q1.lanewise(LSHR, 4).selectFrom(lut).reinterpretAsFloats();
+            FloatVector d0 = FloatVector.broadcast(F, Float.float16ToFloat(w.get(Vec.LE16, o0)));
+            FloatVector d1 = FloatVector.broadcast(F, Float.float16ToFloat(w.get(Vec.LE16, o1)));
+            FloatVector xl = FloatVector.fromArray(F, x, xo + e), xh = FloatVector.fromArray(F, x, xo + e + 16);
+            a00 = w0h.fma(xh, w0l.mul(xl)).fma(d0, a00);
+            a10 = w1h.fma(xh, w1l.mul(xl)).fma(d1, a10);
+            xl = FloatVector.fromArray(F, x, x1 + e);
+            xh = FloatVector.fromArray(F, x, x1 + e + 16);
+            a01 = w0h.fma(xh, w0l.mul(xl)).fma(d0, a01);
+            a11 = w1h.fma(xh, w1l.mul(xl)).fma(d1, a11);
+        }
+        out[oa] = Vec.sum(a00);
+        out[oa + os] = Vec.sum(a01);
+        out[ob] = Vec.sum(a10);
+        out[ob + os] = Vec.sum(a11);
     }
 
     /**

@@ -186,26 +186,32 @@ public final class MatMul {
 
     /**
      * Rows {@code [lo, hi)} for T tokens (activation row s at {@code x[xo + s K]}, output row s at
-     * {@code out[oo + s outStride]}): row pairs and groups of four tokens through the kernels that
-     * convert each weight block once for four tokens (Q8_0, Q4_0 with 16 lanes), the rest of the
-     * tokens and an odd last row through the one-token kernels. Every (row, token) value equals a
+     * {@code out[oo + s outStride]}): row pairs and groups of four (then two) tokens through the
+     * kernels that convert each weight block once for all of them (Q8_0, Q4_0 with 16 lanes), a last
+     * token and an odd last row through the one-token kernels. Every (row, token) value equals a
      * one-token step's ({@link #rows}), whatever T and the row range.
      */
     static void rowsTokens(DType t, MemorySegment w, long rowBytes, int K, float[] x, int xo, int T, float[][] xs,
                            float[] out, int oo, int outStride, float[] res, int ro, int lo, int hi) {
         int s = 0;
-        if (Vec.ENABLED && LANES == 16 && (t == DType.Q8_0 || t == DType.Q4_0) && T >= 4) {
+        if (Vec.ENABLED && LANES == 16 && (t == DType.Q8_0 || t == DType.Q4_0) && T >= 2) {
             int half = (hi - lo) / 2;
             int odd = lo + 2 * half;
-            for (; s + 4 <= T; s += 4) {
-                int xs4 = xo + s * K, o4 = oo + s * outStride;
+            for (int g; (g = T - s >= 4 ? 4 : T - s >= 2 ? 2 : 0) > 0; s += g) {
+                int xg = xo + s * K, og = oo + s * outStride;
                 for (int i = 0; i < half; i++) {
                     int a = lo + i, b = a + half;
-                    if (t == DType.Q8_0) Dot.q8_0r2t4(w, a * rowBytes, b * rowBytes, x, xs4, K, K, out, o4 + a, o4 + b, outStride);
-                    else Dot.q4_0r2t4(w, a * rowBytes, b * rowBytes, x, xs4, K, K, out, o4 + a, o4 + b, outStride);
+                    long wa = a * rowBytes, wb = b * rowBytes;
+                    if (t == DType.Q8_0) {
+                        if (g == 4) Dot.q8_0r2t4(w, wa, wb, x, xg, K, K, out, og + a, og + b, outStride);
+                        else Dot.q8_0r2t2(w, wa, wb, x, xg, K, K, out, og + a, og + b, outStride);
+                    } else {
+                        if (g == 4) Dot.q4_0r2t4(w, wa, wb, x, xg, K, K, out, og + a, og + b, outStride);
+                        else Dot.q4_0r2t2(w, wa, wb, x, xg, K, K, out, og + a, og + b, outStride);
+                    }
                 }
-                for (int u = 0; u < 4; u++) {
-                    int xu = xs4 + u * K, ou = o4 + u * outStride;
+                for (int u = 0; u < g; u++) {
+                    int xu = xg + u * K, ou = og + u * outStride;
                     if (odd < hi) out[ou + odd] = t == DType.Q8_0 ? Dot.q8_0(w, odd * rowBytes, x, xu, K, null) : Dot.q4_0(w, odd * rowBytes, x, xu, K, null, null);
                     if (res != null) for (int n = lo; n < hi; n++) out[ou + n] += res[ro + (s + u) * outStride + n];
                 }
