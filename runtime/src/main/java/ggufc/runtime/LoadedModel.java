@@ -140,8 +140,7 @@ public final class LoadedModel implements AutoCloseable {
                 // the vector target's pipeline ("default": the one `ggufc compile` runs), so a plan computes what the
                 // artifact computes: fused kernels and llama.cpp's activation rounding for quantized matmuls
                 java.util.function.Function<String, ggufc.ir.TensorData> weights = sliced;
-                Graph g = new PassManager(PassRegistry.parse(passes, Targets.VECTOR), PassManager.Options.defaults())
-                        .run(lifted, new PassContext(Targets.VECTOR, weights)).graph();
+                Graph g = pipeline(passes, Targets.VECTOR, lifted, weights);
                 Plan plan = Lowering.lower(g, allLogits ? 64 : 256);
                 int[] perDevice = split.active() ? split.threadsPerDevice(threads) : new int[] {threads};
                 WorkerPool pool = new WorkerPool(perDevice[0]);
@@ -165,8 +164,7 @@ public final class LoadedModel implements AutoCloseable {
                 LlamaLifter.Options targetOpt = new LlamaLifter.Options(n, allLogits, kvType);
                 java.util.function.Function<GgufFile, ggufc.runtime.spec.AssistantDrafter.Step> as = a -> {
                     java.util.function.Function<String, ggufc.ir.TensorData> dw = ggufc.lift.Gemma4AssistantLifter.weights(a, f);
-                    Graph d = new PassManager(PassRegistry.parse(passes, Targets.VECTOR), PassManager.Options.defaults())
-                            .run(ggufc.lift.Gemma4AssistantLifter.liftDraft(a, f, targetOpt), new PassContext(Targets.VECTOR, dw)).graph();
+                    Graph d = pipeline(passes, Targets.VECTOR, ggufc.lift.Gemma4AssistantLifter.liftDraft(a, f, targetOpt), dw);
                     return ggufc.runtime.spec.AssistantSteps.vector(Lowering.lower(d, 1), new ModelBinding(dw, pool, n), pe);
                 };
                 return new LoadedModel(f, tok, hp, () -> g, ex, n * perToken, ee, as);
@@ -176,19 +174,16 @@ public final class LoadedModel implements AutoCloseable {
             InterpreterExecutor.checkArraySizes(path, unsplit);
             KvBudget.check(path, n, perToken, KvBudget.Memory.HEAP);
             java.util.function.Function<String, ggufc.ir.TensorData> weights = sliced;
-            Graph g = new PassManager(PassRegistry.parse(passes, Targets.INTERP), PassManager.Options.defaults())
-                    .run(lifted, new PassContext(Targets.INTERP, weights)).graph();
+            Graph g = pipeline(passes, Targets.INTERP, lifted, weights);
             InterpreterExecutor ex = new InterpreterExecutor(g, weights, n);
             java.util.function.IntFunction<StepExecutor> ee = k -> {
                 Graph d = ggufc.passes.spec.InsertDraftHead.draftStep(new ggufc.passes.spec.InsertDraftHead(k).run(lifted, new PassContext(Targets.INTERP, weights)));
-                return ex.sharingCaches(new PassManager(PassRegistry.parse(passes, Targets.INTERP), PassManager.Options.defaults())
-                        .run(d, new PassContext(Targets.INTERP, weights)).graph());
+                return ex.sharingCaches(pipeline(passes, Targets.INTERP, d, weights));
             };
             LlamaLifter.Options targetOpt = new LlamaLifter.Options(n, allLogits, kvType);
             java.util.function.Function<GgufFile, ggufc.runtime.spec.AssistantDrafter.Step> as = a -> {
                 java.util.function.Function<String, ggufc.ir.TensorData> dw = ggufc.lift.Gemma4AssistantLifter.weights(a, f);
-                Graph d = new PassManager(PassRegistry.parse(passes, Targets.INTERP), PassManager.Options.defaults())
-                        .run(ggufc.lift.Gemma4AssistantLifter.liftDraft(a, f, targetOpt), new PassContext(Targets.INTERP, dw)).graph();
+                Graph d = pipeline(passes, Targets.INTERP, ggufc.lift.Gemma4AssistantLifter.liftDraft(a, f, targetOpt), dw);
                 return ggufc.runtime.spec.AssistantSteps.interpreter(ex.sharingCaches(d, dw));
             };
             return new LoadedModel(f, tok, hp, () -> g, ex, n * perToken, ee, as);
@@ -345,7 +340,6 @@ public final class LoadedModel implements AutoCloseable {
         }
     }
 
-    /** The layer count the early-exit head reads after for {@code layer} (-1: half the layers). */
     /**
      * The draft step of the gemma4-assistant {@code assistant} for this model (vector backend and interpreter with
      * --model), reading this model's caches; a file that is not an assistant for it is refused in one line naming it.
@@ -359,7 +353,13 @@ public final class LoadedModel implements AutoCloseable {
         }
     }
 
+    /** The layer count the early-exit head reads after for {@code layer} (-1: half the layers). */
     public int draftLayer(int layer) { return ggufc.passes.spec.InsertDraftHead.resolve(graph(), layer); }
+
+    /** {@code graph} through the pass pipeline {@code passes} for {@code target}, its params bound by {@code weights}. */
+    private static Graph pipeline(String passes, ggufc.passes.Target target, Graph graph, java.util.function.Function<String, ggufc.ir.TensorData> weights) {
+        return new PassManager(PassRegistry.parse(passes, target), PassManager.Options.defaults()).run(graph, new PassContext(target, weights)).graph();
+    }
 
     public Generator generator() { return new Generator(executor, tokenizer); }
 

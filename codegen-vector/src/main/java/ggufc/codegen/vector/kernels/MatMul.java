@@ -179,22 +179,24 @@ public final class MatMul {
      * 367 / 420 / 448 / 502; Q4_0: 108 / 208 / 283 / 366 against 344 / 408 / 417 / 441).
      */
     static boolean multiToken(DType t, int T) {
-        if (T < 2 || !Vec.ENABLED || LANES != 16) return false;
-        int max = MULTI_TOKEN_MAX >= 0 ? MULTI_TOKEN_MAX : t == DType.Q8_0 ? 12 : t == DType.Q4_0 ? 16 : 0;
-        return T <= max && (t == DType.Q8_0 || t == DType.Q4_0);
+        if (T < 2 || !hasMultiTokenKernels(t)) return false;
+        return T <= (MULTI_TOKEN_MAX >= 0 ? MULTI_TOKEN_MAX : t == DType.Q8_0 ? 12 : 16);
     }
+
+    /** Whether {@code t} has the kernels that convert a weight block once for two or four tokens (16 float lanes). */
+    private static boolean hasMultiTokenKernels(DType t) { return Vec.ENABLED && LANES == 16 && (t == DType.Q8_0 || t == DType.Q4_0); }
 
     /**
      * Rows {@code [lo, hi)} for T tokens (activation row s at {@code x[xo + s K]}, output row s at
      * {@code out[oo + s outStride]}): row pairs and groups of four (then two) tokens through the
      * kernels that convert each weight block once for all of them (Q8_0, Q4_0 with 16 lanes), a last
-     * token and an odd last row through the one-token kernels. Every (row, token) value equals a
+     * token and an odd last row through the one-token path ({@link #rows}). Every (row, token) value equals a
      * one-token step's ({@link #rows}), whatever T and the row range.
      */
     static void rowsTokens(DType t, MemorySegment w, long rowBytes, int K, float[] x, int xo, int T, float[][] xs,
                            float[] out, int oo, int outStride, float[] res, int ro, int lo, int hi) {
         int s = 0;
-        if (Vec.ENABLED && LANES == 16 && (t == DType.Q8_0 || t == DType.Q4_0) && T >= 2) {
+        if (hasMultiTokenKernels(t)) {
             int half = (hi - lo) / 2;
             int odd = lo + 2 * half;
             for (int g; (g = T - s >= 4 ? 4 : T - s >= 2 ? 2 : 0) > 0; s += g) {
@@ -211,9 +213,9 @@ public final class MatMul {
                     }
                 }
                 for (int u = 0; u < g; u++) {
-                    int xu = xg + u * K, ou = og + u * outStride;
-                    if (odd < hi) out[ou + odd] = t == DType.Q8_0 ? Dot.q8_0(w, odd * rowBytes, x, xu, K, null) : Dot.q4_0(w, odd * rowBytes, x, xu, K, null, null);
-                    if (res != null) for (int n = lo; n < hi; n++) out[ou + n] += res[ro + (s + u) * outStride + n];
+                    int ou = og + u * outStride, ru = ro + (s + u) * outStride;
+                    if (odd < hi) rows(t, w, rowBytes, K, x, xg + u * K, xs[s + u], null, out, ou, res, ru, odd, hi);
+                    if (res != null) for (int n = lo; n < odd; n++) out[ou + n] += res[ru + n];
                 }
             }
         }

@@ -45,7 +45,7 @@ public final class Packed {
         return p;
     }
 
-    /** Bytes of the packed form of an {@code [N, K]} matrix (Q8_0 and Q4_0 add their block scales, {@link #packLevels}). */
+    /** Bytes of the f32 tiles of an {@code [N, K]} matrix (the levels form of Q8_0 and Q4_0 adds K / 32 scales a row, {@link #packLevels}). */
     public static long bytes(long N, long K) {
         return (N + ROWS - 1) / ROWS * ROWS * K * 4;
     }
@@ -97,19 +97,7 @@ public final class Packed {
     public static void matmul(WorkerPool pool, float[] w, DType act, int K, int N, float[] x0, int xo0, int T, float[] out, int oo, int outStride,
                               float[] res, int ro) {
         if (isLevels(w, N, K)) {
-            Q8Act xq = Q8Act.of(act, x0, xo0, K, T);
-            int tiles = (N + ROWS - 1) / ROWS;
-            pool.run(tiles, Math.max(1, GRAIN_WORK / Math.max(1, ROWS * K * T)), (lo, hi, wk) -> {
-                float[] acc = Scratch.floats(Scratch.PACKED, 2 * 4 * ROWS);
-                for (int tile = lo; tile < hi; tile++) {
-                    int rows = Math.min(ROWS, N - tile * ROWS);
-                    for (int s = 0; s < T; s++) {
-                        tileLevels(w, tile, tiles, K, xq, s, acc, 0);
-                        int o = oo + s * outStride + tile * ROWS, r0 = ro + s * outStride + tile * ROWS;
-                        for (int r = 0; r < rows; r++) out[o + r] = acc[r] + (res == null ? 0f : res[r0 + r]);
-                    }
-                }
-            });
+            matmulLevels(pool, w, Q8Act.of(act, x0, xo0, K, T), K, N, T, out, oo, outStride, res, ro);
             return;
         }
         float[] x = act == DType.F32 ? x0 : ActQuant.roundTrip(act, x0, xo0, K, T, Scratch.floats(Scratch.ACT_LEVELS, T * K));
@@ -140,10 +128,11 @@ public final class Packed {
     /** As above with the activations rounded to {@code act} first. */
     public static void glu(WorkerPool pool, float[] wg, float[] wu, DType act, int K, int N, float[] x0, int xo0, int T, float[] out, int oo, boolean gelu) {
         if (isLevels(wg, N, K) || isLevels(wu, N, K)) {
-            // each product as its own matmul computes it (llama.cpp multiplies gate and up separately)
+            // each product as its own matmul computes it (llama.cpp multiplies gate and up separately), on one rounding of x
             float[] g = new float[T * N], u = new float[T * N];
-            matmul(pool, wg, act, K, N, x0, xo0, T, g, 0, N, null, 0);
-            matmul(pool, wu, act, K, N, x0, xo0, T, u, 0, N, null, 0);
+            Q8Act xq = Q8Act.of(act, x0, xo0, K, T);
+            matmulLevels(pool, wg, xq, K, N, T, g, 0, N, null, 0);
+            matmulLevels(pool, wu, xq, K, N, T, u, 0, N, null, 0);
             for (int s = 0; s < T; s++) Ops.gatedAct(g, s * N, u, s * N, N, gelu, out, oo + s * N);
             return;
         }
@@ -211,6 +200,22 @@ public final class Packed {
                 if (ts > 3) a3.intoArray(acc, ao + 3 * ROWS + l);
             }
         }
+    }
+
+    /** {@link #matmul} on packed levels ({@link #packLevels}) with activations already rounded ({@link Q8Act}). */
+    private static void matmulLevels(WorkerPool pool, float[] w, Q8Act xq, int K, int N, int T, float[] out, int oo, int outStride, float[] res, int ro) {
+        int tiles = (N + ROWS - 1) / ROWS;
+        pool.run(tiles, Math.max(1, GRAIN_WORK / Math.max(1, ROWS * K * T)), (lo, hi, wk) -> {
+            float[] acc = Scratch.floats(Scratch.PACKED, ROWS);
+            for (int tile = lo; tile < hi; tile++) {
+                int rows = Math.min(ROWS, N - tile * ROWS);
+                for (int s = 0; s < T; s++) {
+                    tileLevels(w, tile, tiles, K, xq, s, acc, 0);
+                    int o = oo + s * outStride + tile * ROWS, r0 = ro + s * outStride + tile * ROWS;
+                    for (int r = 0; r < rows; r++) out[o + r] = acc[r] + (res == null ? 0f : res[r0 + r]);
+                }
+            }
+        });
     }
 
     /**
