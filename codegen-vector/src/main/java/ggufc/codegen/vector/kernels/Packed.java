@@ -128,11 +128,14 @@ public final class Packed {
     /** As above with the activations rounded to {@code act} first. */
     public static void glu(WorkerPool pool, float[] wg, float[] wu, DType act, int K, int N, float[] x0, int xo0, int T, float[] out, int oo, boolean gelu) {
         if (isLevels(wg, N, K) || isLevels(wu, N, K)) {
-            // each product as its own matmul computes it (llama.cpp multiplies gate and up separately), on one rounding of x
+            // each product as its own matmul computes it (llama.cpp multiplies gate and up separately); x rounded once
+            // for the products with levels (a mixed file may pack only one of the two as levels)
             float[] g = new float[T * N], u = new float[T * N];
             Q8Act xq = Q8Act.of(act, x0, xo0, K, T);
-            matmulLevels(pool, wg, xq, K, N, T, g, 0, N, null, 0);
-            matmulLevels(pool, wu, xq, K, N, T, u, 0, N, null, 0);
+            if (isLevels(wg, N, K)) matmulLevels(pool, wg, xq, K, N, T, g, 0, N, null, 0);
+            else matmul(pool, wg, act, K, N, x0, xo0, T, g, 0, N, null, 0);
+            if (isLevels(wu, N, K)) matmulLevels(pool, wu, xq, K, N, T, u, 0, N, null, 0);
+            else matmul(pool, wu, act, K, N, x0, xo0, T, u, 0, N, null, 0);
             for (int s = 0; s < T; s++) Ops.gatedAct(g, s * N, u, s * N, N, gelu, out, oo + s * N);
             return;
         }
