@@ -79,6 +79,26 @@ class MeaningProperties {
         });
     }
 
+    /** Found by the property above (CI, 2026-12-05): gelu of a constant folds to a value equal to another constant. */
+    @org.junit.jupiter.api.Test
+    void aFoldedConstantEqualToAnotherIsMergedInTheSameRound() {
+        Graph g = ggufc.ir.text.IrParser.parse("""
+                graph @g {
+                  %0 = input "x" : tensor<2x1xf32>
+                  %1 = constant {values = [4.0]} : tensor<1xf32>
+                  %2 = gelu %1 : tensor<1xf32>
+                  %3 = mul %0, %1 : tensor<2x1xf32>
+                  %4 = mul %0, %2 : tensor<2x1xf32>
+                  %5 = add %3, %4 : tensor<2x1xf32>
+                  return "a" = %5, "b" = %2
+                }
+                """, "fold.ir");
+        Graph once = run(g, "canonicalize,cse,fold-constants,dce").graph();
+        assertEquals(IrPrinter.print(once), IrPrinter.print(run(once, "canonicalize,cse,fold-constants,dce").graph()));
+        // gelu(4) rounds to 4 (the interpreter's gelu goes through f16, as ggml's table does): one constant, one mul
+        assertEquals(1, once.nodes().stream().filter(n -> n.op() == ggufc.ir.OpKind.CONSTANT).count(), () -> IrPrinter.print(once));
+    }
+
     /**
      * The properties above are not vacuous: on seeded random graphs every fusion and the main cleanup
      * rules fire. (fold-quant-dequant's rules do not: the generator uses stored weights directly and

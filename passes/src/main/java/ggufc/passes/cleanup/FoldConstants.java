@@ -63,7 +63,17 @@ public final class FoldConstants implements Pass {
         // patterns (mul by a scalar constant is a scale), and the graph should leave this pass canonical
         List<Rule> all = new ArrayList<>(rules(cx.weights()).rules());
         all.addAll(Canonicalize.RULES.rules());
-        return GraphRewriter.apply(g, all, cx);
+        // a folded value can equal a constant already there (gelu(4) is 4 at f16 precision), and two
+        // users of equal constants then compute the same: merge them here, so the cleanup pipeline
+        // leaves a graph that another round of it does not change
+        for (int round = 0; round < 8; round++) {
+            Graph folded = GraphRewriter.apply(g, all, cx);
+            if (folded == g) return g;
+            Graph merged = new Cse().run(folded, cx);
+            if (merged == folded) return folded;
+            g = merged;
+        }
+        return g;
     }
 
     private static boolean foldableResult(Node n) {
