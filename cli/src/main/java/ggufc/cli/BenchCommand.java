@@ -88,6 +88,18 @@ final class BenchCommand implements Callable<Integer> {
             + "with and without the artifact's JVM cache (median reported; 0 = none) (default: ${DEFAULT-VALUE}).")
     int coldRuns;
 
+    @Option(names = "--spec-type", paramLabel = "early-exit", description = "Instead of the llama.cpp comparison: speculative against plain greedy decoding in one warm process "
+            + "(vector backend): the early exit's layer and draft length chosen by measurement (each candidate layer's agreement with the model on its own continuation of "
+            + "--spec-prompt, warm draft and verify step costs, the loop replayed for every pair), then the chosen pair, the defaults and ngram run beside plain decoding, "
+            + "alternating, medians of --reps rounds, every text checked equal to plain decoding's. -n is the tokens generated per run.")
+    String specType;
+
+    @Option(names = "--spec-prompt", defaultValue = "Once upon a time", paramLabel = "TEXT", description = "With --spec-type: the prompt (default: ${DEFAULT-VALUE}).")
+    String specPrompt;
+
+    @Option(names = {"--draft-max", "--spec-draft-n-max"}, defaultValue = "8", paramLabel = "D", description = "With --spec-type: draft lengths tried, 1 .. D (default: ${DEFAULT-VALUE}).")
+    int draftMax;
+
     /** The cold-start command: the (time from `ggufc run --artifact` to the first token). */
     static final List<String> COLD_RUN = List.of("-p", "Once upon a time", "-n", "1", "--temp", "0");
 
@@ -98,6 +110,16 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (prompt < 1 || decode < 1 || reps < 1) throw new IllegalArgumentException("-p, -n and --reps must be >= 1");
         if (!backend.equals("vector") && !backend.equals("interpreter")) throw new IllegalArgumentException("--backend must be vector or interpreter, got '" + backend + "'");
+        if (specType != null) {
+            if (!specType.equals("early-exit")) throw new IllegalArgumentException("--spec-type: the bench tunes early-exit (ngram runs beside it), got '" + specType + "'");
+            if (!device.equals("cpu") || !backend.equals("vector")) throw new IllegalArgumentException("--spec-type runs on the CPU's vector backend");
+            for (int t : threads) if (t < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + t);
+            List<Path> files = models.stream().map(ModelLocator::resolve).toList();
+            SpecBench sb = new SpecBench(specPrompt, decode, reps, draftMax, warmupSeconds, System.out);
+            sb.header(files, threads);
+            for (Path f : files) for (int t : threads) sb.run(f, t);
+            return 0;
+        }
         if (!device.equals("cpu") || backend.equals("interpreter")) {
             for (String m : models) DeviceBench.run(ModelLocator.resolve(m), device, backend, prompt, decode, reps);
             return 0;

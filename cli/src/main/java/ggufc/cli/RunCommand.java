@@ -89,7 +89,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-md", "--model-draft"}, paramLabel = "GGUF", description = "draft-mtp: the drafter, a gemma4-assistant GGUF for the gemma4 --model (looked up like --model).")
     String modelDraft;
 
-    @Option(names = "--draft-layer", defaultValue = "-1", paramLabel = "K", description = "early-exit: the draft reads the residual after the first K layers (default: half the layers).")
+    @Option(names = "--draft-layer", defaultValue = "-1", paramLabel = "K", description = "early-exit: the draft reads the residual after the first K layers (default: three quarters of the layers, rounded; `ggufc bench --spec-type early-exit` measures which pays).")
     int draftLayer;
 
     static DType kvType(String s) {

@@ -46,6 +46,28 @@ class BenchCliTest {
     }
 
     @Test
+    void specBenchChoosesAnEarlyExitAndItsPredictionIsWhatTheRunDoes() {
+        Path model = Goldens.sharedModel("stories260K.gguf");
+        CliTest.Run r = CliTest.ggufc("bench", "--spec-type", "early-exit", "-m", model.toString(), "-n", "24", "-t", "1", "-r", "1", "--warmup-s", "0", "--draft-max", "3");
+        assertEquals(0, r.exit(), r.err());
+        // one row per candidate layer (stories260K: 1 .. 4), three predicted speedups each
+        for (int k = 1; k <= 4; k++) {
+            assertTrue(Pattern.compile("\\| " + k + " \\| " + NUM + " \\| " + NUM + " \\| " + NUM + " " + NUM + " " + NUM + " \\| [123] \\| " + NUM + "× \\|")
+                    .matcher(r.out()).find(), "layer " + k + ":\n" + r.out());
+        }
+        Matcher chosen = Pattern.compile("Chosen: `--draft-layer (\\d) --draft-max (\\d)`, predicted " + NUM + "× plain decoding \\(acceptance " + NUM + ", " + NUM).matcher(r.out());
+        assertTrue(chosen.find(), r.out());
+        // the chosen pair's real run: the replay's acceptance and tokens per target step are what the loop did (same text as plain)
+        Matcher run = Pattern.compile("\\| early-exit --draft-layer " + chosen.group(1) + " --draft-max " + chosen.group(2) + " \\(chosen\\) \\| " + NUM + " \\| " + NUM
+                + "× \\| " + NUM + " \\| " + NUM + " \\| " + NUM + "× \\(acceptance " + NUM + ", " + NUM + "\\) \\| yes \\|").matcher(r.out());
+        assertTrue(run.find(), r.out());
+        assertEquals(run.group(3), chosen.group(4), "measured acceptance = predicted");
+        assertEquals(run.group(3), run.group(6));
+        assertEquals(run.group(4), run.group(7), "tokens per target step, measured = predicted");
+        assertTrue(r.out().contains("| plain | ") && r.out().contains("| ngram --draft-max 3 | "), r.out());
+    }
+
+    @Test
     void parsesTheReferenceBenchOutput() {
         // the lines bench.sh prints (refllama bench, then llama-bench's medians)
         String out = """

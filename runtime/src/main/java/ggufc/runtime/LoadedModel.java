@@ -328,7 +328,7 @@ public final class LoadedModel implements AutoCloseable {
     public long kvCacheBytes() { return kvCacheBytes; }
 
     /**
-     * The early-exit draft step after the first {@code layer} layers (-1: half), sharing this model's
+     * The early-exit draft step after the first {@code layer} layers (-1: three quarters of them), sharing this model's
      * KV caches (see {@code insert-draft-head}); for the vector backend and the interpreter.
      */
     public StepExecutor earlyExitDraft(int layer) {
@@ -353,7 +353,7 @@ public final class LoadedModel implements AutoCloseable {
         }
     }
 
-    /** The layer count the early-exit head reads after for {@code layer} (-1: half the layers). */
+    /** The layer count the early-exit head reads after for {@code layer} (-1: three quarters of the layers). */
     public int draftLayer(int layer) { return ggufc.passes.spec.InsertDraftHead.resolve(graph(), layer); }
 
     /** {@code graph} through the pass pipeline {@code passes} for {@code target}, its params bound by {@code weights}. */
