@@ -3,6 +3,7 @@ package ggufc.cli;
 import ggufc.gguf.GgufFile;
 import ggufc.ir.DType;
 import ggufc.ir.Graph;
+import ggufc.ir.GraphModule;
 import ggufc.ir.TensorData;
 import ggufc.ir.analysis.GraphStats;
 import ggufc.ir.text.IrParser;
@@ -41,7 +42,7 @@ final class IrCommand implements Callable<Integer> {
         @Option(names = {"-m", "--model"}, required = true, paramLabel = "GGUF", description = "Model file to lift.")
         String model;
 
-        @Option(names = "--ir", required = true, paramLabel = "FILE", description = "A graph in the IR's text form instead of a model (no weights: no compile-time dequantization).")
+        @Option(names = "--ir", required = true, paramLabel = "FILE", description = "A graph, or a module of graphs (`module @name { graph ... }`), in the IR's text form instead of a model (no weights: no compile-time dequantization).")
         Path ir;
     }
 
@@ -69,6 +70,16 @@ final class IrCommand implements Callable<Integer> {
     @Option(names = "--all-logits", description = "Lift with logits for every position instead of the last one.")
     boolean allLogits;
 
+    @Option(names = "--spec-type", paramLabel = "early-exit|draft-mtp", description = "Print the module of the target step and its draft step (every row's logits): "
+            + "early-exit (after --draft-layer layers) or draft-mtp (the gemma4-assistant given with -md); each graph goes through the pipeline, the module is verified as one unit.")
+    String specType;
+
+    @Option(names = "--draft-layer", defaultValue = "-1", paramLabel = "K", description = "With --spec-type early-exit: the draft reads the residual after the first K layers (default: three quarters of the layers).")
+    int draftLayer;
+
+    @Option(names = {"-md", "--model-draft"}, paramLabel = "GGUF", description = "With --spec-type draft-mtp: the gemma4-assistant drafter.")
+    String modelDraft;
+
     @Option(names = {"-dev", "--device"}, defaultValue = "cpu", paramLabel = "LIST", description = "Devices to split the model over with --split-mode, e.g. cpu:0,cpu:1 (only their count matters here) (default: ${DEFAULT-VALUE}).")
     String device;
 
@@ -90,17 +101,57 @@ final class IrCommand implements Callable<Integer> {
         }
         if (source == null) throw new IllegalArgumentException("give a model (--model GGUF) or an IR file (--ir FILE)");
         if (json && !stats) throw new IllegalArgumentException("--json goes with --stats");
+        if (specType != null && !specType.equals("early-exit") && !specType.equals("draft-mtp")) {
+            throw new IllegalArgumentException("--spec-type must be early-exit or draft-mtp, got '" + specType + "'");
+        }
+        if (modelDraft != null && !"draft-mtp".equals(specType)) throw new IllegalArgumentException("-md goes with --spec-type draft-mtp");
+        if ("draft-mtp".equals(specType) && modelDraft == null) throw new IllegalArgumentException("--spec-type draft-mtp needs the drafter: -md ASSISTANT.gguf");
+        if (source.ir != null && specType != null) throw new IllegalArgumentException("--spec-type lifts a model (--model); an IR file holding a module is printed as one");
         if (source.ir != null) {
-            Graph g = IrParser.parse(Files.readString(source.ir, StandardCharsets.UTF_8), source.ir.toString());
+            String text = Files.readString(source.ir, StandardCharsets.UTF_8);
+            if (MODULE_FIRST.matcher(text).lookingAt()) {
+                GraphModule m = IrParser.parseModule(text, source.ir.toString());
+                return emitModule(m.map(g -> passes.run(g, null, System.err, null).graph()));
+            }
+            Graph g = IrParser.parse(text, source.ir.toString());
             return emit(source.ir.getFileName().toString(), g, passes.run(g, null, System.err, splitPass()));
         }
         // only the header is needed to lift; a header-only file (synth --header-only) lifts too, and a pass that reads weights names it
         try (GgufFile f = GgufFile.openHeader(ModelLocator.resolve(source.model))) {
             int n = ggufc.runtime.KvBudget.context(ctx, Lifters.hparams(f).ctxTrain());
-            Graph g = Lifters.lift(f, new LlamaLifter.Options(n, allLogits, DType.F32));
+            LlamaLifter.Options opt = new LlamaLifter.Options(n, allLogits || specType != null, DType.F32);
+            Graph g = Lifters.lift(f, opt);
             Function<String, TensorData> weights = new GgufWeights(f);
+            if (specType != null) return emitModule(specModule(f, g, opt, weights));
             return emit(f.path().getFileName().toString(), g, passes.run(g, weights, System.err, splitPass()));
         }
+    }
+
+    /** A file whose first word (after blanks and comments) is {@code module}. */
+    private static final java.util.regex.Pattern MODULE_FIRST = java.util.regex.Pattern.compile("(\\s|//[^\\n]*)*module\\b");
+
+    /** The target {@code g} and its draft step, each through the pipeline (the draft on its own weights), verified as one module. */
+    private GraphModule specModule(GgufFile f, Graph g, LlamaLifter.Options opt, Function<String, TensorData> weights) throws IOException {
+        if (split.config(ggufc.runtime.SplitConfig.parseDevices(device)).active()) throw new IllegalArgumentException("--spec-type does not go with --split-mode yet");
+        if (specType.equals("early-exit")) return verified(ggufc.passes.spec.InsertDraftHead.module(g, draftLayer).map(x -> passes.run(x, weights, System.err, null).graph()));
+        try (GgufFile a = GgufFile.openHeader(ModelLocator.resolve(modelDraft))) {
+            Graph draft = ggufc.lift.Gemma4AssistantLifter.liftDraft(a, f, opt);
+            Function<String, TensorData> draftWeights = ggufc.lift.Gemma4AssistantLifter.weights(a, f);
+            return verified(GraphModule.of(g.name(), passes.run(g, weights, System.err, null).graph(), passes.run(draft, draftWeights, System.err, null).graph()));
+        }
+    }
+
+    private static GraphModule verified(GraphModule m) {
+        ggufc.ir.Verifier.verify(m);
+        return m;
+    }
+
+    private int emitModule(GraphModule m) {
+        if (dot != null || stats) throw new IllegalArgumentException("--dot and --stats take one graph, not a module (--spec-type or a module file)");
+        ggufc.ir.Verifier.verify(m);
+        System.out.print(IrPrinter.print(m));
+        System.out.flush();
+        return 0;
     }
 
     private int emit(String name, Graph lifted, PassManager.Result r) throws IOException {

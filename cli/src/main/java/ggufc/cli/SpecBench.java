@@ -63,7 +63,7 @@ final class SpecBench {
                 + "speculative decoding's first verify step runs the prompt's last token)%n", prompt, decode, warmupSeconds, reps);
         out.printf("- tuning: each candidate layer K's agreement bits on the model's own greedy continuation (%d + %d tokens; a draft is accepted exactly when "
                 + "it picks that text's next token), the loop replayed on them for D = 1 .. %d, and warm step costs: a 1-token decode step, verify steps of "
-                + "T tokens, each K's draft step (at least 0.3 s and 3 calls each)%n%n", decode, maxDraft, maxDraft);
+                + "T tokens, each K's draft step (five rounds over them all, at least 0.1 s each, ratios to the round's 1-token step, medians)%n%n", decode, maxDraft, maxDraft);
     }
 
     void run(Path model, int threads) {
@@ -97,18 +97,30 @@ final class SpecBench {
             progress("%s, %d thread(s): step costs", name, threads);
             int at = promptLen;
             int[] one = {text[at]};
-            double t1 = EarlyExitTuner.nanosPerCall(() -> ex.stepArgmax(one, at), 3, 3, 300_000_000L);
+            // five rounds over every step kind, each step timed for at least 0.1 s, ratios to that round's 1-token step; the
+            // medians over the rounds (a JIT recompile or a neighbour's burst moves one round, not the median)
+            int rounds = 5;
+            double[][] verifyRounds = new double[maxDraft + 2][rounds];
+            Map<Integer, double[]> draftRounds = new LinkedHashMap<>();
+            double[] t1Rounds = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                double t1r = EarlyExitTuner.nanosPerCall(() -> ex.stepArgmax(one, at), 2, 3, 100_000_000L);
+                t1Rounds[r] = t1r;
+                for (int t = 2; t <= maxDraft + 1; t++) {
+                    int[] batch = Arrays.copyOfRange(text, at, at + t);
+                    verifyRounds[t][r] = EarlyExitTuner.nanosPerCall(() -> ex.stepAll(batch, at), 2, 3, 100_000_000L) / t1r;
+                }
+                for (int k : layers) {
+                    StepExecutor d = drafts.get(k);
+                    draftRounds.computeIfAbsent(k, x -> new double[rounds])[r] = EarlyExitTuner.nanosPerCall(() -> d.step(one, at), 2, 3, 100_000_000L) / t1r;
+                }
+            }
+            double t1 = median(t1Rounds);
             double[] verify = new double[maxDraft + 2];
             verify[1] = 1;
-            for (int t = 2; t <= maxDraft + 1; t++) {
-                int[] batch = Arrays.copyOfRange(text, at, at + t);
-                verify[t] = EarlyExitTuner.nanosPerCall(() -> ex.stepAll(batch, at), 3, 3, 300_000_000L) / t1;
-            }
+            for (int t = 2; t <= maxDraft + 1; t++) verify[t] = median(verifyRounds[t]);
             Map<Integer, Double> draftCost = new LinkedHashMap<>();
-            for (int k : layers) {
-                StepExecutor d = drafts.get(k);
-                draftCost.put(k, EarlyExitTuner.nanosPerCall(() -> d.step(one, at), 3, 3, 300_000_000L) / t1);
-            }
+            for (int k : layers) draftCost.put(k, median(draftRounds.get(k)));
 
             out.printf(Locale.ROOT, "## %s, %d thread%s%n%n", name, threads, threads == 1 ? "" : "s");
             out.printf(Locale.ROOT, "Warm step costs (1-token decode step %.1f µs):%n%n| verify step of T tokens | ", t1 / 1e3);
@@ -199,6 +211,12 @@ final class SpecBench {
         int[] r = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);
         return r;
+    }
+
+    static double median(double[] xs) {
+        List<Double> l = new ArrayList<>();
+        for (double x : xs) l.add(x);
+        return median(l);
     }
 
     static double median(List<Double> xs) {

@@ -19,6 +19,60 @@ public final class Verifier {
         if (!problems.isEmpty()) throw new IrException(problems);
     }
 
+    public static void verify(GraphModule m) {
+        List<String> problems = check(m);
+        if (!problems.isEmpty()) throw new IrException(problems);
+    }
+
+    /**
+     * All problems of {@code m}: each graph's own (prefixed by its name), graph names unique, a state shared by name
+     * of one type in every graph that declares it (it is one buffer), and an input named like another graph's
+     * (non-state) output of the same element type and row width (it is fed from there; row counts may differ).
+     */
+    public static List<String> check(GraphModule m) {
+        List<String> problems = new ArrayList<>();
+        Map<String, Graph> byName = new HashMap<>();
+        for (Graph g : m.graphs()) {
+            if (byName.put(g.name(), g) != null) problems.add("module @" + m.name() + ": two graphs are named @" + g.name());
+            for (String p : check(g)) problems.add("graph @" + g.name() + ": " + p);
+        }
+        Map<String, Node> firstState = new HashMap<>();
+        Map<String, Graph> stateOwner = new HashMap<>();
+        Map<String, Node> outputs = new HashMap<>();
+        Map<String, Graph> outputOwner = new HashMap<>();
+        for (Graph g : m.graphs()) {
+            java.util.Set<String> stateNames = new java.util.HashSet<>();
+            for (Node s : g.states()) {
+                String name = s.attrs().string("name");
+                stateNames.add(name);
+                Node prev = firstState.putIfAbsent(name, s);
+                if (prev == null) stateOwner.put(name, g);
+                else if (!prev.type().equals(s.type())) {
+                    problems.add("state \"" + name + "\" is " + prev.type() + " in @" + stateOwner.get(name).name() + " but " + s.type() + " in @" + g.name()
+                            + " (a state shared by name is one buffer)");
+                }
+            }
+            for (Map.Entry<String, Node> e : g.outputs().entrySet()) {
+                if (!stateNames.contains(e.getKey()) && outputs.putIfAbsent(e.getKey(), e.getValue()) == null) outputOwner.put(e.getKey(), g);
+            }
+        }
+        for (Graph g : m.graphs()) {
+            for (Node in : g.inputs()) {
+                String name = in.attrs().string("name");
+                Node out = outputs.get(name);
+                if (out == null || outputOwner.get(name) == g) continue;
+                Dim a = lastDim(in.type()), b = lastDim(out.type());
+                if (in.dtype() != out.dtype() || (a != null && b != null && !a.isSymbolic() && !b.isSymbolic() && !a.equals(b))) {
+                    problems.add("input \"" + name + "\" of @" + g.name() + " is " + in.type() + " but @" + outputOwner.get(name).name() + "'s output \"" + name + "\" that feeds it is "
+                            + out.type() + " (same element type and row width)");
+                }
+            }
+        }
+        return problems;
+    }
+
+    private static Dim lastDim(TensorType t) { return t.rank() == 0 ? null : t.shape().dim(-1); }
+
     /** All problems of {@code g}; empty when it is valid. Nodes are named by their index ({@code %i}). */
     public static List<String> check(Graph g) {
         List<String> problems = new ArrayList<>();

@@ -150,10 +150,10 @@ public final class LoadedModel implements AutoCloseable {
                 ModelBinding binding = new ModelBinding(weights, pool, n);
                 PlanExecutor pe = new PlanExecutor(plan, binding, null, pools);
                 VectorExecutor ex = new VectorExecutor(pe, plan, binding, pool, java.util.Arrays.copyOfRange(pools, 1, pools.length));
-                // the early-exit drafter: the lifted graph's first k layers and the head (f32 activations; a drafter's
-                // numerics only move its acceptance), sharing the target's KV caches by name
+                // the early-exit drafter: the lifted graph's first k layers and the head, through the same pipeline as the
+                // target (one module: the draft computes its layers as the target does), sharing the target's KV caches by name
                 java.util.function.IntFunction<StepExecutor> ee = k -> {
-                    Graph d = ggufc.passes.spec.InsertDraftHead.draftStep(new ggufc.passes.spec.InsertDraftHead(k).run(lifted, new PassContext(Targets.VECTOR)));
+                    Graph d = withDraft(g, ggufc.passes.spec.InsertDraftHead.module(lifted, k), passes, Targets.VECTOR, weights);
                     Plan dp = Lowering.lower(d, 1);
                     // never closed on its own: binding and pool are the target's
                     return new VectorExecutor(new PlanExecutor(dp, binding, pe), dp, binding, pool);
@@ -165,6 +165,7 @@ public final class LoadedModel implements AutoCloseable {
                 java.util.function.Function<GgufFile, ggufc.runtime.spec.AssistantDrafter.Step> as = a -> {
                     java.util.function.Function<String, ggufc.ir.TensorData> dw = ggufc.lift.Gemma4AssistantLifter.weights(a, f);
                     Graph d = pipeline(passes, Targets.VECTOR, ggufc.lift.Gemma4AssistantLifter.liftDraft(a, f, targetOpt), dw);
+                    ggufc.ir.Verifier.verify(ggufc.ir.GraphModule.of(g.name(), g, d));
                     return ggufc.runtime.spec.AssistantSteps.vector(Lowering.lower(d, 1), new ModelBinding(dw, pool, n), pe);
                 };
                 return new LoadedModel(f, tok, hp, () -> g, ex, n * perToken, ee, as);
@@ -176,14 +177,12 @@ public final class LoadedModel implements AutoCloseable {
             java.util.function.Function<String, ggufc.ir.TensorData> weights = sliced;
             Graph g = pipeline(passes, Targets.INTERP, lifted, weights);
             InterpreterExecutor ex = new InterpreterExecutor(g, weights, n);
-            java.util.function.IntFunction<StepExecutor> ee = k -> {
-                Graph d = ggufc.passes.spec.InsertDraftHead.draftStep(new ggufc.passes.spec.InsertDraftHead(k).run(lifted, new PassContext(Targets.INTERP, weights)));
-                return ex.sharingCaches(pipeline(passes, Targets.INTERP, d, weights));
-            };
+            java.util.function.IntFunction<StepExecutor> ee = k -> ex.sharingCaches(withDraft(g, ggufc.passes.spec.InsertDraftHead.module(lifted, k), passes, Targets.INTERP, weights));
             LlamaLifter.Options targetOpt = new LlamaLifter.Options(n, allLogits, kvType);
             java.util.function.Function<GgufFile, ggufc.runtime.spec.AssistantDrafter.Step> as = a -> {
                 java.util.function.Function<String, ggufc.ir.TensorData> dw = ggufc.lift.Gemma4AssistantLifter.weights(a, f);
                 Graph d = pipeline(passes, Targets.INTERP, ggufc.lift.Gemma4AssistantLifter.liftDraft(a, f, targetOpt), dw);
+                ggufc.ir.Verifier.verify(ggufc.ir.GraphModule.of(g.name(), g, d));
                 return ggufc.runtime.spec.AssistantSteps.interpreter(ex.sharingCaches(d, dw));
             };
             return new LoadedModel(f, tok, hp, () -> g, ex, n * perToken, ee, as);
@@ -355,6 +354,16 @@ public final class LoadedModel implements AutoCloseable {
 
     /** The layer count the early-exit head reads after for {@code layer} (-1: three quarters of the layers). */
     public int draftLayer(int layer) { return ggufc.passes.spec.InsertDraftHead.resolve(graph(), layer); }
+
+    /**
+     * The draft graph of {@code lifted} (a module of the lifted target and its draft step) through the pass pipeline,
+     * checked beside the pipelined target {@code target} as one module (the states they share keep one type), and returned.
+     */
+    private static Graph withDraft(Graph target, ggufc.ir.GraphModule lifted, String passes, ggufc.passes.Target t, java.util.function.Function<String, ggufc.ir.TensorData> weights) {
+        Graph draft = pipeline(passes, t, lifted.graphs().get(1), weights);
+        ggufc.ir.Verifier.verify(new ggufc.ir.GraphModule(lifted.name(), java.util.List.of(target, draft)));
+        return draft;
+    }
 
     /** {@code graph} through the pass pipeline {@code passes} for {@code target}, its params bound by {@code weights}. */
     private static Graph pipeline(String passes, ggufc.passes.Target target, Graph graph, java.util.function.Function<String, ggufc.ir.TensorData> weights) {

@@ -16,6 +16,8 @@
  *
  * <ul>
  *   <li>A file holds zero or more graphs ({@code parseAll}); {@code parse} wants exactly one.
+ *       Graphs may be grouped in a module, {@code module @name { graph ... graph ... }}: graphs run
+ *       together, sharing state by name ({@code parseModule} wants exactly one module).
  *   <li>A statement is {@code %v = op ["name"] [%a, %b, ...] [{attrs}] : type}. Value names are
  *       {@code %} followed by letters, digits, {@code _ . $}; any spelling, not necessarily dense
  *       (the printer renumbers {@code %0, %1, ...} in node order). A value is defined once and
@@ -47,7 +49,10 @@
  */
 grammar Ir;
 
-file        : graph* EOF ;
+file        : (module | graph)* EOF ;
+
+/** Graphs run together, sharing state by name (a target step and its draft step). */
+module      : MODULE AT_NAME LBRACE graph* RBRACE ;
 
 graph       : GRAPH AT_NAME LBRACE statement* ret RBRACE ;
 
@@ -74,10 +79,11 @@ ret         : RETURN (output (COMMA output)*)? ;
 output      : STRING EQ VALUE ;
 
 /** Attribute and op names; keywords are allowed there. */
-ident       : IDENT | GRAPH | RETURN | TRUE | FALSE | INF | NAN ;
+ident       : IDENT | MODULE | GRAPH | RETURN | TRUE | FALSE | INF | NAN ;
 
 // ---------------------------------------------------------------- lexer
 
+MODULE      : 'module' ;
 GRAPH       : 'graph' ;
 RETURN      : 'return' ;
 TRUE        : 'true' ;

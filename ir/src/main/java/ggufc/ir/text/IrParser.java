@@ -5,6 +5,7 @@ import ggufc.ir.DType;
 import ggufc.ir.Dim;
 import ggufc.ir.Graph;
 import ggufc.ir.GraphBuilder;
+import ggufc.ir.GraphModule;
 import ggufc.ir.IrException;
 import ggufc.ir.Node;
 import ggufc.ir.OpKind;
@@ -18,6 +19,7 @@ import ggufc.ir.text.antlr.IrParser.BoolValueContext;
 import ggufc.ir.text.antlr.IrParser.FileContext;
 import ggufc.ir.text.antlr.IrParser.GraphContext;
 import ggufc.ir.text.antlr.IrParser.ListValueContext;
+import ggufc.ir.text.antlr.IrParser.ModuleContext;
 import ggufc.ir.text.antlr.IrParser.NumberContext;
 import ggufc.ir.text.antlr.IrParser.NumberValueContext;
 import ggufc.ir.text.antlr.IrParser.OutputContext;
@@ -79,9 +81,50 @@ public final class IrParser {
         return read(source, sourceName, true).getFirst();
     }
 
-    /** Every graph in {@code source}, in order (none is fine). */
+    /** Every graph in {@code source}, in order, those inside modules included (none is fine). */
     public static List<Graph> parseAll(String source, String sourceName) {
         return read(source, sourceName, false);
+    }
+
+    /**
+     * The single module in {@code source} (and nothing outside it), verified as one unit
+     * ({@link ggufc.ir.Verifier#check(GraphModule)}: shared states of one type, inputs fed by another graph's output
+     * typed like it); problems are reported at the module's name.
+     */
+    public static GraphModule parseModule(String source, String sourceName) {
+        Diagnostics diag = new Diagnostics(sourceName);
+        FileContext file;
+        try {
+            file = syntax(source, sourceName, diag);
+        } catch (TooManyProblems e) {
+            throw diag.exception();
+        }
+        diag.throwIfAny();
+        GraphModule module = null;
+        try {
+            if (file.module().size() != 1) {
+                if (file.module().isEmpty()) diag.error(1, 1, "expected a module, found none");
+                else diag.error(file.module(1).MODULE().getSymbol(), "expected one module, found " + file.module().size());
+            }
+            for (GraphContext gc : file.graph()) diag.error(gc.GRAPH().getSymbol(), "a graph outside the module");
+            if (!file.module().isEmpty()) {
+                ModuleContext mc = file.module(0);
+                Token nameToken = mc.AT_NAME().getSymbol();
+                List<Graph> graphs = new ArrayList<>();
+                for (GraphContext gc : mc.graph()) {
+                    Graph g = new GraphReader(diag).read(gc);
+                    if (g != null) graphs.add(g);
+                }
+                if (diag.count() == 0) {
+                    module = new GraphModule(new GraphReader(diag).graphName(nameToken), graphs);
+                    for (String p : ggufc.ir.Verifier.check(module)) diag.error(nameToken, p);
+                }
+            }
+        } catch (TooManyProblems e) {
+            // fall through: report what we have
+        }
+        diag.throwIfAny();
+        return module;
     }
 
     /** Every graph in a UTF-8 file; messages name the file as given. */
@@ -104,7 +147,14 @@ public final class IrParser {
                 if (file.graph().isEmpty()) diag.error(1, 1, "expected a graph, found none");
                 else diag.error(file.graph(1).GRAPH().getSymbol(), "expected one graph, found " + file.graph().size());
             }
-            for (GraphContext gc : file.graph()) {
+            if (single && !file.module().isEmpty()) diag.error(file.module(0).MODULE().getSymbol(), "expected one graph, found a module (read it with parseModule)");
+            // in file order: top-level graphs and the graphs of each module
+            List<GraphContext> all = new ArrayList<>();
+            for (org.antlr.v4.runtime.tree.ParseTree child : file.children) {
+                if (child instanceof GraphContext gc) all.add(gc);
+                else if (child instanceof ModuleContext mc) all.addAll(mc.graph());
+            }
+            for (GraphContext gc : all) {
                 Graph g = new GraphReader(diag).read(gc);
                 if (g != null) graphs.add(g);
             }

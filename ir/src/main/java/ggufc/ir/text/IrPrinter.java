@@ -59,6 +59,19 @@ public final class IrPrinter {
         return sb.toString();
     }
 
+    /**
+     * A module: {@code module @name {}, its graphs indented by two and separated by blank lines, {@code }}
+     * (read back by {@link IrParser#parseModule}).
+     */
+    public static String print(ggufc.ir.GraphModule m) {
+        StringBuilder sb = new StringBuilder("module ").append(graphName(m.name())).append(" {\n");
+        for (int i = 0; i < m.graphs().size(); i++) {
+            if (i > 0) sb.append('\n');
+            for (String line : print(m.graphs().get(i)).split("\n")) sb.append("  ").append(line).append('\n');
+        }
+        return sb.append("}\n").toString();
+    }
+
     private static void print(Graph g, StringBuilder sb) {
         Map<Node, Integer> index = g.indexOf();
         sb.append("graph ").append(graphName(g.name())).append(" {\n");

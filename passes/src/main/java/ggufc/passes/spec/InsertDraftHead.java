@@ -108,6 +108,18 @@ public final class InsertDraftHead implements Pass {
     }
 
     /**
+     * {@code target} and its early-exit draft step after {@code layer} layers (-1: the default) as one module: the
+     * graph {@code @<target>} unchanged and {@code @<target>_draft}, which declares the target's states and writes
+     * the first layers' caches (bound by name: one buffer). Verified as one unit.
+     */
+    public static ggufc.ir.GraphModule module(Graph target, int layer) {
+        Graph draft = draftStep(new InsertDraftHead(layer).run(target, new PassContext(ggufc.passes.Targets.INTERP)));
+        ggufc.ir.GraphModule m = ggufc.ir.GraphModule.of(target.name(), target, draft);
+        ggufc.ir.Verifier.verify(m);
+        return m;
+    }
+
+    /**
      * The draft step of a graph with {@link #DRAFT_LOGITS}: that output as {@code logits}, and the
      * write-back of every state it writes (the first layers' KV caches), everything else removed.
      * States stay declared (all of them: the interface, those of later layers written back unchanged),
