@@ -43,6 +43,14 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--all-logits", description = "Compute every position's logits (needed by `run --artifact OUT --spec-type ngram`: the verify step reads every row; prompts then run the LM head on every token).")
     boolean allLogits;
 
+    @Option(names = "--spec-type", paramLabel = "early-exit", description = "Also compile the early-exit draft step (after --draft-layer layers) as a second class sharing "
+            + "the target's KV caches, with every position's logits: `run --artifact OUT --spec-type early-exit` drafts with it. The IR (OUT/model.ir) is then the module of both graphs.")
+    String specType;
+
+    @Option(names = "--draft-layer", defaultValue = "-1", paramLabel = "K", description = "With --spec-type early-exit: the draft reads the residual after the first K layers "
+            + "(default: three quarters of the layers; `ggufc bench --spec-type early-exit` measures which pays).")
+    int draftLayer;
+
     @Option(names = "--jvm-cache", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "With --target vector: after compiling, run the artifact once in a child JVM (8 tokens) to make OUT/jvm.aot, "
                     + "the JVM's AOT cache that `./ggufc run --artifact OUT` starts from (about 20 MB; on by default; --no-jvm-cache skips it).")
@@ -65,6 +73,9 @@ final class CompileCommand implements Callable<Integer> {
             return 0;
         }
         if (!target.equals("vector")) throw new IllegalArgumentException("--target " + target + " is not available (targets: vector, " + String.join(", ", GpuTargets.TARGETS) + ")");
+        if (specType != null && !specType.equals("early-exit")) throw new IllegalArgumentException("--spec-type: an artifact holds an early-exit draft step (early-exit), got '" + specType + "'");
+        if (specType == null && draftLayer != -1) throw new IllegalArgumentException("--draft-layer goes with --spec-type early-exit");
+        if (draftLayer == 0 || draftLayer < -1) throw new IllegalArgumentException("--draft-layer must be >= 1, got " + draftLayer);
         Path gguf = ModelLocator.resolve(model);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         long t0 = System.nanoTime();
@@ -73,19 +84,21 @@ final class CompileCommand implements Callable<Integer> {
             List<ggufc.passes.Pass> all = new java.util.ArrayList<>();
             ggufc.runtime.SplitConfig sc = split.config(ggufc.runtime.SplitConfig.parseDevices(device));
             if (sc.active()) {
+                if (specType != null) throw new IllegalArgumentException("--spec-type does not go with --split-mode yet");
                 if (!sc.cpuOnly()) throw new IllegalArgumentException("--split-mode in an artifact: only CPU sub-devices (cpu:0,cpu:1,...) so far, got " + sc.devices());
                 all.add(ggufc.passes.split.SplitModes.pass(sc.mode(), sc.options()));
             }
             all.addAll(ggufc.passes.PassRegistry.parse(passes, ggufc.passes.Targets.VECTOR));
             Artifact.Pipeline pipeline = Artifact.Pipeline.of(all);
-            m = Artifact.compile(gguf, out, new Artifact.Options(ctx, kv, batch, t, allLogits), pipeline, (i, name) -> {
+            m = Artifact.compile(gguf, out, new Artifact.Options(ctx, kv, batch, t, allLogits || specType != null, specType != null ? draftLayer : 0), pipeline, (i, name) -> {
                 pb.stepTo(i);
                 pb.setExtraMessage(name);
             });
             pb.stepTo(Artifact.STAGES.size());
             pb.setExtraMessage("done");
         }
-        System.err.printf("ggufc: compiled %s -> %s (%s, %s, ctx %s) in %d ms%n", gguf.getFileName(), out, m.get("class"), m.get("vector.shape"), m.get("ctx"),
+        System.err.printf("ggufc: compiled %s -> %s (%s%s, %s, ctx %s) in %d ms%n", gguf.getFileName(), out, m.get("class"),
+                m.get("draft.class") == null ? "" : " and its early-exit draft step after " + m.get("draft.layer") + " layers, " + m.get("draft.class"), m.get("vector.shape"), m.get("ctx"),
                 (System.nanoTime() - t0) / 1_000_000);
         if (jvmCache) {
             JvmCache.Result r = JvmCache.make(out, ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()),

@@ -65,7 +65,7 @@ final class RunCommand implements Callable<Integer> {
     String passes;
 
     @Option(names = "--spec-type", defaultValue = "none", paramLabel = "TYPE",
-            description = "Speculative decoding: none, ngram (prompt lookup: the latest earlier match of the last 4..1 tokens proposes what followed it), ngram-simple (llama.cpp's: see --spec-ngram-simple-size-n/-m), early-exit (the model's first --draft-layer layers through its final norm and LM head draft; vector backend and interpreter; ngram and ngram-simple also run an artifact compiled with --all-logits) or draft-mtp (a gemma4-assistant given with -md drafts from the gemma4 model's hidden state, reading its KV cache; vector backend and interpreter). With --temp 0 the text is exactly plain greedy decoding's; with sampling, speculative sampling keeps the target's distribution (not the plain run's draws for the seed) (default: ${DEFAULT-VALUE}).")
+            description = "Speculative decoding: none, ngram (prompt lookup: the latest earlier match of the last 4..1 tokens proposes what followed it), ngram-simple (llama.cpp's: see --spec-ngram-simple-size-n/-m), early-exit (the model's first --draft-layer layers through its final norm and LM head draft; vector backend and interpreter, or an artifact compiled with `ggufc compile --spec-type early-exit`; ngram and ngram-simple also run an artifact compiled with --all-logits) or draft-mtp (a gemma4-assistant given with -md drafts from the gemma4 model's hidden state, reading its KV cache; vector backend and interpreter). With --temp 0 the text is exactly plain greedy decoding's; with sampling, speculative sampling keeps the target's distribution (not the plain run's draws for the seed) (default: ${DEFAULT-VALUE}).")
     String specType;
 
     @Option(names = {"--draft-max", "--spec-draft-n-max"}, defaultValue = "3", paramLabel = "N", description = "At most N draft tokens per target step; ngram-simple takes --spec-ngram-simple-size-m instead, as llama.cpp (llama.cpp's default: ${DEFAULT-VALUE}).")
@@ -89,7 +89,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-md", "--model-draft"}, paramLabel = "GGUF", description = "draft-mtp: the drafter, a gemma4-assistant GGUF for the gemma4 --model (looked up like --model).")
     String modelDraft;
 
-    @Option(names = "--draft-layer", defaultValue = "-1", paramLabel = "K", description = "early-exit: the draft reads the residual after the first K layers (default: three quarters of the layers, rounded; `ggufc bench --spec-type early-exit` measures which pays).")
+    @Option(names = "--draft-layer", defaultValue = "-1", paramLabel = "K", description = "early-exit: the draft reads the residual after the first K layers (default: three quarters of the layers, rounded; `ggufc bench --spec-type early-exit` measures which pays; with --artifact: the layer it was compiled for).")
     int draftLayer;
 
     static DType kvType(String s) {
@@ -131,7 +131,6 @@ final class RunCommand implements Callable<Integer> {
         }
         boolean gpu = devices.size() == 1 && !devices.get(0).startsWith("cpu");
         if (spec && gpu) throw new IllegalArgumentException("--spec-type " + specType + " runs on the CPU (the vector backend, the interpreter or an artifact), not on a GPU --device yet");
-        if (specType.equals("early-exit") && artifact != null) throw new IllegalArgumentException("--spec-type early-exit runs with --model (an artifact holds no draft step yet); with --artifact use --spec-type ngram");
         if (draftPMin < 0 || draftPMin > 1) throw new IllegalArgumentException("--draft-p-min must be in [0, 1], got " + draftPMin);
         if (gpu && artifact != null) throw new IllegalArgumentException("--artifact runs on the CPU; for --device " + device + " give --model");
         boolean gpuSplit = split.active() && !split.cpuOnly();

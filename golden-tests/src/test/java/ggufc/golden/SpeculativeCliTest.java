@@ -53,7 +53,7 @@ class SpeculativeCliTest {
         }
     }
 
-    /** ngram on an artifact compiled with every position's logits; refusals without them and for early-exit. */
+    /** ngram on an artifact compiled with every position's logits; refusals without them, and for early-exit without a compiled draft step. */
     @Test
     void artifacts(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
         String model = Goldens.sharedModel("stories260K.gguf").toString();
@@ -70,9 +70,37 @@ class SpeculativeCliTest {
         base[2] = last.toString();
         r = CliTest.ggufc(base);
         assertTrue(r.exit() != 0 && r.err().contains("recompile with `ggufc compile --all-logits`"), r.err());
+        base[2] = all.toString();
         base[12] = "early-exit";
         r = CliTest.ggufc(base);
-        assertTrue(r.exit() != 0 && r.err().contains("an artifact holds no draft step yet"), r.err());
+        assertTrue(r.exit() != 0 && r.err().contains("an artifact holds one when compiled with `ggufc compile --spec-type early-exit` (this one was not)"), r.err());
+    }
+
+    /**
+     * An artifact compiled with its early-exit draft step (a second generated class on the target's caches): the plain
+     * text, and the same drafts as the draft step built from --model (drafted, accepted, target steps); its IR is the module.
+     */
+    @Test
+    void earlyExitArtifact(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+        String model = Goldens.sharedModel("stories260K.gguf").toString();
+        java.nio.file.Path ee = dir.resolve("ee");
+        CliTest.Run c = CliTest.ggufc("compile", "-m", model, "-o", ee.toString(), "--spec-type", "early-exit", "--draft-layer", "3", "--no-jvm-cache");
+        assertEquals(0, c.exit(), c.err());
+        assertTrue(c.err().contains("and its early-exit draft step after 3 layers"), c.err());
+        ggufc.ir.GraphModule m = ggufc.ir.text.IrParser.parseModule(java.nio.file.Files.readString(ee.resolve("model.ir")), "model.ir");
+        assertEquals(List.of("llama_step", "llama_step_draft"), m.graphs().stream().map(ggufc.ir.Graph::name).toList());
+        CliTest.Run plain = run();
+        CliTest.Run fromModel = run("--spec-type", "early-exit", "--draft-layer", "3", "--timings");
+        CliTest.Run fromArtifact = CliTest.ggufc("run", "--artifact", ee.toString(), "--prompt", "Once upon a time", "-n", "64", "--temp", "0", "-t", "1",
+                "--spec-type", "early-exit", "--timings");
+        assertEquals(0, fromArtifact.exit(), fromArtifact.err());
+        assertEquals(plain.out(), fromArtifact.out());
+        String line = fromModel.err().lines().filter(l -> l.startsWith("timings: speculative")).findFirst().orElseThrow();
+        assertTrue(fromArtifact.err().contains(line), line + "\n" + fromArtifact.err());
+        assertTrue(fromArtifact.err().contains("early-exit after layer 3 of 5"), fromArtifact.err());
+        CliTest.Run other = CliTest.ggufc("run", "--artifact", ee.toString(), "--prompt", "Once upon a time", "-n", "8", "--temp", "0", "--spec-type", "early-exit",
+                "--draft-layer", "2");
+        assertTrue(other.exit() != 0 && other.err().contains("recompile with `ggufc compile --spec-type early-exit --draft-layer 2`"), other.err());
     }
 
     @Test

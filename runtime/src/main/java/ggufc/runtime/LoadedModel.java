@@ -290,7 +290,8 @@ public final class LoadedModel implements AutoCloseable {
             Path ir = dir.resolve("model.ir");
             Supplier<Graph> g = lazy(() -> {
                 try {
-                    return IrParser.parse(Files.readString(ir, StandardCharsets.UTF_8), ir.toString());
+                    // the target graph: alone, or the first of the module that holds its draft step
+                    return IrParser.parseAll(Files.readString(ir, StandardCharsets.UTF_8), ir.toString()).getFirst();
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -306,7 +307,23 @@ public final class LoadedModel implements AutoCloseable {
             CompiledModel cm = SourceCompiler.instantiate(SourceCompiler.load(dir.resolve("classes"), m.require("class")), binding);
             StepExecutor ex = new VectorExecutor(cm, m.getInt("io.tokens"), m.getInt("io.pos"), m.getInt("io.logits"), m.getInt("io.vocab"),
                     Boolean.parseBoolean(m.require("io.all.logits")), binding, pool, dir);
-            return new LoadedModel(f, tok, hp, g, ex, binding.cacheBytes());
+            java.util.function.IntFunction<StepExecutor> ee = null;
+            int compiledLayer = 0;
+            if (m.get("draft.class") != null) {
+                // the compiled early-exit draft step, bound to the same binding: its KV caches are the target's, by name
+                CompiledModel dm = SourceCompiler.instantiate(SourceCompiler.load(dir.resolve("classes"), m.require("draft.class")), binding);
+                StepExecutor draft = new VectorExecutor(dm, m.getInt("draft.io.tokens"), m.getInt("draft.io.pos"), m.getInt("draft.io.logits"), m.getInt("io.vocab"),
+                        false, binding, pool, dir);
+                int k = m.getInt("draft.layer");
+                compiledLayer = k;
+                ee = layer -> {
+                    if (layer >= 0 && layer != k) throw new IllegalArgumentException(dir + " holds the early-exit draft step after " + k + " layers; for --draft-layer " + layer + " recompile with `ggufc compile --spec-type early-exit --draft-layer " + layer + "`");
+                    return draft;
+                };
+            }
+            LoadedModel lm = new LoadedModel(f, tok, hp, g, ex, binding.cacheBytes(), ee, null);
+            lm.compiledDraftLayer = compiledLayer;
+            return lm;
         } catch (RuntimeException e) {
             if (binding != null) binding.close();
             if (pool != null) pool.close();
@@ -331,7 +348,8 @@ public final class LoadedModel implements AutoCloseable {
      * KV caches (see {@code insert-draft-head}); for the vector backend and the interpreter.
      */
     public StepExecutor earlyExitDraft(int layer) {
-        if (earlyExit == null) throw new UnsupportedOperationException("--spec-type early-exit runs on the vector backend and the interpreter with --model (not with --artifact or a GPU --device yet)");
+        if (earlyExit == null) throw new UnsupportedOperationException("--spec-type early-exit needs the draft step: with --model it runs on the vector backend and the interpreter; "
+                + "an artifact holds one when compiled with `ggufc compile --spec-type early-exit` (this one was not); not on a GPU --device yet");
         try {
             return earlyExit.apply(layer);
         } catch (RuntimeException e) {
@@ -352,8 +370,11 @@ public final class LoadedModel implements AutoCloseable {
         }
     }
 
-    /** The layer count the early-exit head reads after for {@code layer} (-1: three quarters of the layers). */
-    public int draftLayer(int layer) { return ggufc.passes.spec.InsertDraftHead.resolve(graph(), layer); }
+    /** The layer count the early-exit head reads after for {@code layer} (-1: an artifact's compiled one, or three quarters of the layers). */
+    public int draftLayer(int layer) { return layer < 0 && compiledDraftLayer > 0 ? compiledDraftLayer : ggufc.passes.spec.InsertDraftHead.resolve(graph(), layer); }
+
+    /** An artifact's compiled early-exit layer (0: none, or not an artifact). */
+    private int compiledDraftLayer;
 
     /**
      * The draft graph of {@code lifted} (a module of the lifted target and its draft step) through the pass pipeline,

@@ -86,7 +86,7 @@ public final class JavaEmitter {
         for (int i = 0; i < plan.caches().size(); i++) {
             Plan.Cache c = plan.caches().get(i);
             type.addField(FieldSpec.builder(MemorySegment.class, "c" + i, Modifier.PRIVATE, Modifier.FINAL).addJavadoc("KV cache $L ($L x $L)\n", c.name(), c.dtype(), c.rowLen()).build());
-            ctor.addStatement("c$L = b.cache($T.$L, $L)", i, DType.class, c.dtype().name(), c.rowLen());
+            ctor.addStatement("c$L = b.cache($S, $T.$L, $L)", i, c.name(), DType.class, c.dtype().name(), c.rowLen());
         }
         TypeName floats = ArrayTypeName.of(float.class);
         for (int i = 0; i < plan.slots().size(); i++) {

@@ -93,6 +93,26 @@ public final class ModelBinding implements AutoCloseable {
         return c;
     }
 
+    private record NamedCache(MemorySegment segment, DType dtype, int rowLen) {}
+
+    private final java.util.Map<String, NamedCache> named = new java.util.HashMap<>();
+
+    /**
+     * The KV cache of state {@code name}: made on the first call ({@link #cache(DType, int)}), the same buffer on every
+     * later one. Code bound to this binding shares state by name, as the graphs of one IR module do: a draft step's
+     * plan or class writes the target's caches. A second request with another element type or row length is refused.
+     */
+    public synchronized MemorySegment cache(String name, DType dtype, int rowLen) {
+        NamedCache c = named.get(name);
+        if (c == null) {
+            c = new NamedCache(cache(dtype, rowLen), dtype, rowLen);
+            named.put(name, c);
+        } else if (c.dtype() != dtype || c.rowLen() != rowLen) {
+            throw new IllegalArgumentException("cache " + name + " is " + c.dtype().irName() + " rows of " + c.rowLen() + ", asked for as " + dtype.irName() + " rows of " + rowLen);
+        }
+        return c.segment();
+    }
+
     /** Bytes of all caches made so far. */
     public long cacheBytes() {
         long n = 0;

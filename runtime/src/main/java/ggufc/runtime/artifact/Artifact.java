@@ -21,6 +21,7 @@ import ggufc.ir.text.IrPrinter;
 import ggufc.lift.LlamaHparams;
 import ggufc.lift.Lifters;
 import ggufc.lift.LlamaLifter;
+import ggufc.passes.spec.InsertDraftHead;
 import ggufc.runtime.GgufcVersion;
 import ggufc.runtime.KvBudget;
 import java.io.IOException;
@@ -61,14 +62,21 @@ public final class Artifact {
     public static final String MANIFEST = "manifest.properties";
 
     /** Compile options; {@code ctx} 0 means the default ({@link KvBudget#context}). */
-    /** @param allLogits lift with every position's logits (speculative decoding's verify step; prompts then compute the LM head for every token) */
-    public record Options(int ctx, DType kvType, int maxTokens, int threads, boolean allLogits) {
-        public Options(int ctx, DType kvType, int maxTokens, int threads) { this(ctx, kvType, maxTokens, threads, false); }
+    /**
+     * @param allLogits lift with every position's logits (speculative decoding's verify step; prompts then compute the LM head for every token)
+     * @param draftLayer 0: no draft step; else an early-exit draft step after that many layers (-1: the default,
+     *                   {@link InsertDraftHead#resolve}) compiled beside the target (needs {@code allLogits})
+     */
+    public record Options(int ctx, DType kvType, int maxTokens, int threads, boolean allLogits, int draftLayer) {
+        public Options(int ctx, DType kvType, int maxTokens, int threads) { this(ctx, kvType, maxTokens, threads, false, 0); }
+
+        public Options(int ctx, DType kvType, int maxTokens, int threads, boolean allLogits) { this(ctx, kvType, maxTokens, threads, allLogits, 0); }
 
         public Options {
             if (ctx < 0) throw new IllegalArgumentException("--ctx must be >= 0, got " + ctx);
             if (maxTokens < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + maxTokens);
             if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
+            if (draftLayer != 0 && !allLogits) throw new IllegalArgumentException("a draft step needs every position's logits in the target (--all-logits)");
         }
     }
 
@@ -122,16 +130,26 @@ public final class Artifact {
             m.put("model.path", gguf.toAbsolutePath().normalize().toString());
             m.put("model.size", Long.toString(Files.size(gguf)));
             m.put("model.hash", GgufHash.of(gguf));
-            Graph g;
+            Graph g, draft = null;
             int ctx;
             try (GgufFile f = GgufFile.open(gguf)) {
                 progress.stage(1, STAGES.get(1));
                 LlamaHparams hp = Lifters.hparams(f);
                 ctx = KvBudget.context(opt.ctx(), hp.ctxTrain());
-                g = Lifters.lift(f, new LlamaLifter.Options(ctx, opt.allLogits(), opt.kvType()));
+                Graph lifted = Lifters.lift(f, new LlamaLifter.Options(ctx, opt.allLogits(), opt.kvType()));
                 progress.stage(2, STAGES.get(2));
-                g = passes.run().apply(g, ggufc.ir.Slices.wrap(new GgufWeights(f)));
+                Function<String, TensorData> weights = ggufc.ir.Slices.wrap(new GgufWeights(f));
+                g = passes.run().apply(lifted, weights);
+                if (opt.draftLayer() != 0) {
+                    // the early-exit draft step: one module with the target, both through the pipeline, verified as one
+                    int k = InsertDraftHead.resolve(lifted, opt.draftLayer());
+                    draft = passes.run().apply(InsertDraftHead.module(lifted, k).graphs().get(1), weights);
+                    m.put("draft", "early-exit");
+                    m.put("draft.layer", Integer.toString(k));
+                }
             }
+            ggufc.ir.GraphModule module = draft == null ? null : ggufc.ir.GraphModule.of(g.name(), g, draft);
+            if (module != null) ggufc.ir.Verifier.verify(module);
             m.put("passes", passes.names().isEmpty() ? "none" : String.join(",", passes.names()));
             m.put("lowering", "vector instruction selection: matmul on GGUF blocks (dequant folded), matmul+residual, GLU, attention over the KV cache");
             m.put("ctx", Integer.toString(ctx));
@@ -145,7 +163,7 @@ public final class Artifact {
                 m.put("split.devices", Integer.toString(devices.size()));
                 m.put("split.collectives", st.allReduces() + " all-reduces, " + st.allGathers() + " all-gathers, " + st.transfers() + " transfers per step");
             }
-            Files.writeString(out.resolve("model.ir"), IrPrinter.print(g), StandardCharsets.UTF_8);
+            Files.writeString(out.resolve("model.ir"), module != null ? IrPrinter.print(module) : IrPrinter.print(g), StandardCharsets.UTF_8);
 
             progress.stage(3, STAGES.get(3));
             Plan plan = Lowering.lower(g, opt.maxTokens());
@@ -166,8 +184,24 @@ public final class Artifact {
             Path javaFile = out.resolve("src").resolve(JavaEmitter.PACKAGE.replace('.', '/')).resolve(cls + ".java");
             m.put("class", JavaEmitter.PACKAGE + "." + cls);
 
+            List<Path> sources = new ArrayList<>(List.of(javaFile));
+            if (draft != null) {
+                // the draft step's own class, bound to the same ModelBinding: its caches are the target's (by name)
+                Plan dp = Lowering.lower(draft, 1);
+                Files.writeString(out.resolve("draft-plan.txt"), dp.dump(), StandardCharsets.UTF_8);
+                String dcls = JavaEmitter.className(draft.name());
+                JavaEmitter.emit(dp, dcls, "Generated by ggufc " + GgufcVersion.get() + " from " + gguf.getFileName() + " (" + m.get("model.hash")
+                        + "): the early-exit draft step after " + m.get("draft.layer") + " layers, sharing " + cls + "'s KV caches.").writeTo(out.resolve("src"));
+                sources.add(out.resolve("src").resolve(JavaEmitter.PACKAGE.replace('.', '/')).resolve(dcls + ".java"));
+                m.put("draft.class", JavaEmitter.PACKAGE + "." + dcls);
+                int dl = dp.outputIndex(LlamaLifter.LOGITS);
+                m.put("draft.io.tokens", Integer.toString(dp.inputs().indexOf(LlamaLifter.TOKENS)));
+                m.put("draft.io.pos", Integer.toString(dp.inputs().indexOf(LlamaLifter.POSITIONS)));
+                m.put("draft.io.logits", Integer.toString(dl));
+            }
+
             progress.stage(5, STAGES.get(5));
-            SourceCompiler.compile(List.of(javaFile), out.resolve("classes"));
+            SourceCompiler.compile(sources, out.resolve("classes"));
 
             progress.stage(6, STAGES.get(6));
             for (Path p : artifactFiles(out)) m.put("file." + out.relativize(p).toString().replace('\\', '/'), GgufHash.sha256(Files.readAllBytes(p)));

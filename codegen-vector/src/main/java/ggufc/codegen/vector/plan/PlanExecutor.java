@@ -49,7 +49,7 @@ public final class PlanExecutor implements CompiledModel {
         MemorySegment[] caches = new MemorySegment[plan.caches().size()];
         for (int i = 0; i < caches.length; i++) {
             Plan.Cache c = plan.caches().get(i);
-            caches[i] = shared == null ? binding.cache(c.dtype(), c.rowLen()) : shared.cacheNamed(c);
+            caches[i] = shared == null ? binding.cache(c.name(), c.dtype(), c.rowLen()) : shared.cacheNamed(c);
         }
         this.frame = new Frame(slots, weights, packed, caches, binding.capacity(), binding.pool());
         boolean placed = plan.steps().stream().anyMatch(st -> st instanceof Step.OnDevice);
