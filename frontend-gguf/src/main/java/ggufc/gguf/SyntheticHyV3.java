@@ -19,7 +19,14 @@ import java.util.Map;
  * {@code nextn.shared_head_head} (the real checkpoint neither: the trunk's embedding and head are used).
  * llama.cpp's hy_v3 loader requires {@code expert_feed_forward_length} even without experts; it gets the FFN
  * length. Every value is seeded random as {@link SyntheticLlama} makes them (the tensors' values depend on their
- * names and the seed only), so drafts are the random MTP head's guesses.
+ * names and the seed only), so drafts are the random MTP head's guesses (few are accepted).
+ *
+ * <p>{@code cycle} ({@code hyv3-mtp-cycle-tiny}) builds the model so that drafts get accepted: the output rows are,
+ * on top of their random values, {@link #CYCLE_WEIGHT} times the embedding of the token before ({@code output[v] +=
+ * a * token_embd[v - 1]}), so the trunk's greedy choice after token t is mostly t + 1 (its residual stream carries
+ * the token's embedding); the MTP block's {@code eh_proj} passes the normed embedding through unchanged (identity
+ * in its embedding half, the hidden-state half 1/16 of its random values), so its stream carries the embedding of
+ * its token as the trunk's does, and it drafts t + 1 after t through the same head.
  */
 public final class SyntheticHyV3 {
     private SyntheticHyV3() {}
@@ -27,6 +34,8 @@ public final class SyntheticHyV3 {
     public static final String ARCH = "hy_v3";
     /** Trunk layers; the MTP block is block {@code N_LAYER}. */
     static final int N_LAYER = 2, N_NEXTN = 1;
+    /** How strongly the cycle model's trunk prefers token t + 1 after t (against its random output rows). */
+    static final float CYCLE_WEIGHT = 1f / 32f;
 
     /**
      * The shapes as a qwen3 {@link SyntheticLlama.Config} of all 3 blocks (qwen3's block is hy_v3's dense block; the
@@ -66,10 +75,30 @@ public final class SyntheticHyV3 {
     }
 
     /** Writes the model to {@code out}, its matrices of type {@code types}, with {@code vocab}'s tokenizer. */
-    public static void write(Path out, long seed, GgufFile vocab, SyntheticLlama.TypePolicy types) {
+    public static void write(Path out, long seed, boolean cycle, GgufFile vocab, SyntheticLlama.TypePolicy types) {
         SyntheticLlama.Config c = config(seed);
         GgmlType main = types.typeFor("blk.0.attn_output.weight", new long[] {c.nEmbdQ(), c.nEmbd()});
-        SyntheticLlama.writeTensors(out, metadata(c, vocab, main), tensors(c, SyntheticLlama.vocabSize(vocab)), types, (name, n) -> {},
-                (name, ne, first, n, buf) -> SyntheticLlama.fillRows(c, name, ne, first, n, buf));
+        int nVocab = SyntheticLlama.vocabSize(vocab);
+        SyntheticLlama.writeTensors(out, metadata(c, vocab, main), tensors(c, nVocab), types, (name, n) -> {},
+                (name, ne, first, n, buf) -> rows(c, cycle, nVocab, name, ne, first, n, buf));
+    }
+
+    private static void rows(SyntheticLlama.Config c, boolean cycle, int nVocab, String name, long[] ne, long first, int n, float[] out) {
+        SyntheticLlama.fillRows(c, name, ne, first, n, out);
+        if (!cycle) return;
+        int e = c.nEmbd();
+        if (name.equals("output.weight")) {
+            float[] emb = new float[e];
+            for (int r = 0; r < n; r++) {
+                SyntheticLlama.fillRows(c, "token_embd.weight", new long[] {e, nVocab}, (first + r + nVocab - 1) % nVocab, 1, emb);
+                for (int j = 0; j < e; j++) out[r * e + j] += CYCLE_WEIGHT * emb[j];
+            }
+        } else if (name.endsWith(".nextn.eh_proj.weight")) {
+            // row r: [embedding half (e), hidden-state half (e)]
+            for (int r = 0; r < n; r++) {
+                for (int j = 0; j < e; j++) out[r * 2 * e + j] = first + r == j ? 1f : 0f;
+                for (int j = e; j < 2 * e; j++) out[r * 2 * e + j] /= 16f;
+            }
+        }
     }
 }
