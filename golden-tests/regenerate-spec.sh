@@ -41,6 +41,8 @@ for p in hyv3-mtp-tiny hyv3-mtp-cycle-tiny; do
     "$HERE/../ggufc" synth --preset "$p" --seed 1 -o "$PAIRS/$p.gguf" 2>/dev/null
     "$REF/generate.sh" "$PAIRS/$p.gguf" "Once upon a time" 48 2>/dev/null > "$OUT/greedy-48-$p.txt"
 done
+# and the trunk's logits at every position of "Once upon a time" (logits.sh; f32 KV, flash attention off)
+"$REF/logits.sh" "$PAIRS/hyv3-mtp-tiny.gguf" "$OUT/logits-hyv3-mtp-tiny.bin" "Once upon a time" > /dev/null 2>&1
 LONG="Once upon a time, there was a little girl named Lily. She loved to play outside in the sun. One day, she saw a big red ball in the park. She ran to the ball and kicked it very hard. The ball went up high into the sky and came down near a tree. Lily was happy and laughed."
 own() { # PRESET N DRAFT_MAX P_MIN [long]
     local text="Once upon a time"

@@ -90,6 +90,24 @@ class MtpSpecTraceTest {
         assertEquals(want, r.out());
     }
 
+    /** The trunk's logits at every position of "Once upon a time" are llama.cpp's (logits.sh), on both backends. */
+    @ParameterizedTest
+    @CsvSource({"INTERPRETER", "VECTOR"})
+    void logitsAreLlamaCpps(ggufc.runtime.LoadedModel.Backend backend) {
+        Goldens.Logits golden = Goldens.Logits.read(Goldens.root().resolve("spec").resolve("logits-hyv3-mtp-tiny.bin"));
+        try (ggufc.runtime.LoadedModel m = ggufc.runtime.LoadedModel.open(Path.of(model("hyv3-mtp-tiny")), 256, ggufc.ir.DType.F32, true, backend, 1)) {
+            int[] ids = m.tokenizer().encode("Once upon a time", true, false);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(golden.tokens(), ids);
+            float[][] rows = m.executor().stepAll(ids, 0);
+            double worst = 0;
+            for (int r = 0; r < golden.rows().length; r++) {
+                for (int j = 0; j < golden.vocab(); j++) worst = Math.max(worst, Math.abs(rows[golden.rowPositions()[r]][j] - golden.rows()[r][j]));
+            }
+            System.out.printf("parity hyv3-mtp-tiny %s: max |logit diff| = %.3g%n", backend, worst);
+            assertTrue(worst <= 1e-4, backend + ": max |logit diff| " + worst);
+        }
+    }
+
     @Test
     void refusalsAreOneLine(@TempDir Path dir) throws IOException {
         String hy = model("hyv3-mtp-tiny");
