@@ -25,8 +25,9 @@ import java.util.Map;
  * on top of their random values, {@link #CYCLE_WEIGHT} times the embedding of the token before ({@code output[v] +=
  * a * token_embd[v - 1]}), so the trunk's greedy choice after token t is mostly t + 1 (its residual stream carries
  * the token's embedding); the MTP block's {@code eh_proj} passes the normed embedding through unchanged (identity
- * in its embedding half, the hidden-state half 1/16 of its random values), so its stream carries the embedding of
- * its token as the trunk's does, and it drafts t + 1 after t through the same head.
+ * in its embedding half; its hidden-state half stays random, as large), so its stream carries the embedding of its
+ * token beside the hidden state's share, and it mostly drafts t + 1 after t through the same head: about half the
+ * drafts are accepted, and which hidden state a step reads still changes some drafts.
  */
 public final class SyntheticHyV3 {
     private SyntheticHyV3() {}
@@ -94,10 +95,10 @@ public final class SyntheticHyV3 {
                 for (int j = 0; j < e; j++) out[r * e + j] += CYCLE_WEIGHT * emb[j];
             }
         } else if (name.endsWith(".nextn.eh_proj.weight")) {
-            // row r: [embedding half (e), hidden-state half (e)]
+            // row r: [embedding half (e), hidden-state half (e)]; the hidden-state half keeps its random values, so that
+            // drafts depend on which hidden state a step reads (a wrong one changes some of them)
             for (int r = 0; r < n; r++) {
                 for (int j = 0; j < e; j++) out[r * 2 * e + j] = first + r == j ? 1f : 0f;
-                for (int j = e; j < 2 * e; j++) out[r * 2 * e + j] /= 16f;
             }
         }
     }
