@@ -78,11 +78,23 @@ class MtpSpecTraceTest {
         assertEquals(plain.out(), r.out());
     }
 
-    /** Plain greedy decoding of the dense hy_v3 trunk (the MTP block not run) prints llama.cpp's text. */
+    /** Plain greedy decoding of the dense hy_v3 trunk (the MTP block not run) prints llama.cpp's text, on every backend. */
     @ParameterizedTest
-    @CsvSource({"hyv3-mtp-tiny, vector", "hyv3-mtp-tiny, interpreter", "hyv3-mtp-cycle-tiny, vector", "hyv3-mtp-cycle-tiny, interpreter"})
-    void greedyTextIsLlamaCpps(String preset, String backend) throws IOException {
-        CliTest.Run r = CliTest.ggufc("run", "--model", model(preset), "--prompt", "Once upon a time", "-n", "48", "--temp", "0", "-t", "1", "--backend", backend);
+    @CsvSource({"hyv3-mtp-tiny, vector", "hyv3-mtp-tiny, interpreter", "hyv3-mtp-tiny, artifact", "hyv3-mtp-tiny, opencl:0",
+            "hyv3-mtp-cycle-tiny, vector", "hyv3-mtp-cycle-tiny, interpreter"})
+    void greedyTextIsLlamaCpps(String preset, String backend, @TempDir Path dir) throws IOException {
+        List<String> args = new java.util.ArrayList<>(List.of("run", "--prompt", "Once upon a time", "-n", "48", "--temp", "0", "-t", "1"));
+        switch (backend) {
+            case "artifact" -> {
+                Path out = dir.resolve("artifact");
+                CliTest.Run c = CliTest.ggufc("compile", "--model", model(preset), "-o", out.toString(), "--threads", "1", "--no-jvm-cache");
+                assertEquals(0, c.exit(), c.err());
+                args.addAll(List.of("--artifact", out.toString()));
+            }
+            case "opencl:0" -> args.addAll(List.of("--model", model(preset), "--device", backend));
+            default -> args.addAll(List.of("--model", model(preset), "--backend", backend));
+        }
+        CliTest.Run r = CliTest.ggufc(args.toArray(String[]::new));
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.err().contains("hy_v3, 2 layers"), r.err());
         // llama.cpp prints raw bytes, read back as UTF-8 with U+FFFD for what is not (byte tokens)
