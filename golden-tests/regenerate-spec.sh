@@ -33,3 +33,26 @@ mtp gemma4-mtp-cycle-tiny 64 3 0 F32
 mtp gemma4-mtp-tiny 32 4 0.9 F32
 mtp gemma4-mtp-tiny 48 3 0 Q8_0
 mtp gemma4-mtp-tiny 48 3 0 Q8_0 Q8_0
+# llama.cpp's draft-mtp loop on a dense hy_v3's own MTP (nextn) layer, no -md (`ggufc synth --preset
+# hyv3-mtp-tiny|hyv3-mtp-cycle-tiny --seed 1`, which MtpSpecTraceTest writes again itself): the random model (drafts
+# the MTP head's guesses, one accepted), the cycle model (drafts mostly accepted), --draft-p-min, and a prompt of 73
+# tokens (longer than the vector plans' 64-token chunks); and llama.cpp's plain greedy text of both (generate.sh)
+for p in hyv3-mtp-tiny hyv3-mtp-cycle-tiny; do
+    "$HERE/../ggufc" synth --preset "$p" --seed 1 -o "$PAIRS/$p.gguf" 2>/dev/null
+    "$REF/generate.sh" "$PAIRS/$p.gguf" "Once upon a time" 48 2>/dev/null > "$OUT/greedy-48-$p.txt"
+done
+# and the trunk's logits at every position of "Once upon a time" (logits.sh; f32 KV, flash attention off)
+"$REF/logits.sh" "$PAIRS/hyv3-mtp-tiny.gguf" "$OUT/logits-hyv3-mtp-tiny.bin" "Once upon a time" > /dev/null 2>&1
+LONG="Once upon a time, there was a little girl named Lily. She loved to play outside in the sun. One day, she saw a big red ball in the park. She ran to the ball and kicked it very hard. The ball went up high into the sky and came down near a tree. Lily was happy and laughed."
+own() { # PRESET N DRAFT_MAX P_MIN [long]
+    local text="Once upon a time"
+    [[ "${5:-}" == long ]] && text="$LONG"
+    "$REF/mtp.sh" "$PAIRS/$1.gguf" "$text" "$2" "$3" --spec-draft-p-min "$4" 2>/dev/null \
+        | grep '^step' > "$OUT/draft-mtp-own-$1-$2-$3$( [[ "$4" == 0 ]] || echo "-p$4")${5:+-$5}.txt"
+}
+own hyv3-mtp-tiny 48 3 0
+own hyv3-mtp-cycle-tiny 48 3 0
+own hyv3-mtp-cycle-tiny 64 4 0
+own hyv3-mtp-tiny 32 4 0.9
+own hyv3-mtp-cycle-tiny 48 2 0.5
+own hyv3-mtp-cycle-tiny 40 3 0 long

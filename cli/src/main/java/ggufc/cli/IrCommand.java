@@ -77,7 +77,7 @@ final class IrCommand implements Callable<Integer> {
     @Option(names = "--draft-layer", defaultValue = "-1", paramLabel = "K", description = "With --spec-type early-exit: the draft reads the residual after the first K layers (default: three quarters of the layers).")
     int draftLayer;
 
-    @Option(names = {"-md", "--model-draft"}, paramLabel = "GGUF", description = "With --spec-type draft-mtp: the gemma4-assistant drafter.")
+    @Option(names = {"-md", "--model-draft"}, paramLabel = "GGUF", description = "With --spec-type draft-mtp: the gemma4-assistant drafter (a hy_v3 model drafts with its own MTP layer without it).")
     String modelDraft;
 
     @Option(names = {"-dev", "--device"}, defaultValue = "cpu", paramLabel = "LIST", description = "Devices to split the model over with --split-mode, e.g. cpu:0,cpu:1 (only their count matters here) (default: ${DEFAULT-VALUE}).")
@@ -105,7 +105,6 @@ final class IrCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--spec-type must be early-exit or draft-mtp, got '" + specType + "'");
         }
         if (modelDraft != null && !"draft-mtp".equals(specType)) throw new IllegalArgumentException("-md goes with --spec-type draft-mtp");
-        if ("draft-mtp".equals(specType) && modelDraft == null) throw new IllegalArgumentException("--spec-type draft-mtp needs the drafter: -md ASSISTANT.gguf");
         if (source.ir != null && specType != null) throw new IllegalArgumentException("--spec-type lifts a model (--model); an IR file holding a module is printed as one");
         if (source.ir != null) {
             String text = Files.readString(source.ir, StandardCharsets.UTF_8);
@@ -134,6 +133,12 @@ final class IrCommand implements Callable<Integer> {
     private GraphModule specModule(GgufFile f, Graph g, LlamaLifter.Options opt, Function<String, TensorData> weights) throws IOException {
         if (split.config(ggufc.runtime.SplitConfig.parseDevices(device)).active()) throw new IllegalArgumentException("--spec-type does not go with --split-mode yet");
         if (specType.equals("early-exit")) return verified(ggufc.passes.spec.InsertDraftHead.module(g, draftLayer).map(x -> passes.run(x, weights, System.err, null).graph()));
+        if (modelDraft == null) {
+            // the MTP (nextn) block in the model's own file (hy_v3), with its own cache
+            if (!Lifters.hparams(f).arch().equals(ggufc.lift.HyV3Lifter.ARCH)) throw new IllegalArgumentException("--spec-type draft-mtp needs the drafter, -md ASSISTANT.gguf (only hy_v3 files draft with their own MTP layer here)");
+            Graph draft = ggufc.lift.HyV3Lifter.liftDraft(f, new LlamaLifter.Options(opt.ctx(), false, opt.kvType()));
+            return verified(GraphModule.of(g.name(), passes.run(g, weights, System.err, null).graph(), passes.run(draft, weights, System.err, null).graph()));
+        }
         try (GgufFile a = GgufFile.openHeader(ModelLocator.resolve(modelDraft))) {
             Graph draft = ggufc.lift.Gemma4AssistantLifter.liftDraft(a, f, opt);
             Function<String, TensorData> draftWeights = ggufc.lift.Gemma4AssistantLifter.weights(a, f);

@@ -65,7 +65,7 @@ final class RunCommand implements Callable<Integer> {
     String passes;
 
     @Option(names = "--spec-type", defaultValue = "none", paramLabel = "TYPE",
-            description = "Speculative decoding: none, ngram (prompt lookup: the latest earlier match of the last 4..1 tokens proposes what followed it), ngram-simple (llama.cpp's: see --spec-ngram-simple-size-n/-m), early-exit (the model's first --draft-layer layers through its final norm and LM head draft; vector backend and interpreter, or an artifact compiled with `ggufc compile --spec-type early-exit`; ngram and ngram-simple also run an artifact compiled with --all-logits) or draft-mtp (a gemma4-assistant given with -md drafts from the gemma4 model's hidden state, reading its KV cache; vector backend and interpreter). With --temp 0 the text is exactly plain greedy decoding's; with sampling, speculative sampling keeps the target's distribution (not the plain run's draws for the seed) (default: ${DEFAULT-VALUE}).")
+            description = "Speculative decoding: none, ngram (prompt lookup: the latest earlier match of the last 4..1 tokens proposes what followed it), ngram-simple (llama.cpp's: see --spec-ngram-simple-size-n/-m), early-exit (the model's first --draft-layer layers through its final norm and LM head draft; vector backend and interpreter, or an artifact compiled with `ggufc compile --spec-type early-exit`; ngram and ngram-simple also run an artifact compiled with --all-logits) or draft-mtp (a gemma4-assistant given with -md drafts from the gemma4 model's hidden state, reading its KV cache; without -md, a hy_v3 model's own MTP (nextn) layer drafts, with a KV cache of its own; vector backend and interpreter). With --temp 0 the text is exactly plain greedy decoding's; with sampling, speculative sampling keeps the target's distribution (not the plain run's draws for the seed) (default: ${DEFAULT-VALUE}).")
     String specType;
 
     @Option(names = {"--draft-max", "--spec-draft-n-max"}, defaultValue = "3", paramLabel = "N", description = "At most N draft tokens per target step; ngram-simple takes --spec-ngram-simple-size-m instead, as llama.cpp (llama.cpp's default: ${DEFAULT-VALUE}).")
@@ -160,13 +160,18 @@ final class RunCommand implements Callable<Integer> {
             }
             ggufc.gguf.GgufFile assistantFile = null;
             ggufc.runtime.spec.AssistantDrafter.Step assistantStep = null;
+            ggufc.runtime.spec.MtpDrafter.Step mtpStep = null;
             if (specType.equals("draft-mtp") && modelDraft == null) {
                 String key = m.hparams().arch() + ".nextn_predict_layers";
                 boolean nextn = m.file().has(key) && m.file().getLong(key) > 0;
-                throw new IllegalArgumentException(nextn ? "--spec-type draft-mtp without -md: the MTP (nextn) layers inside " + m.file().path().getFileName() + " are not read yet; give a drafter with -md"
-                        : m.file().path().getFileName() + ": has no MTP (nextn) layers (no '" + key + "'): --spec-type draft-mtp needs a drafter, -md ASSISTANT.gguf");
-            }
-            if (specType.equals("draft-mtp")) {
+                if (nextn && m.hparams().arch().equals(ggufc.lift.HyV3Lifter.ARCH)) {
+                    mtpStep = m.mtpStep();
+                } else {
+                    throw new IllegalArgumentException(nextn ? "--spec-type draft-mtp without -md: the MTP (nextn) layers inside " + m.file().path().getFileName() + " (" + m.hparams().arch()
+                            + ") are not read yet (only hy_v3's are); give a drafter with -md"
+                            : m.file().path().getFileName() + ": has no MTP (nextn) layers (no '" + key + "'): --spec-type draft-mtp needs a drafter, -md ASSISTANT.gguf");
+                }
+            } else if (specType.equals("draft-mtp")) {
                 assistantFile = ggufc.gguf.GgufFile.open(ModelLocator.resolve(modelDraft));
                 try {
                     assistantStep = m.assistantStep(assistantFile);
@@ -177,17 +182,20 @@ final class RunCommand implements Callable<Integer> {
             }
             if (spec) {
                 ggufc.runtime.spec.AssistantDrafter.Step as = assistantStep;
+                ggufc.runtime.spec.MtpDrafter.Step own = mtpStep;
                 ggufc.runtime.spec.Drafter drafter = switch (specType) {
                     case "ngram" -> new ggufc.runtime.spec.NgramDrafter();
                     case "ngram-simple" -> new ggufc.runtime.spec.NgramSimpleDrafter(ngramSimpleN, ngramSimpleM);
-                    case "draft-mtp" -> new ggufc.runtime.spec.AssistantDrafter(m.executor(), as, draftPMin);
+                    case "draft-mtp" -> own != null ? new ggufc.runtime.spec.MtpDrafter(m.executor(), own, m.hparams().nEmbd(), draftPMin)
+                            : new ggufc.runtime.spec.AssistantDrafter(m.executor(), as, draftPMin);
                     default -> new ggufc.runtime.spec.EarlyExitDrafter(m.earlyExitDraft(draftLayer), draftPMin);
                 };
                 int max = drafter instanceof ggufc.runtime.spec.NgramSimpleDrafter ns ? ns.sizeM() : draftMax;
                 speculation = new ggufc.runtime.spec.Speculation(drafter, max, Math.min(draftMin, max), trace == null ? null : trace::println);
                 System.err.printf("ggufc: speculative decoding: %s%s, draft-max %d, draft-min %d%n", specType,
                         specType.equals("early-exit") ? " after layer " + m.draftLayer(draftLayer) + " of " + m.hparams().nLayer()
-                                : specType.equals("draft-mtp") ? " with " + assistantFile.path().getFileName() : "", max, speculation.draftMin());
+                                : specType.equals("draft-mtp") ? (own != null ? " with the MTP layer of " + m.file().path().getFileName() : " with " + assistantFile.path().getFileName()) : "",
+                        max, speculation.draftMin());
             }
             Generator.Result r;
             try {
@@ -198,6 +206,7 @@ final class RunCommand implements Callable<Integer> {
             } finally {
                 if (trace != null) trace.close();
                 if (assistantStep != null) assistantStep.close();
+                if (mtpStep != null) mtpStep.close();
                 if (assistantFile != null) assistantFile.close();
             }
             out.println();

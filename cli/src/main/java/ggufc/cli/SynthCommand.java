@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "synth", mixinStandardHelpOptions = true,
-        description = {"Write a GGUF (llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3 or gemma4) with seeded random weights, in real shapes for benchmarks or tiny ones for tests. The tokenizer is taken from a vocab GGUF, so llama.cpp loads the file too."})
+        description = {"Write a GGUF (llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3, gemma4 or hy_v3) with seeded random weights, in real shapes for benchmarks or tiny ones for tests. The tokenizer is taken from a vocab GGUF, so llama.cpp loads the file too."})
 final class SynthCommand implements Callable<Integer> {
     /**
      * Model shapes. The {@code *-tiny} presets are scaled-down test models (2 layers, GQA, head
@@ -99,7 +99,7 @@ final class SynthCommand implements Callable<Integer> {
     }
 
     @Option(names = "--preset", required = true, description = "llama-125m (768 embd, 12 layers, 12 heads, FFN 2048), llama-1b (Llama-3.2-1B layers: 2048 embd, 16 layers, 32 heads, 8 KV heads, FFN 8192, tied output, RoPE base 500000); "
-            + "test models qwen2-tiny, qwen3-tiny, phi3-tiny (2 layers, 4 heads of 64, 2 KV heads, FFN 512; vocab stories260K.gguf), gemma3-tiny (the same in 4 layers, 3 with a 4-key sliding window), gemma2-tiny (4 layers, 2 with a 4-key window, soft-capping 2 / 5), gemma4-tiny (6 layers: sliding-window and global heads of their own sizes, V = K, partial RoPE, shared KV, per-layer embeddings, soft-capping 5), gemma4-moe-tiny (4 layers, a dense FFN beside 8 experts, 2 per token), gemma4-mtp-tiny and gemma4-mtp-cycle-tiny (a 4-layer gemma4 target and, with --assistant-out, its 2-layer gemma4-assistant drafter; F32 unless --type is given; the cycle pair is built so that drafts are accepted), qwen3moe-tiny (qwen3-tiny's attention, 8 experts of FFN 128, 2 per token); "
+            + "test models qwen2-tiny, qwen3-tiny, phi3-tiny (2 layers, 4 heads of 64, 2 KV heads, FFN 512; vocab stories260K.gguf), gemma3-tiny (the same in 4 layers, 3 with a 4-key sliding window), gemma2-tiny (4 layers, 2 with a 4-key window, soft-capping 2 / 5), gemma4-tiny (6 layers: sliding-window and global heads of their own sizes, V = K, partial RoPE, shared KV, per-layer embeddings, soft-capping 5), gemma4-moe-tiny (4 layers, a dense FFN beside 8 experts, 2 per token), gemma4-mtp-tiny and gemma4-mtp-cycle-tiny (a 4-layer gemma4 target and, with --assistant-out, its 2-layer gemma4-assistant drafter; F32 unless --type is given; the cycle pair is built so that drafts are accepted), hyv3-mtp-tiny and hyv3-mtp-cycle-tiny (a dense hy_v3: qwen3-tiny's 2 layers plus 1 MTP (nextn) layer in the same file, for --spec-type draft-mtp without -md; F32 unless --type is given; the cycle model is built so that drafts are accepted), qwen3moe-tiny (qwen3-tiny's attention, 8 experts of FFN 128, 2 per token); "
             + "real shapes llama-2-7b, llama-3.2-1b, llama-3.1-8b, llama-3-70b, qwen3-14b, qwen3-32b, qwen2-7b (Qwen2.5-7B), qwen3-8b (Qwen3-8B), qwen3moe-30b-a3b or qwen3-30b-a3b (Qwen3-30B-A3B: 128 experts, 8 per token), phi3-mini (Phi-3-mini-4k), gemma3-1b (Gemma-3-1B), gemma2-2b (Gemma-2-2B), gemma4-31b (Gemma 4 31B), gemma4-e2b (Gemma 4 E2B), gemma4-26b-a4b (Gemma 4 26B-A4B).")
 
     String preset;
@@ -132,6 +132,7 @@ final class SynthCommand implements Callable<Integer> {
     @Override
     public Integer call() throws java.io.IOException {
         if (PAIRS.containsKey(preset)) return writePair(PAIRS.get(preset));
+        if (HYV3_MTP.containsKey(preset)) return writeHyV3(HYV3_MTP.get(preset));
         if (assistantOut != null) throw new IllegalArgumentException("--assistant-out goes with --preset " + String.join(" or ", new java.util.TreeSet<>(PAIRS.keySet())));
         Preset p = Preset.byId(preset);
         SyntheticLlama.Config c = p.config.withSeed(seed);
@@ -167,6 +168,29 @@ final class SynthCommand implements Callable<Integer> {
                 SyntheticLlama.write(output, c, v, policy, (name, n) -> bar.stepBy(n));
             }
             System.err.printf("ggufc: wrote %s (%,d bytes) in %.1f s%n", output, output.toFile().length(), (System.nanoTime() - t0) / 1e9);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return 0;
+    }
+
+    /** The presets that write a dense hy_v3 model with its MTP (nextn) layer in the same file, and whether drafts are built to be accepted. */
+    static final java.util.Map<String, Boolean> HYV3_MTP = java.util.Map.of("hyv3-mtp-tiny", false, "hyv3-mtp-cycle-tiny", true);
+
+    /** {@link #HYV3_MTP}: F32 by default, stories260K's vocabulary by default. */
+    private int writeHyV3(boolean cycle) {
+        if (assistantOut != null) throw new IllegalArgumentException("--preset " + preset + " writes one file (its MTP layer is inside it): no --assistant-out");
+        if (headerOnly) throw new IllegalArgumentException("--preset " + preset + " has no --header-only form");
+        GgmlType t;
+        try {
+            t = spec.commandLine().getParseResult().hasMatchedOption("--type") ? GgmlType.valueOf(type.toUpperCase(java.util.Locale.ROOT)) : GgmlType.F32;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--preset " + preset + " takes a single --type (F32, F16, Q8_0, ...), not '" + type + "'");
+        }
+        try (GgufFile v = GgufFile.open(ModelLocator.resolve(vocab != null ? vocab : "stories260K.gguf"))) {
+            if (output.toAbsolutePath().getParent() != null) Files.createDirectories(output.toAbsolutePath().getParent());
+            ggufc.gguf.SyntheticHyV3.write(output, seed, cycle, v, SyntheticLlama.TypePolicy.uniform(t));
+            System.err.printf("ggufc: wrote %s (hy_v3 with 1 MTP layer, %,d bytes)%n", output, output.toFile().length());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

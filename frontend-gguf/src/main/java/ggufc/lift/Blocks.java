@@ -152,6 +152,9 @@ public final class Blocks {
     /** {@code v} times the matrix {@code name} ([out, in]). */
     public Node project(Node v, String name, long out, long in) { return b.matmul(v, weight(name, out, in)); }
 
+    /** The rows of {@code v} the graph gives outputs for: all of them with {@code allLogits}, else the last. */
+    public Node outputRows(Node v) { return opt.allLogits() ? v : b.lastRow(v); }
+
     /** {@code v * factor}. */
     public Node scale(Node v, double factor) { return b.scale(v, factor); }
 

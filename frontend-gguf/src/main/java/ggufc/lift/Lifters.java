@@ -28,6 +28,7 @@ public final class Lifters {
         LIFTERS.put("gemma2", Gemma2Lifter::lift);
         LIFTERS.put("gemma3", Gemma3Lifter::lift);
         LIFTERS.put("gemma4", Gemma4Lifter::lift);
+        LIFTERS.put(HyV3Lifter.ARCH, HyV3Lifter::lift);
     }
 
     private Lifters() {}
@@ -51,6 +52,8 @@ public final class Lifters {
     public static LlamaHparams hparams(GgufFile f) {
         requireSupported(f);
         LlamaHparams hp = LlamaHparams.read(f);
+        // hy_v3's block_count counts its MTP blocks too; the model is its trunk
+        if (hp.arch().equals(HyV3Lifter.ARCH)) hp = HyV3Lifter.trunk(f, hp);
         String vKey = hp.arch() + ".attention.value_length";
         if (f.has(vKey) && f.getInt(vKey) != hp.headDim()) {
             throw new GgufException(f.path(), "value head length " + f.getInt(vKey) + " differs from the key head length " + hp.headDim() + " (not supported)");

@@ -72,6 +72,11 @@ public record LlamaHparams(String arch, int nEmbd, int nLayer, int nFf, int nHea
 
     public int kvDim() { return nHeadKv * headDim; }
 
+    /** These hyperparameters with {@code n} layers (a trunk whose block_count also counts MTP blocks). */
+    public LlamaHparams withLayers(int n) {
+        return new LlamaHparams(arch, nEmbd, n, nFf, nHead, nHeadKv, headDim, nRot, rmsEps, ropeFreqBase, ropeFreqScale, ctxTrain, vocab, tiedOutput);
+    }
+
     /** Metadata {@code key} as a whole number, or one error naming the key when it is missing. */
     static long wholeKey(GgufFile f, String key) {
         if (!f.has(key)) throw new GgufException(f.path(), "missing metadata key '" + key + "'");

@@ -155,7 +155,7 @@ class LiftersTest {
         }
         try (GgufFile r = GgufFile.open(renamed)) {
             GgufException e = assertThrows(GgufException.class, () -> Lifters.requireSupported(r));
-            assertTrue(e.getMessage().contains("unsupported architecture 'gpt2' (supported: llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3, gemma4)"), e.getMessage());
+            assertTrue(e.getMessage().contains("unsupported architecture 'gpt2' (supported: llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3, gemma4, hy_v3)"), e.getMessage());
         }
     }
 

@@ -62,6 +62,22 @@ class IrCommandTest {
         assertTrue(md.exit() != 0 && md.err().contains("-md goes with --spec-type draft-mtp"), md.err());
     }
 
+    /** hy_v3's own MTP layer as the draft graph of a module: its cache is its own (nothing shared with the trunk). */
+    @Test
+    void anMtpModuleFromTheModelsOwnFile(@TempDir Path dir) {
+        Path hy = dir.resolve("hy.gguf");
+        CliTest.Run s = CliTest.ggufc("synth", "--preset", "hyv3-mtp-tiny", "-o", hy.toString(), "--vocab", model());
+        assertEquals(0, s.exit(), s.err());
+        CliTest.Run r = CliTest.ggufc("ir", "--model", hy.toString(), "--spec-type", "draft-mtp");
+        assertEquals(0, r.exit(), r.err());
+        ggufc.ir.GraphModule m = IrParser.parseModule(r.out(), "stdout");
+        assertEquals(2, m.graphs().size());
+        assertTrue(m.sharedStates().isEmpty(), m.sharedStates().toString());
+        assertTrue(m.graphs().get(1).params().stream().anyMatch(p -> p.attrs().string("name").equals("blk.2.nextn.eh_proj.weight")), r.out());
+        CliTest.Run none = CliTest.ggufc("ir", "--model", model(), "--spec-type", "draft-mtp");
+        assertTrue(none.exit() != 0 && none.err().contains("needs the drafter, -md ASSISTANT.gguf"), none.err());
+    }
+
     @Test
     void jsonStatsCompareTheLiftedGraphWithThePipeline() {
         CliTest.Run lifted = CliTest.ggufc("ir", "--model", model(), "--stats", "--json", "--passes", "none");

@@ -136,8 +136,9 @@ public final class Generator {
         long t0 = System.nanoTime();
         // as llama.cpp's speculative loop: the prompt but its last token, which the first verify step runs with the first drafts
         if (promptTokens.length > 1) {
-            executor.step(java.util.Arrays.copyOf(promptTokens, promptTokens.length - 1), 0);
-            spec.drafter().targetStepped(-1);
+            int[] prefix = java.util.Arrays.copyOf(promptTokens, promptTokens.length - 1);
+            executor.step(prefix, 0);
+            spec.drafter().targetStepped(prefix, 0, -1);
         }
         long promptNanos = System.nanoTime() - t0;
         int pos = promptTokens.length - 1;
@@ -182,7 +183,7 @@ public final class Generator {
                 confirmed = new int[] {greedy ? executor.stepArgmax(new int[] {next}, pos) : sampler.sample(executor.step(new int[] {next}, pos))};
                 nConfirmed = 1;
                 if (spec.trace() != null) spec.trace().accept(traceLine(targetSteps, pos, next, new int[0], confirmed, 0));
-                spec.drafter().targetStepped(0);
+                spec.drafter().targetStepped(new int[] {next}, pos, 0);
                 pos++;
                 targetSteps++;
                 continue;
@@ -212,7 +213,7 @@ public final class Generator {
             confirmed = java.util.Arrays.copyOf(drafts, a + 1);
             confirmed[a] = own;
             if (spec.trace() != null) spec.trace().accept(traceLine(targetSteps - 1, pos, next, drafts, confirmed, a));
-            spec.drafter().targetStepped(a);
+            spec.drafter().targetStepped(batch, pos, a);
             nConfirmed = a + 1;
             pos += a + 1;
         }

@@ -44,12 +44,16 @@ public final class LoadedModel implements AutoCloseable {
     private java.util.function.IntFunction<StepExecutor> earlyExit;
     /** A gemma4-assistant file to its draft step reading the executor's caches; null where not supported. */
     private java.util.function.Function<GgufFile, ggufc.runtime.spec.AssistantDrafter.Step> assistant;
+    /** The draft step of the MTP (nextn) block in the model's own file, with a KV cache of its own; null where not supported. */
+    private Supplier<ggufc.runtime.spec.MtpDrafter.Step> mtp;
 
     private LoadedModel(GgufFile file, Tokenizer tokenizer, LlamaHparams hparams, Supplier<Graph> graph, StepExecutor executor, long kvCacheBytes,
-                        java.util.function.IntFunction<StepExecutor> earlyExit, java.util.function.Function<GgufFile, ggufc.runtime.spec.AssistantDrafter.Step> assistant) {
+                        java.util.function.IntFunction<StepExecutor> earlyExit, java.util.function.Function<GgufFile, ggufc.runtime.spec.AssistantDrafter.Step> assistant,
+                        Supplier<ggufc.runtime.spec.MtpDrafter.Step> mtp) {
         this(file, tokenizer, hparams, graph, executor, kvCacheBytes);
         this.earlyExit = earlyExit;
         this.assistant = assistant;
+        this.mtp = mtp;
     }
 
     private LoadedModel(GgufFile file, Tokenizer tokenizer, LlamaHparams hparams, Supplier<Graph> graph, StepExecutor executor, long kvCacheBytes) {
@@ -168,7 +172,14 @@ public final class LoadedModel implements AutoCloseable {
                     ggufc.ir.Verifier.verify(ggufc.ir.GraphModule.of(g.name(), g, d));
                     return ggufc.runtime.spec.AssistantSteps.vector(Lowering.lower(d, 1), new ModelBinding(dw, pool, n), pe);
                 };
-                return new LoadedModel(f, tok, hp, () -> g, ex, n * perToken, ee, as);
+                // the MTP block in this file (hy_v3): the same pipeline, on the target's weights, with a cache of its own; its
+                // outputs are the last row's (the catch-up after a target step writes cache rows only)
+                Supplier<ggufc.runtime.spec.MtpDrafter.Step> mtp = () -> {
+                    Graph d = pipeline(passes, Targets.VECTOR, ggufc.lift.HyV3Lifter.liftDraft(f, new LlamaLifter.Options(n, false, kvType)), weights);
+                    ggufc.ir.Verifier.verify(ggufc.ir.GraphModule.of(g.name(), g, d));
+                    return ggufc.runtime.spec.MtpSteps.vector(Lowering.lower(d, 64), binding);
+                };
+                return new LoadedModel(f, tok, hp, () -> g, ex, n * perToken, ee, as, mtp);
             }
             // the interpreter keeps every cache as one f32 array on the heap
             long perToken = KvBudget.bytesPerToken(unsplit, DType.F32);
@@ -185,7 +196,9 @@ public final class LoadedModel implements AutoCloseable {
                 ggufc.ir.Verifier.verify(ggufc.ir.GraphModule.of(g.name(), g, d));
                 return ggufc.runtime.spec.AssistantSteps.interpreter(ex.sharingCaches(d, dw));
             };
-            return new LoadedModel(f, tok, hp, () -> g, ex, n * perToken, ee, as);
+            Supplier<ggufc.runtime.spec.MtpDrafter.Step> mtp = () -> ggufc.runtime.spec.MtpSteps.interpreter(
+                    ex.sharingCaches(pipeline(passes, Targets.INTERP, ggufc.lift.HyV3Lifter.liftDraft(f, new LlamaLifter.Options(n, false, kvType)), weights), weights));
+            return new LoadedModel(f, tok, hp, () -> g, ex, n * perToken, ee, as, mtp);
         } catch (RuntimeException e) {
             f.close();
             throw namingFile(path, e);
@@ -321,7 +334,7 @@ public final class LoadedModel implements AutoCloseable {
                     return draft;
                 };
             }
-            LoadedModel lm = new LoadedModel(f, tok, hp, g, ex, binding.cacheBytes(), ee, null);
+            LoadedModel lm = new LoadedModel(f, tok, hp, g, ex, binding.cacheBytes(), ee, null, null);
             lm.compiledDraftLayer = compiledLayer;
             return lm;
         } catch (RuntimeException e) {
@@ -369,6 +382,20 @@ public final class LoadedModel implements AutoCloseable {
             throw namingFile(assistant.path(), e);
         }
     }
+
+    /**
+     * The draft step of the MTP (nextn) block in this model's own file (hy_v3; vector backend and interpreter with
+     * --model), with a KV cache of its own; a file without one is refused in one line naming it.
+     */
+    public ggufc.runtime.spec.MtpDrafter.Step mtpStep() {
+        if (mtp == null) throw new UnsupportedOperationException("--spec-type draft-mtp runs on the vector backend and the interpreter with --model (not with --artifact or a GPU --device yet)");
+        try {
+            return mtp.get();
+        } catch (RuntimeException e) {
+            throw namingFile(file.path(), e);
+        }
+    }
+
 
     /** The layer count the early-exit head reads after for {@code layer} (-1: an artifact's compiled one, or three quarters of the layers). */
     public int draftLayer(int layer) { return layer < 0 && compiledDraftLayer > 0 ? compiledDraftLayer : ggufc.passes.spec.InsertDraftHead.resolve(graph(), layer); }

@@ -46,6 +46,8 @@ public final class VectorExecutor implements StepExecutor {
     private int hiddenOutput = -1, hiddenWidth;
     /** Tokens of the last step, and the first of them its last chunk ran (what the outputs hold now). */
     private int lastStepTokens, lastChunkStart;
+    /** The hidden rows of a step's chunks before its last (a prompt longer than the plan's tokens): an MTP drafter reads every row. */
+    private float[] earlierHidden = new float[0];
 
     private WorkerPool[] devicePools = new WorkerPool[0];
 
@@ -125,6 +127,10 @@ public final class VectorExecutor implements StepExecutor {
                 throw new ggufc.runtime.artifact.ArtifactCodeException(artifact, e);
             }
             lastChunkStart = done;
+            if (hiddenOutput >= 0 && allLogits && done + T < tokens.length) {
+                if (earlierHidden.length < (done + T) * hiddenWidth) earlierHidden = Arrays.copyOf(earlierHidden, tokens.length * hiddenWidth);
+                System.arraycopy(model.output(hiddenOutput), 0, earlierHidden, done * hiddenWidth, T * hiddenWidth);
+            }
             float[] out = model.output(logitsOutput);
             if (every) {
                 for (int i = 0; i < T; i++) rows[done + i] = Arrays.copyOfRange(out, i * vocab, (i + 1) * vocab);
@@ -142,7 +148,8 @@ public final class VectorExecutor implements StepExecutor {
     public float[] hiddenRow(int row) {
         if (hiddenOutput < 0 || !allLogits) return StepExecutor.super.hiddenRow(row);
         int r = row < 0 ? lastStepTokens + row : row;
-        if (r < lastChunkStart || r >= lastStepTokens) throw new IllegalArgumentException("row " + row + " of a step of " + lastStepTokens + " tokens whose last chunk began at " + lastChunkStart);
+        if (r < 0 || r >= lastStepTokens) throw new IllegalArgumentException("row " + row + " of a step of " + lastStepTokens + " tokens");
+        if (r < lastChunkStart) return Arrays.copyOfRange(earlierHidden, r * hiddenWidth, (r + 1) * hiddenWidth);
         int at = (r - lastChunkStart) * hiddenWidth;
         return Arrays.copyOfRange(model.output(hiddenOutput), at, at + hiddenWidth);
     }

@@ -18,4 +18,10 @@ public interface Drafter {
      * token). A drafter fed by the target's hidden state takes that row here, as llama.cpp's draft-mtp does.
      */
     default void targetStepped(int keptRow) {}
+
+    /**
+     * {@link #targetStepped(int)} told the step's {@code tokens} too, the first at {@code startPos}: a drafter with a
+     * KV cache of its own fills it from the confirmed ones (rows 0 .. keptRow; all of them for the prompt).
+     */
+    default void targetStepped(int[] tokens, int startPos, int keptRow) { targetStepped(keptRow); }
 }
