@@ -103,6 +103,33 @@ class SpeculativeCliTest {
         assertTrue(other.exit() != 0 && other.err().contains("recompile with `ggufc compile --spec-type early-exit --draft-layer 2`"), other.err());
     }
 
+    /**
+     * On a model split over two CPU sub-devices: ngram in every mode, early-exit where the split keeps each KV cache whole
+     * (layer, row), each giving the text plain decoding gives on the same split; early-exit on a split that shards the
+     * caches by head (tensor, graph) is refused in one line.
+     */
+    @Test
+    void splitModels() {
+        for (String sm : List.of("layer", "row", "tensor", "graph")) {
+            CliTest.Run plain = run("-sm", sm, "--device", "cpu:0,cpu:1");
+            assertEquals(0, plain.exit(), sm + ": " + plain.err());
+            for (String type : List.of("ngram", "early-exit")) {
+                CliTest.Run r = run("-sm", sm, "--device", "cpu:0,cpu:1", "--spec-type", type, "--timings");
+                if (type.equals("early-exit") && (sm.equals("tensor") || sm.equals("graph"))) {
+                    assertTrue(r.exit() != 0 && r.err().contains("runs on the splits that keep each cache whole (-sm layer or row)"), sm + ": " + r.err());
+                    assertEquals(1, r.err().lines().filter(l -> l.contains("draft step")).count(), r.err());
+                    assertTrue(r.err().lines().noneMatch(l -> l.startsWith("\tat ")), r.err());
+                    continue;
+                }
+                assertEquals(0, r.exit(), sm + " " + type + ": " + r.err());
+                assertEquals(plain.out(), r.out(), sm + " " + type);
+                assertTrue(r.err().contains("timings: speculative " + type), r.err());
+            }
+        }
+        CliTest.Run mtp = run("-sm", "layer", "--device", "cpu:0,cpu:1", "--spec-type", "draft-mtp");
+        assertTrue(mtp.exit() != 0 && mtp.err().contains("draft-mtp does not run on a split model yet"), mtp.err());
+    }
+
     @Test
     void helpTellsTheOptions() {
         CliTest.Run r = CliTest.ggufc("run", "--help");

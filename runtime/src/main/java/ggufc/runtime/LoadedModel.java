@@ -157,7 +157,7 @@ public final class LoadedModel implements AutoCloseable {
                 // the early-exit drafter: the lifted graph's first k layers and the head, through the same pipeline as the
                 // target (one module: the draft computes its layers as the target does), sharing the target's KV caches by name
                 java.util.function.IntFunction<StepExecutor> ee = k -> {
-                    Graph d = withDraft(g, ggufc.passes.spec.InsertDraftHead.module(lifted, k), passes, Targets.VECTOR, weights);
+                    Graph d = withDraft(g, ggufc.passes.spec.InsertDraftHead.module(unsplit, k), passes, Targets.VECTOR, weights);
                     Plan dp = Lowering.lower(d, 1);
                     // never closed on its own: binding and pool are the target's
                     return new VectorExecutor(new PlanExecutor(dp, binding, pe), dp, binding, pool);
@@ -188,7 +188,7 @@ public final class LoadedModel implements AutoCloseable {
             java.util.function.Function<String, ggufc.ir.TensorData> weights = sliced;
             Graph g = pipeline(passes, Targets.INTERP, lifted, weights);
             InterpreterExecutor ex = new InterpreterExecutor(g, weights, n);
-            java.util.function.IntFunction<StepExecutor> ee = k -> ex.sharingCaches(withDraft(g, ggufc.passes.spec.InsertDraftHead.module(lifted, k), passes, Targets.INTERP, weights));
+            java.util.function.IntFunction<StepExecutor> ee = k -> ex.sharingCaches(withDraft(g, ggufc.passes.spec.InsertDraftHead.module(unsplit, k), passes, Targets.INTERP, weights));
             LlamaLifter.Options targetOpt = new LlamaLifter.Options(n, allLogits, kvType);
             java.util.function.Function<GgufFile, ggufc.runtime.spec.AssistantDrafter.Step> as = a -> {
                 java.util.function.Function<String, ggufc.ir.TensorData> dw = ggufc.lift.Gemma4AssistantLifter.weights(a, f);
@@ -409,6 +409,17 @@ public final class LoadedModel implements AutoCloseable {
      */
     private static Graph withDraft(Graph target, ggufc.ir.GraphModule lifted, String passes, ggufc.passes.Target t, java.util.function.Function<String, ggufc.ir.TensorData> weights) {
         Graph draft = pipeline(passes, t, lifted.graphs().get(1), weights);
+        // the draft is not split: on a split target (CPU sub-devices share memory) it runs on the first device's threads and
+        // binds the caches by name, which a layer split keeps; the other modes shard them by head across the devices
+        java.util.Set<String> targetStates = new java.util.HashSet<>();
+        for (ggufc.ir.Node st : target.states()) targetStates.add(st.attrs().string("name"));
+        for (ggufc.ir.Node st : draft.states()) {
+            String name = st.attrs().string("name");
+            if (!targetStates.contains(name)) {
+                throw new IllegalArgumentException("the early-exit draft step writes KV cache '" + name + "', which this split shards across its devices: "
+                        + "with --split-mode, --spec-type early-exit runs on the splits that keep each cache whole (-sm layer or row); ngram and ngram-simple run on every mode");
+            }
+        }
         ggufc.ir.Verifier.verify(new ggufc.ir.GraphModule(lifted.name(), java.util.List.of(target, draft)));
         return draft;
     }
