@@ -130,14 +130,14 @@ final class RunCommand implements Callable<Integer> {
             if (specType.equals("draft-mtp")) throw new IllegalArgumentException("--spec-type draft-mtp does not run on a split model yet (ngram and ngram-simple do, early-exit on -sm layer or row)");
         }
         boolean gpu = devices.size() == 1 && !devices.get(0).startsWith("cpu");
-        if (spec && gpu) throw new IllegalArgumentException("--spec-type " + specType + " runs on the CPU (the vector backend, the interpreter or an artifact), not on a GPU --device yet");
+        if (spec && gpu && !specType.startsWith("ngram")) throw new IllegalArgumentException("--spec-type " + specType + " runs on the CPU (the vector backend, the interpreter or an artifact); on a GPU --device, ngram and ngram-simple do");
         if (draftPMin < 0 || draftPMin > 1) throw new IllegalArgumentException("--draft-p-min must be in [0, 1], got " + draftPMin);
         if (gpu && artifact != null) throw new IllegalArgumentException("--artifact runs on the CPU; for --device " + device + " give --model");
         boolean gpuSplit = split.active() && !split.cpuOnly();
         if (gpuSplit && spec) throw new IllegalArgumentException("--spec-type " + specType + " runs on CPU sub-devices (--device cpu:0,cpu:1,...), not on a split over GPUs yet");
         if (gpuSplit && !backend.equals("vector")) throw new IllegalArgumentException("--backend " + backend + " runs on the CPU; a split over " + device + " runs the GPU kernels");
         try (LoadedModel m = gpuSplit ? LoadedModel.openSplitOnDevices(ModelLocator.resolve(model), ctx, kv, split)
-                : gpu ? LoadedModel.openOnDevice(ModelLocator.resolve(model), ctx, kv, device)
+                : gpu ? LoadedModel.openOnDevice(ModelLocator.resolve(model), ctx, kv, device, spec)
                 : artifact != null ? LoadedModel.openArtifact(artifact, model == null ? null : ModelLocator.resolve(model), ctx, t)
                 : LoadedModel.open(ggufc.gguf.GgufFile.open(ModelLocator.resolve(model)), ctx, kv, spec, be, t, passes, split)) {
             long loadNanos = System.nanoTime() - t0;

@@ -130,6 +130,29 @@ class SpeculativeCliTest {
         assertTrue(mtp.exit() != 0 && mtp.err().contains("draft-mtp does not run on a split model yet"), mtp.err());
     }
 
+    /** On an OpenCL device (PoCL here): ngram and ngram-simple verify on the device (every row's logits read back), same text as plain. */
+    @Test
+    void openClDevice() {
+        String repetitive = "the cat sat on the mat and the cat sat on the mat and the cat";
+        for (String prompt : List.of("Once upon a time", repetitive)) {
+            CliTest.Run plain = CliTest.ggufc("run", "--model", Goldens.sharedModel("stories260K.gguf").toString(), "--prompt", prompt, "-n", "48", "--temp", "0", "--device", "opencl:0");
+            assertEquals(0, plain.exit(), plain.err());
+            for (List<String> spec : List.of(List.of("--spec-type", "ngram", "--draft-max", "8"), List.of("--spec-type", "ngram-simple", "--spec-ngram-simple-size-n", "2"))) {
+                List<String> a = new java.util.ArrayList<>(List.of("run", "--model", Goldens.sharedModel("stories260K.gguf").toString(), "--prompt", prompt, "-n", "48", "--temp", "0",
+                        "--device", "opencl:0", "--timings"));
+                a.addAll(spec);
+                CliTest.Run r = CliTest.ggufc(a.toArray(String[]::new));
+                assertEquals(0, r.exit(), spec + ": " + r.err());
+                assertEquals(plain.out(), r.out(), prompt + " " + spec);
+                assertTrue(r.err().contains("timings: speculative"), r.err());
+                if (prompt.equals(repetitive) && spec.contains("ngram")) assertTrue(!r.err().contains("accepted 0,"), "the repetitive prompt's n-grams get accepted: " + r.err());
+            }
+        }
+        CliTest.Run ee = CliTest.ggufc("run", "--model", Goldens.sharedModel("stories260K.gguf").toString(), "--prompt", "Once", "-n", "4", "--temp", "0", "--device", "opencl:0",
+                "--spec-type", "early-exit");
+        assertTrue(ee.exit() != 0 && ee.err().contains("on a GPU --device, ngram and ngram-simple do"), ee.err());
+    }
+
     @Test
     void helpTellsTheOptions() {
         CliTest.Run r = CliTest.ggufc("run", "--help");

@@ -235,7 +235,10 @@ public final class LoadedModel implements AutoCloseable {
      * quantized matmuls ({@link ggufc.codegen.tornado.lower.LlamaCppActivations}), lowered to the
      * device's kernels; weights and KV cache live on the device.
      */
-    public static LoadedModel openOnDevice(Path path, int ctx, DType kvType, String device) {
+    public static LoadedModel openOnDevice(Path path, int ctx, DType kvType, String device) { return openOnDevice(path, ctx, kvType, device, false); }
+
+    /** As above; {@code allLogits}: every position's logits (speculative decoding's verify step, {@code stepAll}). */
+    public static LoadedModel openOnDevice(Path path, int ctx, DType kvType, String device, boolean allLogits) {
         GgufFile f = GgufFile.open(path);
         try {
             LlamaHparams hp = Lifters.hparams(f);
@@ -243,7 +246,7 @@ public final class LoadedModel implements AutoCloseable {
             int n = KvBudget.context(ctx, hp.ctxTrain());
             // fold-constants decodes small weights (norm vectors) on the host: also those whose dtype has no GPU kernel (BF16)
             GgufWeights weights = new GgufWeights(f);
-            Graph lifted = new ggufc.passes.cleanup.FoldConstants().run(Lifters.lift(f, new LlamaLifter.Options(n, false, kvType)), new PassContext(Targets.OPENCL, weights));
+            Graph lifted = new ggufc.passes.cleanup.FoldConstants().run(Lifters.lift(f, new LlamaLifter.Options(n, allLogits, kvType)), new PassContext(Targets.OPENCL, weights));
             Graph g = ggufc.codegen.tornado.lower.LlamaCppActivations.apply(lifted);
             long perToken = KvBudget.bytesPerToken(g);
             ggufc.runtime.device.Device dev = ggufc.runtime.device.Devices.open(device);

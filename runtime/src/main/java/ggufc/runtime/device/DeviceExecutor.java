@@ -110,6 +110,25 @@ public final class DeviceExecutor implements StepExecutor {
         return logitsHost.toArray(ValueLayout.JAVA_FLOAT);
     }
 
+    /**
+     * Every token's logits ({@code [tokens.length][vocab]}): the verify step of speculative decoding, for a graph lifted
+     * with every position's logits; at most one batch (longer steps would leave only the last chunk's rows).
+     */
+    @Override
+    public float[][] stepAll(int[] tokens, int startPos) {
+        if (tokens.length > plan.maxBatch()) throw new IllegalArgumentException("a verify step of " + tokens.length + " tokens is longer than the device batch " + plan.maxBatch());
+        run(tokens, startPos);
+        long rows = logitsRows.eval(tokens.length, startPos + tokens.length);
+        if (rows != tokens.length) return StepExecutor.super.stepAll(tokens, startPos);
+        try (Arena step = Arena.ofConfined()) {
+            MemorySegment all = step.allocate(4L * vocab * rows, 4);
+            device.read(buffers[plan.outputs().get(LlamaLifter.LOGITS)], 0, all);
+            float[][] out = new float[(int) rows][];
+            for (int r = 0; r < rows; r++) out[r] = all.asSlice(4L * vocab * r, 4L * vocab).toArray(ValueLayout.JAVA_FLOAT);
+            return out;
+        }
+    }
+
     /** Greedy step: the argmax runs on the device; 4 bytes come back. */
     @Override
     public int stepArgmax(int[] tokens, int startPos) {
