@@ -47,9 +47,14 @@ final class CompileCommand implements Callable<Integer> {
             + "the target's KV caches, with every position's logits: `run --artifact OUT --spec-type early-exit` drafts with it. The IR (OUT/model.ir) is then the module of both graphs.")
     String specType;
 
-    @Option(names = "--draft-layer", defaultValue = "-1", paramLabel = "K", description = "With --spec-type early-exit: the draft reads the residual after the first K layers "
-            + "(default: three quarters of the layers; `ggufc bench --spec-type early-exit` measures which pays).")
-    int draftLayer;
+    @Option(names = "--draft-layer", defaultValue = "-1", paramLabel = "K|auto", description = "With --spec-type early-exit: the draft reads the residual after the first K layers "
+            + "(default: three quarters of the layers). auto: chosen here by measurement, with the draft length `run --artifact` then uses: each candidate layer's "
+            + "agreement with the model on its own greedy continuation of --calibration-prompt, warm draft and verify step costs, the loop replayed for every pair "
+            + "(as `ggufc bench --spec-type early-exit`); recorded in the manifest.")
+    String draftLayer;
+
+    @Option(names = "--calibration-prompt", defaultValue = "Once upon a time", paramLabel = "TEXT", description = "With --draft-layer auto: the prompt whose greedy continuation (64 tokens) the candidates are measured on (default: ${DEFAULT-VALUE}).")
+    String calibrationPrompt;
 
     @Option(names = "--jvm-cache", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "With --target vector: after compiling, run the artifact once in a child JVM (8 tokens) to make OUT/jvm.aot, "
@@ -61,6 +66,9 @@ final class CompileCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin
     SplitOptionsMixin split;
+
+    /** --draft-layer auto: the calibration continuation's length and the longest draft tried. */
+    static final int TUNE_TOKENS = 64, TUNE_DRAFT_MAX = 8;
 
     @Override
     public Integer call() throws java.io.IOException {
@@ -74,11 +82,36 @@ final class CompileCommand implements Callable<Integer> {
         }
         if (!target.equals("vector")) throw new IllegalArgumentException("--target " + target + " is not available (targets: vector, " + String.join(", ", GpuTargets.TARGETS) + ")");
         if (specType != null && !specType.equals("early-exit")) throw new IllegalArgumentException("--spec-type: an artifact holds an early-exit draft step (early-exit), got '" + specType + "'");
-        if (specType == null && draftLayer != -1) throw new IllegalArgumentException("--draft-layer goes with --spec-type early-exit");
-        if (draftLayer == 0 || draftLayer < -1) throw new IllegalArgumentException("--draft-layer must be >= 1, got " + draftLayer);
+        if (specType == null && !draftLayer.equals("-1")) throw new IllegalArgumentException("--draft-layer goes with --spec-type early-exit");
+        boolean auto = draftLayer.equals("auto");
+        int layer;
+        try {
+            layer = auto ? -1 : Integer.parseInt(draftLayer);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--draft-layer must be a layer count >= 1 or auto, got '" + draftLayer + "'");
+        }
+        if (layer == 0 || layer < -1) throw new IllegalArgumentException("--draft-layer must be >= 1, got " + layer);
         Path gguf = ModelLocator.resolve(model);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         long t0 = System.nanoTime();
+        int draftMax = 0;
+        String choice = null;
+        if (auto) {
+            // measured in this process on the model itself (vector backend, this pipeline, these threads)
+            int tuneCtx = calibrationPrompt.length() + 2 + TUNE_TOKENS + TUNE_DRAFT_MAX + 8;
+            try (ggufc.runtime.LoadedModel lm = ggufc.runtime.LoadedModel.open(ggufc.gguf.GgufFile.open(gguf), tuneCtx, DType.F32, true, ggufc.runtime.LoadedModel.Backend.VECTOR,
+                    t, passes, ggufc.runtime.SplitConfig.NONE)) {
+                ggufc.runtime.spec.EarlyExitTuner.Tuning tn = ggufc.runtime.spec.EarlyExitTuner.tune(lm, calibrationPrompt, TUNE_TOKENS, TUNE_DRAFT_MAX, 2.0, tuneCtx,
+                        msg -> System.err.println("ggufc: --draft-layer auto: " + msg));
+                layer = tn.bestLayer();
+                draftMax = tn.bestDraftMax();
+                ggufc.runtime.spec.EarlyExitTuner.Replay r = tn.replay(layer, draftMax);
+                choice = String.format(java.util.Locale.ROOT, "measured at compile time on the model's greedy continuation of \"%s\" (%d tokens, %d threads): acceptance %.3f, "
+                        + "%.2f tokens per target step, predicted %.2fx plain decoding", calibrationPrompt, TUNE_TOKENS, t, r.acceptance(), r.tokensPerTargetStep(), tn.predicted());
+                System.err.printf("ggufc: --draft-layer auto: after layer %d of %d, draft-max %d (%s)%n", layer, lm.hparams().nLayer(), draftMax, choice);
+                if (tn.predicted() < 1) System.err.printf("ggufc: --draft-layer auto: no early exit pays on this model here (the best is predicted at %.2fx plain decoding); it is compiled all the same%n", tn.predicted());
+            }
+        }
         Artifact.Manifest m;
         try (ProgressBar pb = ProgressBars.builder("compile").setInitialMax(Artifact.STAGES.size()).hideEta().build()) {
             List<ggufc.passes.Pass> all = new java.util.ArrayList<>();
@@ -90,7 +123,7 @@ final class CompileCommand implements Callable<Integer> {
             }
             all.addAll(ggufc.passes.PassRegistry.parse(passes, ggufc.passes.Targets.VECTOR));
             Artifact.Pipeline pipeline = Artifact.Pipeline.of(all);
-            m = Artifact.compile(gguf, out, new Artifact.Options(ctx, kv, batch, t, allLogits || specType != null, specType != null ? draftLayer : 0), pipeline, (i, name) -> {
+            m = Artifact.compile(gguf, out, new Artifact.Options(ctx, kv, batch, t, allLogits || specType != null, specType != null ? layer : 0, draftMax, choice), pipeline, (i, name) -> {
                 pb.stepTo(i);
                 pb.setExtraMessage(name);
             });

@@ -68,8 +68,9 @@ final class RunCommand implements Callable<Integer> {
             description = "Speculative decoding: none, ngram (prompt lookup: the latest earlier match of the last 4..1 tokens proposes what followed it), ngram-simple (llama.cpp's: see --spec-ngram-simple-size-n/-m), early-exit (the model's first --draft-layer layers through its final norm and LM head draft; vector backend and interpreter, or an artifact compiled with `ggufc compile --spec-type early-exit`; ngram and ngram-simple also run an artifact compiled with --all-logits) or draft-mtp (a gemma4-assistant given with -md drafts from the gemma4 model's hidden state, reading its KV cache; without -md, a hy_v3 model's own MTP (nextn) layer drafts, with a KV cache of its own; vector backend and interpreter). With --temp 0 the text is exactly plain greedy decoding's; with sampling, speculative sampling keeps the target's distribution (not the plain run's draws for the seed) (default: ${DEFAULT-VALUE}).")
     String specType;
 
-    @Option(names = {"--draft-max", "--spec-draft-n-max"}, defaultValue = "3", paramLabel = "N", description = "At most N draft tokens per target step; ngram-simple takes --spec-ngram-simple-size-m instead, as llama.cpp (llama.cpp's default: ${DEFAULT-VALUE}).")
-    int draftMax;
+    @Option(names = {"--draft-max", "--spec-draft-n-max"}, paramLabel = "N", description = "At most N draft tokens per target step; ngram-simple takes --spec-ngram-simple-size-m instead, as llama.cpp "
+            + "(default: 3, llama.cpp's; early-exit on an artifact compiled with --draft-layer auto: the length chosen there).")
+    Integer draftMax;
 
     @Option(names = {"--draft-min", "--spec-draft-n-min"}, defaultValue = "0", paramLabel = "N", description = "Drafts shorter than N are dropped: a plain step instead (default: ${DEFAULT-VALUE}).")
     int draftMin;
@@ -191,7 +192,8 @@ final class RunCommand implements Callable<Integer> {
                             : new ggufc.runtime.spec.AssistantDrafter(m.executor(), as, draftPMin);
                     default -> new ggufc.runtime.spec.EarlyExitDrafter(m.earlyExitDraft(draftLayer), draftPMin);
                 };
-                int max = drafter instanceof ggufc.runtime.spec.NgramSimpleDrafter ns ? ns.sizeM() : draftMax;
+                int dmax = draftMax != null ? draftMax : specType.equals("early-exit") && m.compiledDraftMax() > 0 ? m.compiledDraftMax() : ggufc.runtime.spec.Speculation.DRAFT_MAX;
+                int max = drafter instanceof ggufc.runtime.spec.NgramSimpleDrafter ns ? ns.sizeM() : dmax;
                 speculation = new ggufc.runtime.spec.Speculation(drafter, max, Math.min(draftMin, max), trace == null ? null : trace::println);
                 System.err.printf("ggufc: speculative decoding: %s%s, draft-max %d, draft-min %d%n", specType,
                         specType.equals("early-exit") ? " after layer " + m.draftLayer(draftLayer) + " of " + m.hparams().nLayer()

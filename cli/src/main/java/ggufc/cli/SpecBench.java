@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * {@code ggufc bench --spec-type early-exit}: speculative against plain greedy decoding in one warm process
@@ -46,14 +45,6 @@ final class SpecBench {
         this.out = out;
     }
 
-    /** At most 8 candidate layers, spread over 1 .. n - 1 (all of them for models of up to 9 layers). */
-    static List<Integer> candidateLayers(int nLayer) {
-        TreeSet<Integer> ks = new TreeSet<>();
-        int count = Math.min(8, nLayer - 1);
-        for (int i = 0; i < count; i++) ks.add(1 + (int) Math.round((double) i * (nLayer - 2) / Math.max(1, count - 1)));
-        return new ArrayList<>(ks);
-    }
-
     void header(List<Path> models, List<Integer> threads) {
         out.printf("# ggufc bench --spec-type early-exit, %s%n%n", Instant.now().truncatedTo(ChronoUnit.SECONDS));
         out.printf("- machine: %s, %d cores; load average at start %s%n", BenchCommand.cpuModel(), Runtime.getRuntime().availableProcessors(), BenchCommand.loadAverage());
@@ -73,54 +64,16 @@ final class SpecBench {
             String name = model.getFileName().toString();
             int nLayer = m.hparams().nLayer();
             StepExecutor ex = m.executor();
-            progress("%s, %d thread(s): warm-up", name, threads);
+            EarlyExitTuner.Tuning tn = EarlyExitTuner.tune(m, prompt, decode, maxDraft, warmupSeconds, ctx, msg -> progress("%s, %d thread(s): %s", name, threads, msg));
             Generator gen = m.generator();
-            long until = System.nanoTime() + (long) (warmupSeconds * 1e9);
-            Generator.Result calib;
-            do {
-                calib = gen.generate(prompt, decode + maxDraft, greedy, true, x -> {});
-            } while (System.nanoTime() < until);
-            int[] text = concat(calib.promptTokens(), calib.generated());
-            int promptLen = calib.promptTokens().length;
-            if (promptLen + decode + maxDraft >= ctx) throw new IllegalStateException("prompt of " + promptLen + " tokens is too long for the bench's context");
-
-            List<Integer> layers = candidateLayers(nLayer);
-            Map<Integer, StepExecutor> drafts = new LinkedHashMap<>();
-            Map<Integer, boolean[]> agree = new LinkedHashMap<>();
-            for (int k : layers) {
-                progress("%s, %d thread(s): agreement after layer %d of %d", name, threads, k, nLayer);
-                StepExecutor d = m.earlyExitDraft(k);
-                drafts.put(k, d);
-                EarlyExitTuner.agreement(d, text); // warms the draft plan
-                agree.put(k, EarlyExitTuner.agreement(d, text));
-            }
-            progress("%s, %d thread(s): step costs", name, threads);
-            int at = promptLen;
-            int[] one = {text[at]};
-            // five rounds over every step kind, each step timed for at least 0.1 s, ratios to that round's 1-token step; the
-            // medians over the rounds (a JIT recompile or a neighbour's burst moves one round, not the median)
-            int rounds = 5;
-            double[][] verifyRounds = new double[maxDraft + 2][rounds];
-            Map<Integer, double[]> draftRounds = new LinkedHashMap<>();
-            double[] t1Rounds = new double[rounds];
-            for (int r = 0; r < rounds; r++) {
-                double t1r = EarlyExitTuner.nanosPerCall(() -> ex.stepArgmax(one, at), 2, 3, 100_000_000L);
-                t1Rounds[r] = t1r;
-                for (int t = 2; t <= maxDraft + 1; t++) {
-                    int[] batch = Arrays.copyOfRange(text, at, at + t);
-                    verifyRounds[t][r] = EarlyExitTuner.nanosPerCall(() -> ex.stepAll(batch, at), 2, 3, 100_000_000L) / t1r;
-                }
-                for (int k : layers) {
-                    StepExecutor d = drafts.get(k);
-                    draftRounds.computeIfAbsent(k, x -> new double[rounds])[r] = EarlyExitTuner.nanosPerCall(() -> d.step(one, at), 2, 3, 100_000_000L) / t1r;
-                }
-            }
-            double t1 = median(t1Rounds);
-            double[] verify = new double[maxDraft + 2];
-            verify[1] = 1;
-            for (int t = 2; t <= maxDraft + 1; t++) verify[t] = median(verifyRounds[t]);
-            Map<Integer, Double> draftCost = new LinkedHashMap<>();
-            for (int k : layers) draftCost.put(k, median(draftRounds.get(k)));
+            int[] text = tn.text();
+            int promptLen = tn.promptLength();
+            List<Integer> layers = tn.layers();
+            Map<Integer, StepExecutor> drafts = tn.drafts();
+            Map<Integer, boolean[]> agree = tn.agreement();
+            double t1 = tn.stepNanos();
+            double[] verify = tn.verifyCost();
+            Map<Integer, Double> draftCost = tn.draftCost();
 
             out.printf(Locale.ROOT, "## %s, %d thread%s%n%n", name, threads, threads == 1 ? "" : "s");
             out.printf(Locale.ROOT, "Warm step costs (1-token decode step %.1f µs):%n%n| verify step of T tokens | ", t1 / 1e3);
@@ -136,8 +89,8 @@ final class SpecBench {
             Arrays.fill(freeVerify, 1);
             out.printf("%n| draft after layer K of %d | agreement on the continuation | draft step × 1-token step | predicted speedup, D = 1 .. %d | best D | ceiling if verify steps cost one step |%n", nLayer, maxDraft);
             out.println("| ---: | ---: | ---: | --- | ---: | ---: |");
-            int bestK = layers.getFirst(), bestD = 1;
-            double best = -1;
+            int bestK = tn.bestLayer(), bestD = tn.bestDraftMax();
+            double best = tn.predicted();
             for (int k : layers) {
                 boolean[] a = agree.get(k);
                 int yes = 0;
@@ -152,7 +105,6 @@ final class SpecBench {
                     row.add(String.format(Locale.ROOT, "%.2f", s));
                     if (s > rowBest) { rowBest = s; rowD = dmax; }
                 }
-                if (rowBest > best) { best = rowBest; bestK = k; bestD = rowD; }
                 out.printf(Locale.ROOT, "| %d | %.3f | %.2f | %s | %d | %.2f× |%n", k, (double) yes / (a.length - promptLen + 1), draftCost.get(k), String.join(" ", row), rowD, ceiling);
             }
             EarlyExitTuner.Replay predicted = EarlyExitTuner.replay(agree.get(bestK), promptLen, decode, bestD, ctx);
@@ -206,18 +158,6 @@ final class SpecBench {
     }
 
     private int promptTokensBound() { return prompt.length() + 2; }
-
-    static int[] concat(int[] a, int[] b) {
-        int[] r = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, r, a.length, b.length);
-        return r;
-    }
-
-    static double median(double[] xs) {
-        List<Double> l = new ArrayList<>();
-        for (double x : xs) l.add(x);
-        return median(l);
-    }
 
     static double median(List<Double> xs) {
         List<Double> s = new ArrayList<>(xs);

@@ -130,6 +130,33 @@ class SpeculativeCliTest {
         assertTrue(mtp.exit() != 0 && mtp.err().contains("draft-mtp does not run on a split model yet"), mtp.err());
     }
 
+    /**
+     * `ggufc compile --draft-layer auto`: the layer and draft length chosen at compile time by measurement, recorded in the
+     * manifest; `run --artifact` drafts with them and does what the compile-time replay predicted (acceptance and tokens
+     * per target step, to the digit), with the plain text.
+     */
+    @Test
+    void compileTimeChoice(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+        String model = Goldens.sharedModel("stories260K.gguf").toString();
+        java.nio.file.Path out = dir.resolve("auto");
+        CliTest.Run c = CliTest.ggufc("compile", "-m", model, "-o", out.toString(), "--spec-type", "early-exit", "--draft-layer", "auto", "--no-jvm-cache", "-t", "1");
+        assertEquals(0, c.exit(), c.err());
+        java.util.Properties manifest = new java.util.Properties();
+        try (var in = java.nio.file.Files.newBufferedReader(out.resolve("manifest.properties"))) {
+            manifest.load(in);
+        }
+        int layer = Integer.parseInt(manifest.getProperty("draft.layer")), max = Integer.parseInt(manifest.getProperty("draft.max"));
+        assertTrue(layer >= 1 && layer <= 4 && max >= 1 && max <= 8, manifest.toString());
+        java.util.regex.Matcher choice = java.util.regex.Pattern.compile("acceptance ([0-9.]+), ([0-9.]+) tokens per target step").matcher(manifest.getProperty("draft.choice"));
+        assertTrue(choice.find(), manifest.getProperty("draft.choice"));
+        CliTest.Run plain = run();
+        CliTest.Run r = CliTest.ggufc("run", "--artifact", out.toString(), "--prompt", "Once upon a time", "-n", "64", "--temp", "0", "-t", "1", "--spec-type", "early-exit", "--timings");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(plain.out(), r.out());
+        assertTrue(r.err().contains("early-exit after layer " + layer + " of 5, draft-max " + max + ","), r.err());
+        assertTrue(r.err().contains("acceptance " + choice.group(1) + ", ") && r.err().contains(", " + choice.group(2) + " tokens per target step"), choice.group() + "\n" + r.err());
+    }
+
     /** On an OpenCL device (PoCL here): ngram and ngram-simple verify on the device (every row's logits read back), same text as plain. */
     @Test
     void openClDevice() {

@@ -339,6 +339,7 @@ public final class LoadedModel implements AutoCloseable {
             }
             LoadedModel lm = new LoadedModel(f, tok, hp, g, ex, binding.cacheBytes(), ee, null, null);
             lm.compiledDraftLayer = compiledLayer;
+            lm.compiledDraftMax = m.get("draft.max") == null ? 0 : m.getInt("draft.max");
             return lm;
         } catch (RuntimeException e) {
             if (binding != null) binding.close();
@@ -405,6 +406,11 @@ public final class LoadedModel implements AutoCloseable {
 
     /** An artifact's compiled early-exit layer (0: none, or not an artifact). */
     private int compiledDraftLayer;
+
+    private int compiledDraftMax;
+
+    /** The draft length an artifact was tuned for (`ggufc compile --draft-layer auto`), or 0. */
+    public int compiledDraftMax() { return compiledDraftMax; }
 
     /**
      * The draft graph of {@code lifted} (a module of the lifted target and its draft step) through the pass pipeline,

@@ -66,11 +66,13 @@ public final class Artifact {
      * @param allLogits lift with every position's logits (speculative decoding's verify step; prompts then compute the LM head for every token)
      * @param draftLayer 0: no draft step; else an early-exit draft step after that many layers (-1: the default,
      *                   {@link InsertDraftHead#resolve}) compiled beside the target (needs {@code allLogits})
+     * @param draftMax the draft length `run --artifact` uses by default (0: llama.cpp's default)
+     * @param draftChoice how the layer and draft length were chosen, for the manifest (null: given)
      */
-    public record Options(int ctx, DType kvType, int maxTokens, int threads, boolean allLogits, int draftLayer) {
-        public Options(int ctx, DType kvType, int maxTokens, int threads) { this(ctx, kvType, maxTokens, threads, false, 0); }
+    public record Options(int ctx, DType kvType, int maxTokens, int threads, boolean allLogits, int draftLayer, int draftMax, String draftChoice) {
+        public Options(int ctx, DType kvType, int maxTokens, int threads) { this(ctx, kvType, maxTokens, threads, false, 0, 0, null); }
 
-        public Options(int ctx, DType kvType, int maxTokens, int threads, boolean allLogits) { this(ctx, kvType, maxTokens, threads, allLogits, 0); }
+        public Options(int ctx, DType kvType, int maxTokens, int threads, boolean allLogits) { this(ctx, kvType, maxTokens, threads, allLogits, 0, 0, null); }
 
         public Options {
             if (ctx < 0) throw new IllegalArgumentException("--ctx must be >= 0, got " + ctx);
@@ -146,6 +148,8 @@ public final class Artifact {
                     draft = passes.run().apply(InsertDraftHead.module(lifted, k).graphs().get(1), weights);
                     m.put("draft", "early-exit");
                     m.put("draft.layer", Integer.toString(k));
+                    if (opt.draftMax() > 0) m.put("draft.max", Integer.toString(opt.draftMax()));
+                    if (opt.draftChoice() != null) m.put("draft.choice", opt.draftChoice());
                 }
             }
             ggufc.ir.GraphModule module = draft == null ? null : ggufc.ir.GraphModule.of(g.name(), g, draft);

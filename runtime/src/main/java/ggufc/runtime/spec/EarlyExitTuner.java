@@ -94,6 +94,102 @@ public final class EarlyExitTuner {
         return new Replay(drafted, accepted, steps, produced, List.copyOf(rounds));
     }
 
+    /** At most 8 candidate layers, spread over 1 .. n - 1 (all of them for models of up to 9 layers). */
+    public static List<Integer> candidateLayers(int nLayer) {
+        java.util.TreeSet<Integer> ks = new java.util.TreeSet<>();
+        int count = Math.min(8, nLayer - 1);
+        for (int i = 0; i < count; i++) ks.add(1 + (int) Math.round((double) i * (nLayer - 2) / Math.max(1, count - 1)));
+        return new ArrayList<>(ks);
+    }
+
+    /**
+     * What {@link #tune} measured and chose: the calibration text (prompt + the model's greedy continuation), each
+     * candidate layer's draft step and agreement bits, the warm 1-token step time, verify costs {@code verifyCost[T]}
+     * (T = 1 .. maxDraft + 1, in 1-token steps), each layer's draft step cost, and the best predicted (layer, draft-max).
+     */
+    public record Tuning(int[] text, int promptLength, int context, int decode, List<Integer> layers, java.util.Map<Integer, StepExecutor> drafts,
+                         java.util.Map<Integer, boolean[]> agreement, double stepNanos, double[] verifyCost, java.util.Map<Integer, Double> draftCost,
+                         int bestLayer, int bestDraftMax, double predicted) {
+        /** The replay of the loop for {@code layer} and {@code draftMax} on the calibration text. */
+        public Replay replay(int layer, int draftMax) { return EarlyExitTuner.replay(agreement.get(layer), promptLength, decode, draftMax, context); }
+    }
+
+    /**
+     * Measures and chooses, in this process, on {@code m} (opened with every position's logits, a context of at least
+     * {@code ctx}): plain greedy runs of {@code prompt} for {@code warmupSeconds} (the JIT; the last one's text, {@code decode
+     * + maxDraft} tokens, is the calibration text), each candidate layer's agreement bits on it, and five rounds of warm
+     * step costs (each step at least 0.1 s, ratios to the round's 1-token step, medians). The choice maximizes the replayed
+     * loop's tokens over its cost in 1-token steps, for draft-max 1 .. {@code maxDraft}.
+     */
+    public static Tuning tune(ggufc.runtime.LoadedModel m, String prompt, int decode, int maxDraft, double warmupSeconds, int ctx,
+                              java.util.function.Consumer<String> progress) {
+        ggufc.runtime.SamplerOptions greedy = new ggufc.runtime.SamplerOptions(0, 40, 0.95, 42);
+        StepExecutor ex = m.executor();
+        int nLayer = m.hparams().nLayer();
+        progress.accept("warm-up");
+        ggufc.runtime.Generator gen = m.generator();
+        long until = System.nanoTime() + (long) (warmupSeconds * 1e9);
+        ggufc.runtime.Generator.Result calib;
+        do {
+            calib = gen.generate(prompt, decode + maxDraft, greedy, true, x -> {});
+        } while (System.nanoTime() < until);
+        int promptLen = calib.promptTokens().length;
+        if (promptLen + decode + maxDraft >= Math.min(ctx, ex.contextSize())) throw new IllegalArgumentException("the calibration prompt of " + promptLen + " tokens is too long for the context");
+        int[] text = java.util.Arrays.copyOf(calib.promptTokens(), promptLen + calib.generated().length);
+        System.arraycopy(calib.generated(), 0, text, promptLen, calib.generated().length);
+        List<Integer> layers = candidateLayers(nLayer);
+        java.util.Map<Integer, StepExecutor> drafts = new java.util.LinkedHashMap<>();
+        java.util.Map<Integer, boolean[]> agree = new java.util.LinkedHashMap<>();
+        for (int k : layers) {
+            progress.accept("agreement after layer " + k + " of " + nLayer);
+            StepExecutor d = m.earlyExitDraft(k);
+            drafts.put(k, d);
+            agreement(d, text); // warms the draft step
+            agree.put(k, agreement(d, text));
+        }
+        progress.accept("step costs");
+        int at = promptLen;
+        int[] one = {text[at]};
+        // five rounds over every step kind: a JIT recompile or a neighbour's burst moves one round, not the median
+        int rounds = 5;
+        double[][] verifyRounds = new double[maxDraft + 2][rounds];
+        java.util.Map<Integer, double[]> draftRounds = new java.util.LinkedHashMap<>();
+        double[] t1Rounds = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            double t1r = nanosPerCall(() -> ex.stepArgmax(one, at), 2, 3, 100_000_000L);
+            t1Rounds[r] = t1r;
+            for (int t = 2; t <= maxDraft + 1; t++) {
+                int[] batch = java.util.Arrays.copyOfRange(text, at, at + t);
+                verifyRounds[t][r] = nanosPerCall(() -> ex.stepAll(batch, at), 2, 3, 100_000_000L) / t1r;
+            }
+            for (int k : layers) {
+                StepExecutor d = drafts.get(k);
+                draftRounds.computeIfAbsent(k, x -> new double[rounds])[r] = nanosPerCall(() -> d.step(one, at), 2, 3, 100_000_000L) / t1r;
+            }
+        }
+        double[] verify = new double[maxDraft + 2];
+        verify[1] = 1;
+        for (int t = 2; t <= maxDraft + 1; t++) verify[t] = median(verifyRounds[t]);
+        java.util.Map<Integer, Double> draftCost = new java.util.LinkedHashMap<>();
+        for (int k : layers) draftCost.put(k, median(draftRounds.get(k)));
+        int bestK = layers.getFirst(), bestD = 1;
+        double best = -1;
+        for (int k : layers) {
+            for (int dmax = 1; dmax <= maxDraft; dmax++) {
+                double s = replay(agree.get(k), promptLen, decode, dmax, ctx).speedup(draftCost.get(k), verify);
+                if (s > best) { best = s; bestK = k; bestD = dmax; }
+            }
+        }
+        return new Tuning(text, promptLen, ctx, decode, layers, drafts, agree, median(t1Rounds), verify, draftCost, bestK, bestD, best);
+    }
+
+    static double median(double[] xs) {
+        double[] s = xs.clone();
+        java.util.Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
     /**
      * Nanoseconds per call of {@code step}, warm: called until {@code minNanos} have passed and at least {@code minCalls}
      * times, after {@code warmCalls} untimed calls.
