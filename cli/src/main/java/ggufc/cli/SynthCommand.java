@@ -177,16 +177,20 @@ final class SynthCommand implements Callable<Integer> {
     /** The presets that write a dense hy_v3 model with its MTP (nextn) layer in the same file, and whether drafts are built to be accepted. */
     static final java.util.Map<String, Boolean> HYV3_MTP = java.util.Map.of("hyv3-mtp-tiny", false, "hyv3-mtp-cycle-tiny", true);
 
+    /** The speculative presets' weight type: F32 unless a --type is given (the other presets' default, Q8_0, is not theirs); one type only. */
+    private GgmlType singleTypeOrF32() {
+        try {
+            return spec.commandLine().getParseResult().hasMatchedOption("--type") ? GgmlType.valueOf(type.toUpperCase(java.util.Locale.ROOT)) : GgmlType.F32;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--preset " + preset + " takes a single --type (F32, F16, Q8_0, ...), not '" + type + "'");
+        }
+    }
+
     /** {@link #HYV3_MTP}: F32 by default, stories260K's vocabulary by default. */
     private int writeHyV3(boolean cycle) {
         if (assistantOut != null) throw new IllegalArgumentException("--preset " + preset + " writes one file (its MTP layer is inside it): no --assistant-out");
         if (headerOnly) throw new IllegalArgumentException("--preset " + preset + " has no --header-only form");
-        GgmlType t;
-        try {
-            t = spec.commandLine().getParseResult().hasMatchedOption("--type") ? GgmlType.valueOf(type.toUpperCase(java.util.Locale.ROOT)) : GgmlType.F32;
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--preset " + preset + " takes a single --type (F32, F16, Q8_0, ...), not '" + type + "'");
-        }
+        GgmlType t = singleTypeOrF32();
         try (GgufFile v = GgufFile.open(ModelLocator.resolve(vocab != null ? vocab : "stories260K.gguf"))) {
             if (output.toAbsolutePath().getParent() != null) Files.createDirectories(output.toAbsolutePath().getParent());
             ggufc.gguf.SyntheticHyV3.write(output, seed, cycle, v, SyntheticLlama.TypePolicy.uniform(t));
@@ -201,13 +205,7 @@ final class SynthCommand implements Callable<Integer> {
     private int writePair(boolean cycle) {
         if (assistantOut == null) throw new IllegalArgumentException("--preset " + preset + " writes two files: give --assistant-out FILE for the gemma4-assistant (-o gets the target)");
         if (headerOnly) throw new IllegalArgumentException("--preset " + preset + " has no --header-only form");
-        // F32 unless a --type is given (the other presets' default, Q8_0, is not theirs)
-        GgmlType t;
-        try {
-            t = spec.commandLine().getParseResult().hasMatchedOption("--type") ? GgmlType.valueOf(type.toUpperCase(java.util.Locale.ROOT)) : GgmlType.F32;
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--preset " + preset + " takes a single --type (F32, F16, Q8_0, ...), not '" + type + "'");
-        }
+        GgmlType t = singleTypeOrF32();
         try (GgufFile v = GgufFile.open(ModelLocator.resolve(vocab != null ? vocab : "stories260K.gguf"))) {
             for (Path o : new Path[] {output, assistantOut}) if (o.toAbsolutePath().getParent() != null) Files.createDirectories(o.toAbsolutePath().getParent());
             ggufc.gguf.SyntheticGemma4Assistant.write(output, assistantOut, seed, cycle, v, SyntheticLlama.TypePolicy.uniform(t));

@@ -94,12 +94,12 @@ class AssistantSpecTraceTest {
     }
 
     /** The number of drafts in a trace line. */
-    private static int drafts(String line) {
+    static int drafts(String line) {
         String list = line.substring(line.indexOf("draft=[") + 7, line.indexOf(']', line.indexOf("draft=[")));
         return list.isEmpty() ? 0 : list.split(",").length;
     }
 
-    private static void oneLine(CliTest.Run r, String contains) {
+    static void oneLine(CliTest.Run r, String contains) {
         assertEquals(1, r.exit(), r.err());
         List<String> lines = r.err().lines().filter(l -> l.startsWith("ggufc: ") && !l.contains(", vocab ")).toList();
         assertEquals(1, lines.size(), r.err());

@@ -68,8 +68,8 @@ class MtpSpecTraceTest {
         List<String> got = Files.readAllLines(trace);
         assertTrue(want.size() - got.size() == 0 || want.size() - got.size() == 1, "llama.cpp runs as many steps or one more: " + want.size() + " against " + got.size());
         assertEquals(want.subList(0, got.size()), got);
-        if (pMin.equals("0")) assertTrue(got.stream().noneMatch(l -> drafts(l) == 0), "a step drafted nothing");
-        else assertTrue(got.subList(0, got.size() - draftMax).stream().anyMatch(l -> drafts(l) < draftMax), "--draft-p-min cut no draft short");
+        if (pMin.equals("0")) assertTrue(got.stream().noneMatch(l -> AssistantSpecTraceTest.drafts(l) == 0), "a step drafted nothing");
+        else assertTrue(got.subList(0, got.size() - draftMax).stream().anyMatch(l -> AssistantSpecTraceTest.drafts(l) < draftMax), "--draft-p-min cut no draft short");
         // the cycle model's drafts are kept in most steps (with --draft-p-min 0.5 many drafts are cut first)
         long kept = got.stream().filter(l -> !l.endsWith("accepted=0")).count();
         if (preset.contains("cycle")) assertTrue(pMin.equals("0") ? kept > got.size() / 2 : kept > 0, kept + " of " + got.size() + " steps kept a draft");
@@ -128,32 +128,19 @@ class MtpSpecTraceTest {
         try (GgufFile f = GgufFile.open(Path.of(hy))) {
             GgufWriter.copyOf(f).put("hy_v3.expert_count", GgufValue.u32(8)).put("hy_v3.expert_used_count", GgufValue.u32(2)).write(moe);
         }
-        oneLine(CliTest.ggufc("run", "--model", moe.toString(), "--prompt", "Once", "-n", "4", "--temp", "0"), "hy-moe.gguf: is a mixture-of-experts hy_v3");
+        AssistantSpecTraceTest.oneLine(CliTest.ggufc("run", "--model", moe.toString(), "--prompt", "Once", "-n", "4", "--temp", "0"), "hy-moe.gguf: is a mixture-of-experts hy_v3");
         // a hy_v3 without MTP layers (block 2 is then a trunk layer): draft-mtp needs a drafter
         Path plain = dir.resolve("hy-no-nextn.gguf");
         try (GgufFile f = GgufFile.open(Path.of(hy))) {
             GgufWriter.copyOf(f).put("hy_v3.nextn_predict_layers", GgufValue.u32(0)).write(plain);
         }
-        oneLine(CliTest.ggufc("run", "--model", plain.toString(), "--spec-type", "draft-mtp", "--prompt", "Once", "-n", "4", "--temp", "0"), "hy-no-nextn.gguf: has no MTP (nextn) layers");
+        AssistantSpecTraceTest.oneLine(CliTest.ggufc("run", "--model", plain.toString(), "--spec-type", "draft-mtp", "--prompt", "Once", "-n", "4", "--temp", "0"), "hy-no-nextn.gguf: has no MTP (nextn) layers");
         // MTP layers of another architecture are not read yet
         Path llama = dir.resolve("llama-nextn.gguf");
         try (GgufFile f = GgufFile.open(Goldens.sharedModel("stories260K.gguf"))) {
             GgufWriter.copyOf(f).put("llama.nextn_predict_layers", GgufValue.u32(1)).write(llama);
         }
-        oneLine(CliTest.ggufc("run", "--model", llama.toString(), "--spec-type", "draft-mtp", "--prompt", "Once", "-n", "4", "--temp", "0"),
+        AssistantSpecTraceTest.oneLine(CliTest.ggufc("run", "--model", llama.toString(), "--spec-type", "draft-mtp", "--prompt", "Once", "-n", "4", "--temp", "0"),
                 "the MTP (nextn) layers inside llama-nextn.gguf (llama) are not read yet (only hy_v3's are)");
-    }
-
-    /** The number of drafts in a trace line. */
-    private static int drafts(String line) {
-        String list = line.substring(line.indexOf("draft=[") + 7, line.indexOf(']', line.indexOf("draft=[")));
-        return list.isEmpty() ? 0 : list.split(",").length;
-    }
-
-    private static void oneLine(CliTest.Run r, String contains) {
-        assertEquals(1, r.exit(), r.err());
-        List<String> lines = r.err().lines().filter(l -> l.startsWith("ggufc: ") && !l.contains(", vocab ")).toList();
-        assertEquals(1, lines.size(), r.err());
-        assertTrue(lines.get(0).contains(contains), lines.get(0));
     }
 }

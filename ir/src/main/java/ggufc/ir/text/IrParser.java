@@ -93,13 +93,7 @@ public final class IrParser {
      */
     public static GraphModule parseModule(String source, String sourceName) {
         Diagnostics diag = new Diagnostics(sourceName);
-        FileContext file;
-        try {
-            file = syntax(source, sourceName, diag);
-        } catch (TooManyProblems e) {
-            throw diag.exception();
-        }
-        diag.throwIfAny();
+        FileContext file = syntaxOrThrow(source, sourceName, diag);
         GraphModule module = null;
         try {
             if (file.module().size() != 1) {
@@ -132,8 +126,8 @@ public final class IrParser {
         return parseAll(Files.readString(file, StandardCharsets.UTF_8), file.toString());
     }
 
-    private static List<Graph> read(String source, String sourceName, boolean single) {
-        Diagnostics diag = new Diagnostics(sourceName);
+    /** The parse tree of {@code source}, or its syntax errors thrown as one exception. */
+    private static FileContext syntaxOrThrow(String source, String sourceName, Diagnostics diag) {
         FileContext file;
         try {
             file = syntax(source, sourceName, diag);
@@ -141,6 +135,12 @@ public final class IrParser {
             throw diag.exception();
         }
         diag.throwIfAny();
+        return file;
+    }
+
+    private static List<Graph> read(String source, String sourceName, boolean single) {
+        Diagnostics diag = new Diagnostics(sourceName);
+        FileContext file = syntaxOrThrow(source, sourceName, diag);
         List<Graph> graphs = new ArrayList<>();
         try {
             if (single && file.graph().size() != 1) {
