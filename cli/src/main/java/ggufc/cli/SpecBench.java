@@ -66,7 +66,6 @@ final class SpecBench {
             StepExecutor ex = m.executor();
             EarlyExitTuner.Tuning tn = EarlyExitTuner.tune(m, prompt, decode, maxDraft, warmupSeconds, ctx, msg -> progress("%s, %d thread(s): %s", name, threads, msg));
             Generator gen = m.generator();
-            int[] text = tn.text();
             int promptLen = tn.promptLength();
             List<Integer> layers = tn.layers();
             Map<Integer, StepExecutor> drafts = tn.drafts();
@@ -107,12 +106,12 @@ final class SpecBench {
                 }
                 out.printf(Locale.ROOT, "| %d | %.3f | %.2f | %s | %d | %.2f× |%n", k, (double) yes / (a.length - promptLen + 1), draftCost.get(k), String.join(" ", row), rowD, ceiling);
             }
-            EarlyExitTuner.Replay predicted = EarlyExitTuner.replay(agree.get(bestK), promptLen, decode, bestD, ctx);
+            EarlyExitTuner.Replay predicted = tn.replay(bestK, bestD);
             out.printf(Locale.ROOT, "%nChosen: `--draft-layer %d --draft-max %d`, predicted %.2f× plain decoding (acceptance %.3f, %.2f tokens per target step)%s.%n%n",
                     bestK, bestD, best, predicted.acceptance(), predicted.tokensPerTargetStep(), best < 1 ? "; no early exit pays on this model here" : "");
 
             int defaultK = m.draftLayer(-1);
-            StepExecutor defaultDraft = drafts.containsKey(defaultK) ? drafts.get(defaultK) : m.earlyExitDraft(defaultK);
+            StepExecutor defaultDraft = drafts.get(defaultK); // the tuning measures the default layer too
             Map<String, Speculation> configs = new LinkedHashMap<>();
             configs.put("plain", null);
             configs.put("early-exit --draft-layer " + bestK + " --draft-max " + bestD + " (chosen)", new Speculation(new EarlyExitDrafter(drafts.get(bestK), 0), bestD, 0));
@@ -143,11 +142,8 @@ final class SpecBench {
                 String pred = "";
                 if (c.startsWith("early-exit")) {
                     int k = c.contains("(chosen)") ? bestK : defaultK, dmax = c.contains("(chosen)") ? bestD : Speculation.DRAFT_MAX;
-                    boolean[] a = agree.get(k);
-                    if (a == null) a = EarlyExitTuner.agreement(defaultDraft, text);
-                    double dc = draftCost.containsKey(k) ? draftCost.get(k) : Double.NaN;
-                    EarlyExitTuner.Replay p = EarlyExitTuner.replay(a, promptLen, decode, dmax, ctx);
-                    pred = String.format(Locale.ROOT, "%.2f× (acceptance %.3f, %.2f)", p.speedup(dc, verify), p.acceptance(), p.tokensPerTargetStep());
+                    EarlyExitTuner.Replay p = tn.replay(k, dmax);
+                    pred = String.format(Locale.ROOT, "%.2f× (acceptance %.3f, %.2f)", p.speedup(draftCost.get(k), verify), p.acceptance(), p.tokensPerTargetStep());
                 }
                 out.printf(Locale.ROOT, "| %s | %.1f | %.2f× | %s | %s | %s | yes |%n", c, med, med / base, c.equals("plain") ? "" : String.format(Locale.ROOT, "%.3f", r.acceptance()),
                         c.equals("plain") ? "1" : String.format(Locale.ROOT, "%.2f", r.tokensPerTargetStep()), pred);

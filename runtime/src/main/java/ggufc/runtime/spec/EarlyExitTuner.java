@@ -104,7 +104,7 @@ public final class EarlyExitTuner {
 
     /**
      * What {@link #tune} measured and chose: the calibration text (prompt + the model's greedy continuation), each
-     * candidate layer's draft step and agreement bits, the warm 1-token step time, verify costs {@code verifyCost[T]}
+     * candidate layer's (at most 8 spread over the model, and the default one) draft step and agreement bits, the warm 1-token step time, verify costs {@code verifyCost[T]}
      * (T = 1 .. maxDraft + 1, in 1-token steps), each layer's draft step cost, and the best predicted (layer, draft-max).
      */
     public record Tuning(int[] text, int promptLength, int context, int decode, List<Integer> layers, java.util.Map<Integer, StepExecutor> drafts,
@@ -137,7 +137,10 @@ public final class EarlyExitTuner {
         if (promptLen + decode + maxDraft >= Math.min(ctx, ex.contextSize())) throw new IllegalArgumentException("the calibration prompt of " + promptLen + " tokens is too long for the context");
         int[] text = java.util.Arrays.copyOf(calib.promptTokens(), promptLen + calib.generated().length);
         System.arraycopy(calib.generated(), 0, text, promptLen, calib.generated().length);
-        List<Integer> layers = candidateLayers(nLayer);
+        // the spread candidates and the default layer (what `run --spec-type early-exit` takes without --draft-layer)
+        java.util.TreeSet<Integer> ks = new java.util.TreeSet<>(candidateLayers(nLayer));
+        ks.add(m.draftLayer(-1));
+        List<Integer> layers = new ArrayList<>(ks);
         java.util.Map<Integer, StepExecutor> drafts = new java.util.LinkedHashMap<>();
         java.util.Map<Integer, boolean[]> agree = new java.util.LinkedHashMap<>();
         for (int k : layers) {
