@@ -128,7 +128,7 @@ final class RunCommand implements Callable<Integer> {
         String mode = split.mode();
         if (split.active()) {
             if (artifact != null) throw new IllegalArgumentException("--split-mode with --artifact: compile the split into the artifact (`ggufc compile --split-mode ...`)");
-            if (specType.equals("draft-mtp")) throw new IllegalArgumentException("--spec-type draft-mtp does not run on a split model yet (ngram and ngram-simple do, early-exit on -sm layer or row)");
+            if (specType.equals("draft-mtp")) throw new IllegalArgumentException("--spec-type draft-mtp does not run on a split model yet (ngram, ngram-simple and early-exit do)");
         }
         boolean gpu = devices.size() == 1 && !devices.get(0).startsWith("cpu");
         if (spec && gpu && !specType.startsWith("ngram")) throw new IllegalArgumentException("--spec-type " + specType + " runs on the CPU (the vector backend, the interpreter or an artifact); on a GPU --device, ngram and ngram-simple do");

@@ -157,10 +157,11 @@ public final class LoadedModel implements AutoCloseable {
                 // the early-exit drafter: the lifted graph's first k layers and the head, through the same pipeline as the
                 // target (one module: the draft computes its layers as the target does), sharing the target's KV caches by name
                 java.util.function.IntFunction<StepExecutor> ee = k -> {
-                    Graph d = withDraft(g, ggufc.passes.spec.InsertDraftHead.module(unsplit, k), passes, Targets.VECTOR, weights);
+                    Graph d = withDraft(g, ggufc.passes.spec.InsertDraftHead.module(unsplit, k), passes, Targets.VECTOR, weights,
+                            x -> split.apply(x, new PassContext(Targets.VECTOR, sliced)));
                     Plan dp = Lowering.lower(d, 1);
-                    // never closed on its own: binding and pool are the target's
-                    return new VectorExecutor(new PlanExecutor(dp, binding, pe), dp, binding, pool);
+                    // never closed on its own: binding and pools are the target's
+                    return new VectorExecutor(new PlanExecutor(dp, binding, pe, pools), dp, binding, pool);
                 };
                 // a gemma4-assistant's draft step: the draft graph through the same pipeline (so that a quantized assistant's
                 // activations are rounded as llama.cpp rounds them: its drafts are compared with llama.cpp's), on its own
@@ -188,7 +189,8 @@ public final class LoadedModel implements AutoCloseable {
             java.util.function.Function<String, ggufc.ir.TensorData> weights = sliced;
             Graph g = pipeline(passes, Targets.INTERP, lifted, weights);
             InterpreterExecutor ex = new InterpreterExecutor(g, weights, n);
-            java.util.function.IntFunction<StepExecutor> ee = k -> ex.sharingCaches(withDraft(g, ggufc.passes.spec.InsertDraftHead.module(unsplit, k), passes, Targets.INTERP, weights));
+            java.util.function.IntFunction<StepExecutor> ee = k -> ex.sharingCaches(withDraft(g, ggufc.passes.spec.InsertDraftHead.module(unsplit, k), passes, Targets.INTERP, weights,
+                    x -> split.apply(x, new PassContext(Targets.INTERP, sliced))));
             LlamaLifter.Options targetOpt = new LlamaLifter.Options(n, allLogits, kvType);
             java.util.function.Function<GgufFile, ggufc.runtime.spec.AssistantDrafter.Step> as = a -> {
                 java.util.function.Function<String, ggufc.ir.TensorData> dw = ggufc.lift.Gemma4AssistantLifter.weights(a, f);
@@ -416,21 +418,33 @@ public final class LoadedModel implements AutoCloseable {
      * The draft graph of {@code lifted} (a module of the lifted target and its draft step) through the pass pipeline,
      * checked beside the pipelined target {@code target} as one module (the states they share keep one type), and returned.
      */
-    private static Graph withDraft(Graph target, ggufc.ir.GraphModule lifted, String passes, ggufc.passes.Target t, java.util.function.Function<String, ggufc.ir.TensorData> weights) {
-        Graph draft = pipeline(passes, t, lifted.graphs().get(1), weights);
-        // the draft is not split: on a split target (CPU sub-devices share memory) it runs on the first device's threads and
-        // binds the caches by name, which a layer split keeps; the other modes shard them by head across the devices
-        java.util.Set<String> targetStates = new java.util.HashSet<>();
-        for (ggufc.ir.Node st : target.states()) targetStates.add(st.attrs().string("name"));
+    private static Graph withDraft(Graph target, ggufc.ir.GraphModule lifted, String passes, ggufc.passes.Target t, java.util.function.Function<String, ggufc.ir.TensorData> weights,
+                                   java.util.function.UnaryOperator<Graph> split) {
+        // on a split target the draft runs unsplit where the split keeps every cache whole (a layer or row split: CPU
+        // sub-devices share memory, the draft binds the caches by name and runs on the first device's threads); where the
+        // split shards the caches by head (tensor, graph), the draft step is split by the same pass, so its caches are the
+        // same shards under the same names
+        Graph draft = lifted.graphs().get(1);
+        if (!statesWithin(draft, target)) draft = split.apply(draft);
+        draft = pipeline(passes, t, draft, weights);
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (ggufc.ir.Node st : target.states()) names.add(st.attrs().string("name"));
         for (ggufc.ir.Node st : draft.states()) {
-            String name = st.attrs().string("name");
-            if (!targetStates.contains(name)) {
-                throw new IllegalArgumentException("the early-exit draft step writes KV cache '" + name + "', which this split shards across its devices: "
-                        + "with --split-mode, --spec-type early-exit runs on the splits that keep each cache whole (-sm layer or row); ngram and ngram-simple run on every mode");
+            if (!names.contains(st.attrs().string("name"))) {
+                throw new IllegalArgumentException("the early-exit draft step's KV cache '" + st.attrs().string("name") + "' is not one of the target's (the split pass placed "
+                        + "the draft's caches otherwise than the target's): --spec-type early-exit does not run on this split");
             }
         }
         ggufc.ir.Verifier.verify(new ggufc.ir.GraphModule(lifted.name(), java.util.List.of(target, draft)));
         return draft;
+    }
+
+    /** Whether every state {@code draft} declares is declared by {@code target} (by name). */
+    private static boolean statesWithin(Graph draft, Graph target) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (ggufc.ir.Node st : target.states()) names.add(st.attrs().string("name"));
+        for (ggufc.ir.Node st : draft.states()) if (!names.contains(st.attrs().string("name"))) return false;
+        return true;
     }
 
     /** {@code graph} through the pass pipeline {@code passes} for {@code target}, its params bound by {@code weights}. */

@@ -121,9 +121,9 @@ public final class InsertDraftHead implements Pass {
 
     /**
      * The draft step of a graph with {@link #DRAFT_LOGITS}: that output as {@code logits}, and the
-     * write-back of every state it writes (the first layers' KV caches), everything else removed.
-     * States stay declared (all of them: the interface, those of later layers written back unchanged),
-     * so the caches bind by name to the target's.
+     * write-back of every state it writes (the first layers' KV caches), everything else removed. It
+     * declares only those states (they bind by name to the target's); the later layers' caches are not
+     * its business, so a split pass run on it shards exactly the caches it shares.
      */
     public static Graph draftStep(Graph withHead) {
         Node d = withHead.output(DRAFT_LOGITS);
@@ -141,9 +141,14 @@ public final class InsertDraftHead implements Pass {
         for (Map.Entry<String, Node> e : withHead.outputs().entrySet()) {
             if (states.contains(e.getKey()) && live.contains(e.getValue())) outs.put(e.getKey(), e.getValue());
         }
-        // the later layers' caches are left as they are: written back unchanged
-        for (Node s : withHead.states()) outs.putIfAbsent(s.name(), s);
-        Graph g = Dce.removeDead(new Graph(withHead.name() + "_draft", withHead.nodes(), outs));
+        // only what the outputs reach: dead-code removal keeps every declared leaf, and the later layers' caches are not the draft's
+        Set<Node> reached = Collections.newSetFromMap(new IdentityHashMap<>());
+        List<Node> work = new ArrayList<>(outs.values());
+        while (!work.isEmpty()) {
+            Node n = work.removeLast();
+            if (reached.add(n)) work.addAll(n.inputs());
+        }
+        Graph g = Dce.removeDead(new Graph(withHead.name() + "_draft", withHead.nodes().stream().filter(reached::contains).toList(), outs));
         ggufc.ir.Verifier.verify(g);
         return g;
     }
