@@ -131,7 +131,7 @@ final class RunCommand implements Callable<Integer> {
             if (specType.equals("draft-mtp")) throw new IllegalArgumentException("--spec-type draft-mtp does not run on a split model yet (ngram, ngram-simple and early-exit do)");
         }
         boolean gpu = devices.size() == 1 && !devices.get(0).startsWith("cpu");
-        if (spec && gpu && !specType.startsWith("ngram")) throw new IllegalArgumentException("--spec-type " + specType + " runs on the CPU (the vector backend, the interpreter or an artifact); on a GPU --device, ngram and ngram-simple do");
+        if (spec && gpu && specType.equals("draft-mtp")) throw new IllegalArgumentException("--spec-type draft-mtp runs on the CPU (the vector backend or the interpreter); on a GPU --device, ngram, ngram-simple and early-exit do");
         if (draftPMin < 0 || draftPMin > 1) throw new IllegalArgumentException("--draft-p-min must be in [0, 1], got " + draftPMin);
         if (gpu && artifact != null) throw new IllegalArgumentException("--artifact runs on the CPU; for --device " + device + " give --model");
         boolean gpuSplit = split.active() && !split.cpuOnly();

@@ -155,14 +155,18 @@ class SpeculativeCliTest {
         assertTrue(r.err().contains("acceptance " + choice.group(1) + ", ") && r.err().contains(", " + choice.group(2) + " tokens per target step"), choice.group() + "\n" + r.err());
     }
 
-    /** On an OpenCL device (PoCL here): ngram and ngram-simple verify on the device (every row's logits read back), same text as plain. */
+    /**
+     * On an OpenCL device (PoCL here): ngram, ngram-simple and early-exit verify on the device (every row's logits read
+     * back); the early exit's draft step is a second device program on the target's KV cache buffers. Same text as plain.
+     */
     @Test
     void openClDevice() {
         String repetitive = "the cat sat on the mat and the cat sat on the mat and the cat";
         for (String prompt : List.of("Once upon a time", repetitive)) {
             CliTest.Run plain = CliTest.ggufc("run", "--model", Goldens.sharedModel("stories260K.gguf").toString(), "--prompt", prompt, "-n", "48", "--temp", "0", "--device", "opencl:0");
             assertEquals(0, plain.exit(), plain.err());
-            for (List<String> spec : List.of(List.of("--spec-type", "ngram", "--draft-max", "8"), List.of("--spec-type", "ngram-simple", "--spec-ngram-simple-size-n", "2"))) {
+            for (List<String> spec : List.of(List.of("--spec-type", "ngram", "--draft-max", "8"), List.of("--spec-type", "ngram-simple", "--spec-ngram-simple-size-n", "2"),
+                    List.of("--spec-type", "early-exit", "--draft-layer", "4"))) {
                 List<String> a = new java.util.ArrayList<>(List.of("run", "--model", Goldens.sharedModel("stories260K.gguf").toString(), "--prompt", prompt, "-n", "48", "--temp", "0",
                         "--device", "opencl:0", "--timings"));
                 a.addAll(spec);
@@ -171,11 +175,12 @@ class SpeculativeCliTest {
                 assertEquals(plain.out(), r.out(), prompt + " " + spec);
                 assertTrue(r.err().contains("timings: speculative"), r.err());
                 if (prompt.equals(repetitive) && spec.contains("ngram")) assertTrue(!r.err().contains("accepted 0,"), "the repetitive prompt's n-grams get accepted: " + r.err());
+                if (spec.contains("early-exit")) assertTrue(!r.err().contains("accepted 0,"), "drafts after 4 of 5 layers get accepted: " + r.err());
             }
         }
-        CliTest.Run ee = CliTest.ggufc("run", "--model", Goldens.sharedModel("stories260K.gguf").toString(), "--prompt", "Once", "-n", "4", "--temp", "0", "--device", "opencl:0",
-                "--spec-type", "early-exit");
-        assertTrue(ee.exit() != 0 && ee.err().contains("on a GPU --device, ngram and ngram-simple do"), ee.err());
+        CliTest.Run mtp = CliTest.ggufc("run", "--model", Goldens.sharedModel("stories260K.gguf").toString(), "--prompt", "Once", "-n", "4", "--temp", "0", "--device", "opencl:0",
+                "--spec-type", "draft-mtp", "-md", Goldens.sharedModel("stories260K.gguf").toString());
+        assertTrue(mtp.exit() != 0 && mtp.err().contains("on a GPU --device, ngram, ngram-simple and early-exit do"), mtp.err());
     }
 
     @Test

@@ -248,7 +248,8 @@ public final class LoadedModel implements AutoCloseable {
             int n = KvBudget.context(ctx, hp.ctxTrain());
             // fold-constants decodes small weights (norm vectors) on the host: also those whose dtype has no GPU kernel (BF16)
             GgufWeights weights = new GgufWeights(f);
-            Graph lifted = new ggufc.passes.cleanup.FoldConstants().run(Lifters.lift(f, new LlamaLifter.Options(n, allLogits, kvType)), new PassContext(Targets.OPENCL, weights));
+            Graph raw = Lifters.lift(f, new LlamaLifter.Options(n, allLogits, kvType));
+            Graph lifted = new ggufc.passes.cleanup.FoldConstants().run(raw, new PassContext(Targets.OPENCL, weights));
             Graph g = ggufc.codegen.tornado.lower.LlamaCppActivations.apply(lifted);
             long perToken = KvBudget.bytesPerToken(g);
             ggufc.runtime.device.Device dev = ggufc.runtime.device.Devices.open(device);
@@ -259,7 +260,16 @@ public final class LoadedModel implements AutoCloseable {
                 dev.close();
                 throw e;
             }
-            return new LoadedModel(f, tok, hp, () -> g, new ggufc.runtime.device.DeviceExecutor(g, weights, n, Math.min(n, 512), dev, true), n * perToken);
+            ggufc.runtime.device.DeviceExecutor ex = new ggufc.runtime.device.DeviceExecutor(g, weights, n, Math.min(n, 512), dev, true);
+            // the early-exit draft step: a second device program whose KV caches are the target's device buffers (by name);
+            // the module is made from the lifted graph (insert-draft-head reads the norm weights before they are folded)
+            java.util.function.IntFunction<StepExecutor> ee = k -> {
+                Graph d = ggufc.codegen.tornado.lower.LlamaCppActivations.apply(new ggufc.passes.cleanup.FoldConstants().run(
+                        ggufc.passes.spec.InsertDraftHead.module(raw, k).graphs().get(1), new PassContext(Targets.OPENCL, weights)));
+                ggufc.ir.Verifier.verify(ggufc.ir.GraphModule.of(g.name(), g, d));
+                return new ggufc.runtime.device.DeviceExecutor(d, weights, n, 1, dev, false, ex);
+            };
+            return new LoadedModel(f, tok, hp, () -> g, ex, n * perToken, ee, null, null);
         } catch (RuntimeException e) {
             f.close();
             throw namingFile(path, e);

@@ -45,6 +45,14 @@ public final class DeviceExecutor implements StepExecutor {
      * @param ownsDevice close the device with this executor
      */
     public DeviceExecutor(Graph graph, Function<String, TensorData> weights, int ctx, int maxBatch, Device device, boolean ownsDevice) {
+        this(graph, weights, ctx, maxBatch, device, ownsDevice, null);
+    }
+
+    /**
+     * As above; the graph's states are {@code sharedStates}'s device buffers, matched by name (a draft step that writes
+     * its target's KV caches on the same device), not buffers of its own.
+     */
+    public DeviceExecutor(Graph graph, Function<String, TensorData> weights, int ctx, int maxBatch, Device device, boolean ownsDevice, DeviceExecutor sharedStates) {
         this.device = device;
         this.ownsDevice = ownsDevice;
         this.ctx = ctx;
@@ -58,6 +66,14 @@ public final class DeviceExecutor implements StepExecutor {
             Device.Module module = device.load(plan.kernels());
             buffers = new Device.Buffer[plan.buffers().size()];
             for (BufferSpec b : plan.buffers()) {
+                if (b.kind() == LaunchPlan.BufferKind.STATE && sharedStates != null) {
+                    Integer id = sharedStates.plan.states().get(b.source());
+                    if (id == null || sharedStates.plan.buffers().get(id).bytes() != b.bytes()) {
+                        throw new DeviceException("state \"" + b.source() + "\" is " + (id == null ? "not one of the target's" : "sized differently in the target"));
+                    }
+                    buffers[b.id()] = sharedStates.buffers[id];
+                    continue;
+                }
                 buffers[b.id()] = device.allocate(b.bytes());
                 switch (b.kind()) {
                     case PARAM -> {
