@@ -43,8 +43,9 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--all-logits", description = "Compute every position's logits (needed by `run --artifact OUT --spec-type ngram`: the verify step reads every row; prompts then run the LM head on every token).")
     boolean allLogits;
 
-    @Option(names = "--spec-type", paramLabel = "early-exit", description = "Also compile the early-exit draft step (after --draft-layer layers) as a second class sharing "
-            + "the target's KV caches, with every position's logits: `run --artifact OUT --spec-type early-exit` drafts with it. The IR (OUT/model.ir) is then the module of both graphs.")
+    @Option(names = "--spec-type", paramLabel = "early-exit|draft-mtp", description = "Also compile a draft step as a second class, with every position's logits: "
+            + "early-exit (after --draft-layer layers, sharing the target's KV caches) or draft-mtp (a hy_v3 model's own MTP layer, with a cache of its own); "
+            + "`run --artifact OUT --spec-type ...` drafts with it. The IR (OUT/model.ir) is then the module of both graphs.")
     String specType;
 
     @Option(names = "--draft-layer", defaultValue = "-1", paramLabel = "K|auto", description = "With --spec-type early-exit: the draft reads the residual after the first K layers "
@@ -81,8 +82,11 @@ final class CompileCommand implements Callable<Integer> {
             return 0;
         }
         if (!target.equals("vector")) throw new IllegalArgumentException("--target " + target + " is not available (targets: vector, " + String.join(", ", GpuTargets.TARGETS) + ")");
-        if (specType != null && !specType.equals("early-exit")) throw new IllegalArgumentException("--spec-type: an artifact holds an early-exit draft step (early-exit), got '" + specType + "'");
-        if (specType == null && !draftLayer.equals("-1")) throw new IllegalArgumentException("--draft-layer goes with --spec-type early-exit");
+        if (specType != null && !specType.equals("early-exit") && !specType.equals("draft-mtp")) {
+            throw new IllegalArgumentException("--spec-type: an artifact holds an early-exit draft step or a hy_v3 model's MTP layer (early-exit or draft-mtp), got '" + specType + "'");
+        }
+        if (!"early-exit".equals(specType) && !draftLayer.equals("-1")) throw new IllegalArgumentException("--draft-layer goes with --spec-type early-exit");
+        boolean mtp = "draft-mtp".equals(specType);
         boolean auto = draftLayer.equals("auto");
         int layer;
         try {
@@ -123,7 +127,7 @@ final class CompileCommand implements Callable<Integer> {
             }
             all.addAll(ggufc.passes.PassRegistry.parse(passes, ggufc.passes.Targets.VECTOR));
             Artifact.Pipeline pipeline = Artifact.Pipeline.of(all);
-            m = Artifact.compile(gguf, out, new Artifact.Options(ctx, kv, batch, t, allLogits || specType != null, specType != null ? layer : 0, draftMax, choice), pipeline, (i, name) -> {
+            m = Artifact.compile(gguf, out, new Artifact.Options(ctx, kv, batch, t, allLogits || specType != null, specType != null && !mtp ? layer : 0, draftMax, choice, mtp), pipeline, (i, name) -> {
                 pb.stepTo(i);
                 pb.setExtraMessage(name);
             });
@@ -131,7 +135,8 @@ final class CompileCommand implements Callable<Integer> {
             pb.setExtraMessage("done");
         }
         System.err.printf("ggufc: compiled %s -> %s (%s%s, %s, ctx %s) in %d ms%n", gguf.getFileName(), out, m.get("class"),
-                m.get("draft.class") == null ? "" : " and its early-exit draft step after " + m.get("draft.layer") + " layers, " + m.get("draft.class"), m.get("vector.shape"), m.get("ctx"),
+                m.get("draft.class") == null ? "" : "mtp".equals(m.get("draft")) ? " and its MTP layer's draft step, " + m.get("draft.class")
+                        : " and its early-exit draft step after " + m.get("draft.layer") + " layers, " + m.get("draft.class"), m.get("vector.shape"), m.get("ctx"),
                 (System.nanoTime() - t0) / 1_000_000);
         if (jvmCache) {
             JvmCache.Result r = JvmCache.make(out, ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()),

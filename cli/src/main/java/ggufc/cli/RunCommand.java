@@ -122,7 +122,7 @@ final class RunCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--spec-type must be none, ngram, ngram-simple, early-exit or draft-mtp, got '" + specType + "'");
         };
         if (modelDraft != null && !specType.equals("draft-mtp")) throw new IllegalArgumentException("-md (--model-draft) goes with --spec-type draft-mtp");
-        if (specType.equals("draft-mtp") && artifact != null) throw new IllegalArgumentException("--spec-type draft-mtp runs with --model (an artifact holds no draft step yet)");
+        if (modelDraft != null && artifact != null) throw new IllegalArgumentException("-md runs with --model (an artifact holds no assistant; it may hold a hy_v3 model's own MTP layer: `ggufc compile --spec-type draft-mtp`)");
         java.util.List<String> devices = ggufc.runtime.SplitConfig.parseDevices(device);
         ggufc.runtime.SplitConfig split = splitOptions.config(devices);
         String mode = split.mode();

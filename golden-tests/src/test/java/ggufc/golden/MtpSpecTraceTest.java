@@ -55,12 +55,25 @@ class MtpSpecTraceTest {
             "hyv3-mtp-tiny, 32, 4, 0.9, vector, ",
             "hyv3-mtp-cycle-tiny, 48, 2, 0.5, interpreter, ",
             "hyv3-mtp-cycle-tiny, 40, 3, 0, vector, long",
-            "hyv3-mtp-cycle-tiny, 40, 3, 0, interpreter, long"})
+            "hyv3-mtp-cycle-tiny, 40, 3, 0, interpreter, long",
+            "hyv3-mtp-tiny, 48, 3, 0, artifact, ",
+            "hyv3-mtp-cycle-tiny, 48, 3, 0, artifact, "})
     void stepsAreLlamaCpps(String preset, int n, int draftMax, String pMin, String backend, String prompt, @TempDir Path dir) throws IOException {
         Path trace = dir.resolve("trace.txt");
         String text = prompt == null ? "Once upon a time" : LONG;
-        CliTest.Run r = CliTest.ggufc("run", "--model", model(preset), "--spec-type", "draft-mtp", "--prompt", text, "-n", Integer.toString(n),
-                "--draft-max", Integer.toString(draftMax), "--temp", "0", "-t", "1", "--draft-p-min", pMin, "--backend", backend, "--spec-trace", trace.toString());
+        // an artifact compiled with the MTP layer's draft step (a second generated class), or the model on a backend
+        List<String> where = List.of("--model", model(preset), "--backend", backend);
+        if (backend.equals("artifact")) {
+            Path out = dir.resolve("artifact");
+            CliTest.Run c = CliTest.ggufc("compile", "--model", model(preset), "-o", out.toString(), "--spec-type", "draft-mtp", "--threads", "1", "--no-jvm-cache");
+            assertEquals(0, c.exit(), c.err());
+            assertTrue(c.err().contains("and its MTP layer's draft step"), c.err());
+            where = List.of("--artifact", out.toString());
+        }
+        List<String> args = new java.util.ArrayList<>(List.of("run", "--spec-type", "draft-mtp", "--prompt", text, "-n", Integer.toString(n),
+                "--draft-max", Integer.toString(draftMax), "--temp", "0", "-t", "1", "--draft-p-min", pMin, "--spec-trace", trace.toString()));
+        args.addAll(where);
+        CliTest.Run r = CliTest.ggufc(args.toArray(String[]::new));
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.err().contains("draft-mtp with the MTP layer of " + preset + ".gguf"), r.err());
         List<String> want = Files.readAllLines(Goldens.root().resolve("spec").resolve("draft-mtp-own-" + preset + "-" + n + "-" + draftMax
@@ -73,7 +86,9 @@ class MtpSpecTraceTest {
         // the cycle model's drafts are kept in most steps (with --draft-p-min 0.5 many drafts are cut first)
         long kept = got.stream().filter(l -> !l.endsWith("accepted=0")).count();
         if (preset.contains("cycle")) assertTrue(pMin.equals("0") ? kept > got.size() / 2 : kept > 0, kept + " of " + got.size() + " steps kept a draft");
-        CliTest.Run plain = CliTest.ggufc("run", "--model", model(preset), "--prompt", text, "-n", Integer.toString(n), "--temp", "0", "-t", "1", "--backend", backend);
+        List<String> plainArgs = new java.util.ArrayList<>(List.of("run", "--prompt", text, "-n", Integer.toString(n), "--temp", "0", "-t", "1"));
+        plainArgs.addAll(where);
+        CliTest.Run plain = CliTest.ggufc(plainArgs.toArray(String[]::new));
         assertEquals(0, plain.exit(), plain.err());
         assertEquals(plain.out(), r.out());
     }

@@ -336,8 +336,16 @@ public final class LoadedModel implements AutoCloseable {
             StepExecutor ex = new VectorExecutor(cm, m.getInt("io.tokens"), m.getInt("io.pos"), m.getInt("io.logits"), m.getInt("io.vocab"),
                     Boolean.parseBoolean(m.require("io.all.logits")), binding, pool, dir);
             java.util.function.IntFunction<StepExecutor> ee = null;
+            Supplier<ggufc.runtime.spec.MtpDrafter.Step> mtp = null;
             int compiledLayer = 0;
-            if (m.get("draft.class") != null) {
+            if ("mtp".equals(m.get("draft"))) {
+                // the compiled MTP layer's step: a cache of its own (its name is not the trunk's), fed the target's hidden rows
+                CompiledModel dm = SourceCompiler.instantiate(SourceCompiler.load(dir.resolve("classes"), m.require("draft.class")), binding);
+                ((VectorExecutor) ex).withHidden(m.getInt("io.hidden"), m.getInt("io.hidden.width"));
+                ggufc.runtime.spec.MtpDrafter.Step step = ggufc.runtime.spec.MtpSteps.vector(dm, m.getInt("draft.io.count"), m.getInt("draft.io.tokens"), m.getInt("draft.io.pos"),
+                        m.getInt("draft.io.hidden"), m.getInt("draft.io.logits"), m.getInt("draft.io.next"), m.getInt("draft.io.vocab"), m.getInt("draft.io.width"));
+                mtp = () -> step;
+            } else if (m.get("draft.class") != null) {
                 // the compiled early-exit draft step, bound to the same binding: its KV caches are the target's, by name
                 CompiledModel dm = SourceCompiler.instantiate(SourceCompiler.load(dir.resolve("classes"), m.require("draft.class")), binding);
                 StepExecutor draft = new VectorExecutor(dm, m.getInt("draft.io.tokens"), m.getInt("draft.io.pos"), m.getInt("draft.io.logits"), m.getInt("io.vocab"),
@@ -349,7 +357,7 @@ public final class LoadedModel implements AutoCloseable {
                     return draft;
                 };
             }
-            LoadedModel lm = new LoadedModel(f, tok, hp, g, ex, binding.cacheBytes(), ee, null, null);
+            LoadedModel lm = new LoadedModel(f, tok, hp, g, ex, binding.cacheBytes(), ee, null, mtp);
             lm.compiledDraftLayer = compiledLayer;
             lm.compiledDraftMax = m.get("draft.max") == null ? 0 : m.getInt("draft.max");
             return lm;
@@ -404,7 +412,8 @@ public final class LoadedModel implements AutoCloseable {
      * --model), with a KV cache of its own; a file without one is refused in one line naming it.
      */
     public ggufc.runtime.spec.MtpDrafter.Step mtpStep() {
-        if (mtp == null) throw new UnsupportedOperationException("--spec-type draft-mtp runs on the vector backend and the interpreter with --model (not with --artifact or a GPU --device yet)");
+        if (mtp == null) throw new UnsupportedOperationException("--spec-type draft-mtp with the model's own MTP layer runs on the vector backend and the interpreter with --model, "
+                + "and on an artifact compiled with `ggufc compile --spec-type draft-mtp` (this one was not); not on a GPU --device yet");
         try {
             return mtp.get();
         } catch (RuntimeException e) {

@@ -42,8 +42,15 @@ public final class VectorExecutor implements StepExecutor {
         this.hiddenWidth = hiddenOutput < 0 ? 0 : (int) plan.outputs().get(hiddenOutput).rowLength();
     }
 
-    /** The plan's output {@code hidden} and its row length (-1, 0: none known, as for an artifact). */
+    /** The plan's output {@code hidden} and its row length (-1, 0: none known, as for an artifact compiled without an MTP draft). */
     private int hiddenOutput = -1, hiddenWidth;
+
+    /** An artifact's output {@code hidden} (index {@code output}, rows of {@code width}), from its manifest: what an MTP drafter reads. */
+    public VectorExecutor withHidden(int output, int width) {
+        this.hiddenOutput = output;
+        this.hiddenWidth = width;
+        return this;
+    }
     /** Tokens of the last step, and the first of them its last chunk ran (what the outputs hold now). */
     private int lastStepTokens, lastChunkStart;
     /** The hidden rows of a step's chunks before its last (a prompt longer than the plan's tokens): an MTP drafter reads every row. */

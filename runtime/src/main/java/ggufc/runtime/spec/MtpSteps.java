@@ -19,12 +19,18 @@ public final class MtpSteps {
 
     /** On the vector kernels: the lowered MTP graph, on the target's {@code binding} (its weights; not owned), with caches of its own. */
     public static MtpDrafter.Step vector(Plan plan, ModelBinding binding) {
-        PlanExecutor pe = new PlanExecutor(plan, binding);
-        int tokens = plan.inputs().indexOf(LlamaLifter.TOKENS), pos = plan.inputs().indexOf(LlamaLifter.POSITIONS);
-        int hidden = plan.inputs().indexOf(HyV3Lifter.HIDDEN_IN);
         int logits = plan.outputIndex(LlamaLifter.LOGITS), next = plan.outputIndex(HyV3Lifter.HIDDEN_NEXT);
-        int vocab = (int) plan.outputs().get(logits).rowLength(), width = (int) plan.outputs().get(next).rowLength();
-        int[][] inputs = new int[plan.inputs().size()][];
+        return vector(new PlanExecutor(plan, binding), plan.inputs().size(), plan.inputs().indexOf(LlamaLifter.TOKENS), plan.inputs().indexOf(LlamaLifter.POSITIONS),
+                plan.inputs().indexOf(HyV3Lifter.HIDDEN_IN), logits, next, (int) plan.outputs().get(logits).rowLength(), (int) plan.outputs().get(next).rowLength());
+    }
+
+    /**
+     * On compiled code ({@code pe}: the plan's executor or an artifact's generated class for the MTP graph), given where
+     * its inputs (of {@code inputCount}: token ids, positions, hidden rows) and outputs (logits of {@code vocab}, the next
+     * hidden state of {@code width}) are.
+     */
+    public static MtpDrafter.Step vector(ggufc.codegen.vector.CompiledModel pe, int inputCount, int tokens, int pos, int hidden, int logits, int next, int vocab, int width) {
+        int[][] inputs = new int[inputCount][];
         return (toks, h, p) -> {
             // a prompt longer than the plan's tokens runs in chunks: each reads the rows the ones before it wrote
             for (int done = 0; done < toks.length; ) {
