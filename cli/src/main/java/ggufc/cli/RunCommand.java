@@ -128,7 +128,7 @@ final class RunCommand implements Callable<Integer> {
         String mode = split.mode();
         if (split.active()) {
             if (artifact != null) throw new IllegalArgumentException("--split-mode with --artifact: compile the split into the artifact (`ggufc compile --split-mode ...`)");
-            if (specType.equals("draft-mtp")) throw new IllegalArgumentException("--spec-type draft-mtp does not run on a split model yet (ngram, ngram-simple and early-exit do)");
+            // (draft-mtp: checked where its draft step binds to the split target)
         }
         boolean gpu = devices.size() == 1 && !devices.get(0).startsWith("cpu");
         if (spec && gpu && specType.equals("draft-mtp")) throw new IllegalArgumentException("--spec-type draft-mtp runs on the CPU (the vector backend or the interpreter); on a GPU --device, ngram, ngram-simple and early-exit do");

@@ -72,6 +72,31 @@ class AssistantSpecTraceTest {
         assertEquals(plain.out(), r.out());
     }
 
+    /**
+     * On a model split over two CPU sub-devices: the assistant reads the target's caches whole, so on a layer or row split
+     * its steps are llama.cpp's unsplit ones; a tensor or graph split, which shards them by head, is refused in one line.
+     */
+    @ParameterizedTest
+    @CsvSource({"layer, vector", "row, interpreter", "tensor, vector", "graph, interpreter"})
+    void splitModels(String sm, String backend, @TempDir Path dir) throws IOException {
+        Path trace = dir.resolve("trace.txt");
+        String target = pairs.resolve("gemma4-mtp-cycle-tiny-F32.gguf").toString();
+        CliTest.Run r = CliTest.ggufc("run", "--model", target, "-md", pairs.resolve("gemma4-mtp-cycle-tiny-assistant-F32.gguf").toString(), "--spec-type", "draft-mtp",
+                "--prompt", "Once upon a time", "-n", "48", "--draft-max", "4", "--temp", "0", "-t", "1", "--backend", backend, "--spec-trace", trace.toString(),
+                "-sm", sm, "--device", "cpu:0,cpu:1");
+        if (sm.equals("tensor") || sm.equals("graph")) {
+            oneLine(r, "a gemma4-assistant reads the target's KV caches whole, and this split shards them by head");
+            return;
+        }
+        assertEquals(0, r.exit(), r.err());
+        List<String> want = Files.readAllLines(Goldens.root().resolve("spec").resolve("draft-mtp-gemma4-mtp-cycle-tiny-48-4.txt"));
+        List<String> got = Files.readAllLines(trace);
+        assertEquals(want.subList(0, got.size()), got);
+        CliTest.Run plain = CliTest.ggufc("run", "--model", target, "--prompt", "Once upon a time", "-n", "48", "--temp", "0", "-t", "1", "--backend", backend,
+                "-sm", sm, "--device", "cpu:0,cpu:1");
+        assertEquals(plain.out(), r.out());
+    }
+
     @Test
     void refusalsAreOneLine(@TempDir Path dir) throws IOException {
         String target = pairs.resolve("gemma4-mtp-tiny-F32.gguf").toString(), assistant = pairs.resolve("gemma4-mtp-tiny-assistant-F32.gguf").toString();

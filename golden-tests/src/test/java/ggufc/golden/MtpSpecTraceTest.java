@@ -93,6 +93,22 @@ class MtpSpecTraceTest {
         assertEquals(plain.out(), r.out());
     }
 
+    /** On a model split over two CPU sub-devices, in every mode: the MTP layer has a cache of its own and reads the split target's hidden rows; llama.cpp's unsplit steps. */
+    @ParameterizedTest
+    @CsvSource({"layer, vector", "row, interpreter", "tensor, vector", "graph, interpreter"})
+    void splitModels(String sm, String backend, @TempDir Path dir) throws IOException {
+        Path trace = dir.resolve("trace.txt");
+        CliTest.Run r = CliTest.ggufc("run", "--model", model("hyv3-mtp-cycle-tiny"), "--spec-type", "draft-mtp", "--prompt", "Once upon a time", "-n", "48",
+                "--draft-max", "3", "--temp", "0", "-t", "1", "--backend", backend, "--spec-trace", trace.toString(), "-sm", sm, "--device", "cpu:0,cpu:1");
+        assertEquals(0, r.exit(), r.err());
+        List<String> want = Files.readAllLines(Goldens.root().resolve("spec").resolve("draft-mtp-own-hyv3-mtp-cycle-tiny-48-3.txt"));
+        List<String> got = Files.readAllLines(trace);
+        assertEquals(want.subList(0, got.size()), got);
+        CliTest.Run plain = CliTest.ggufc("run", "--model", model("hyv3-mtp-cycle-tiny"), "--prompt", "Once upon a time", "-n", "48", "--temp", "0", "-t", "1",
+                "--backend", backend, "-sm", sm, "--device", "cpu:0,cpu:1");
+        assertEquals(plain.out(), r.out());
+    }
+
     /** Plain greedy decoding of the dense hy_v3 trunk (the MTP block not run) prints llama.cpp's text, on every backend. */
     @ParameterizedTest
     @CsvSource({"hyv3-mtp-tiny, vector", "hyv3-mtp-tiny, interpreter", "hyv3-mtp-tiny, artifact", "hyv3-mtp-tiny, opencl:0",

@@ -170,7 +170,7 @@ public final class LoadedModel implements AutoCloseable {
                 java.util.function.Function<GgufFile, ggufc.runtime.spec.AssistantDrafter.Step> as = a -> {
                     java.util.function.Function<String, ggufc.ir.TensorData> dw = ggufc.lift.Gemma4AssistantLifter.weights(a, f);
                     Graph d = pipeline(passes, Targets.VECTOR, ggufc.lift.Gemma4AssistantLifter.liftDraft(a, f, targetOpt), dw);
-                    ggufc.ir.Verifier.verify(ggufc.ir.GraphModule.of(g.name(), g, d));
+                    assistantReadsTargetCaches(d, g);
                     return ggufc.runtime.spec.AssistantSteps.vector(Lowering.lower(d, 1), new ModelBinding(dw, pool, n), pe);
                 };
                 // the MTP block in this file (hy_v3): the same pipeline, on the target's weights, with a cache of its own; its
@@ -195,7 +195,7 @@ public final class LoadedModel implements AutoCloseable {
             java.util.function.Function<GgufFile, ggufc.runtime.spec.AssistantDrafter.Step> as = a -> {
                 java.util.function.Function<String, ggufc.ir.TensorData> dw = ggufc.lift.Gemma4AssistantLifter.weights(a, f);
                 Graph d = pipeline(passes, Targets.INTERP, ggufc.lift.Gemma4AssistantLifter.liftDraft(a, f, targetOpt), dw);
-                ggufc.ir.Verifier.verify(ggufc.ir.GraphModule.of(g.name(), g, d));
+                assistantReadsTargetCaches(d, g);
                 return ggufc.runtime.spec.AssistantSteps.interpreter(ex.sharingCaches(d, dw));
             };
             Supplier<ggufc.runtime.spec.MtpDrafter.Step> mtp = () -> ggufc.runtime.spec.MtpSteps.interpreter(
@@ -456,6 +456,18 @@ public final class LoadedModel implements AutoCloseable {
         }
         ggufc.ir.Verifier.verify(new ggufc.ir.GraphModule(lifted.name(), java.util.List.of(target, draft)));
         return draft;
+    }
+
+    /**
+     * A gemma4-assistant's draft step {@code d} beside its target {@code g}, verified as one module: it reads the target's
+     * last sliding-window and global caches by name, which a tensor or graph split shards by head (refused in one line).
+     */
+    private static void assistantReadsTargetCaches(Graph d, Graph g) {
+        if (!statesWithin(d, g)) {
+            throw new IllegalArgumentException("a gemma4-assistant reads the target's KV caches whole, and this split shards them by head: "
+                    + "with --split-mode, draft-mtp with -md runs on a layer or row split");
+        }
+        ggufc.ir.Verifier.verify(ggufc.ir.GraphModule.of(g.name(), g, d));
     }
 
     /** Whether every state {@code draft} declares is declared by {@code target} (by name). */
