@@ -65,7 +65,9 @@ final class RunCommand implements Callable<Integer> {
     String passes;
 
     @Option(names = "--spec-type", defaultValue = "none", paramLabel = "TYPE",
-            description = "Speculative decoding: none, ngram (prompt lookup: the latest earlier match of the last 4..1 tokens proposes what followed it), ngram-simple (llama.cpp's: see --spec-ngram-simple-size-n/-m), early-exit (the model's first --draft-layer layers through its final norm and LM head draft; vector backend and interpreter, or an artifact compiled with `ggufc compile --spec-type early-exit`; ngram and ngram-simple also run an artifact compiled with --all-logits) or draft-mtp (a gemma4-assistant given with -md drafts from the gemma4 model's hidden state, reading its KV cache; without -md, a hy_v3 model's own MTP (nextn) layer drafts, with a KV cache of its own; vector backend and interpreter). With --temp 0 the text is exactly plain greedy decoding's; with sampling, speculative sampling keeps the target's distribution (not the plain run's draws for the seed) (default: ${DEFAULT-VALUE}).")
+            description = "Speculative decoding: none, ngram (prompt lookup: the latest earlier match of the last 4..1 tokens proposes what followed it), ngram-simple (llama.cpp's: see --spec-ngram-simple-size-n/-m), early-exit (the model's first --draft-layer layers through its final norm and LM head draft; vector backend and interpreter, or an artifact compiled with `ggufc compile --spec-type early-exit`; ngram and ngram-simple also run an artifact compiled with --all-logits) or draft-mtp (a gemma4-assistant given with -md drafts from the gemma4 model's hidden state, reading its KV cache; without -md, a hy_v3 model's own MTP (nextn) layer drafts, with a KV cache of its own; vector backend and interpreter) or fitted (a nextn-style head fitted at load by self-distillation, "
+            + "projection only, no block: P · concat(rms_norm(embed(token)), hidden) through the model's final norm and LM head, P trained on greedy text the model writes from built-in prompts; "
+            + "llama-family models, vector backend and interpreter with --model). With --temp 0 the text is exactly plain greedy decoding's; with sampling, speculative sampling keeps the target's distribution (not the plain run's draws for the seed) (default: ${DEFAULT-VALUE}).")
     String specType;
 
     @Option(names = {"--draft-max", "--spec-draft-n-max"}, paramLabel = "N", description = "At most N draft tokens per target step; ngram-simple takes --spec-ngram-simple-size-m instead, as llama.cpp "
@@ -75,7 +77,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"--draft-min", "--spec-draft-n-min"}, defaultValue = "0", paramLabel = "N", description = "Drafts shorter than N are dropped: a plain step instead (default: ${DEFAULT-VALUE}).")
     int draftMin;
 
-    @Option(names = {"--draft-p-min", "--spec-draft-p-min"}, defaultValue = "0.0", paramLabel = "P", description = "early-exit and draft-mtp: stop drafting when the draft token's probability is below P (draft-mtp: among its 10 largest logits, as llama.cpp) (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--draft-p-min", "--spec-draft-p-min"}, defaultValue = "0.0", paramLabel = "P", description = "early-exit, draft-mtp and fitted: stop drafting when the draft token's probability is below P (draft-mtp and fitted: among its 10 largest logits, as llama.cpp) (default: ${DEFAULT-VALUE}).")
     double draftPMin;
 
     @Option(names = "--spec-ngram-simple-size-n", defaultValue = "12", paramLabel = "N", description = "ngram-simple: the n-gram looked up (llama.cpp's default: ${DEFAULT-VALUE}).")
@@ -118,8 +120,8 @@ final class RunCommand implements Callable<Integer> {
         PrintStream out = System.out;
         boolean spec = switch (specType) {
             case "none" -> false;
-            case "ngram", "ngram-simple", "early-exit", "draft-mtp" -> true;
-            default -> throw new IllegalArgumentException("--spec-type must be none, ngram, ngram-simple, early-exit or draft-mtp, got '" + specType + "'");
+            case "ngram", "ngram-simple", "early-exit", "draft-mtp", "fitted" -> true;
+            default -> throw new IllegalArgumentException("--spec-type must be none, ngram, ngram-simple, early-exit, draft-mtp or fitted, got '" + specType + "'");
         };
         if (modelDraft != null && !specType.equals("draft-mtp")) throw new IllegalArgumentException("-md (--model-draft) goes with --spec-type draft-mtp");
         if (modelDraft != null && artifact != null) throw new IllegalArgumentException("-md runs with --model (an artifact holds no assistant; it may hold a hy_v3 model's own MTP layer: `ggufc compile --spec-type draft-mtp`)");
@@ -131,6 +133,7 @@ final class RunCommand implements Callable<Integer> {
             // (draft-mtp: checked where its draft step binds to the split target)
         }
         boolean gpu = devices.size() == 1 && !devices.get(0).startsWith("cpu");
+        if (specType.equals("fitted") && (gpu || artifact != null)) throw new IllegalArgumentException("--spec-type fitted runs with --model on the CPU (the vector backend or the interpreter), not " + (gpu ? "on --device " + device : "on an --artifact") + " yet");
         if (spec && gpu && specType.equals("draft-mtp")) throw new IllegalArgumentException("--spec-type draft-mtp runs on the CPU (the vector backend or the interpreter); on a GPU --device, ngram, ngram-simple and early-exit do");
         if (draftPMin < 0 || draftPMin > 1) throw new IllegalArgumentException("--draft-p-min must be in [0, 1], got " + draftPMin);
         if (gpu && artifact != null) throw new IllegalArgumentException("--artifact runs on the CPU; for --device " + device + " give --model");
@@ -182,12 +185,20 @@ final class RunCommand implements Callable<Integer> {
                     throw e;
                 }
             }
+            if (specType.equals("fitted")) {
+                long f0 = System.nanoTime();
+                ggufc.runtime.spec.FittedHead.Fit fit = ggufc.runtime.spec.FittedHead.fitAtLoad(m.executor(), m.tokenizer(), m.file(), m.hparams());
+                assistantStep = m.fittedStep(fit.proj());
+                System.err.printf("ggufc: fitted head (projection only, no block): %d self-generated tokens, train loss %.3f, agreement %.3f on %d held-out tokens, %d ms%n",
+                        fit.trainTokens(), fit.trainLoss(), fit.heldOutAgreement(), fit.heldOutTokens(), (System.nanoTime() - f0) / 1_000_000);
+            }
             if (spec) {
                 ggufc.runtime.spec.AssistantDrafter.Step as = assistantStep;
                 ggufc.runtime.spec.MtpDrafter.Step own = mtpStep;
                 ggufc.runtime.spec.Drafter drafter = switch (specType) {
                     case "ngram" -> new ggufc.runtime.spec.NgramDrafter();
                     case "ngram-simple" -> new ggufc.runtime.spec.NgramSimpleDrafter(ngramSimpleN, ngramSimpleM);
+                    case "fitted" -> new ggufc.runtime.spec.AssistantDrafter(m.executor(), as, draftPMin);
                     case "draft-mtp" -> own != null ? new ggufc.runtime.spec.MtpDrafter(m.executor(), own, m.hparams().nEmbd(), draftPMin)
                             : new ggufc.runtime.spec.AssistantDrafter(m.executor(), as, draftPMin);
                     default -> new ggufc.runtime.spec.EarlyExitDrafter(m.earlyExitDraft(draftLayer), draftPMin);

@@ -152,6 +152,15 @@ public final class Blocks {
     /** {@code v} times the matrix {@code name} ([out, in]). */
     public Node project(Node v, String name, long out, long in) { return b.matmul(v, weight(name, out, in)); }
 
+    /**
+     * {@code v} times the f32 matrix param {@code name} ([out, in]) that no file holds: whoever binds the graph's weights
+     * gives it (a draft head fitted at load).
+     */
+    public Node projectUnfiled(Node v, String name, long out, long in) { return b.matmul(v, b.param(name, TensorType.of(DType.F32, out, in))); }
+
+    /** RMS norm of {@code v} ([T, n_embd]) with no weight (a weight of ones). */
+    public Node rmsNormUnweighted(Node v) { return b.rmsNorm(v, ones((int) hp.nEmbd()), hp.rmsEps()); }
+
     /** The rows of {@code v} the graph gives outputs for: all of them with {@code allLogits}, else the last. */
     public Node outputRows(Node v) { return opt.allLogits() ? v : b.lastRow(v); }
 

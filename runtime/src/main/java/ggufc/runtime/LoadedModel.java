@@ -46,6 +46,8 @@ public final class LoadedModel implements AutoCloseable {
     private java.util.function.Function<GgufFile, ggufc.runtime.spec.AssistantDrafter.Step> assistant;
     /** The draft step of the MTP (nextn) block in the model's own file, with a KV cache of its own; null where not supported. */
     private Supplier<ggufc.runtime.spec.MtpDrafter.Step> mtp;
+    /** A fitted projection to the fitted head's draft step ({@code ggufc.lift.FittedHeadLifter}); null where not supported. */
+    private java.util.function.Function<float[], ggufc.runtime.spec.AssistantDrafter.Step> fitted;
 
     private LoadedModel(GgufFile file, Tokenizer tokenizer, LlamaHparams hparams, Supplier<Graph> graph, StepExecutor executor, long kvCacheBytes,
                         java.util.function.IntFunction<StepExecutor> earlyExit, java.util.function.Function<GgufFile, ggufc.runtime.spec.AssistantDrafter.Step> assistant,
@@ -180,7 +182,16 @@ public final class LoadedModel implements AutoCloseable {
                     ggufc.ir.Verifier.verify(ggufc.ir.GraphModule.of(g.name(), g, d));
                     return ggufc.runtime.spec.MtpSteps.vector(Lowering.lower(d, 64), binding);
                 };
-                return new LoadedModel(f, tok, hp, () -> g, ex, n * perToken, ee, as, mtp);
+                // the fitted head's draft step: its graph through the same pipeline, on the target's weights and the fitted
+                // projection, with no cache (it reads the target's hidden row, not its caches)
+                java.util.function.Function<float[], ggufc.runtime.spec.AssistantDrafter.Step> fit = proj -> {
+                    java.util.function.Function<String, ggufc.ir.TensorData> fw = withFittedProjection(weights, proj, hp.nEmbd());
+                    Graph d = pipeline(passes, Targets.VECTOR, ggufc.lift.FittedHeadLifter.liftDraft(f, new LlamaLifter.Options(n, false, kvType)), fw);
+                    return ggufc.runtime.spec.AssistantSteps.vector(Lowering.lower(d, 1), new ModelBinding(fw, pool, n), pe);
+                };
+                LoadedModel lm = new LoadedModel(f, tok, hp, () -> g, ex, n * perToken, ee, as, mtp);
+                lm.fitted = fit;
+                return lm;
             }
             // the interpreter keeps every cache as one f32 array on the heap
             long perToken = KvBudget.bytesPerToken(unsplit, DType.F32);
@@ -200,7 +211,13 @@ public final class LoadedModel implements AutoCloseable {
             };
             Supplier<ggufc.runtime.spec.MtpDrafter.Step> mtp = () -> ggufc.runtime.spec.MtpSteps.interpreter(
                     ex.sharingCaches(pipeline(passes, Targets.INTERP, ggufc.lift.HyV3Lifter.liftDraft(f, new LlamaLifter.Options(n, false, kvType)), weights), weights));
-            return new LoadedModel(f, tok, hp, () -> g, ex, n * perToken, ee, as, mtp);
+            LoadedModel lm = new LoadedModel(f, tok, hp, () -> g, ex, n * perToken, ee, as, mtp);
+            lm.fitted = proj -> {
+                java.util.function.Function<String, ggufc.ir.TensorData> fw = withFittedProjection(weights, proj, hp.nEmbd());
+                return ggufc.runtime.spec.AssistantSteps.interpreter(ex.sharingCaches(pipeline(passes, Targets.INTERP,
+                        ggufc.lift.FittedHeadLifter.liftDraft(f, new LlamaLifter.Options(n, false, kvType)), fw), fw));
+            };
+            return lm;
         } catch (RuntimeException e) {
             f.close();
             throw namingFile(path, e);
@@ -421,6 +438,27 @@ public final class LoadedModel implements AutoCloseable {
         }
     }
 
+    /**
+     * The fitted head's draft step ({@code --spec-type fitted}) with projection {@code proj} ([n_embd, 2·n_embd]
+     * row-major), for the vector backend and the interpreter with --model.
+     */
+    public ggufc.runtime.spec.AssistantDrafter.Step fittedStep(float[] proj) {
+        if (fitted == null) throw new UnsupportedOperationException("--spec-type fitted runs on the vector backend and the interpreter with --model (not with --artifact or a GPU --device yet)");
+        try {
+            return fitted.apply(proj);
+        } catch (RuntimeException e) {
+            throw namingFile(file.path(), e);
+        }
+    }
+
+    /** {@code weights} with the fitted projection bound as {@link ggufc.lift.FittedHeadLifter#PROJ} (f32 [n, 2n]). */
+    private static java.util.function.Function<String, ggufc.ir.TensorData> withFittedProjection(java.util.function.Function<String, ggufc.ir.TensorData> weights, float[] proj, int n) {
+        if (proj.length != 2L * n * n) throw new IllegalArgumentException("a fitted projection for n_embd " + n + " has " + 2L * n * n + " values, got " + proj.length);
+        java.lang.foreign.MemorySegment seg = java.lang.foreign.Arena.ofAuto().allocate(4L * proj.length, 64);
+        java.lang.foreign.MemorySegment.copy(proj, 0, seg, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, proj.length);
+        ggufc.ir.TensorData p = new ggufc.ir.TensorData(DType.F32, new long[] {n, 2L * n}, seg);
+        return name -> name.equals(ggufc.lift.FittedHeadLifter.PROJ) ? p : weights.apply(name);
+    }
 
     /** The layer count the early-exit head reads after for {@code layer} (-1: an artifact's compiled one, or three quarters of the layers). */
     public int draftLayer(int layer) { return layer < 0 && compiledDraftLayer > 0 ? compiledDraftLayer : ggufc.passes.spec.InsertDraftHead.resolve(graph(), layer); }
