@@ -37,7 +37,7 @@ class SpeculativeCliTest {
     @Test
     void refusals() {
         CliTest.Run r = run("--spec-type", "medusa");
-        assertTrue(r.exit() != 0 && r.err().contains("--spec-type must be none, ngram, ngram-simple, early-exit or draft-mtp"), r.err());
+        assertTrue(r.exit() != 0 && r.err().contains("--spec-type must be none, ngram, ngram-simple, early-exit, draft-mtp or fitted"), r.err());
         r = run("--spec-type", "early-exit", "--draft-layer", "5");
         assertTrue(r.exit() != 0 && r.err().contains("--draft-layer must be in 1..4"), r.err());
         assertEquals(1, r.err().strip().lines().filter(l -> l.contains("draft-layer")).count(), r.err());
