@@ -119,6 +119,8 @@ class FittedHeadTest {
         }
         CliTest.Run refused = CliTest.ggufc("run", "--artifact", "nowhere", "--prompt", "x", "--spec-type", "fitted");
         assertTrue(refused.exit() != 0 && refused.err().contains("--spec-type fitted runs with --model on the CPU"), refused.err());
+        CliTest.Run tiny = CliTest.ggufc("run", "--model", Goldens.sharedModel("stories260K.gguf").toString(), "--prompt", "Hi", "-n", "1", "--ctx", "4", "--spec-type", "fitted");
+        assertTrue(tiny.exit() != 0 && tiny.err().contains("a context of 4 tokens leaves no room for the text the head is fitted on (raise --ctx"), tiny.err());
     }
 
     /**

@@ -49,6 +49,7 @@ public final class FittedHead {
         for (String prompt : prompts) {
             target.reset();
             int[] ids = tokenizer.encode(prompt, true, false);
+            if (ids.length + 1 >= target.contextSize()) continue; // no room after this prompt in the context
             int pos = ids.length;
             int x = Sampler.argmax(target.step(ids, 0));
             float[] h = target.hiddenRow(-1);
@@ -94,6 +95,10 @@ public final class FittedHead {
     public static Fit fitAtLoad(StepExecutor target, Tokenizer tokenizer, ggufc.gguf.GgufFile f, ggufc.lift.LlamaHparams hp) {
         Frozen fz = frozen(f, hp);
         Corpus train = generate(target, tokenizer, TRAIN_PROMPTS, TRAIN_PER_PROMPT);
+        if (train.size() == 0) {
+            throw new IllegalArgumentException("--spec-type fitted: a context of " + target.contextSize() + " tokens leaves no room for the text the head is fitted on (raise --ctx; up to "
+                    + TRAIN_PER_PROMPT + " tokens after each built-in prompt are used)");
+        }
         Corpus heldOut = generate(target, tokenizer, HELD_OUT_PROMPTS, HELD_OUT_PER_PROMPT);
         return fit(fz, train, heldOut, EPOCHS, BATCH, LEARNING_RATE, SEED);
     }
