@@ -103,7 +103,7 @@ class FittedHeadTest {
         assertTrue(p.worstMismatch(unscaled) > 1, "a gradient not divided by the batch passed the check");
     }
 
-    /** ggufc run --spec-type fitted --temp 0 prints exactly the plain greedy text, on the vector plan and the interpreter, and says what it fitted. */
+    /** ggufc run --spec-type fitted --temp 0 prints exactly the plain greedy text, on the vector plan and the interpreter (and layer and tensor splits over CPU sub-devices), and says what it fitted. */
     @Test
     void fittedDraftsKeepGreedyText() {
         for (String backend : List.of("vector", "interpreter")) {
@@ -116,6 +116,13 @@ class FittedHeadTest {
                 assertTrue(r.err().matches("(?s).*ggufc: fitted head \\(projection only, no block\\): \\d+ self-generated tokens, train loss [0-9.]+, agreement [0-9.]+ on \\d+ held-out tokens.*"), r.err());
                 assertTrue(r.err().matches("(?s).*timings: speculative fitted: drafted \\d+, accepted [1-9]\\d*, .*"), "some drafts accepted: " + r.err());
             }
+        }
+        // on CPU sub-devices: the head reads no cache, only the split target's hidden rows
+        for (String mode : List.of("layer", "tensor")) {
+            CliTest.Run plain = SpeculativeCliTest.run("--device", "cpu:0,cpu:1", "--split-mode", mode);
+            CliTest.Run r = SpeculativeCliTest.run("--device", "cpu:0,cpu:1", "--split-mode", mode, "--spec-type", "fitted");
+            assertEquals(0, r.exit(), r.err());
+            assertEquals(plain.out(), r.out(), "split " + mode);
         }
         CliTest.Run refused = CliTest.ggufc("run", "--artifact", "nowhere", "--prompt", "x", "--spec-type", "fitted");
         assertTrue(refused.exit() != 0 && refused.err().contains("--spec-type fitted runs with --model on the CPU"), refused.err());
