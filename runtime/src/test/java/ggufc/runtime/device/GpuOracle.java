@@ -72,6 +72,9 @@ final class GpuOracle {
         }
     }
 
+    /** Below this output RMS, errors are measured against it (see {@link #assertClose}). */
+    static final double NEAR_ZERO_RMS = 1e-3;
+
     static void assertClose(float[] got, float[] want, double maxNmse, String what) {
         assertEquals(want.length, got.length, what + ": length");
         double err = 0, ref = 0;
@@ -86,7 +89,10 @@ final class GpuOracle {
             err += d * d;
             ref += (double) want[i] * want[i];
         }
-        double nmse = ref == 0 ? err : err / ref;
+        // the graphs here keep their values O(1) (activations scaled 1/sqrt(k)); an output whose RMS is below 1e-3 is a
+        // near-cancellation (a 1-row product of -2.3e-4 from terms of 0.03, say), where float rounding of the O(1) terms
+        // cannot be judged relative to the output itself: it is judged against that RMS instead (a wrong kernel is off by O(1))
+        double nmse = err / Math.max(ref, want.length * NEAR_ZERO_RMS * NEAR_ZERO_RMS);
         assertTrue(nmse <= maxNmse, String.format("%s: NMSE %.3g > %.3g (first elements got %s want %s)", what, nmse, maxNmse,
                 java.util.Arrays.toString(java.util.Arrays.copyOf(got, Math.min(6, got.length))), java.util.Arrays.toString(java.util.Arrays.copyOf(want, Math.min(6, want.length)))));
     }
