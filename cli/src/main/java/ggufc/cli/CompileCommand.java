@@ -43,8 +43,9 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--all-logits", description = "Compute every position's logits (needed by `run --artifact OUT --spec-type ngram`: the verify step reads every row; prompts then run the LM head on every token).")
     boolean allLogits;
 
-    @Option(names = "--spec-type", paramLabel = "early-exit|draft-mtp", description = "Also compile a draft step as a second class, with every position's logits: "
-            + "early-exit (after --draft-layer layers, sharing the target's KV caches) or draft-mtp (a hy_v3 model's own MTP layer, with a cache of its own); "
+    @Option(names = "--spec-type", paramLabel = "early-exit|draft-mtp|fitted", description = "Also compile a draft step as a second class, with every position's logits: "
+            + "early-exit (after --draft-layer layers, sharing the target's KV caches), draft-mtp (a hy_v3 model's own MTP layer, with a cache of its own) or fitted "
+            + "(a nextn-style head fitted here by self-distillation, its projection stored in the artifact); "
             + "`run --artifact OUT --spec-type ...` drafts with it. The IR (OUT/model.ir) is then the module of both graphs.")
     String specType;
 
@@ -70,6 +71,8 @@ final class CompileCommand implements Callable<Integer> {
 
     /** --draft-layer auto: the calibration continuation's length and the longest draft tried. */
     static final int TUNE_TOKENS = 64, TUNE_DRAFT_MAX = 8;
+    /** --spec-type fitted: the context the head's training text is generated in (each built-in prompt and 384 tokens after it). */
+    static final int FIT_CONTEXT = 512;
 
     @Override
     public Integer call() throws java.io.IOException {
@@ -82,9 +85,10 @@ final class CompileCommand implements Callable<Integer> {
             return 0;
         }
         if (!target.equals("vector")) throw new IllegalArgumentException("--target " + target + " is not available (targets: vector, " + String.join(", ", GpuTargets.TARGETS) + ")");
-        if (specType != null && !specType.equals("early-exit") && !specType.equals("draft-mtp")) {
-            throw new IllegalArgumentException("--spec-type: an artifact holds an early-exit draft step or a hy_v3 model's MTP layer (early-exit or draft-mtp), got '" + specType + "'");
+        if (specType != null && !specType.equals("early-exit") && !specType.equals("draft-mtp") && !specType.equals("fitted")) {
+            throw new IllegalArgumentException("--spec-type: an artifact holds an early-exit draft step, a hy_v3 model's MTP layer or a fitted head (early-exit, draft-mtp or fitted), got '" + specType + "'");
         }
+        boolean fitted = "fitted".equals(specType);
         if (!"early-exit".equals(specType) && !draftLayer.equals("-1")) throw new IllegalArgumentException("--draft-layer goes with --spec-type early-exit");
         boolean mtp = "draft-mtp".equals(specType);
         boolean auto = draftLayer.equals("auto");
@@ -116,6 +120,19 @@ final class CompileCommand implements Callable<Integer> {
                 if (tn.predicted() < 1) System.err.printf("ggufc: --draft-layer auto: no early exit pays on this model here (the best is predicted at %.2fx plain decoding); it is compiled all the same%n", tn.predicted());
             }
         }
+        float[] projection = null;
+        if (fitted) {
+            // the head fitted here, in this process, as `run --spec-type fitted` fits it at load, and stored in the artifact
+            long f0 = System.nanoTime();
+            try (ggufc.runtime.LoadedModel lm = ggufc.runtime.LoadedModel.open(ggufc.gguf.GgufFile.open(gguf), FIT_CONTEXT, DType.F32, true, ggufc.runtime.LoadedModel.Backend.VECTOR,
+                    t, passes, ggufc.runtime.SplitConfig.NONE)) {
+                ggufc.runtime.spec.FittedHead.Fit fit = ggufc.runtime.spec.FittedHead.fitAtLoad(lm.executor(), lm.tokenizer(), lm.file(), lm.hparams());
+                projection = fit.proj();
+                choice = String.format(java.util.Locale.ROOT, "fitted at compile time (projection only, no block): %d self-generated tokens, train loss %.3f, agreement %.3f on %d held-out tokens",
+                        fit.trainTokens(), fit.trainLoss(), fit.heldOutAgreement(), fit.heldOutTokens());
+                System.err.printf("ggufc: %s, %d ms%n", choice, (System.nanoTime() - f0) / 1_000_000);
+            }
+        }
         Artifact.Manifest m;
         try (ProgressBar pb = ProgressBars.builder("compile").setInitialMax(Artifact.STAGES.size()).hideEta().build()) {
             List<ggufc.passes.Pass> all = new java.util.ArrayList<>();
@@ -127,7 +144,7 @@ final class CompileCommand implements Callable<Integer> {
             }
             all.addAll(ggufc.passes.PassRegistry.parse(passes, ggufc.passes.Targets.VECTOR));
             Artifact.Pipeline pipeline = Artifact.Pipeline.of(all);
-            m = Artifact.compile(gguf, out, new Artifact.Options(ctx, kv, batch, t, allLogits || specType != null, specType != null && !mtp ? layer : 0, draftMax, choice, mtp), pipeline, (i, name) -> {
+            m = Artifact.compile(gguf, out, new Artifact.Options(ctx, kv, batch, t, allLogits || specType != null, "early-exit".equals(specType) ? layer : 0, draftMax, choice, mtp, projection), pipeline, (i, name) -> {
                 pb.stepTo(i);
                 pb.setExtraMessage(name);
             });
@@ -136,6 +153,7 @@ final class CompileCommand implements Callable<Integer> {
         }
         System.err.printf("ggufc: compiled %s -> %s (%s%s, %s, ctx %s) in %d ms%n", gguf.getFileName(), out, m.get("class"),
                 m.get("draft.class") == null ? "" : "mtp".equals(m.get("draft")) ? " and its MTP layer's draft step, " + m.get("draft.class")
+                        : "fitted".equals(m.get("draft")) ? " and its fitted head's draft step, " + m.get("draft.class")
                         : " and its early-exit draft step after " + m.get("draft.layer") + " layers, " + m.get("draft.class"), m.get("vector.shape"), m.get("ctx"),
                 (System.nanoTime() - t0) / 1_000_000);
         if (jvmCache) {

@@ -133,7 +133,7 @@ final class RunCommand implements Callable<Integer> {
             // (draft-mtp: checked where its draft step binds to the split target)
         }
         boolean gpu = devices.size() == 1 && !devices.get(0).startsWith("cpu");
-        if (specType.equals("fitted") && (gpu || artifact != null)) throw new IllegalArgumentException("--spec-type fitted runs with --model on the CPU (the vector backend or the interpreter), not " + (gpu ? "on --device " + device : "on an --artifact") + " yet");
+        if (specType.equals("fitted") && gpu) throw new IllegalArgumentException("--spec-type fitted runs on the CPU (the vector backend, the interpreter, or an artifact compiled with `ggufc compile --spec-type fitted`), not on --device " + device);
         if (spec && gpu && specType.equals("draft-mtp")) throw new IllegalArgumentException("--spec-type draft-mtp runs on the CPU (the vector backend or the interpreter); on a GPU --device, ngram, ngram-simple and early-exit do");
         if (draftPMin < 0 || draftPMin > 1) throw new IllegalArgumentException("--draft-p-min must be in [0, 1], got " + draftPMin);
         if (gpu && artifact != null) throw new IllegalArgumentException("--artifact runs on the CPU; for --device " + device + " give --model");
@@ -185,7 +185,11 @@ final class RunCommand implements Callable<Integer> {
                     throw e;
                 }
             }
-            if (specType.equals("fitted")) {
+            if (specType.equals("fitted") && artifact != null) {
+                assistantStep = m.compiledFittedStep();
+                if (assistantStep == null) throw new IllegalArgumentException(artifact + " holds no fitted head: compile it with `ggufc compile --spec-type fitted`");
+                System.err.println("ggufc: fitted head from the artifact (" + ggufc.runtime.artifact.Artifact.FITTED_PROJECTION + ")");
+            } else if (specType.equals("fitted")) {
                 long f0 = System.nanoTime();
                 ggufc.runtime.spec.FittedHead.Fit fit = ggufc.runtime.spec.FittedHead.fitAtLoad(m.executor(), m.tokenizer(), m.file(), m.hparams());
                 assistantStep = m.fittedStep(fit.proj());

@@ -124,10 +124,40 @@ class FittedHeadTest {
             assertEquals(0, r.exit(), r.err());
             assertEquals(plain.out(), r.out(), "split " + mode);
         }
-        CliTest.Run refused = CliTest.ggufc("run", "--artifact", "nowhere", "--prompt", "x", "--spec-type", "fitted");
-        assertTrue(refused.exit() != 0 && refused.err().contains("--spec-type fitted runs with --model on the CPU"), refused.err());
+        CliTest.Run refused = CliTest.ggufc("run", "--model", Goldens.sharedModel("stories260K.gguf").toString(), "--prompt", "x", "--spec-type", "fitted", "--device", "opencl:0");
+        assertTrue(refused.exit() != 0 && refused.err().contains("--spec-type fitted runs on the CPU"), refused.err());
         CliTest.Run tiny = CliTest.ggufc("run", "--model", Goldens.sharedModel("stories260K.gguf").toString(), "--prompt", "Hi", "-n", "1", "--ctx", "4", "--spec-type", "fitted");
         assertTrue(tiny.exit() != 0 && tiny.err().contains("a context of 4 tokens leaves no room for the text the head is fitted on (raise --ctx"), tiny.err());
+    }
+
+    /**
+     * `ggufc compile --spec-type fitted` fits the head at compile time and stores its projection in the artifact (covered
+     * by the manifest's checksums); `run --artifact --spec-type fitted` drafts with it, fitting nothing, and prints the plain
+     * text; an artifact without one is refused in one line.
+     */
+    @Test
+    void fittedHeadInAnArtifact(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+        String model = Goldens.sharedModel("stories260K.gguf").toString();
+        java.nio.file.Path out = dir.resolve("fitted"), plainArtifact = dir.resolve("plain");
+        CliTest.Run c = CliTest.ggufc("compile", "-m", model, "-o", out.toString(), "--spec-type", "fitted", "--no-jvm-cache", "-t", "1");
+        assertEquals(0, c.exit(), c.err());
+        assertTrue(c.err().contains("fitted at compile time (projection only, no block)") && c.err().contains("its fitted head's draft step"), c.err());
+        assertEquals(2L * 64 * 64 * 4, java.nio.file.Files.size(out.resolve(ggufc.runtime.artifact.Artifact.FITTED_PROJECTION)));
+        CliTest.Run plain = SpeculativeCliTest.run();
+        CliTest.Run r = CliTest.ggufc("run", "--artifact", out.toString(), "--prompt", "Once upon a time", "-n", "64", "--temp", "0", "-t", "1", "--spec-type", "fitted", "--timings");
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(plain.out(), r.out());
+        assertTrue(r.err().contains("ggufc: fitted head from the artifact") && !r.err().contains("self-generated tokens"), "nothing fitted at run time: " + r.err());
+        assertTrue(r.err().matches("(?s).*timings: speculative fitted: drafted \\d+, accepted [1-9]\\d*, .*"), "some drafts accepted: " + r.err());
+        // a tampered projection is refused by the manifest's checksum
+        byte[] proj = java.nio.file.Files.readAllBytes(out.resolve(ggufc.runtime.artifact.Artifact.FITTED_PROJECTION));
+        proj[100] ^= 1;
+        java.nio.file.Files.write(out.resolve(ggufc.runtime.artifact.Artifact.FITTED_PROJECTION), proj);
+        CliTest.Run tampered = CliTest.ggufc("run", "--artifact", out.toString(), "--prompt", "Once", "-n", "4", "--temp", "0", "--spec-type", "fitted");
+        assertTrue(tampered.exit() != 0 && tampered.err().contains(ggufc.runtime.artifact.Artifact.FITTED_PROJECTION), tampered.err());
+        assertEquals(0, CliTest.ggufc("compile", "-m", model, "-o", plainArtifact.toString(), "--all-logits", "--no-jvm-cache").exit());
+        CliTest.Run none = CliTest.ggufc("run", "--artifact", plainArtifact.toString(), "--prompt", "Once", "-n", "4", "--temp", "0", "--spec-type", "fitted");
+        assertTrue(none.exit() != 0 && none.err().contains("holds no fitted head: compile it with `ggufc compile --spec-type fitted`"), none.err());
     }
 
     /**

@@ -185,7 +185,7 @@ public final class LoadedModel implements AutoCloseable {
                 // the fitted head's draft step: its graph through the same pipeline, on the target's weights and the fitted
                 // projection, with no cache (it reads the target's hidden row, not its caches)
                 java.util.function.Function<float[], ggufc.runtime.spec.AssistantDrafter.Step> fit = proj -> {
-                    java.util.function.Function<String, ggufc.ir.TensorData> fw = withFittedProjection(weights, proj, hp.nEmbd());
+                    java.util.function.Function<String, ggufc.ir.TensorData> fw = ggufc.runtime.spec.FittedHead.withProjection(weights, proj, hp.nEmbd());
                     Graph d = pipeline(passes, Targets.VECTOR, ggufc.lift.FittedHeadLifter.liftDraft(f, new LlamaLifter.Options(n, false, kvType)), fw);
                     return ggufc.runtime.spec.AssistantSteps.vector(Lowering.lower(d, 1), new ModelBinding(fw, pool, n), pe);
                 };
@@ -213,7 +213,7 @@ public final class LoadedModel implements AutoCloseable {
                     ex.sharingCaches(pipeline(passes, Targets.INTERP, ggufc.lift.HyV3Lifter.liftDraft(f, new LlamaLifter.Options(n, false, kvType)), weights), weights));
             LoadedModel lm = new LoadedModel(f, tok, hp, () -> g, ex, n * perToken, ee, as, mtp);
             lm.fitted = proj -> {
-                java.util.function.Function<String, ggufc.ir.TensorData> fw = withFittedProjection(weights, proj, hp.nEmbd());
+                java.util.function.Function<String, ggufc.ir.TensorData> fw = ggufc.runtime.spec.FittedHead.withProjection(weights, proj, hp.nEmbd());
                 return ggufc.runtime.spec.AssistantSteps.interpreter(ex.sharingCaches(pipeline(passes, Targets.INTERP,
                         ggufc.lift.FittedHeadLifter.liftDraft(f, new LlamaLifter.Options(n, false, kvType)), fw), fw));
             };
@@ -348,13 +348,34 @@ public final class LoadedModel implements AutoCloseable {
             String devs = m.get("split.devices");
             int devices = devs == null ? 1 : Integer.parseInt(devs);
             pool = new WorkerPool(Math.max(1, threads / devices));
-            binding = new ModelBinding(ggufc.ir.Slices.wrap(new GgufWeights(f)), pool, n);
+            java.util.function.Function<String, ggufc.ir.TensorData> weights = ggufc.ir.Slices.wrap(new GgufWeights(f));
+            float[] fittedProjection = null;
+            if ("fitted".equals(m.get("draft"))) {
+                // the head fitted at compile time: its projection from the artifact (checked by the manifest's checksum)
+                java.nio.ByteBuffer bb;
+                try {
+                    bb = java.nio.ByteBuffer.wrap(Files.readAllBytes(dir.resolve(m.require("draft.projection")))).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                fittedProjection = new float[bb.remaining() / 4];
+                for (int i = 0; i < fittedProjection.length; i++) fittedProjection[i] = bb.getFloat();
+                weights = ggufc.runtime.spec.FittedHead.withProjection(weights, fittedProjection, hp.nEmbd());
+            }
+            binding = new ModelBinding(weights, pool, n);
             CompiledModel cm = SourceCompiler.instantiate(SourceCompiler.load(dir.resolve("classes"), m.require("class")), binding);
             StepExecutor ex = new VectorExecutor(cm, m.getInt("io.tokens"), m.getInt("io.pos"), m.getInt("io.logits"), m.getInt("io.vocab"),
                     Boolean.parseBoolean(m.require("io.all.logits")), binding, pool, dir);
             java.util.function.IntFunction<StepExecutor> ee = null;
             Supplier<ggufc.runtime.spec.MtpDrafter.Step> mtp = null;
             int compiledLayer = 0;
+            ggufc.runtime.spec.AssistantDrafter.Step fittedStep = null;
+            if ("fitted".equals(m.get("draft"))) {
+                CompiledModel dm = SourceCompiler.instantiate(SourceCompiler.load(dir.resolve("classes"), m.require("draft.class")), binding);
+                ((VectorExecutor) ex).withHidden(m.getInt("io.hidden"), m.getInt("io.hidden.width"));
+                fittedStep = ggufc.runtime.spec.AssistantSteps.vector(dm, m.getInt("draft.io.count"), m.getInt("draft.io.tokens"), m.getInt("draft.io.pos"),
+                        m.getInt("draft.io.hidden"), m.getInt("draft.io.logits"), m.getInt("draft.io.next"), m.getInt("draft.io.vocab"), m.getInt("draft.io.width"), () -> {});
+            }
             if ("mtp".equals(m.get("draft"))) {
                 // the compiled MTP layer's step: a cache of its own (its name is not the trunk's), fed the target's hidden rows
                 CompiledModel dm = SourceCompiler.instantiate(SourceCompiler.load(dir.resolve("classes"), m.require("draft.class")), binding);
@@ -362,7 +383,7 @@ public final class LoadedModel implements AutoCloseable {
                 ggufc.runtime.spec.MtpDrafter.Step step = ggufc.runtime.spec.MtpSteps.vector(dm, m.getInt("draft.io.count"), m.getInt("draft.io.tokens"), m.getInt("draft.io.pos"),
                         m.getInt("draft.io.hidden"), m.getInt("draft.io.logits"), m.getInt("draft.io.next"), m.getInt("draft.io.vocab"), m.getInt("draft.io.width"));
                 mtp = () -> step;
-            } else if (m.get("draft.class") != null) {
+            } else if ("early-exit".equals(m.get("draft"))) {
                 // the compiled early-exit draft step, bound to the same binding: its KV caches are the target's, by name
                 CompiledModel dm = SourceCompiler.instantiate(SourceCompiler.load(dir.resolve("classes"), m.require("draft.class")), binding);
                 StepExecutor draft = new VectorExecutor(dm, m.getInt("draft.io.tokens"), m.getInt("draft.io.pos"), m.getInt("draft.io.logits"), m.getInt("io.vocab"),
@@ -377,6 +398,7 @@ public final class LoadedModel implements AutoCloseable {
             LoadedModel lm = new LoadedModel(f, tok, hp, g, ex, binding.cacheBytes(), ee, null, mtp);
             lm.compiledDraftLayer = compiledLayer;
             lm.compiledDraftMax = m.get("draft.max") == null ? 0 : m.getInt("draft.max");
+            lm.compiledFitted = fittedStep;
             return lm;
         } catch (RuntimeException e) {
             if (binding != null) binding.close();
@@ -451,14 +473,6 @@ public final class LoadedModel implements AutoCloseable {
         }
     }
 
-    /** {@code weights} with the fitted projection bound as {@link ggufc.lift.FittedHeadLifter#PROJ} (f32 [n, 2n]). */
-    private static java.util.function.Function<String, ggufc.ir.TensorData> withFittedProjection(java.util.function.Function<String, ggufc.ir.TensorData> weights, float[] proj, int n) {
-        if (proj.length != 2L * n * n) throw new IllegalArgumentException("a fitted projection for n_embd " + n + " has " + 2L * n * n + " values, got " + proj.length);
-        java.lang.foreign.MemorySegment seg = java.lang.foreign.Arena.ofAuto().allocate(4L * proj.length, 64);
-        java.lang.foreign.MemorySegment.copy(proj, 0, seg, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, proj.length);
-        ggufc.ir.TensorData p = new ggufc.ir.TensorData(DType.F32, new long[] {n, 2L * n}, seg);
-        return name -> name.equals(ggufc.lift.FittedHeadLifter.PROJ) ? p : weights.apply(name);
-    }
 
     /** The layer count the early-exit head reads after for {@code layer} (-1: an artifact's compiled one, or three quarters of the layers). */
     public int draftLayer(int layer) { return layer < 0 && compiledDraftLayer > 0 ? compiledDraftLayer : ggufc.passes.spec.InsertDraftHead.resolve(graph(), layer); }
@@ -467,6 +481,11 @@ public final class LoadedModel implements AutoCloseable {
     private int compiledDraftLayer;
 
     private int compiledDraftMax;
+
+    private ggufc.runtime.spec.AssistantDrafter.Step compiledFitted;
+
+    /** An artifact's compiled fitted draft head ({@code ggufc compile --spec-type fitted}), or null. */
+    public ggufc.runtime.spec.AssistantDrafter.Step compiledFittedStep() { return compiledFitted; }
 
     /** The draft length an artifact was tuned for (`ggufc compile --draft-layer auto`), or 0. */
     public int compiledDraftMax() { return compiledDraftMax; }

@@ -60,6 +60,8 @@ public final class Artifact {
 
     public static final String FORMAT = "ggufc-artifact/1";
     public static final String MANIFEST = "manifest.properties";
+    /** The fitted draft head's projection, f32 little-endian [n_embd, 2·n_embd], in an artifact compiled with one. */
+    public static final String FITTED_PROJECTION = "fitted-head.f32";
 
     /** Compile options; {@code ctx} 0 means the default ({@link KvBudget#context}). */
     /**
@@ -69,18 +71,22 @@ public final class Artifact {
      * @param draftMax the draft length `run --artifact` uses by default (0: llama.cpp's default)
      * @param draftChoice how the layer and draft length were chosen, for the manifest (null: given)
      * @param mtpDraft compile the model's own MTP (nextn) layer's draft step (hy_v3) beside the target (needs {@code allLogits})
+     * @param fittedProjection a fitted draft head's projection ({@code ggufc.lift.FittedHeadLifter}), stored in the artifact
+     *                         and compiled as its draft step (needs {@code allLogits}); null: none
      */
-    public record Options(int ctx, DType kvType, int maxTokens, int threads, boolean allLogits, int draftLayer, int draftMax, String draftChoice, boolean mtpDraft) {
-        public Options(int ctx, DType kvType, int maxTokens, int threads) { this(ctx, kvType, maxTokens, threads, false, 0, 0, null, false); }
+    public record Options(int ctx, DType kvType, int maxTokens, int threads, boolean allLogits, int draftLayer, int draftMax, String draftChoice, boolean mtpDraft,
+                          float[] fittedProjection) {
+        public Options(int ctx, DType kvType, int maxTokens, int threads) { this(ctx, kvType, maxTokens, threads, false, 0, 0, null, false, null); }
 
-        public Options(int ctx, DType kvType, int maxTokens, int threads, boolean allLogits) { this(ctx, kvType, maxTokens, threads, allLogits, 0, 0, null, false); }
+        public Options(int ctx, DType kvType, int maxTokens, int threads, boolean allLogits) { this(ctx, kvType, maxTokens, threads, allLogits, 0, 0, null, false, null); }
 
         public Options {
             if (ctx < 0) throw new IllegalArgumentException("--ctx must be >= 0, got " + ctx);
             if (maxTokens < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + maxTokens);
             if (threads < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
-            if ((draftLayer != 0 || mtpDraft) && !allLogits) throw new IllegalArgumentException("a draft step needs every position's logits in the target (--all-logits)");
-            if (draftLayer != 0 && mtpDraft) throw new IllegalArgumentException("one draft step: early-exit or the MTP layer's");
+            int drafts = (draftLayer != 0 ? 1 : 0) + (mtpDraft ? 1 : 0) + (fittedProjection != null ? 1 : 0);
+            if (drafts > 0 && !allLogits) throw new IllegalArgumentException("a draft step needs every position's logits in the target (--all-logits)");
+            if (drafts > 1) throw new IllegalArgumentException("one draft step: early-exit, the MTP layer's or a fitted head");
         }
     }
 
@@ -158,6 +164,17 @@ public final class Artifact {
                     draft = passes.run().apply(ggufc.lift.HyV3Lifter.liftDraft(f, new LlamaLifter.Options(ctx, false, opt.kvType())), weights);
                     m.put("draft", "mtp");
                 }
+                if (opt.fittedProjection() != null) {
+                    // the fitted head: its projection stored beside the code (covered by the checksums), bound as a param
+                    draft = passes.run().apply(ggufc.lift.FittedHeadLifter.liftDraft(f, new LlamaLifter.Options(ctx, false, opt.kvType())),
+                            ggufc.runtime.spec.FittedHead.withProjection(weights, opt.fittedProjection(), (int) Lifters.hparams(f).nEmbd()));
+                    m.put("draft", "fitted");
+                    m.put("draft.projection", FITTED_PROJECTION);
+                    if (opt.draftChoice() != null) m.put("draft.choice", opt.draftChoice());
+                    java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate(4 * opt.fittedProjection().length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    for (float v : opt.fittedProjection()) bb.putFloat(v);
+                    Files.write(out.resolve(FITTED_PROJECTION), bb.array());
+                }
             }
             ggufc.ir.GraphModule module = draft == null ? null : ggufc.ir.GraphModule.of(g.name(), g, draft);
             if (module != null) ggufc.ir.Verifier.verify(module);
@@ -198,13 +215,14 @@ public final class Artifact {
             List<Path> sources = new ArrayList<>(List.of(javaFile));
             if (draft != null) {
                 // the draft step's own class, bound to the same ModelBinding: its caches are the target's (by name)
-                boolean mtp = opt.mtpDraft();
+                boolean mtp = opt.mtpDraft(), withHidden = mtp || opt.fittedProjection() != null;
                 // an MTP step also catches its cache up on a verify step's kept rows: up to 64 tokens a step (longer ones in chunks)
                 Plan dp = Lowering.lower(draft, mtp ? 64 : 1);
                 Files.writeString(out.resolve("draft-plan.txt"), dp.dump(), StandardCharsets.UTF_8);
                 String dcls = JavaEmitter.className(draft.name());
                 JavaEmitter.emit(dp, dcls, "Generated by ggufc " + GgufcVersion.get() + " from " + gguf.getFileName() + " (" + m.get("model.hash")
                         + (mtp ? "): the draft step of its MTP (nextn) layer, with a KV cache of its own, fed " + cls + "'s hidden rows."
+                        : withHidden ? "): the draft step of a head fitted at compile time (" + FITTED_PROJECTION + "), fed " + cls + "'s hidden rows."
                         : "): the early-exit draft step after " + m.get("draft.layer") + " layers, sharing " + cls + "'s KV caches.")).writeTo(out.resolve("src"));
                 sources.add(out.resolve("src").resolve(JavaEmitter.PACKAGE.replace('.', '/')).resolve(dcls + ".java"));
                 m.put("draft.class", JavaEmitter.PACKAGE + "." + dcls);
@@ -212,7 +230,7 @@ public final class Artifact {
                 m.put("draft.io.tokens", Integer.toString(dp.inputs().indexOf(LlamaLifter.TOKENS)));
                 m.put("draft.io.pos", Integer.toString(dp.inputs().indexOf(LlamaLifter.POSITIONS)));
                 m.put("draft.io.logits", Integer.toString(dl));
-                if (mtp) {
+                if (withHidden) {
                     int next = dp.outputIndex(ggufc.lift.HyV3Lifter.HIDDEN_NEXT);
                     m.put("draft.io.hidden", Integer.toString(dp.inputs().indexOf(ggufc.lift.HyV3Lifter.HIDDEN_IN)));
                     m.put("draft.io.count", Integer.toString(dp.inputs().size()));

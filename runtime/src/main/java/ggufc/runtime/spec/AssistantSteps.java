@@ -19,13 +19,20 @@ public final class AssistantSteps {
 
     /** On the vector kernels: the lowered draft graph, its weights in {@code binding} (owned), the caches the target plan's. */
     public static AssistantDrafter.Step vector(Plan plan, ModelBinding binding, PlanExecutor target) {
-        PlanExecutor pe = new PlanExecutor(plan, binding, target);
-        int tokens = plan.inputs().indexOf(LlamaLifter.TOKENS), pos = plan.inputs().indexOf(LlamaLifter.POSITIONS);
-        int hidden = plan.inputs().indexOf(Gemma4AssistantLifter.HIDDEN_IN);
         int logits = plan.outputIndex(LlamaLifter.LOGITS), next = plan.outputIndex(Gemma4AssistantLifter.HIDDEN_NEXT);
-        int vocab = (int) plan.outputs().get(logits).rowLength(), width = (int) plan.outputs().get(next).rowLength();
+        return vector(new PlanExecutor(plan, binding, target), plan.inputs().size(), plan.inputs().indexOf(LlamaLifter.TOKENS), plan.inputs().indexOf(LlamaLifter.POSITIONS),
+                plan.inputs().indexOf(Gemma4AssistantLifter.HIDDEN_IN), logits, next, (int) plan.outputs().get(logits).rowLength(), (int) plan.outputs().get(next).rowLength(),
+                binding::close);
+    }
+
+    /**
+     * On compiled code ({@code pe}: a plan's executor or an artifact's generated class), given where its inputs (of
+     * {@code inputCount}) and outputs are; {@code onClose} frees what the step owns.
+     */
+    public static AssistantDrafter.Step vector(ggufc.codegen.vector.CompiledModel pe, int inputCount, int tokens, int pos, int hidden, int logits, int next, int vocab, int width,
+                                               Runnable onClose) {
         return new AssistantDrafter.Step() {
-            private final int[][] inputs = new int[plan.inputs().size()][];
+            private final int[][] inputs = new int[inputCount][];
 
             @Override
             public AssistantDrafter.Out run(int token, float[] h, int p) {
@@ -39,7 +46,7 @@ public final class AssistantSteps {
             }
 
             @Override
-            public void close() { binding.close(); }
+            public void close() { onClose.run(); }
         };
     }
 

@@ -247,4 +247,13 @@ public final class FittedHead {
         }
         return (double) hits / c.size();
     }
+
+    /** {@code weights} with the fitted projection bound as {@link ggufc.lift.FittedHeadLifter#PROJ} (f32 [n, 2n]). */
+    public static java.util.function.Function<String, ggufc.ir.TensorData> withProjection(java.util.function.Function<String, ggufc.ir.TensorData> weights, float[] proj, int n) {
+        if (proj.length != 2L * n * n) throw new IllegalArgumentException("a fitted projection for n_embd " + n + " has " + 2L * n * n + " values, got " + proj.length);
+        java.lang.foreign.MemorySegment seg = java.lang.foreign.Arena.ofAuto().allocate(4L * proj.length, 64);
+        java.lang.foreign.MemorySegment.copy(proj, 0, seg, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, proj.length);
+        ggufc.ir.TensorData p = new ggufc.ir.TensorData(ggufc.ir.DType.F32, new long[] {n, 2L * n}, seg);
+        return name -> name.equals(ggufc.lift.FittedHeadLifter.PROJ) ? p : weights.apply(name);
+    }
 }
