@@ -74,6 +74,15 @@ final class CompileCommand implements Callable<Integer> {
     /** --spec-type fitted: the context the head's training text is generated in (each built-in prompt and 384 tokens after it). */
     static final int FIT_CONTEXT = 512;
 
+    /**
+     * The model run in this process to choose or fit a draft step (--draft-layer auto, --spec-type fitted): the vector
+     * backend with this pipeline and these threads, every position's logits, a context of {@code ctx}.
+     */
+    private ggufc.runtime.LoadedModel measuring(Path gguf, int ctx, int threads) {
+        return ggufc.runtime.LoadedModel.open(ggufc.gguf.GgufFile.open(gguf), ctx, DType.F32, true, ggufc.runtime.LoadedModel.Backend.VECTOR, threads, passes,
+                ggufc.runtime.SplitConfig.NONE);
+    }
+
     @Override
     public Integer call() throws java.io.IOException {
         DType kv = RunCommand.kvType(kvType);
@@ -107,8 +116,7 @@ final class CompileCommand implements Callable<Integer> {
         if (auto) {
             // measured in this process on the model itself (vector backend, this pipeline, these threads)
             int tuneCtx = calibrationPrompt.length() + 2 + TUNE_TOKENS + TUNE_DRAFT_MAX + 8;
-            try (ggufc.runtime.LoadedModel lm = ggufc.runtime.LoadedModel.open(ggufc.gguf.GgufFile.open(gguf), tuneCtx, DType.F32, true, ggufc.runtime.LoadedModel.Backend.VECTOR,
-                    t, passes, ggufc.runtime.SplitConfig.NONE)) {
+            try (ggufc.runtime.LoadedModel lm = measuring(gguf, tuneCtx, t)) {
                 ggufc.runtime.spec.EarlyExitTuner.Tuning tn = ggufc.runtime.spec.EarlyExitTuner.tune(lm, calibrationPrompt, TUNE_TOKENS, TUNE_DRAFT_MAX, 2.0, tuneCtx,
                         msg -> System.err.println("ggufc: --draft-layer auto: " + msg));
                 layer = tn.bestLayer();
@@ -124,8 +132,7 @@ final class CompileCommand implements Callable<Integer> {
         if (fitted) {
             // the head fitted here, in this process, as `run --spec-type fitted` fits it at load, and stored in the artifact
             long f0 = System.nanoTime();
-            try (ggufc.runtime.LoadedModel lm = ggufc.runtime.LoadedModel.open(ggufc.gguf.GgufFile.open(gguf), FIT_CONTEXT, DType.F32, true, ggufc.runtime.LoadedModel.Backend.VECTOR,
-                    t, passes, ggufc.runtime.SplitConfig.NONE)) {
+            try (ggufc.runtime.LoadedModel lm = measuring(gguf, FIT_CONTEXT, t)) {
                 ggufc.runtime.spec.FittedHead.Fit fit = ggufc.runtime.spec.FittedHead.fitAtLoad(lm.executor(), lm.tokenizer(), lm.file(), lm.hparams());
                 projection = fit.proj();
                 choice = String.format(java.util.Locale.ROOT, "fitted at compile time (projection only, no block): %d self-generated tokens, train loss %.3f, agreement %.3f on %d held-out tokens",

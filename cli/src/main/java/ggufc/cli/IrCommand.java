@@ -129,26 +129,21 @@ final class IrCommand implements Callable<Integer> {
     /** A file whose first word (after blanks and comments) is {@code module}. */
     private static final java.util.regex.Pattern MODULE_FIRST = java.util.regex.Pattern.compile("(\\s|//[^\\n]*)*module\\b");
 
-    /** The target {@code g} and its draft step, each through the pipeline (the draft on its own weights), verified as one module. */
+    /** The target {@code g} and its draft step, each through the pipeline (the draft on its own weights); {@link #emitModule} verifies them as one module. */
     private GraphModule specModule(GgufFile f, Graph g, LlamaLifter.Options opt, Function<String, TensorData> weights) throws IOException {
         if (split.config(ggufc.runtime.SplitConfig.parseDevices(device)).active()) throw new IllegalArgumentException("--spec-type does not go with --split-mode yet");
-        if (specType.equals("early-exit")) return verified(ggufc.passes.spec.InsertDraftHead.module(g, draftLayer).map(x -> passes.run(x, weights, System.err, null).graph()));
+        if (specType.equals("early-exit")) return ggufc.passes.spec.InsertDraftHead.module(g, draftLayer).map(x -> passes.run(x, weights, System.err, null).graph());
         if (modelDraft == null) {
             // the MTP (nextn) block in the model's own file (hy_v3), with its own cache
             if (!Lifters.hparams(f).arch().equals(ggufc.lift.HyV3Lifter.ARCH)) throw new IllegalArgumentException("--spec-type draft-mtp needs the drafter, -md ASSISTANT.gguf (only hy_v3 files draft with their own MTP layer here)");
             Graph draft = ggufc.lift.HyV3Lifter.liftDraft(f, new LlamaLifter.Options(opt.ctx(), false, opt.kvType()));
-            return verified(GraphModule.of(g.name(), passes.run(g, weights, System.err, null).graph(), passes.run(draft, weights, System.err, null).graph()));
+            return GraphModule.of(g.name(), passes.run(g, weights, System.err, null).graph(), passes.run(draft, weights, System.err, null).graph());
         }
         try (GgufFile a = GgufFile.openHeader(ModelLocator.resolve(modelDraft))) {
             Graph draft = ggufc.lift.Gemma4AssistantLifter.liftDraft(a, f, opt);
             Function<String, TensorData> draftWeights = ggufc.lift.Gemma4AssistantLifter.weights(a, f);
-            return verified(GraphModule.of(g.name(), passes.run(g, weights, System.err, null).graph(), passes.run(draft, draftWeights, System.err, null).graph()));
+            return GraphModule.of(g.name(), passes.run(g, weights, System.err, null).graph(), passes.run(draft, draftWeights, System.err, null).graph());
         }
-    }
-
-    private static GraphModule verified(GraphModule m) {
-        ggufc.ir.Verifier.verify(m);
-        return m;
     }
 
     private int emitModule(GraphModule m) {

@@ -63,7 +63,6 @@ final class SpecBench {
         try (LoadedModel m = LoadedModel.open(model, ctx, DType.F32, true, LoadedModel.Backend.VECTOR, threads, "default")) {
             String name = model.getFileName().toString();
             int nLayer = m.hparams().nLayer();
-            StepExecutor ex = m.executor();
             EarlyExitTuner.Tuning tn = EarlyExitTuner.tune(m, prompt, decode, maxDraft, warmupSeconds, ctx, msg -> progress("%s, %d thread(s): %s", name, threads, msg));
             Generator gen = m.generator();
             int promptLen = tn.promptLength();
@@ -98,7 +97,7 @@ final class SpecBench {
                 double rowBest = -1, ceiling = 0;
                 int rowD = 1;
                 for (int dmax = 1; dmax <= maxDraft; dmax++) {
-                    EarlyExitTuner.Replay rp = EarlyExitTuner.replay(a, promptLen, decode, dmax, ctx);
+                    EarlyExitTuner.Replay rp = tn.replay(k, dmax);
                     double s = rp.speedup(draftCost.get(k), verify);
                     ceiling = Math.max(ceiling, rp.speedup(draftCost.get(k), freeVerify));
                     row.add(String.format(Locale.ROOT, "%.2f", s));

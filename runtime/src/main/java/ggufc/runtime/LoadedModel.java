@@ -349,18 +349,10 @@ public final class LoadedModel implements AutoCloseable {
             int devices = devs == null ? 1 : Integer.parseInt(devs);
             pool = new WorkerPool(Math.max(1, threads / devices));
             java.util.function.Function<String, ggufc.ir.TensorData> weights = ggufc.ir.Slices.wrap(new GgufWeights(f));
-            float[] fittedProjection = null;
-            if ("fitted".equals(m.get("draft"))) {
+            String draftKind = m.get("draft");
+            if ("fitted".equals(draftKind)) {
                 // the head fitted at compile time: its projection from the artifact (checked by the manifest's checksum)
-                java.nio.ByteBuffer bb;
-                try {
-                    bb = java.nio.ByteBuffer.wrap(Files.readAllBytes(dir.resolve(m.require("draft.projection")))).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-                fittedProjection = new float[bb.remaining() / 4];
-                for (int i = 0; i < fittedProjection.length; i++) fittedProjection[i] = bb.getFloat();
-                weights = ggufc.runtime.spec.FittedHead.withProjection(weights, fittedProjection, hp.nEmbd());
+                weights = ggufc.runtime.spec.FittedHead.withProjection(weights, Artifact.readProjection(dir.resolve(m.require("draft.projection"))), hp.nEmbd());
             }
             binding = new ModelBinding(weights, pool, n);
             CompiledModel cm = SourceCompiler.instantiate(SourceCompiler.load(dir.resolve("classes"), m.require("class")), binding);
@@ -370,22 +362,18 @@ public final class LoadedModel implements AutoCloseable {
             Supplier<ggufc.runtime.spec.MtpDrafter.Step> mtp = null;
             int compiledLayer = 0;
             ggufc.runtime.spec.AssistantDrafter.Step fittedStep = null;
-            if ("fitted".equals(m.get("draft"))) {
-                CompiledModel dm = SourceCompiler.instantiate(SourceCompiler.load(dir.resolve("classes"), m.require("draft.class")), binding);
-                ((VectorExecutor) ex).withHidden(m.getInt("io.hidden"), m.getInt("io.hidden.width"));
+            // the compiled draft step, on the same binding: an early exit's caches are the target's (by name), an MTP layer's
+            // its own; an MTP layer and a fitted head read the target's hidden rows
+            CompiledModel dm = draftKind == null ? null : SourceCompiler.instantiate(SourceCompiler.load(dir.resolve("classes"), m.require("draft.class")), binding);
+            if ("fitted".equals(draftKind) || "mtp".equals(draftKind)) ((VectorExecutor) ex).withHidden(m.getInt("io.hidden"), m.getInt("io.hidden.width"));
+            if ("fitted".equals(draftKind)) {
                 fittedStep = ggufc.runtime.spec.AssistantSteps.vector(dm, m.getInt("draft.io.count"), m.getInt("draft.io.tokens"), m.getInt("draft.io.pos"),
                         m.getInt("draft.io.hidden"), m.getInt("draft.io.logits"), m.getInt("draft.io.next"), m.getInt("draft.io.vocab"), m.getInt("draft.io.width"), () -> {});
-            }
-            if ("mtp".equals(m.get("draft"))) {
-                // the compiled MTP layer's step: a cache of its own (its name is not the trunk's), fed the target's hidden rows
-                CompiledModel dm = SourceCompiler.instantiate(SourceCompiler.load(dir.resolve("classes"), m.require("draft.class")), binding);
-                ((VectorExecutor) ex).withHidden(m.getInt("io.hidden"), m.getInt("io.hidden.width"));
+            } else if ("mtp".equals(draftKind)) {
                 ggufc.runtime.spec.MtpDrafter.Step step = ggufc.runtime.spec.MtpSteps.vector(dm, m.getInt("draft.io.count"), m.getInt("draft.io.tokens"), m.getInt("draft.io.pos"),
                         m.getInt("draft.io.hidden"), m.getInt("draft.io.logits"), m.getInt("draft.io.next"), m.getInt("draft.io.vocab"), m.getInt("draft.io.width"));
                 mtp = () -> step;
-            } else if ("early-exit".equals(m.get("draft"))) {
-                // the compiled early-exit draft step, bound to the same binding: its KV caches are the target's, by name
-                CompiledModel dm = SourceCompiler.instantiate(SourceCompiler.load(dir.resolve("classes"), m.require("draft.class")), binding);
+            } else if ("early-exit".equals(draftKind)) {
                 StepExecutor draft = new VectorExecutor(dm, m.getInt("draft.io.tokens"), m.getInt("draft.io.pos"), m.getInt("draft.io.logits"), m.getInt("io.vocab"),
                         false, binding, pool, dir);
                 int k = m.getInt("draft.layer");
@@ -465,14 +453,14 @@ public final class LoadedModel implements AutoCloseable {
      * row-major), for the vector backend and the interpreter with --model.
      */
     public ggufc.runtime.spec.AssistantDrafter.Step fittedStep(float[] proj) {
-        if (fitted == null) throw new UnsupportedOperationException("--spec-type fitted runs on the vector backend and the interpreter with --model (not with --artifact or a GPU --device yet)");
+        if (fitted == null) throw new UnsupportedOperationException("--spec-type fitted fits its head on the vector backend and the interpreter with --model (an artifact holds one "
+                + "fitted at compile time: compiledFittedStep); not on a GPU --device");
         try {
             return fitted.apply(proj);
         } catch (RuntimeException e) {
             throw namingFile(file.path(), e);
         }
     }
-
 
     /** The layer count the early-exit head reads after for {@code layer} (-1: an artifact's compiled one, or three quarters of the layers). */
     public int draftLayer(int layer) { return layer < 0 && compiledDraftLayer > 0 ? compiledDraftLayer : ggufc.passes.spec.InsertDraftHead.resolve(graph(), layer); }
@@ -501,15 +489,12 @@ public final class LoadedModel implements AutoCloseable {
         // split shards the caches by head (tensor, graph), the draft step is split by the same pass, so its caches are the
         // same shards under the same names
         Graph draft = lifted.graphs().get(1);
-        if (!statesWithin(draft, target)) draft = split.apply(draft);
+        if (stateOutside(draft, target) != null) draft = split.apply(draft);
         draft = pipeline(passes, t, draft, weights);
-        java.util.Set<String> names = new java.util.HashSet<>();
-        for (ggufc.ir.Node st : target.states()) names.add(st.attrs().string("name"));
-        for (ggufc.ir.Node st : draft.states()) {
-            if (!names.contains(st.attrs().string("name"))) {
-                throw new IllegalArgumentException("the early-exit draft step's KV cache '" + st.attrs().string("name") + "' is not one of the target's (the split pass placed "
-                        + "the draft's caches otherwise than the target's): --spec-type early-exit does not run on this split");
-            }
+        String outside = stateOutside(draft, target);
+        if (outside != null) {
+            throw new IllegalArgumentException("the early-exit draft step's KV cache '" + outside + "' is not one of the target's (the split pass placed "
+                    + "the draft's caches otherwise than the target's): --spec-type early-exit does not run on this split");
         }
         ggufc.ir.Verifier.verify(new ggufc.ir.GraphModule(lifted.name(), java.util.List.of(target, draft)));
         return draft;
@@ -520,19 +505,19 @@ public final class LoadedModel implements AutoCloseable {
      * last sliding-window and global caches by name, which a tensor or graph split shards by head (refused in one line).
      */
     private static void assistantReadsTargetCaches(Graph d, Graph g) {
-        if (!statesWithin(d, g)) {
+        if (stateOutside(d, g) != null) {
             throw new IllegalArgumentException("a gemma4-assistant reads the target's KV caches whole, and this split shards them by head: "
                     + "with --split-mode, draft-mtp with -md runs on a layer or row split");
         }
         ggufc.ir.Verifier.verify(ggufc.ir.GraphModule.of(g.name(), g, d));
     }
 
-    /** Whether every state {@code draft} declares is declared by {@code target} (by name). */
-    private static boolean statesWithin(Graph draft, Graph target) {
+    /** The first state {@code draft} declares that {@code target} does not (by name), or null when it shares only the target's. */
+    private static String stateOutside(Graph draft, Graph target) {
         java.util.Set<String> names = new java.util.HashSet<>();
         for (ggufc.ir.Node st : target.states()) names.add(st.attrs().string("name"));
-        for (ggufc.ir.Node st : draft.states()) if (!names.contains(st.attrs().string("name"))) return false;
-        return true;
+        for (ggufc.ir.Node st : draft.states()) if (!names.contains(st.attrs().string("name"))) return st.attrs().string("name");
+        return null;
     }
 
     /** {@code graph} through the pass pipeline {@code passes} for {@code target}, its params bound by {@code weights}. */

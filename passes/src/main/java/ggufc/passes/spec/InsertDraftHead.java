@@ -7,7 +7,6 @@ import ggufc.ir.OpKind;
 import ggufc.passes.Pass;
 import ggufc.passes.PassContext;
 import ggufc.passes.PassException;
-import ggufc.passes.cleanup.Dce;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -141,14 +140,9 @@ public final class InsertDraftHead implements Pass {
         for (Map.Entry<String, Node> e : withHead.outputs().entrySet()) {
             if (states.contains(e.getKey()) && live.contains(e.getValue())) outs.put(e.getKey(), e.getValue());
         }
-        // only what the outputs reach: dead-code removal keeps every declared leaf, and the later layers' caches are not the draft's
-        Set<Node> reached = Collections.newSetFromMap(new IdentityHashMap<>());
-        List<Node> work = new ArrayList<>(outs.values());
-        while (!work.isEmpty()) {
-            Node n = work.removeLast();
-            if (reached.add(n)) work.addAll(n.inputs());
-        }
-        Graph g = Dce.removeDead(new Graph(withHead.name() + "_draft", withHead.nodes().stream().filter(reached::contains).toList(), outs));
+        // the nodes the draft logits reach (the write-backs kept above are among them): not every declared leaf, as dead-code
+        // removal would keep, since the later layers' caches are not the draft's
+        Graph g = new Graph(withHead.name() + "_draft", withHead.nodes().stream().filter(live::contains).toList(), outs);
         ggufc.ir.Verifier.verify(g);
         return g;
     }

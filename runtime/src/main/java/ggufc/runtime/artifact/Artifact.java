@@ -112,6 +112,26 @@ public final class Artifact {
         public static Pipeline defaults() { return of(Pipelines.defaultFor(Targets.VECTOR.name())); }
     }
 
+    /** Writes a fitted projection as {@link #FITTED_PROJECTION} holds it: f32, little-endian. */
+    static void writeProjection(Path file, float[] proj) throws IOException {
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate(4 * proj.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (float v : proj) bb.putFloat(v);
+        Files.write(file, bb.array());
+    }
+
+    /** Reads back what {@link #writeProjection} wrote. */
+    public static float[] readProjection(Path file) {
+        java.nio.ByteBuffer bb;
+        try {
+            bb = java.nio.ByteBuffer.wrap(Files.readAllBytes(file)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+        float[] proj = new float[bb.remaining() / 4];
+        for (int i = 0; i < proj.length; i++) proj[i] = bb.getFloat();
+        return proj;
+    }
+
     /** Compile stages, for progress reporting. */
     public static final List<String> STAGES = List.of("hash model", "lift", "passes", "lower", "generate Java", "javac", "write manifest");
 
@@ -167,13 +187,11 @@ public final class Artifact {
                 if (opt.fittedProjection() != null) {
                     // the fitted head: its projection stored beside the code (covered by the checksums), bound as a param
                     draft = passes.run().apply(ggufc.lift.FittedHeadLifter.liftDraft(f, new LlamaLifter.Options(ctx, false, opt.kvType())),
-                            ggufc.runtime.spec.FittedHead.withProjection(weights, opt.fittedProjection(), (int) Lifters.hparams(f).nEmbd()));
+                            ggufc.runtime.spec.FittedHead.withProjection(weights, opt.fittedProjection(), hp.nEmbd()));
                     m.put("draft", "fitted");
                     m.put("draft.projection", FITTED_PROJECTION);
                     if (opt.draftChoice() != null) m.put("draft.choice", opt.draftChoice());
-                    java.nio.ByteBuffer bb = java.nio.ByteBuffer.allocate(4 * opt.fittedProjection().length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-                    for (float v : opt.fittedProjection()) bb.putFloat(v);
-                    Files.write(out.resolve(FITTED_PROJECTION), bb.array());
+                    writeProjection(out.resolve(FITTED_PROJECTION), opt.fittedProjection());
                 }
             }
             ggufc.ir.GraphModule module = draft == null ? null : ggufc.ir.GraphModule.of(g.name(), g, draft);
@@ -238,7 +256,7 @@ public final class Artifact {
                     m.put("draft.io.width", Long.toString(dp.outputs().get(next).rowLength()));
                     m.put("draft.io.vocab", Long.toString(dp.outputs().get(dl).rowLength()));
                     int hidden = plan.outputIndex(LlamaLifter.HIDDEN);
-                    if (hidden < 0) throw new IllegalStateException("the target step has no output '" + LlamaLifter.HIDDEN + "' for the MTP layer to read");
+                    if (hidden < 0) throw new IllegalStateException("the target step has no output '" + LlamaLifter.HIDDEN + "' for the draft step to read");
                     m.put("io.hidden", Integer.toString(hidden));
                     m.put("io.hidden.width", Long.toString(plan.outputs().get(hidden).rowLength()));
                 }

@@ -116,15 +116,21 @@ public final class FittedHead {
         return x;
     }
 
-    /** The head's logits for input row {@code x} under {@code proj}; {@code normed} (nullable) gets {@code output_norm(P x)}. */
-    static float[] logits(Frozen fz, float[] proj, float[] x, float[] normed) {
-        int n = fz.width(), in = 2 * n;
-        float[] z = new float[n];
-        for (int i = 0; i < n; i++) {
+    /** {@code z = P x} for the [n, 2n] row-major {@code proj} ({@code z} of n, returned), accumulated in f32 in row order. */
+    static float[] project(float[] proj, float[] x, float[] z) {
+        int in = x.length;
+        for (int i = 0; i < z.length; i++) {
             float s = 0;
             for (int j = 0; j < in; j++) s += proj[i * in + j] * x[j];
             z[i] = s;
         }
+        return z;
+    }
+
+    /** The head's logits for input row {@code x} under {@code proj}; {@code normed} (nullable) gets {@code output_norm(P x)}. */
+    static float[] logits(Frozen fz, float[] proj, float[] x, float[] normed) {
+        int n = fz.width();
+        float[] z = project(proj, x, new float[n]);
         double ss = 0;
         for (float v : z) ss += (double) v * v;
         float r = (float) (1 / Math.sqrt(ss / n + fz.eps()));
@@ -155,11 +161,7 @@ public final class FittedHead {
         float[] z = new float[n], u = new float[n], dz = new float[n], dg = new float[n];
         for (int s = from; s < to; s++) {
             float[] x = inputs[s];
-            for (int i = 0; i < n; i++) {
-                float acc = 0;
-                for (int j = 0; j < in; j++) acc += proj[i * in + j] * x[j];
-                z[i] = acc;
-            }
+            project(proj, x, z);
             double ss = 0;
             for (float v : z) ss += (double) v * v;
             double r = 1 / Math.sqrt(ss / n + fz.eps());
