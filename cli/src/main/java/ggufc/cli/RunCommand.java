@@ -57,6 +57,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--ignore-eos", description = "Keep generating after an end-of-generation token.")
     boolean ignoreEos;
 
+    @Option(names = "--warmup", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "As llama.cpp: before the prompt, one step on the BOS token (its KV rows then cleared), so the first prompt does not pay the first read of every weight page and the first run of each kernel; its time is in the load time. --no-warmup skips it.")
+    boolean warmup = true;
+
     @Option(names = "--timings", description = "End with one line on stderr: load, prompt and decode speed; with --spec-type a second: drafted and accepted tokens, acceptance rate, target steps and tokens per target step.")
     boolean timings;
 
@@ -144,6 +148,7 @@ final class RunCommand implements Callable<Integer> {
                 : gpu ? LoadedModel.openOnDevice(ModelLocator.resolve(model), ctx, kv, device, spec)
                 : artifact != null ? LoadedModel.openArtifact(artifact, model == null ? null : ModelLocator.resolve(model), ctx, t)
                 : LoadedModel.open(ggufc.gguf.GgufFile.open(ModelLocator.resolve(model)), ctx, kv, spec, be, t, passes, split)) {
+            if (warmup) warmUp(m);
             long loadNanos = System.nanoTime() - t0;
             System.err.printf("ggufc: %s: %s, %d layers, %d embd, vocab %d, ctx %d, KV cache %s%s%n", m.file().path().getFileName(), m.hparams().arch(),
                     m.hparams().nLayer(), m.hparams().nEmbd(), m.hparams().vocab(), m.executor().contextSize(), ggufc.runtime.KvBudget.bytes(m.kvCacheBytes()),
@@ -240,5 +245,12 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** llama.cpp's warm-up: one step on BOS (or token 0), then an empty KV cache. */
+    private static void warmUp(LoadedModel m) {
+        int bos = m.tokenizer().bos();
+        m.executor().step(new int[] {bos >= 0 && bos < m.executor().vocabSize() ? bos : 0}, 0);
+        m.executor().reset();
     }
 }

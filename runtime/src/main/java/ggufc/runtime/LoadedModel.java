@@ -1,5 +1,6 @@
 package ggufc.runtime;
 
+import ggufc.codegen.vector.kernels.NativeKernels;
 import ggufc.gguf.GgufException;
 import ggufc.gguf.GgufFile;
 import ggufc.ir.DType;
@@ -13,6 +14,7 @@ import ggufc.passes.PassManager;
 import ggufc.passes.PassRegistry;
 import ggufc.passes.Targets;
 import ggufc.tokenizer.Tokenizer;
+import ggufc.codegen.vector.kernels.NativeKernels;
 import ggufc.codegen.vector.CompiledModel;
 import ggufc.codegen.vector.ModelBinding;
 import ggufc.codegen.vector.SourceCompiler;
@@ -131,6 +133,7 @@ public final class LoadedModel implements AutoCloseable {
      * on its own threads.
      */
     public static LoadedModel open(GgufFile f, int ctx, DType kvType, boolean allLogits, Backend backend, int threads, String passes, SplitConfig split) {
+        if (backend == Backend.VECTOR) Prefault.start(f.bytes());
         Path path = f.path();
         try {
             LlamaHparams hp = Lifters.hparams(f);
@@ -325,7 +328,12 @@ public final class LoadedModel implements AutoCloseable {
      */
     public static LoadedModel openArtifact(Path dir, Path model, int ctx, int threads) {
         Artifact.Manifest m = Artifact.verify(dir, model);
+        // the artifact's kernels: its native library (where this CPU runs it), or the Vector API kernels it was compiled for
+        if (!NativeKernels.use("native".equals(m.get("kernels")) && NativeKernels.missingCpuFlags() == null ? dir.resolve(m.require("kernels.library")) : null)) {
+            throw new IllegalStateException(dir + ": another model in this process already fixed the matmul kernels (ggufc.kernels)");
+        }
         GgufFile f = GgufFile.open(model != null ? model : Path.of(m.require("model.path")));
+        Prefault.start(f.bytes());
         WorkerPool pool = null;
         ModelBinding binding = null;
         try {

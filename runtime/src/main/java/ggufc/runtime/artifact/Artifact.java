@@ -27,6 +27,7 @@ import ggufc.runtime.KvBudget;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import ggufc.codegen.vector.kernels.NativeKernels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -133,7 +134,7 @@ public final class Artifact {
     }
 
     /** Compile stages, for progress reporting. */
-    public static final List<String> STAGES = List.of("hash model", "lift", "passes", "lower", "generate Java", "javac", "write manifest");
+    public static final List<String> STAGES = List.of("hash model", "lift", "passes", "lower", "generate Java", "javac", "native kernels", "write manifest");
 
     @FunctionalInterface
     public interface Progress {
@@ -266,6 +267,9 @@ public final class Artifact {
             SourceCompiler.compile(sources, out.resolve("classes"));
 
             progress.stage(6, STAGES.get(6));
+            nativeKernels(out, m);
+
+            progress.stage(7, STAGES.get(7));
             for (Path p : artifactFiles(out)) m.put("file." + out.relativize(p).toString().replace('\\', '/'), GgufHash.sha256(Files.readAllBytes(p)));
             m.write(out.resolve(MANIFEST));
             return m;
@@ -276,6 +280,36 @@ public final class Artifact {
             removeUnfinished(out);
             throw e;
         }
+    }
+
+    /** The native kernels' library in an artifact that has one (manifest {@code kernels=native}). */
+    public static final String NATIVE_KERNELS = "native/kernels.so";
+
+    /**
+     * Builds the native matmul kernels ({@link NativeKernels}) into {@code out/native/kernels.so} with
+     * the machine's C compiler, unless {@code ggufc.kernels=vector}; where the CPU lacks their
+     * instruction set or no compiler is found (and {@code ggufc.kernels} is not {@code native}), the
+     * artifact runs the Vector API kernels, and the manifest says why.
+     */
+    private static void nativeKernels(Path out, Manifest m) throws IOException {
+        String mode = NativeKernels.mode(), why = mode.equals("vector") ? "ggufc.kernels=vector at compile time" : NativeKernels.missingCpuFlags();
+        if (why == null) {
+            try {
+                NativeKernels.build(NativeKernels.source(), out.resolve(NATIVE_KERNELS), List.of());
+                m.put("kernels", "native");
+                m.put("kernels.library", NATIVE_KERNELS);
+                m.put("kernels.compiler", NativeKernels.compiler());
+                m.put("kernels.cpu", String.join(" ", NativeKernels.CPU_FLAGS));
+                return;
+            } catch (IOException e) {
+                why = e.getMessage();
+            }
+        } else if (!mode.equals("vector")) {
+            why = "this CPU lacks " + why;
+        }
+        if (mode.equals("native")) throw new IOException("native kernels: " + why);
+        m.put("kernels", "vector");
+        m.put("kernels.why", why);
     }
 
     /**

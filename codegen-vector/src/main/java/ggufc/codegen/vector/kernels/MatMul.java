@@ -86,6 +86,11 @@ public final class MatMul {
      */
     public static void matmul(WorkerPool pool, DType t, DType act, MemorySegment w, int K, int N, float[] x, int xo, int T,
                               float[] out, int oo, int outStride, float[] res, int ro) {
+        NativeKernels nk = NativeKernels.active();
+        if (nk != null && nk.handles(t, act, K)) {
+            nk.matmul(pool, t, act, w, K, N, x, xo, T, out, oo, outStride, res, ro);
+            return;
+        }
         long rowBytes = t.bytesFor(K);
         if (act != DType.F32) {
             x = ActQuant.roundTrip(pool, act, x, xo, K, T, Scratch.floats(Scratch.ACT_LEVELS, T * K));
@@ -116,6 +121,11 @@ public final class MatMul {
     /** As above with the activations rounded to {@code act} (as {@link #matmul}) for both products. */
     public static void glu(WorkerPool pool, DType tg, MemorySegment wg, DType tu, MemorySegment wu, DType act, int K, int N,
                            float[] x, int xo, int T, float[] out, int oo, boolean gelu) {
+        NativeKernels nk = NativeKernels.active();
+        if (nk != null && nk.handles(tg, act, K) && nk.handles(tu, act, K)) {
+            nk.glu(pool, tg, wg, tu, wu, act, K, N, x, xo, T, out, oo, gelu);
+            return;
+        }
         long gBytes = tg.bytesFor(K), uBytes = tu.bytesFor(K);
         if (act != DType.F32) {
             x = ActQuant.roundTrip(pool, act, x, xo, K, T, Scratch.floats(Scratch.ACT_LEVELS, T * K));

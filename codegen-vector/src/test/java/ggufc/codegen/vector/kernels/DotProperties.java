@@ -339,7 +339,7 @@ class DotProperties {
     }
 
     /** Row {@code n} of a Q8_0 / Q4_0 matrix times activation levels {@code q} (scales {@code d}), as ggml's x86 kernels order it. */
-    private static float ggmlX86Dot(DType t, MemorySegment w, int n, int k, float[] q, int qo, float[] d, int db, boolean repacked) {
+    static float ggmlX86Dot(DType t, MemorySegment w, int n, int k, float[] q, int qo, float[] d, int db, boolean repacked) {
         long rowBytes = t.bytesFor(k), blockBytes = t.bytesFor(32);
         float[] acc = new float[8];
         float one = 0;

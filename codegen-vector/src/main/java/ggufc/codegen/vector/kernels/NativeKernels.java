@@ -1,0 +1,344 @@
+package ggufc.codegen.vector.kernels;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import ggufc.ir.DType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The native matmul kernels ({@code ggufc/native/kernels.c}): Q8_0, Q4_0 and Q4_K weights times
+ * activations quantized as llama.cpp quantizes them (Q8_0, Q8_K), with exact integer block sums
+ * by AVX-512 VNNI, which the Vector API cannot express (it has no integer dot product). They are
+ * machine code from the first call, so a fresh process does not wait for C2 to compile them.
+ *
+ * <p>Built by the machine's C compiler ({@link #build}): {@code ggufc compile} stores the library in
+ * the artifact; a {@code --model} run builds it once into {@code ~/.cache/ggufc/native}. Called
+ * through the FFM API as critical downcalls (no thread transition; Java arrays are passed in place).
+ * Which library runs is fixed for the process at the first matmul ({@link #active}); system property
+ * {@code ggufc.kernels}: {@code auto} (the default: native where the CPU and a compiler allow),
+ * {@code native} (required: an error if unavailable), {@code vector} (the Vector API kernels only).
+ */
+public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle quantQ8K, MethodHandle mmQ8_0, MethodHandle mmQ4_0,
+                            MethodHandle mmQ4K) {
+
+    /** Instruction-set flags (as /proc/cpuinfo names them) the library is compiled for. */
+    public static final List<String> CPU_FLAGS = List.of("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni");
+
+    /** The compiler flags the library is built with (the instruction set above; every rounding written out). */
+    public static final List<String> CFLAGS = List.of("-O3", "-mavx2", "-mfma", "-mf16c", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512vnni",
+            "-ffp-contract=off", "-fno-math-errno", "-fPIC", "-shared");
+
+    private static final String SOURCE = "/ggufc/native/kernels.c";
+
+    // ---- which library runs --------------------------------------------------------------------------
+
+    private static volatile Path chosen;
+    private static volatile boolean chosenNone, fixed;
+
+    /**
+     * Asks for {@code lib} (an artifact's build; null: the Vector API kernels) to run this process's
+     * matmuls. Once a matmul has run the choice is fixed: then true only if it is the same (a library
+     * of the same bytes, or none).
+     */
+    public static boolean use(Path lib) {
+        if (fixed) {
+            NativeKernels a = Holder.ACTIVE;
+            if (lib == null || a == null) return lib == null && a == null;
+            try {
+                return java.util.Arrays.equals(Files.readAllBytes(lib), Files.readAllBytes(a.library));
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        chosen = lib;
+        chosenNone = lib == null;
+        return true;
+    }
+
+    /** The process's native kernels, or null where the Vector API kernels run (see the class comment). */
+    public static NativeKernels active() { return Holder.ACTIVE; }
+
+    /** The mode {@code ggufc.kernels} names. */
+    public static String mode() {
+        String m = System.getProperty("ggufc.kernels", "auto");
+        if (!Set.of("auto", "native", "vector").contains(m)) throw new IllegalArgumentException("ggufc.kernels must be auto, native or vector, got " + m);
+        return m;
+    }
+
+    /** Why no native kernels run in this process (null when they do). */
+    public static String whyNot() {
+        NativeKernels a = Holder.ACTIVE;
+        return a != null ? null : Holder.why;
+    }
+
+    private static final class Holder {
+        static String why;
+        static final NativeKernels ACTIVE = choose();
+
+        private static NativeKernels choose() {
+            try {
+                String mode = mode();
+                if (mode.equals("vector")) {
+                    why = "ggufc.kernels=vector";
+                    return null;
+                }
+                if (chosenNone) {
+                    why = "the artifact was compiled for the Vector API kernels";
+                    return null;
+                }
+                String cpu = missingCpuFlags();
+                if (cpu != null) {
+                    why = "this CPU lacks " + cpu;
+                    if (mode.equals("native")) throw new IllegalStateException("native kernels: " + why);
+                    return null;
+                }
+                Path lib = chosen;
+                if (lib == null) {
+                    try {
+                        lib = cached();
+                    } catch (IOException | RuntimeException e) {
+                        why = e.getMessage();
+                        if (mode.equals("native")) throw new IllegalStateException("native kernels: " + why);
+                        return null;
+                    }
+                }
+                return load(lib);
+            } finally {
+                fixed = true;
+            }
+        }
+    }
+
+    /** Null if this CPU has every flag in {@link #CPU_FLAGS}, else the missing ones. */
+    public static String missingCpuFlags() {
+        Set<String> have;
+        try {
+            have = Set.copyOf(List.of(Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("flags"))
+                    .findFirst().orElse("flags :").split(":", 2)[1].trim().split("\\s+")));
+        } catch (IOException | RuntimeException e) {
+            return "a readable /proc/cpuinfo";
+        }
+        List<String> missing = CPU_FLAGS.stream().filter(f -> !have.contains(f)).toList();
+        return missing.isEmpty() ? null : String.join(", ", missing);
+    }
+
+    // ---- building ----------------------------------------------------------------------------------
+
+    /** The kernels' C source. */
+    public static String source() {
+        try (InputStream in = NativeKernels.class.getResourceAsStream(SOURCE)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The first C compiler found: {@code $GGUFC_CC}, else clang, clang-19 .. clang-14, gcc, cc on the PATH. */
+    public static String compiler() throws IOException {
+        String env = System.getenv("GGUFC_CC");
+        List<String> names = new ArrayList<>(env == null || env.isBlank() ? List.of() : List.of(env));
+        names.addAll(List.of("clang", "clang-19", "clang-18", "clang-17", "clang-16", "clang-15", "clang-14", "gcc", "cc"));
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        for (String n : names) {
+            if (n.contains("/")) {
+                if (Files.isExecutable(Path.of(n))) return n;
+                continue;
+            }
+            for (String dir : path.split(":")) if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, n))) return Path.of(dir, n).toString();
+        }
+        throw new IOException("no C compiler (clang or gcc) on the PATH to build the native kernels; set GGUFC_CC");
+    }
+
+    /** Compiles {@code source} (the kernels, or a variant of them) into the shared library {@code out}, {@code defines} as -D flags. */
+    public static void build(String source, Path out, List<String> defines) throws IOException {
+        Path dir = Files.createTempDirectory("ggufc-native");
+        try {
+            Path c = dir.resolve("kernels.c");
+            Files.writeString(c, source);
+            Path tmp = dir.resolve("kernels.so");
+            List<String> cmd = new ArrayList<>(List.of(compiler()));
+            cmd.addAll(CFLAGS);
+            for (String d : defines) cmd.add("-D" + d);
+            cmd.addAll(List.of("-o", tmp.toString(), c.toString(), "-lm"));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String log;
+            try {
+                log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    throw new IOException(cmd.getFirst() + " took over 120 s on the native kernels");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while building the native kernels");
+            }
+            if (p.exitValue() != 0) {
+                throw new IOException(cmd.getFirst() + " failed on the native kernels: " + log.lines().findFirst().orElse("exit " + p.exitValue()));
+            }
+            Files.createDirectories(out.toAbsolutePath().getParent());
+            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            try (var s = Files.list(dir)) {
+                for (Path f : s.toList()) Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    /** The library built from this version's source in the user's cache, built there first if absent. */
+    static Path cached() throws IOException {
+        String src = source();
+        String key;
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(src.getBytes(StandardCharsets.UTF_8));
+            md.update(String.join(" ", CFLAGS).getBytes(StandardCharsets.UTF_8));
+            key = HexFormat.of().formatHex(md.digest()).substring(0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        String base = System.getenv("XDG_CACHE_HOME");
+        Path dir = (base == null || base.isBlank() ? Path.of(System.getProperty("user.home"), ".cache") : Path.of(base)).resolve("ggufc").resolve("native");
+        Path lib = dir.resolve("kernels-" + key + ".so");
+        if (!Files.isRegularFile(lib)) build(src, lib, List.of());
+        return lib;
+    }
+
+    // ---- loading and calling -----------------------------------------------------------------------
+
+    /** Binds the kernels of the library at {@code lib} (for the process, or a test's variant). */
+    public static NativeKernels load(Path lib) {
+        Linker linker = Linker.nativeLinker();
+        SymbolLookup symbols = SymbolLookup.libraryLookup(lib, Arena.global());
+        FunctionDescriptor quant = FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS);
+        FunctionDescriptor mm = FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS);
+        java.util.function.BiFunction<String, FunctionDescriptor, MethodHandle> bind = (name, fd) -> linker.downcallHandle(
+                symbols.find(name).orElseThrow(() -> new IllegalStateException(lib + ": no symbol " + name + " (not ggufc's native kernels)")), fd,
+                Linker.Option.critical(true));
+        return new NativeKernels(lib, bind.apply("ggufc_quant_q8_0", quant), bind.apply("ggufc_quant_q8_k", quant), bind.apply("ggufc_mm_q8_0", mm),
+                bind.apply("ggufc_mm_q4_0", mm), bind.apply("ggufc_mm_q4_k", mm));
+    }
+
+    /** Whether these kernels multiply a {@code t} weight of row length K by activations rounded to {@code act}. */
+    public boolean handles(DType t, DType act, int K) {
+        return switch (t) {
+            case Q8_0, Q4_0 -> act == DType.Q8_0 && K % 32 == 0;
+            case Q4_K -> act == DType.Q8_K && K % 256 == 0;
+            default -> false;
+        };
+    }
+
+    /**
+     * Activations quantized for the kernels: T rows of K levels, a scale per block, and level sums per
+     * group: of 4 levels for Q8_0 (the lanes of a block product), of 16 for Q8_K (its bsums).
+     */
+    record Quantized(byte[] levels, float[] scales, int[] sums, int K, int blockSize, int sumGroup) {
+        MemorySegment levelsOf(int t) { return MemorySegment.ofArray(levels).asSlice((long) t * K); }
+        MemorySegment scalesOf(int t) { return MemorySegment.ofArray(scales).asSlice((long) t * (K / blockSize) * 4); }
+        MemorySegment sumsOf(int t) { return MemorySegment.ofArray(sums).asSlice((long) t * (K / sumGroup) * 4); }
+    }
+
+    /** This thread's quantized-activation buffers (they only grow). */
+    private static final class Buffers {
+        byte[] levels = new byte[0];
+        float[] scales = new float[0];
+        int[] sums = new int[0];
+    }
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+    /** {@code x[xo + t K ..]} for t below T quantized to {@code act} (Q8_0 or Q8_K), in this thread's buffers, rows shared by the pool. */
+    Quantized quantize(WorkerPool pool, DType act, float[] x, int xo, int K, int T) {
+        int block = act == DType.Q8_K ? 256 : 32, group = act == DType.Q8_K ? 16 : 4;
+        Buffers b = BUFFERS.get();
+        if (b.levels.length < T * K) {
+            int cap = Math.max(T * K, b.levels.length * 3 / 2);
+            b.levels = new byte[cap];
+            b.scales = new float[cap / 16];
+            b.sums = new int[cap / 4];
+        }
+        Quantized q = new Quantized(b.levels, b.scales, b.sums, K, block, group);
+        Quantized qq = q;
+        MethodHandle h = act == DType.Q8_K ? quantQ8K : quantQ8_0;
+        Range body = (lo, hi) -> {
+            try {
+                h.invokeExact(MemorySegment.ofArray(x).asSlice((long) (xo + lo * K) * 4), K, hi - lo, qq.levelsOf(lo), qq.scalesOf(lo), qq.sumsOf(lo));
+            } catch (Throwable e) {
+                throw rethrow(e);
+            }
+        };
+        if (T < 2 || pool == null || pool.threads() == 1) body.run(0, T);
+        else pool.run(T, Math.max(1, (1 << 14) / K), (lo, hi, wk) -> body.run(lo, hi));
+        return q;
+    }
+
+    private interface Range {
+        void run(int lo, int hi);
+    }
+
+    /**
+     * Rows {@code [lo, hi)} of {@code w} ({@code t}, rowBytes apart) times the T quantized tokens:
+     * {@code out[oo + s outStride + n]} (+ {@code res[ro + s outStride + n]}) for n in the range.
+     */
+    void rows(DType t, MemorySegment w, long rowBytes, int K, Quantized q, int T, float[] out, int oo, int outStride, float[] res, int ro, int lo, int hi) {
+        MethodHandle h = switch (t) {
+            case Q8_0 -> mmQ8_0;
+            case Q4_0 -> mmQ4_0;
+            case Q4_K -> mmQ4K;
+            default -> throw new IllegalArgumentException("no native kernel for " + t);
+        };
+        MemorySegment o = MemorySegment.ofArray(out).asSlice((long) (oo + lo) * 4);
+        MemorySegment r = res == null ? MemorySegment.NULL : MemorySegment.ofArray(res).asSlice((long) (ro + lo) * 4);
+        try {
+            h.invokeExact(w.asSlice(lo * rowBytes), rowBytes, hi - lo, K, q.levelsOf(0), q.scalesOf(0), q.sumsOf(0), T, o, (long) outStride, r);
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
+    /** {@link MatMul#matmul} on these kernels (the caller checked {@link #handles}). */
+    void matmul(WorkerPool pool, DType t, DType act, MemorySegment w, int K, int N, float[] x, int xo, int T, float[] out, int oo, int outStride, float[] res, int ro) {
+        long rowBytes = t.bytesFor(K);
+        Quantized q = quantize(pool, act, x, xo, K, T);
+        pool.run(N, MatMul.decodeGrain(K), (lo, hi, wk) -> rows(t, w, rowBytes, K, q, T, out, oo, outStride, res, ro, lo, hi));
+    }
+
+    /** {@link MatMul#glu} on these kernels (the caller checked {@link #handles} for both weights). */
+    void glu(WorkerPool pool, DType tg, MemorySegment wg, DType tu, MemorySegment wu, DType act, int K, int N, float[] x, int xo, int T, float[] out, int oo, boolean gelu) {
+        long gBytes = tg.bytesFor(K), uBytes = tu.bytesFor(K);
+        Quantized q = quantize(pool, act, x, xo, K, T);
+        pool.run(N, MatMul.decodeGrain(2 * K), (lo, hi, wk) -> {
+            int n = hi - lo;
+            float[] up = Scratch.floats(Scratch.GLU_UP, T * n);
+            rows(tu, wu, uBytes, K, q, T, up, -lo, n, null, 0, lo, hi);
+            rows(tg, wg, gBytes, K, q, T, out, oo, N, null, 0, lo, hi);
+            for (int s = 0; s < T; s++) Ops.gatedAct(out, oo + s * N + lo, up, s * n, n, gelu, out, oo + s * N + lo);
+        });
+    }
+
+    private static RuntimeException rethrow(Throwable e) {
+        if (e instanceof RuntimeException r) return r;
+        if (e instanceof Error err) throw err;
+        return new IllegalStateException(e);
+    }
+}

@@ -1,0 +1,278 @@
+// ggufc's native matmul kernels: integer dot products of quantized weights (GGUF blocks, read in
+// place from the mapped file) with activations quantized as llama.cpp's CPU backend quantizes them
+// (Q8_0 for Q8_0/Q4_0 weights, Q8_K for Q4_K), with AVX-512 VNNI (vpdpbusd: 32 multiply-adds of
+// u8 x s8 per 256-bit instruction). The JDK's Vector API has no integer dot product, which is why
+// these exist; `ggufc compile` builds this file with the machine's C compiler into the artifact
+// (NativeKernels.java), and the JVM calls it through the FFM API.
+//
+// Meaning, checked by the jqwik properties against BlockCodecs and the interpreter: out[t, n] =
+// sum over blocks of (weight scale * activation scale) * (exact integer sum of the block's
+// products), plus the residual. Every (row, token) value is computed by the same instruction
+// sequence whatever the number of rows or tokens in the call, so a T-token step gives each token
+// exactly a one-token step's value (speculative verify steps rely on it).
+//
+// Compiled with -ffp-contract=off: every rounding here is written out.
+
+#include <immintrin.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+static inline float f16(const uint8_t *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
+static inline float round_f16(float v) { return _cvtsh_ss(_cvtss_sh(v, _MM_FROUND_TO_NEAREST_INT)); }
+
+// Sum of 8 float lanes in a fixed order.
+static inline float hsum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+// ---- activations -------------------------------------------------------------------------------
+
+// Q8_0 as ActQuant.q8_0: per 32 values d = max|x| / 127, level roundf(x / d) (half away from zero),
+// d kept as its half rounding; also, per block, the sums of each four consecutive levels (eight
+// lanes: what a weight bias times the block's levels adds to each lane of a block product).
+void ggufc_quant_q8_0(const float *x, int32_t K, int32_t rows, int8_t *q, float *d, int32_t *s) {
+    int32_t nb = K / 32;
+    for (int64_t b = 0; b < (int64_t) rows * nb; b++) {
+        const float *xb = x + 32 * b;
+        float amax = 0;
+        for (int j = 0; j < 32; j++) {
+            float a = fabsf(xb[j]);
+            amax = amax > a ? amax : a;
+        }
+        float scale = amax / 127.0f;
+        float id = scale != 0 ? 1.0f / scale : 0.0f;
+        for (int l = 0; l < 8; l++) {
+            int32_t sum = 0;
+            for (int j = 4 * l; j < 4 * l + 4; j++) {
+                int8_t v = (int8_t) roundf(xb[j] * id);
+                q[32 * b + j] = v;
+                sum += v;
+            }
+            s[8 * b + l] = sum;
+        }
+        d[b] = round_f16(scale);
+    }
+}
+
+// Q8_K as BlockCodecs' quantize: per 256 values, max = the value of largest magnitude (the first),
+// iscale = -127 / max, level = min(127, nearest(iscale x)) (half to even), d = 1 / iscale; sums
+// of 16 levels. An all-zero block has zero levels and d = 0.
+static inline int32_t nearest_int(float f) {
+    float v = f + 12582912.0f;
+    int32_t i;
+    memcpy(&i, &v, 4);
+    return (i & 0x007fffff) - 0x00400000;
+}
+
+void ggufc_quant_q8_k(const float *x, int32_t K, int32_t rows, int8_t *q, float *d, int32_t *s) {
+    int32_t nb = K / 256;
+    for (int64_t b = 0; b < (int64_t) rows * nb; b++) {
+        const float *xb = x + 256 * b;
+        int8_t *qb = q + 256 * b;
+        float max = 0, amax = 0;
+        for (int j = 0; j < 256; j++) {
+            float ax = fabsf(xb[j]);
+            if (ax > amax) { amax = ax; max = xb[j]; }
+        }
+        if (amax == 0) {
+            memset(qb, 0, 256);
+            for (int j = 0; j < 16; j++) s[16 * b + j] = 0;
+            d[b] = 0;
+            continue;
+        }
+        float iscale = -127.0f / max;
+        for (int j = 0; j < 256; j++) {
+            int32_t l = nearest_int(iscale * xb[j]);
+            qb[j] = (int8_t) (l < 127 ? l : 127);
+        }
+        for (int j = 0; j < 16; j++) {
+            int32_t sum = 0;
+            for (int i = 0; i < 16; i++) sum += qb[16 * j + i];
+            s[16 * b + j] = sum;
+        }
+        d[b] = 1 / iscale;
+    }
+}
+
+// ---- one block of products, each kernel's inner step --------------------------------------------
+
+// 8 lanes of exact four-product sums of 32 signed weight levels with 32 activation levels, as
+// ggml's AVX2 kernels make them (mul_sum_i8_pairs); here the weights are biased by +2^shift to be
+// unsigned for vpdpbusd, and each lane starts from -2^shift times its four activation levels' sum.
+static inline __m256i lane_bias(const int32_t *lanes, int shift) {
+    return _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *) lanes), shift));
+}
+
+static inline __m256i block_dot(__m256i wu8, const int8_t *xq, __m256i bias) {
+    return _mm256_dpbusd_epi32(bias, wu8, _mm256_loadu_si256((const __m256i *) xq));
+}
+
+// Q8_0 block (half d, 32 s8 levels) as unsigned levels + 128.
+static inline __m256i q8_0_levels(const uint8_t *blk) {
+    return _mm256_xor_si256(_mm256_loadu_si256((const __m256i *) (blk + 2)), _mm256_set1_epi8((char) 0x80));
+}
+
+// Q4_0 block (half d, 16 bytes: levels 0..15 low nibbles, 16..31 high nibbles) as unsigned levels + 8.
+static inline __m256i q4_0_levels(const uint8_t *blk) {
+    __m128i q = _mm_loadu_si128((const __m128i *) (blk + 2));
+    __m256i v = _mm256_set_m128i(_mm_srli_epi16(q, 4), q);
+    return _mm256_and_si256(v, _mm256_set1_epi8(0x0f));
+}
+
+#define Q8_0_BYTES 34
+#define Q4_0_BYTES 18
+#define Q4_K_BYTES 144
+
+// acc += (dw * dx) * block sums, the block sums as 8 float lanes (ggml: _mm256_fmadd_ps(d, q, acc)).
+#define ACCUMULATE(acc, p, dw, dx) acc = _mm256_fmadd_ps(_mm256_set1_ps((dw) * (dx)), _mm256_cvtepi32_ps(p), acc)
+
+// ---- Q8_0 and Q4_0 weights x Q8_0 activations ----------------------------------------------------
+
+// Four rows (r, r+rs, r+2rs, r+3rs bytes apart) with one token: each row's lanes accumulate exactly as
+// the one-row loop below does, so the values are the same.
+#define LEGACY_KERNEL(NAME, BYTES, LEVELS, SHIFT)                                                                     \
+    static inline float NAME##_row(const uint8_t *w, int32_t nb, const int8_t *xq, const float *xd, const int32_t *xs) { \
+        __m256 acc = _mm256_setzero_ps();                                                                             \
+        for (int32_t b = 0; b < nb; b++) {                                                                            \
+            const uint8_t *blk = w + (int64_t) BYTES * b;                                                             \
+            __m256i p = block_dot(LEVELS(blk), xq + 32 * b, lane_bias(xs + 8 * b, SHIFT));                            \
+            ACCUMULATE(acc, p, f16(blk), xd[b]);                                                                      \
+        }                                                                                                             \
+        return hsum8(acc);                                                                                            \
+    }                                                                                                                 \
+    static inline void NAME##_rows4(const uint8_t *w, int64_t rs, int32_t nb, const int8_t *xq, const float *xd,      \
+                                    const int32_t *xs, float *o0, float *o1, float *o2, float *o3) {                  \
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;                                                   \
+        const uint8_t *w1 = w + rs, *w2 = w + 2 * rs, *w3 = w + 3 * rs;                                               \
+        for (int32_t b = 0; b < nb; b++) {                                                                            \
+            int64_t ob = (int64_t) BYTES * b;                                                                         \
+            __m256i bs = lane_bias(xs + 8 * b, SHIFT);                                                                \
+            float dx = xd[b];                                                                                         \
+            const int8_t *x = xq + 32 * b;                                                                            \
+            __m256i p0 = block_dot(LEVELS(w + ob), x, bs), p1 = block_dot(LEVELS(w1 + ob), x, bs);                    \
+            __m256i p2 = block_dot(LEVELS(w2 + ob), x, bs), p3 = block_dot(LEVELS(w3 + ob), x, bs);                   \
+            ACCUMULATE(a0, p0, f16(w + ob), dx);                                                                      \
+            ACCUMULATE(a1, p1, f16(w1 + ob), dx);                                                                     \
+            ACCUMULATE(a2, p2, f16(w2 + ob), dx);                                                                     \
+            ACCUMULATE(a3, p3, f16(w3 + ob), dx);                                                                     \
+        }                                                                                                             \
+        *o0 = hsum8(a0);                                                                                              \
+        *o1 = hsum8(a1);                                                                                              \
+        *o2 = hsum8(a2);                                                                                              \
+        *o3 = hsum8(a3);                                                                                              \
+    }
+
+LEGACY_KERNEL(q8_0, Q8_0_BYTES, q8_0_levels, 7)
+LEGACY_KERNEL(q4_0, Q4_0_BYTES, q4_0_levels, 3)
+
+// ---- Q4_K weights x Q8_K activations ---------------------------------------------------------------
+
+// Q4_K super-block: half d, half dmin, 12 bytes of 6-bit scales and mins (8 each), 128 bytes of
+// nibbles (per 64 values: 32 bytes, low nibbles the first 32, high the next 32).
+static inline void scales_mins_k4(const uint8_t *s, int32_t *sc, int32_t *m) {
+    for (int j = 0; j < 4; j++) {
+        sc[j] = s[j] & 63;
+        m[j] = s[j + 4] & 63;
+    }
+    for (int j = 4; j < 8; j++) {
+        sc[j] = (s[j + 4] & 0x0f) | ((s[j - 4] >> 6) << 4);
+        m[j] = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+    }
+}
+
+// One super-block: d * dx * (sum_j sc_j * levels_j . x_j) as 8 float lanes added to acc, and
+// dmin * dx * sum_j m_j * (x_j's level sum) returned.
+static inline float q4_k_block(const uint8_t *blk, const int8_t *x, float dx, const int32_t *bsums, __m256 *acc) {
+    int32_t sc[8], m[8];
+    scales_mins_k4(blk + 4, sc, m);
+    const __m256i low = _mm256_set1_epi8(0x0f);
+    __m256i sum = _mm256_setzero_si256();
+    for (int c = 0; c < 4; c++) {
+        __m256i q = _mm256_loadu_si256((const __m256i *) (blk + 16 + 32 * c));
+        __m256i lo = _mm256_and_si256(q, low), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low);
+        __m256i p0 = _mm256_dpbusd_epi32(_mm256_setzero_si256(), lo, _mm256_loadu_si256((const __m256i *) (x + 64 * c)));
+        __m256i p1 = _mm256_dpbusd_epi32(_mm256_setzero_si256(), hi, _mm256_loadu_si256((const __m256i *) (x + 64 * c + 32)));
+        sum = _mm256_add_epi32(sum, _mm256_mullo_epi32(p0, _mm256_set1_epi32(sc[2 * c])));
+        sum = _mm256_add_epi32(sum, _mm256_mullo_epi32(p1, _mm256_set1_epi32(sc[2 * c + 1])));
+    }
+    int32_t msum = 0;
+    for (int j = 0; j < 8; j++) msum += m[j] * (bsums[2 * j] + bsums[2 * j + 1]);
+    *acc = _mm256_fmadd_ps(_mm256_set1_ps(f16(blk) * dx), _mm256_cvtepi32_ps(sum), *acc);
+    return f16(blk + 2) * dx * (float) msum;
+}
+
+static inline float q4_k_row(const uint8_t *w, int32_t nb, const int8_t *xq, const float *xd, const int32_t *xs) {
+    __m256 acc = _mm256_setzero_ps();
+    float mins = 0;
+    for (int32_t b = 0; b < nb; b++) mins += q4_k_block(w + (int64_t) Q4_K_BYTES * b, xq + 256 * b, xd[b], xs + 16 * b, &acc);
+    return hsum8(acc) - mins;
+}
+
+static inline void q4_k_rows4(const uint8_t *w, int64_t rs, int32_t nb, const int8_t *xq, const float *xd,
+                              const int32_t *xs, float *o0, float *o1, float *o2, float *o3) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+    for (int32_t b = 0; b < nb; b++) {
+        int64_t ob = (int64_t) Q4_K_BYTES * b;
+        const int8_t *x = xq + 256 * b;
+        m0 += q4_k_block(w + ob, x, xd[b], xs + 16 * b, &a0);
+        m1 += q4_k_block(w + rs + ob, x, xd[b], xs + 16 * b, &a1);
+        m2 += q4_k_block(w + 2 * rs + ob, x, xd[b], xs + 16 * b, &a2);
+        m3 += q4_k_block(w + 3 * rs + ob, x, xd[b], xs + 16 * b, &a3);
+    }
+    *o0 = hsum8(a0) - m0;
+    *o1 = hsum8(a1) - m1;
+    *o2 = hsum8(a2) - m2;
+    *o3 = hsum8(a3) - m3;
+}
+
+// ---- the entry points ------------------------------------------------------------------------------
+
+// out[t * outStride + n] = rows n in [0, rows) of w (rowBytes apart) . token t's activation (T
+// tokens: levels xq + t K, scales xd + t K/G, sums xs + t K/S) + res[t * outStride + n] if res.
+// Rows go four at a time, a quarter of the range apart (four sequential streams through the matrix,
+// which the prefetchers follow); the last rows one at a time. For several tokens, a group of four rows
+// is taken with every token before the next (its blocks stay in the L1 cache).
+#define ENTRY(NAME, G, S)                                                                                                   \
+    void ggufc_mm_##NAME(const uint8_t *w, int64_t rowBytes, int32_t rows, int32_t K, const int8_t *xq, const float *xd,    \
+                         const int32_t *xs, int32_t T, float *out, int64_t outStride, const float *res) {                   \
+        int32_t nb = K / (G), quarter = T == 1 ? rows / 4 : 1, groups = T == 1 ? quarter : rows / 4;                     \
+        int64_t rs = T == 1 ? quarter * rowBytes : rowBytes;                                                               \
+        int32_t step = T == 1 ? 1 : 4;                                                                                      \
+        for (int32_t g = 0; g < groups; g++) {                                                                              \
+            int32_t n = g * step;                                                                                           \
+            int32_t d = T == 1 ? quarter : 1;                                                                               \
+            for (int32_t t = 0; t < T; t++) {                                                                               \
+                float *o = out + t * outStride + n;                                                                         \
+                NAME##_rows4(w + n * rowBytes, rs, nb, xq + (int64_t) t * K, xd + (int64_t) t * (K / (G)),                  \
+                             xs + (int64_t) t * (K / (S)), o, o + d, o + 2 * d, o + 3 * d);                                 \
+            }                                                                                                               \
+        }                                                                                                                   \
+        for (int32_t n = 4 * (T == 1 ? quarter : groups); n < rows; n++) {                                                  \
+            for (int32_t t = 0; t < T; t++) {                                                                               \
+                out[t * outStride + n] = NAME##_row(w + n * rowBytes, nb, xq + (int64_t) t * K, xd + (int64_t) t * (K / (G)), \
+                                                    xs + (int64_t) t * (K / (S)));                                          \
+            }                                                                                                               \
+        }                                                                                                                   \
+        if (res) {                                                                                                          \
+            for (int32_t t = 0; t < T; t++) {                                                                               \
+                for (int32_t n = 0; n < rows; n++) out[t * outStride + n] += res[t * outStride + n];                       \
+            }                                                                                                               \
+        }                                                                                                                   \
+    }
+
+ENTRY(q8_0, 32, 4)
+ENTRY(q4_0, 32, 4)
+ENTRY(q4_k, 256, 16)
+
+// The instruction set these kernels were compiled for, so a caller can check the build it loads.
+int32_t ggufc_native_abi(void) { return 1; }

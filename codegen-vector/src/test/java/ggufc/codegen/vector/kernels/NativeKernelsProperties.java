@@ -1,0 +1,213 @@
+package ggufc.codegen.vector.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ggufc.ir.DType;
+import ggufc.ir.quant.BlockCodecs;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The native kernels (kernels.c through {@link NativeKernels}) against independent statements of
+ * what they compute: Q8_0 and Q4_0 weights times Q8_0 activations bit for bit against a scalar
+ * restatement of ggml's AVX2 {@code ggml_vec_dot_q8_0_q8_0} / {@code ggml_vec_dot_q4_0_q8_0}
+ * ({@link DotProperties#ggmlX86Dot}) on the activations {@link ActQuant#q8_0} rounds; Q4_K times Q8_K
+ * against BlockCodecs' dequantized weights and Q8_K activations in double precision; a T-token step
+ * equal, bit for bit, to T one-token steps (speculative verify steps rely on it). Each check is shown
+ * to fail on a deliberately broken build of the kernels ({@link #brokenKernelsAreCaught}).
+ */
+class NativeKernelsProperties {
+
+    /** The machine's kernels (the process's, as {@link MatMul} dispatches to them). */
+    private static NativeKernels kernels() {
+        NativeKernels k = NativeKernels.active();
+        assertNotNull(k, "native kernels not running: " + NativeKernels.whyNot());
+        return k;
+    }
+
+    @Test
+    void nativeKernelsRunOnThisMachine() {
+        // CI's machines have AVX-512 VNNI and clang; on one without them these properties would test nothing
+        assertEquals(null, NativeKernels.missingCpuFlags(), "this CPU cannot run the native kernels");
+        kernels();
+    }
+
+    @Provide
+    Arbitrary<DType> legacyTypes() { return Arbitraries.of(DType.Q8_0, DType.Q4_0); }
+
+    @Property(tries = 150)
+    void q8_0AndQ4_0FollowGgmlsAvx2Kernels(@ForAll("legacyTypes") DType t, @ForAll @IntRange(min = 1, max = 6) int T,
+                                          @ForAll @IntRange(min = 1, max = 40) int N, @ForAll @IntRange(min = 1, max = 9) int blocks,
+                                          @ForAll @IntRange(min = 1, max = 3) int threads, @ForAll boolean residual, @ForAll boolean gelu,
+                                          @ForAll long seed) {
+        String bad = legacyMismatch(kernels(), t, T, N, blocks, threads, residual, gelu, seed, true);
+        assertEquals(null, bad);
+    }
+
+    /**
+     * Null if {@code nk} gives ggml's values for one random case, else what differs. {@code dispatch}:
+     * through {@link MatMul} (which must pick the native kernels), else on {@code nk} directly.
+     */
+    static String legacyMismatch(NativeKernels nk, DType t, int T, int N, int blocks, int threads, boolean residual, boolean gelu, long seed, boolean dispatch) {
+        Random rnd = new Random(seed);
+        int k = 32 * blocks;
+        MemorySegment w = QuantData.rows(t, N, k, rnd), wu = QuantData.rows(t, N, k, rnd);
+        float[] x = QuantData.activations(T * k, rnd);
+        float[] res = residual ? QuantData.activations(T * N, rnd) : null;
+        float[] out = new float[T * N], glu = new float[T * N];
+        try (WorkerPool pool = new WorkerPool(threads, true)) {
+            if (dispatch) {
+                MatMul.matmul(pool, t, DType.Q8_0, w, k, N, x, 0, T, out, 0, N, res, 0);
+                MatMul.glu(pool, t, w, t, wu, DType.Q8_0, k, N, x, 0, T, glu, 0, gelu);
+            } else {
+                nk.matmul(pool, t, DType.Q8_0, w, k, N, x, 0, T, out, 0, N, res, 0);
+                nk.glu(pool, t, w, t, wu, DType.Q8_0, k, N, x, 0, T, glu, 0, gelu);
+            }
+        }
+        float[] q = new float[T * k], d = new float[T * blocks];
+        for (int s = 0; s < T; s++) ActQuant.q8_0(x, s * k, k, q, s * k, d, s * blocks);
+        for (int s = 0; s < T; s++) {
+            float[] g = new float[N], u = new float[N], o = new float[N];
+            for (int n = 0; n < N; n++) {
+                g[n] = DotProperties.ggmlX86Dot(t, w, n, k, q, s * k, d, s * blocks, false);
+                u[n] = DotProperties.ggmlX86Dot(t, wu, n, k, q, s * k, d, s * blocks, false);
+                float want = residual ? g[n] + res[s * N + n] : g[n];
+                if (Float.floatToIntBits(want) != Float.floatToIntBits(out[s * N + n])) {
+                    return t + " T=" + T + " N=" + N + " row " + n + " token " + s + ": " + want + " vs " + out[s * N + n];
+                }
+            }
+            Ops.gatedAct(g, 0, u, 0, N, gelu, o, 0);
+            for (int n = 0; n < N; n++) {
+                if (Float.floatToIntBits(o[n]) != Float.floatToIntBits(glu[s * N + n])) return t + " GLU row " + n + " token " + s + ": " + o[n] + " vs " + glu[s * N + n];
+            }
+        }
+        return null;
+    }
+
+    @Property(tries = 100)
+    void q4_kMatchesTheDefinition(@ForAll @IntRange(min = 1, max = 5) int T, @ForAll @IntRange(min = 1, max = 23) int N,
+                                  @ForAll @IntRange(min = 1, max = 3) int blocks, @ForAll @IntRange(min = 1, max = 3) int threads,
+                                  @ForAll boolean residual, @ForAll long seed) {
+        assertEquals(null, q4_kMismatch(kernels(), T, N, blocks, threads, residual, seed, true));
+    }
+
+    /** Null if {@code nk}'s Q4_K x Q8_K products are within rounding of the definition for one random case. */
+    static String q4_kMismatch(NativeKernels nk, int T, int N, int blocks, int threads, boolean residual, long seed, boolean dispatch) {
+        Random rnd = new Random(seed);
+        int k = 256 * blocks;
+        MemorySegment w = QuantData.rows(DType.Q4_K, N, k, rnd);
+        float[] x = QuantData.activations(T * k, rnd);
+        float[] res = residual ? QuantData.activations(T * N, rnd) : null;
+        // the definition: x rounded through Q8_K blocks (BlockCodecs), then the dot with the decoded rows
+        MemorySegment xq = java.lang.foreign.Arena.ofAuto().allocate(DType.Q8_K.bytesFor(T * k));
+        BlockCodecs.quantize(DType.Q8_K, x, 0, T * k, xq, 0);
+        float[] xr = new float[T * k];
+        BlockCodecs.dequantize(DType.Q8_K, xq, 0, xr, 0, T * k);
+        float[] out = new float[T * N];
+        try (WorkerPool pool = new WorkerPool(threads, true)) {
+            if (dispatch) MatMul.matmul(pool, DType.Q4_K, DType.Q8_K, w, k, N, x, 0, T, out, 0, N, res, 0);
+            else nk.matmul(pool, DType.Q4_K, DType.Q8_K, w, k, N, x, 0, T, out, 0, N, res, 0);
+        }
+        for (int n = 0; n < N; n++) {
+            float[] row = QuantData.row(DType.Q4_K, w, n, k);
+            for (int s = 0; s < T; s++) {
+                double want = QuantData.dot(row, xr, s * k) + (residual ? res[s * N + n] : 0);
+                double tol = QuantData.tolerance(DType.Q4_K, w, n, k, xr, s * k) + (residual ? Math.ulp(res[s * N + n]) : 0);
+                if (Math.abs(want - out[s * N + n]) > tol) return "Q4_K T=" + T + " row " + n + " token " + s + ": " + want + " vs " + out[s * N + n] + " (tolerance " + tol + ")";
+            }
+        }
+        return null;
+    }
+
+    @Provide
+    Arbitrary<DType> nativeTypes() { return Arbitraries.of(DType.Q8_0, DType.Q4_0, DType.Q4_K); }
+
+    @Property(tries = 100)
+    void multiTokenStepsAreOneTokenStepsBitForBit(@ForAll("nativeTypes") DType t, @ForAll @IntRange(min = 2, max = 12) int T,
+                                                  @ForAll @IntRange(min = 1, max = 37) int N, @ForAll @IntRange(min = 1, max = 3) int threads,
+                                                  @ForAll boolean residual, @ForAll long seed) {
+        assertEquals(null, multiTokenMismatch(kernels(), t, T, N, threads, residual, seed));
+    }
+
+    static String multiTokenMismatch(NativeKernels nk, DType t, int T, int N, int threads, boolean residual, long seed) {
+        Random rnd = new Random(seed);
+        int k = t == DType.Q4_K ? 512 : 96;
+        DType act = t == DType.Q4_K ? DType.Q8_K : DType.Q8_0;
+        MemorySegment w = QuantData.rows(t, N, k, rnd);
+        float[] x = QuantData.activations(T * k, rnd);
+        float[] res = residual ? QuantData.activations(T * N, rnd) : null;
+        float[] all = new float[T * N], one = new float[N];
+        try (WorkerPool pool = new WorkerPool(threads, true)) {
+            nk.matmul(pool, t, act, w, k, N, x, 0, T, all, 0, N, res, 0);
+            for (int s = 0; s < T; s++) {
+                float[] r1 = residual ? java.util.Arrays.copyOfRange(res, s * N, s * N + N) : null;
+                nk.matmul(pool, t, act, w, k, N, x, s * k, 1, one, 0, N, r1, 0);
+                for (int n = 0; n < N; n++) {
+                    if (Float.floatToIntBits(one[n]) != Float.floatToIntBits(all[s * N + n])) return t + " T=" + T + " row " + n + " token " + s + ": " + one[n] + " vs " + all[s * N + n];
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Each property above fails on a build of kernels.c with one deliberate mistake: Q8_0's weight bias
+     * off by a factor of two, Q4_0's nibble halves swapped, Q4_K's mins dropped, the four-row path
+     * writing its fourth row to the third's place. Each broken library is built and loaded beside the
+     * process's own, and the same checks run on it for a fixed set of cases.
+     */
+    @Test
+    void brokenKernelsAreCaught() throws IOException {
+        String src = NativeKernels.source();
+        record Mutant(String name, String from, String to) {}
+        List<Mutant> mutants = List.of(
+                new Mutant("Q8_0 weight bias", "LEGACY_KERNEL(q8_0, Q8_0_BYTES, q8_0_levels, 7)", "LEGACY_KERNEL(q8_0, Q8_0_BYTES, q8_0_levels, 6)"),
+                new Mutant("Q4_0 nibble halves", "_mm256_set_m128i(_mm_srli_epi16(q, 4), q)", "_mm256_set_m128i(q, _mm_srli_epi16(q, 4))"),
+                new Mutant("Q4_K mins", "return f16(blk + 2) * dx * (float) msum;", "return 0;"),
+                new Mutant("four-row outputs", "o, o + d, o + 2 * d, o + 3 * d", "o, o + d, o + 2 * d, o + 2 * d"));
+        Path dir = Files.createTempDirectory("ggufc-mutants");
+        try {
+            for (Mutant m : mutants) {
+                assertTrue(src.contains(m.from()), m.name() + ": the text to break is not in kernels.c any more");
+                Path lib = dir.resolve(m.name().replace(' ', '-') + ".so");
+                NativeKernels.build(src.replace(m.from(), m.to()), lib, List.of());
+                NativeKernels broken = NativeKernels.load(lib);
+                boolean caught = false;
+                for (long seed = 1; seed <= 12 && !caught; seed++) {
+                    Random r = new Random(seed);
+                    int T = 1 + r.nextInt(4), N = 8 + r.nextInt(24), threads = 1 + r.nextInt(2);
+                    caught = legacyMismatch(broken, DType.Q8_0, T, N, 1 + r.nextInt(6), threads, r.nextBoolean(), r.nextBoolean(), seed, false) != null
+                            || legacyMismatch(broken, DType.Q4_0, T, N, 1 + r.nextInt(6), threads, r.nextBoolean(), r.nextBoolean(), seed, false) != null
+                            || q4_kMismatch(broken, T, N, 1 + r.nextInt(2), threads, r.nextBoolean(), seed, false) != null;
+                }
+                assertTrue(caught, m.name() + ": a broken kernel passed the checks");
+                // and the same cases pass on the real kernels
+                assertEquals(null, legacyMismatch(kernels(), DType.Q4_0, 3, 17, 5, 2, true, false, 7, false));
+            }
+        } finally {
+            try (var s = Files.list(dir)) {
+                for (Path f : s.toList()) Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    @Test
+    void aT1AndAT4StepAgreeOnEveryRowCount() {
+        // the row remainder paths (rows not a multiple of four) for both the one-token and the multi-token loops
+        for (int N = 1; N <= 9; N++) assertEquals(null, multiTokenMismatch(kernels(), DType.Q4_0, 4, N, 1, N % 2 == 0, N));
+    }
+}
