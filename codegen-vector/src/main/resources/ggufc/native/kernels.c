@@ -37,8 +37,9 @@ static inline float hsum8(__m256 v) {
 // ---- activations -------------------------------------------------------------------------------
 
 // Q8_0 as ActQuant.q8_0: per 32 values d = max|x| / 127, level roundf(x / d) (half away from zero),
-// d kept as its half rounding; also, per block, the sums of each four consecutive levels (eight
-// lanes: what a weight bias times the block's levels adds to each lane of a block product).
+// d kept as its half rounding; also, per block, minus 128 and minus 8 times the sums of each four
+// consecutive levels (eight lanes each: what the weight biases of Q8_0 and Q4_0 times the block's
+// levels add to each lane of a block product).
 void ggufc_quant_q8_0(const float *x, int32_t K, int32_t rows, int8_t *q, float *d, int32_t *s) {
     int32_t nb = K / 32;
     for (int64_t b = 0; b < (int64_t) rows * nb; b++) {
@@ -57,15 +58,16 @@ void ggufc_quant_q8_0(const float *x, int32_t K, int32_t rows, int8_t *q, float 
                 q[32 * b + j] = v;
                 sum += v;
             }
-            s[8 * b + l] = sum;
+            s[16 * b + l] = -128 * sum;
+            s[16 * b + 8 + l] = -8 * sum;
         }
         d[b] = round_f16(scale);
     }
 }
 
 // Q8_K as BlockCodecs' quantize: per 256 values, max = the value of largest magnitude (the first),
-// iscale = -127 / max, level = min(127, nearest(iscale x)) (half to even), d = 1 / iscale; sums
-// of 16 levels. An all-zero block has zero levels and d = 0.
+// iscale = -127 / max, level = min(127, nearest(iscale x)) (half to even), d = 1 / iscale; the
+// level sums of its eight sub-blocks of 32 as int16. An all-zero block has zero levels and d = 0.
 static inline int32_t nearest_int(float f) {
     float v = f + 12582912.0f;
     int32_t i;
@@ -85,7 +87,7 @@ void ggufc_quant_q8_k(const float *x, int32_t K, int32_t rows, int8_t *q, float 
         }
         if (amax == 0) {
             memset(qb, 0, 256);
-            for (int j = 0; j < 16; j++) s[16 * b + j] = 0;
+            memset(s + 4 * b, 0, 16);
             d[b] = 0;
             continue;
         }
@@ -94,11 +96,13 @@ void ggufc_quant_q8_k(const float *x, int32_t K, int32_t rows, int8_t *q, float 
             int32_t l = nearest_int(iscale * xb[j]);
             qb[j] = (int8_t) (l < 127 ? l : 127);
         }
-        for (int j = 0; j < 16; j++) {
+        int16_t sums[8];
+        for (int j = 0; j < 8; j++) {
             int32_t sum = 0;
-            for (int i = 0; i < 16; i++) sum += qb[16 * j + i];
-            s[16 * b + j] = sum;
+            for (int i = 0; i < 32; i++) sum += qb[32 * j + i];
+            sums[j] = (int16_t) sum;
         }
+        memcpy(s + 4 * b, sums, 16);
         d[b] = 1 / iscale;
     }
 }
@@ -106,10 +110,11 @@ void ggufc_quant_q8_k(const float *x, int32_t K, int32_t rows, int8_t *q, float 
 // ---- one block of products, each kernel's inner step --------------------------------------------
 
 // 8 lanes of exact four-product sums of 32 signed weight levels with 32 activation levels, as
-// ggml's AVX2 kernels make them (mul_sum_i8_pairs); here the weights are biased by +2^shift to be
-// unsigned for vpdpbusd, and each lane starts from -2^shift times its four activation levels' sum.
-static inline __m256i lane_bias(const int32_t *lanes, int shift) {
-    return _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *) lanes), shift));
+// ggml's AVX2 kernels make them (mul_sum_i8_pairs); here the weights are biased to be unsigned for
+// vpdpbusd, and each lane starts from minus the bias times its four activation levels' sum (bias
+// 128 at lanes[0..8), 8 at lanes[8..16), made by the quantizer).
+static inline __m256i lane_bias(const int32_t *lanes, int which) {
+    return _mm256_loadu_si256((const __m256i *) (lanes + 8 * which));
 }
 
 static inline __m256i block_dot(__m256i wu8, const int8_t *xq, __m256i bias) {
@@ -121,11 +126,11 @@ static inline __m256i q8_0_levels(const uint8_t *blk) {
     return _mm256_xor_si256(_mm256_loadu_si256((const __m256i *) (blk + 2)), _mm256_set1_epi8((char) 0x80));
 }
 
-// Q4_0 block (half d, 16 bytes: levels 0..15 low nibbles, 16..31 high nibbles) as unsigned levels + 8.
+// Q4_0 block (half d, 16 bytes: levels 0..15 low nibbles, 16..31 high nibbles) as unsigned levels + 8:
+// the 16 bytes in both halves, the upper half shifted down a nibble, both masked.
 static inline __m256i q4_0_levels(const uint8_t *blk) {
-    __m128i q = _mm_loadu_si128((const __m128i *) (blk + 2));
-    __m256i v = _mm256_set_m128i(_mm_srli_epi16(q, 4), q);
-    return _mm256_and_si256(v, _mm256_set1_epi8(0x0f));
+    __m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *) (blk + 2)));
+    return _mm256_and_si256(_mm256_srlv_epi64(v, _mm256_set_epi64x(4, 4, 0, 0)), _mm256_set1_epi8(0x0f));
 }
 
 #define Q8_0_BYTES 34
@@ -139,12 +144,12 @@ static inline __m256i q4_0_levels(const uint8_t *blk) {
 
 // Four rows (r, r+rs, r+2rs, r+3rs bytes apart) with one token: each row's lanes accumulate exactly as
 // the one-row loop below does, so the values are the same.
-#define LEGACY_KERNEL(NAME, BYTES, LEVELS, SHIFT)                                                                     \
+#define LEGACY_KERNEL(NAME, BYTES, LEVELS, WHICH)                                                                     \
     static inline float NAME##_row(const uint8_t *w, int32_t nb, const int8_t *xq, const float *xd, const int32_t *xs) { \
         __m256 acc = _mm256_setzero_ps();                                                                             \
         for (int32_t b = 0; b < nb; b++) {                                                                            \
             const uint8_t *blk = w + (int64_t) BYTES * b;                                                             \
-            __m256i p = block_dot(LEVELS(blk), xq + 32 * b, lane_bias(xs + 8 * b, SHIFT));                            \
+            __m256i p = block_dot(LEVELS(blk), xq + 32 * b, lane_bias(xs + 16 * b, WHICH));                            \
             ACCUMULATE(acc, p, f16(blk), xd[b]);                                                                      \
         }                                                                                                             \
         return hsum8(acc);                                                                                            \
@@ -155,7 +160,7 @@ static inline __m256i q4_0_levels(const uint8_t *blk) {
         const uint8_t *w1 = w + rs, *w2 = w + 2 * rs, *w3 = w + 3 * rs;                                               \
         for (int32_t b = 0; b < nb; b++) {                                                                            \
             int64_t ob = (int64_t) BYTES * b;                                                                         \
-            __m256i bs = lane_bias(xs + 8 * b, SHIFT);                                                                \
+            __m256i bs = lane_bias(xs + 16 * b, WHICH);                                                                \
             float dx = xd[b];                                                                                         \
             const int8_t *x = xq + 32 * b;                                                                            \
             __m256i p0 = block_dot(LEVELS(w + ob), x, bs), p1 = block_dot(LEVELS(w1 + ob), x, bs);                    \
@@ -171,68 +176,77 @@ static inline __m256i q4_0_levels(const uint8_t *blk) {
         *o3 = hsum8(a3);                                                                                              \
     }
 
-LEGACY_KERNEL(q8_0, Q8_0_BYTES, q8_0_levels, 7)
-LEGACY_KERNEL(q4_0, Q4_0_BYTES, q4_0_levels, 3)
+LEGACY_KERNEL(q8_0, Q8_0_BYTES, q8_0_levels, 0)
+LEGACY_KERNEL(q4_0, Q4_0_BYTES, q4_0_levels, 1)
 
 // ---- Q4_K weights x Q8_K activations ---------------------------------------------------------------
 
 // Q4_K super-block: half d, half dmin, 12 bytes of 6-bit scales and mins (8 each), 128 bytes of
-// nibbles (per 64 values: 32 bytes, low nibbles the first 32, high the next 32).
-static inline void scales_mins_k4(const uint8_t *s, int32_t *sc, int32_t *m) {
+// nibbles (per 64 values: 32 bytes, low nibbles the first 32, high the next 32). As ggml's AVX2
+// ggml_vec_dot_q4_K_q8_K: the scales and mins unpacked with 32-bit masks, u8 x s8 products summed in
+// pairs (maddubs), times the sub-block's scale (madd), per super-block d * dx times the 8 lanes of
+// exact sums into acc; the mins times the activation's sub-block sums into 4 lanes of accm.
+static inline void q4_k_block(const uint8_t *blk, const int8_t *x, float dx, const int32_t *xsum, __m256 *acc, __m128 *accm) {
+    const uint32_t kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
+    uint32_t utmp[4];
+    memcpy(utmp, blk + 4, 12);
+    utmp[3] = ((utmp[2] >> 4) & kmask2) | (((utmp[1] >> 6) & kmask3) << 4);
+    const uint32_t uaux = utmp[1] & kmask1;
+    utmp[1] = (utmp[2] & kmask2) | (((utmp[0] >> 6) & kmask3) << 4);
+    utmp[2] = uaux;
+    utmp[0] &= kmask1;
+    const __m256i mins_and_scales = _mm256_cvtepu8_epi16(_mm_set_epi32((int) utmp[3], (int) utmp[2], (int) utmp[1], (int) utmp[0]));
+    const __m128i prod = _mm_madd_epi16(_mm256_extracti128_si256(mins_and_scales, 1), _mm_loadu_si128((const __m128i *) xsum));
+    *accm = _mm_fmadd_ps(_mm_set1_ps(-(dx * f16(blk + 2))), _mm_cvtepi32_ps(prod), *accm);
+    const __m128i sc128 = _mm256_extracti128_si256(mins_and_scales, 0);
+    const __m256i scales = _mm256_set_m128i(sc128, sc128);
+    const __m256i low = _mm256_set1_epi8(0x0f);
+    __m256i sumi = _mm256_setzero_si256();
     for (int j = 0; j < 4; j++) {
-        sc[j] = s[j] & 63;
-        m[j] = s[j + 4] & 63;
+        // sub-blocks 2j and 2j+1: their scales as 16-bit pairs in every lane
+        const __m256i scale_l = _mm256_shuffle_epi8(scales, _mm256_set1_epi16((short) ((4 * j) | ((4 * j + 1) << 8))));
+        const __m256i scale_h = _mm256_shuffle_epi8(scales, _mm256_set1_epi16((short) ((4 * j + 2) | ((4 * j + 3) << 8))));
+        const __m256i q4 = _mm256_loadu_si256((const __m256i *) (blk + 16 + 32 * j));
+        const __m256i q4l = _mm256_and_si256(q4, low), q4h = _mm256_and_si256(_mm256_srli_epi16(q4, 4), low);
+        __m256i pl = _mm256_maddubs_epi16(q4l, _mm256_loadu_si256((const __m256i *) (x + 64 * j)));
+        __m256i ph = _mm256_maddubs_epi16(q4h, _mm256_loadu_si256((const __m256i *) (x + 64 * j + 32)));
+        pl = _mm256_madd_epi16(scale_l, pl);
+        ph = _mm256_madd_epi16(scale_h, ph);
+        sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(pl, ph));
     }
-    for (int j = 4; j < 8; j++) {
-        sc[j] = (s[j + 4] & 0x0f) | ((s[j - 4] >> 6) << 4);
-        m[j] = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-    }
+    *acc = _mm256_fmadd_ps(_mm256_set1_ps(dx * f16(blk)), _mm256_cvtepi32_ps(sumi), *acc);
 }
 
-// One super-block: d * dx * (sum_j sc_j * levels_j . x_j) as 8 float lanes added to acc, and
-// dmin * dx * sum_j m_j * (x_j's level sum) returned.
-static inline float q4_k_block(const uint8_t *blk, const int8_t *x, float dx, const int32_t *bsums, __m256 *acc) {
-    int32_t sc[8], m[8];
-    scales_mins_k4(blk + 4, sc, m);
-    const __m256i low = _mm256_set1_epi8(0x0f);
-    __m256i sum = _mm256_setzero_si256();
-    for (int c = 0; c < 4; c++) {
-        __m256i q = _mm256_loadu_si256((const __m256i *) (blk + 16 + 32 * c));
-        __m256i lo = _mm256_and_si256(q, low), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low);
-        __m256i p0 = _mm256_dpbusd_epi32(_mm256_setzero_si256(), lo, _mm256_loadu_si256((const __m256i *) (x + 64 * c)));
-        __m256i p1 = _mm256_dpbusd_epi32(_mm256_setzero_si256(), hi, _mm256_loadu_si256((const __m256i *) (x + 64 * c + 32)));
-        sum = _mm256_add_epi32(sum, _mm256_mullo_epi32(p0, _mm256_set1_epi32(sc[2 * c])));
-        sum = _mm256_add_epi32(sum, _mm256_mullo_epi32(p1, _mm256_set1_epi32(sc[2 * c + 1])));
-    }
-    int32_t msum = 0;
-    for (int j = 0; j < 8; j++) msum += m[j] * (bsums[2 * j] + bsums[2 * j + 1]);
-    *acc = _mm256_fmadd_ps(_mm256_set1_ps(f16(blk) * dx), _mm256_cvtepi32_ps(sum), *acc);
-    return f16(blk + 2) * dx * (float) msum;
+// hsum8(acc) + the four lanes of accm summed as ggml sums them.
+static inline float q4_k_sum(__m256 acc, __m128 accm) {
+    accm = _mm_add_ps(accm, _mm_movehl_ps(accm, accm));
+    accm = _mm_add_ss(accm, _mm_movehdup_ps(accm));
+    return hsum8(acc) + _mm_cvtss_f32(accm);
 }
 
 static inline float q4_k_row(const uint8_t *w, int32_t nb, const int8_t *xq, const float *xd, const int32_t *xs) {
     __m256 acc = _mm256_setzero_ps();
-    float mins = 0;
-    for (int32_t b = 0; b < nb; b++) mins += q4_k_block(w + (int64_t) Q4_K_BYTES * b, xq + 256 * b, xd[b], xs + 16 * b, &acc);
-    return hsum8(acc) - mins;
+    __m128 accm = _mm_setzero_ps();
+    for (int32_t b = 0; b < nb; b++) q4_k_block(w + (int64_t) Q4_K_BYTES * b, xq + 256 * b, xd[b], xs + 4 * b, &acc, &accm);
+    return q4_k_sum(acc, accm);
 }
 
 static inline void q4_k_rows4(const uint8_t *w, int64_t rs, int32_t nb, const int8_t *xq, const float *xd,
                               const int32_t *xs, float *o0, float *o1, float *o2, float *o3) {
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+    __m128 m0 = _mm_setzero_ps(), m1 = m0, m2 = m0, m3 = m0;
     for (int32_t b = 0; b < nb; b++) {
         int64_t ob = (int64_t) Q4_K_BYTES * b;
         const int8_t *x = xq + 256 * b;
-        m0 += q4_k_block(w + ob, x, xd[b], xs + 16 * b, &a0);
-        m1 += q4_k_block(w + rs + ob, x, xd[b], xs + 16 * b, &a1);
-        m2 += q4_k_block(w + 2 * rs + ob, x, xd[b], xs + 16 * b, &a2);
-        m3 += q4_k_block(w + 3 * rs + ob, x, xd[b], xs + 16 * b, &a3);
+        q4_k_block(w + ob, x, xd[b], xs + 4 * b, &a0, &m0);
+        q4_k_block(w + rs + ob, x, xd[b], xs + 4 * b, &a1, &m1);
+        q4_k_block(w + 2 * rs + ob, x, xd[b], xs + 4 * b, &a2, &m2);
+        q4_k_block(w + 3 * rs + ob, x, xd[b], xs + 4 * b, &a3, &m3);
     }
-    *o0 = hsum8(a0) - m0;
-    *o1 = hsum8(a1) - m1;
-    *o2 = hsum8(a2) - m2;
-    *o3 = hsum8(a3) - m3;
+    *o0 = q4_k_sum(a0, m0);
+    *o1 = q4_k_sum(a1, m1);
+    *o2 = q4_k_sum(a2, m2);
+    *o3 = q4_k_sum(a3, m3);
 }
 
 // ---- the entry points ------------------------------------------------------------------------------
@@ -270,9 +284,9 @@ static inline void q4_k_rows4(const uint8_t *w, int64_t rs, int32_t nb, const in
         }                                                                                                                   \
     }
 
-ENTRY(q8_0, 32, 4)
-ENTRY(q4_0, 32, 4)
-ENTRY(q4_k, 256, 16)
+ENTRY(q8_0, 32, 2)
+ENTRY(q4_0, 32, 2)
+ENTRY(q4_k, 256, 64)
 
 // The instruction set these kernels were compiled for, so a caller can check the build it loads.
 int32_t ggufc_native_abi(void) { return 1; }

@@ -249,8 +249,9 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
     }
 
     /**
-     * Activations quantized for the kernels: T rows of K levels, a scale per block, and level sums per
-     * group: of 4 levels for Q8_0 (the lanes of a block product), of 16 for Q8_K (its bsums).
+     * Activations quantized for the kernels: T rows of K levels, a scale per block, and per block, for
+     * Q8_0, the 16 ints of its lane biases (every 2 levels); for Q8_K its 8 sub-block sums as int16 (4
+     * ints, every 64 levels).
      */
     record Quantized(byte[] levels, float[] scales, int[] sums, int K, int blockSize, int sumGroup) {
         MemorySegment levelsOf(int t) { return MemorySegment.ofArray(levels).asSlice((long) t * K); }
@@ -269,13 +270,13 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
 
     /** {@code x[xo + t K ..]} for t below T quantized to {@code act} (Q8_0 or Q8_K), in this thread's buffers, rows shared by the pool. */
     Quantized quantize(WorkerPool pool, DType act, float[] x, int xo, int K, int T) {
-        int block = act == DType.Q8_K ? 256 : 32, group = act == DType.Q8_K ? 16 : 4;
+        int block = act == DType.Q8_K ? 256 : 32, group = act == DType.Q8_K ? 64 : 2;
         Buffers b = BUFFERS.get();
         if (b.levels.length < T * K) {
             int cap = Math.max(T * K, b.levels.length * 3 / 2);
             b.levels = new byte[cap];
             b.scales = new float[cap / 16];
-            b.sums = new int[cap / 4];
+            b.sums = new int[cap / 2];
         }
         Quantized q = new Quantized(b.levels, b.scales, b.sums, K, block, group);
         Quantized qq = q;
@@ -323,16 +324,21 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
         pool.run(N, MatMul.decodeGrain(K), (lo, hi, wk) -> rows(t, w, rowBytes, K, q, T, out, oo, outStride, res, ro, lo, hi));
     }
 
-    /** {@link MatMul#glu} on these kernels (the caller checked {@link #handles} for both weights). */
+    /**
+     * {@link MatMul#glu} on these kernels (the caller checked {@link #handles} for both weights): the
+     * two products over slices of rows, then the activation over whole token rows, so the values do not
+     * depend on how the rows were sliced among threads.
+     */
     void glu(WorkerPool pool, DType tg, MemorySegment wg, DType tu, MemorySegment wu, DType act, int K, int N, float[] x, int xo, int T, float[] out, int oo, boolean gelu) {
         long gBytes = tg.bytesFor(K), uBytes = tu.bytesFor(K);
         Quantized q = quantize(pool, act, x, xo, K, T);
+        float[] up = Scratch.floats(Scratch.GLU_UP, T * N);
         pool.run(N, MatMul.decodeGrain(2 * K), (lo, hi, wk) -> {
-            int n = hi - lo;
-            float[] up = Scratch.floats(Scratch.GLU_UP, T * n);
-            rows(tu, wu, uBytes, K, q, T, up, -lo, n, null, 0, lo, hi);
+            rows(tu, wu, uBytes, K, q, T, up, 0, N, null, 0, lo, hi);
             rows(tg, wg, gBytes, K, q, T, out, oo, N, null, 0, lo, hi);
-            for (int s = 0; s < T; s++) Ops.gatedAct(out, oo + s * N + lo, up, s * n, n, gelu, out, oo + s * N + lo);
+        });
+        pool.run(T, Math.max(1, (1 << 15) / N), (lo, hi, wk) -> {
+            for (int s = lo; s < hi; s++) Ops.gatedAct(out, oo + s * N, up, s * N, N, gelu, out, oo + s * N);
         });
     }
 

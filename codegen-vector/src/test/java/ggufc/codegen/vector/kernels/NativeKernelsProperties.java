@@ -165,7 +165,7 @@ class NativeKernelsProperties {
 
     /**
      * Each property above fails on a build of kernels.c with one deliberate mistake: Q8_0's weight bias
-     * off by a factor of two, Q4_0's nibble halves swapped, Q4_K's mins dropped, the four-row path
+     * taken as Q4_0's, Q4_0's nibble halves swapped, Q4_K's mins dropped, the four-row path
      * writing its fourth row to the third's place. Each broken library is built and loaded beside the
      * process's own, and the same checks run on it for a fixed set of cases.
      */
@@ -174,9 +174,9 @@ class NativeKernelsProperties {
         String src = NativeKernels.source();
         record Mutant(String name, String from, String to) {}
         List<Mutant> mutants = List.of(
-                new Mutant("Q8_0 weight bias", "LEGACY_KERNEL(q8_0, Q8_0_BYTES, q8_0_levels, 7)", "LEGACY_KERNEL(q8_0, Q8_0_BYTES, q8_0_levels, 6)"),
-                new Mutant("Q4_0 nibble halves", "_mm256_set_m128i(_mm_srli_epi16(q, 4), q)", "_mm256_set_m128i(q, _mm_srli_epi16(q, 4))"),
-                new Mutant("Q4_K mins", "return f16(blk + 2) * dx * (float) msum;", "return 0;"),
+                new Mutant("Q8_0 weight bias", "LEGACY_KERNEL(q8_0, Q8_0_BYTES, q8_0_levels, 0)", "LEGACY_KERNEL(q8_0, Q8_0_BYTES, q8_0_levels, 1)"),
+                new Mutant("Q4_0 nibble halves", "_mm256_set_epi64x(4, 4, 0, 0)", "_mm256_set_epi64x(0, 0, 4, 4)"),
+                new Mutant("Q4_K mins", "_mm_set1_ps(-(dx * f16(blk + 2)))", "_mm_set1_ps(0.0f)"),
                 new Mutant("four-row outputs", "o, o + d, o + 2 * d, o + 3 * d", "o, o + d, o + 2 * d, o + 2 * d"));
         Path dir = Files.createTempDirectory("ggufc-mutants");
         try {
