@@ -27,8 +27,8 @@ public final class Dce implements Pass {
         return r;
     }
 
-    /** {@code g} without dead nodes; {@code g} itself when none is dead. */
-    public static Graph removeDead(Graph g) {
+    /** The nodes some output depends on, and the inputs and states (identity set). */
+    public static Set<Node> liveNodes(Graph g) {
         Set<Node> live = Collections.newSetFromMap(new IdentityHashMap<>());
         List<Node> stack = new ArrayList<>(g.outputs().values());
         for (Node n : g.nodes()) if (n.op() == OpKind.INPUT || n.op() == OpKind.STATE) stack.add(n);
@@ -36,6 +36,12 @@ public final class Dce implements Pass {
             Node n = stack.removeLast();
             if (live.add(n)) stack.addAll(n.inputs());
         }
+        return live;
+    }
+
+    /** {@code g} without dead nodes; {@code g} itself when none is dead. */
+    public static Graph removeDead(Graph g) {
+        Set<Node> live = liveNodes(g);
         if (live.size() == g.nodes().size()) return g;
         List<Node> kept = new ArrayList<>(live.size());
         for (Node n : g.nodes()) if (live.contains(n)) kept.add(n);
