@@ -179,6 +179,39 @@ static inline __m256i q4_0_levels(const uint8_t *blk) {
 LEGACY_KERNEL(q8_0, Q8_0_BYTES, q8_0_levels, 0)
 LEGACY_KERNEL(q4_0, Q4_0_BYTES, q4_0_levels, 1)
 
+// Four adjacent rows with four tokens (a prompt's register tile): each block's levels and scales are
+// made once for the four tokens, and each (row, token) lane accumulates exactly as the one-row loop.
+#define LEGACY_TILE(NAME, BYTES, LEVELS, WHICH)                                                                       \
+    static inline void NAME##_tile44(const uint8_t *w, int64_t rowBytes, int32_t nb, const int8_t *xq, int32_t K,     \
+                                     const float *xd, const int32_t *xs, float *out, int64_t outStride) {             \
+        __m256 acc[4][4];                                                                                             \
+        for (int r = 0; r < 4; r++)                                                                                   \
+            for (int t = 0; t < 4; t++) acc[r][t] = _mm256_setzero_ps();                                             \
+        for (int32_t b = 0; b < nb; b++) {                                                                            \
+            __m256i lv[4];                                                                                            \
+            float dw[4];                                                                                              \
+            for (int r = 0; r < 4; r++) {                                                                             \
+                const uint8_t *blk = w + r * rowBytes + (int64_t) BYTES * b;                                          \
+                lv[r] = LEVELS(blk);                                                                                  \
+                dw[r] = f16(blk);                                                                                     \
+            }                                                                                                         \
+            for (int t = 0; t < 4; t++) {                                                                             \
+                const int8_t *x = xq + (int64_t) t * K + 32 * b;                                                      \
+                __m256i bs = lane_bias(xs + (int64_t) t * (K / 2) + 16 * b, WHICH);                                   \
+                float dx = xd[(int64_t) t * (K / 32) + b];                                                            \
+                for (int r = 0; r < 4; r++) {                                                                         \
+                    __m256i p = block_dot(lv[r], x, bs);                                                              \
+                    ACCUMULATE(acc[r][t], p, dw[r], dx);                                                              \
+                }                                                                                                     \
+            }                                                                                                         \
+        }                                                                                                             \
+        for (int t = 0; t < 4; t++)                                                                                   \
+            for (int r = 0; r < 4; r++) out[t * outStride + r] = hsum8(acc[r][t]);                                    \
+    }
+
+LEGACY_TILE(q8_0, Q8_0_BYTES, q8_0_levels, 0)
+LEGACY_TILE(q4_0, Q4_0_BYTES, q4_0_levels, 1)
+
 // ---- Q4_K weights x Q8_K activations ---------------------------------------------------------------
 
 // Q4_K super-block: half d, half dmin, 12 bytes of 6-bit scales and mins (8 each), 128 bytes of
@@ -186,7 +219,8 @@ LEGACY_KERNEL(q4_0, Q4_0_BYTES, q4_0_levels, 1)
 // ggml_vec_dot_q4_K_q8_K: the scales and mins unpacked with 32-bit masks, u8 x s8 products summed in
 // pairs (maddubs), times the sub-block's scale (madd), per super-block d * dx times the 8 lanes of
 // exact sums into acc; the mins times the activation's sub-block sums into 4 lanes of accm.
-static inline void q4_k_block(const uint8_t *blk, const int8_t *x, float dx, const int32_t *xsum, __m256 *acc, __m128 *accm) {
+// A super-block's 8 scales (16-bit, in both 128-bit halves) and 8 mins (16-bit).
+static inline void q4_k_unpack(const uint8_t *blk, __m256i *scales, __m128i *mins) {
     const uint32_t kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
     uint32_t utmp[4];
     memcpy(utmp, blk + 4, 12);
@@ -196,23 +230,31 @@ static inline void q4_k_block(const uint8_t *blk, const int8_t *x, float dx, con
     utmp[2] = uaux;
     utmp[0] &= kmask1;
     const __m256i mins_and_scales = _mm256_cvtepu8_epi16(_mm_set_epi32((int) utmp[3], (int) utmp[2], (int) utmp[1], (int) utmp[0]));
-    const __m128i prod = _mm_madd_epi16(_mm256_extracti128_si256(mins_and_scales, 1), _mm_loadu_si128((const __m128i *) xsum));
-    *accm = _mm_fmadd_ps(_mm_set1_ps(-(dx * f16(blk + 2))), _mm_cvtepi32_ps(prod), *accm);
+    *mins = _mm256_extracti128_si256(mins_and_scales, 1);
     const __m128i sc128 = _mm256_extracti128_si256(mins_and_scales, 0);
-    const __m256i scales = _mm256_set_m128i(sc128, sc128);
+    *scales = _mm256_set_m128i(sc128, sc128);
+}
+
+// Sub-blocks 2j and 2j+1 of 64 values: their levels' products with x, times their scales, as 8 lanes.
+static inline __m256i q4_k_pair(__m256i scales, __m256i q4l, __m256i q4h, const int8_t *x, int j) {
+    const __m256i scale_l = _mm256_shuffle_epi8(scales, _mm256_set1_epi16((short) ((4 * j) | ((4 * j + 1) << 8))));
+    const __m256i scale_h = _mm256_shuffle_epi8(scales, _mm256_set1_epi16((short) ((4 * j + 2) | ((4 * j + 3) << 8))));
+    __m256i pl = _mm256_maddubs_epi16(q4l, _mm256_loadu_si256((const __m256i *) (x + 64 * j)));
+    __m256i ph = _mm256_maddubs_epi16(q4h, _mm256_loadu_si256((const __m256i *) (x + 64 * j + 32)));
+    return _mm256_add_epi32(_mm256_madd_epi16(scale_l, pl), _mm256_madd_epi16(scale_h, ph));
+}
+
+static inline void q4_k_block(const uint8_t *blk, const int8_t *x, float dx, const int32_t *xsum, __m256 *acc, __m128 *accm) {
+    __m256i scales;
+    __m128i mins;
+    q4_k_unpack(blk, &scales, &mins);
+    const __m128i prod = _mm_madd_epi16(mins, _mm_loadu_si128((const __m128i *) xsum));
+    *accm = _mm_fmadd_ps(_mm_set1_ps(-(dx * f16(blk + 2))), _mm_cvtepi32_ps(prod), *accm);
     const __m256i low = _mm256_set1_epi8(0x0f);
     __m256i sumi = _mm256_setzero_si256();
     for (int j = 0; j < 4; j++) {
-        // sub-blocks 2j and 2j+1: their scales as 16-bit pairs in every lane
-        const __m256i scale_l = _mm256_shuffle_epi8(scales, _mm256_set1_epi16((short) ((4 * j) | ((4 * j + 1) << 8))));
-        const __m256i scale_h = _mm256_shuffle_epi8(scales, _mm256_set1_epi16((short) ((4 * j + 2) | ((4 * j + 3) << 8))));
         const __m256i q4 = _mm256_loadu_si256((const __m256i *) (blk + 16 + 32 * j));
-        const __m256i q4l = _mm256_and_si256(q4, low), q4h = _mm256_and_si256(_mm256_srli_epi16(q4, 4), low);
-        __m256i pl = _mm256_maddubs_epi16(q4l, _mm256_loadu_si256((const __m256i *) (x + 64 * j)));
-        __m256i ph = _mm256_maddubs_epi16(q4h, _mm256_loadu_si256((const __m256i *) (x + 64 * j + 32)));
-        pl = _mm256_madd_epi16(scale_l, pl);
-        ph = _mm256_madd_epi16(scale_h, ph);
-        sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(pl, ph));
+        sumi = _mm256_add_epi32(sumi, q4_k_pair(scales, _mm256_and_si256(q4, low), _mm256_and_si256(_mm256_srli_epi16(q4, 4), low), x, j));
     }
     *acc = _mm256_fmadd_ps(_mm256_set1_ps(dx * f16(blk)), _mm256_cvtepi32_ps(sumi), *acc);
 }
@@ -249,29 +291,89 @@ static inline void q4_k_rows4(const uint8_t *w, int64_t rs, int32_t nb, const in
     *o3 = q4_k_sum(a3, m3);
 }
 
+// Four adjacent rows with two tokens: each super-block's scales, mins and nibbles unpacked once for
+// both tokens; every (row, token) value accumulates exactly as q4_k_block does.
+static inline void q4_k_tile42(const uint8_t *w, int64_t rowBytes, int32_t nb, const int8_t *xq, int32_t K,
+                               const float *xd, const int32_t *xs, float *out, int64_t outStride) {
+    __m256 acc[4][2];
+    __m128 accm[4][2];
+    for (int r = 0; r < 4; r++)
+        for (int t = 0; t < 2; t++) {
+            acc[r][t] = _mm256_setzero_ps();
+            accm[r][t] = _mm_setzero_ps();
+        }
+    const __m256i low = _mm256_set1_epi8(0x0f);
+    for (int32_t b = 0; b < nb; b++) {
+        __m256i sc[4], sumi[4][2];
+        float dr[4], dm[4];
+        for (int r = 0; r < 4; r++) {
+            const uint8_t *blk = w + r * rowBytes + (int64_t) Q4_K_BYTES * b;
+            __m128i mins;
+            q4_k_unpack(blk, &sc[r], &mins);
+            dr[r] = f16(blk);
+            dm[r] = f16(blk + 2);
+            for (int t = 0; t < 2; t++) {
+                float dx = xd[(int64_t) t * (K / 256) + b];
+                const __m128i prod = _mm_madd_epi16(mins, _mm_loadu_si128((const __m128i *) (xs + (int64_t) t * (K / 64) + 4 * b)));
+                accm[r][t] = _mm_fmadd_ps(_mm_set1_ps(-(dx * dm[r])), _mm_cvtepi32_ps(prod), accm[r][t]);
+                sumi[r][t] = _mm256_setzero_si256();
+            }
+        }
+        for (int j = 0; j < 4; j++) {
+            for (int r = 0; r < 4; r++) {
+                const __m256i q4 = _mm256_loadu_si256((const __m256i *) (w + r * rowBytes + (int64_t) Q4_K_BYTES * b + 16 + 32 * j));
+                const __m256i q4l = _mm256_and_si256(q4, low), q4h = _mm256_and_si256(_mm256_srli_epi16(q4, 4), low);
+                for (int t = 0; t < 2; t++) {
+                    sumi[r][t] = _mm256_add_epi32(sumi[r][t], q4_k_pair(sc[r], q4l, q4h, xq + (int64_t) t * K + 256 * b, j));
+                }
+            }
+        }
+        for (int r = 0; r < 4; r++)
+            for (int t = 0; t < 2; t++) {
+                float dx = xd[(int64_t) t * (K / 256) + b];
+                acc[r][t] = _mm256_fmadd_ps(_mm256_set1_ps(dx * dr[r]), _mm256_cvtepi32_ps(sumi[r][t]), acc[r][t]);
+            }
+    }
+    for (int t = 0; t < 2; t++)
+        for (int r = 0; r < 4; r++) out[t * outStride + r] = q4_k_sum(acc[r][t], accm[r][t]);
+}
+
 // ---- the entry points ------------------------------------------------------------------------------
 
 // out[t * outStride + n] = rows n in [0, rows) of w (rowBytes apart) . token t's activation (T
 // tokens: levels xq + t K, scales xd + t K/G, sums xs + t K/S) + res[t * outStride + n] if res.
-// Rows go four at a time, a quarter of the range apart (four sequential streams through the matrix,
-// which the prefetchers follow); the last rows one at a time. For several tokens, a group of four rows
-// is taken with every token before the next (its blocks stay in the L1 cache).
-#define ENTRY(NAME, G, S)                                                                                                   \
+// One token: rows four at a time, a quarter of the range apart (four sequential streams through the
+// matrix, which the prefetchers follow), the last rows one at a time. Several tokens: four adjacent
+// rows with TT tokens at a time in a register tile (the rows' blocks stay in the L1 cache while
+// every token passes), the tokens left over one at a time. Every value is the same whichever path.
+#define ENTRY(NAME, G, S, TILE, TT)                                                                                         \
     void ggufc_mm_##NAME(const uint8_t *w, int64_t rowBytes, int32_t rows, int32_t K, const int8_t *xq, const float *xd,    \
                          const int32_t *xs, int32_t T, float *out, int64_t outStride, const float *res) {                   \
-        int32_t nb = K / (G), quarter = T == 1 ? rows / 4 : 1, groups = T == 1 ? quarter : rows / 4;                     \
-        int64_t rs = T == 1 ? quarter * rowBytes : rowBytes;                                                               \
-        int32_t step = T == 1 ? 1 : 4;                                                                                      \
-        for (int32_t g = 0; g < groups; g++) {                                                                              \
-            int32_t n = g * step;                                                                                           \
-            int32_t d = T == 1 ? quarter : 1;                                                                               \
-            for (int32_t t = 0; t < T; t++) {                                                                               \
-                float *o = out + t * outStride + n;                                                                         \
-                NAME##_rows4(w + n * rowBytes, rs, nb, xq + (int64_t) t * K, xd + (int64_t) t * (K / (G)),                  \
-                             xs + (int64_t) t * (K / (S)), o, o + d, o + 2 * d, o + 3 * d);                                 \
+        int32_t nb = K / (G);                                                                                               \
+        int32_t done;                                                                                                       \
+        if (T == 1) {                                                                                                       \
+            int32_t quarter = rows / 4;                                                                                     \
+            for (int32_t n = 0; n < quarter; n++) {                                                                         \
+                float *o = out + n;                                                                                         \
+                NAME##_rows4(w + n * rowBytes, quarter * rowBytes, nb, xq, xd, xs, o, o + quarter, o + 2 * quarter, o + 3 * quarter); \
             }                                                                                                               \
+            done = 4 * quarter;                                                                                             \
+        } else {                                                                                                            \
+            for (int32_t n = 0; n + 4 <= rows; n += 4) {                                                                    \
+                int32_t t = 0;                                                                                              \
+                for (; t + (TT) <= T; t += (TT)) {                                                                          \
+                    TILE(w + n * rowBytes, rowBytes, nb, xq + (int64_t) t * K, K, xd + (int64_t) t * (K / (G)),             \
+                         xs + (int64_t) t * (K / (S)), out + t * outStride + n, outStride);                                 \
+                }                                                                                                           \
+                for (; t < T; t++) {                                                                                        \
+                    float *o = out + t * outStride + n;                                                                     \
+                    NAME##_rows4(w + n * rowBytes, rowBytes, nb, xq + (int64_t) t * K, xd + (int64_t) t * (K / (G)),        \
+                                 xs + (int64_t) t * (K / (S)), o, o + 1, o + 2, o + 3);                                     \
+                }                                                                                                           \
+            }                                                                                                               \
+            done = rows / 4 * 4;                                                                                            \
         }                                                                                                                   \
-        for (int32_t n = 4 * (T == 1 ? quarter : groups); n < rows; n++) {                                                  \
+        for (int32_t n = done; n < rows; n++) {                                                                             \
             for (int32_t t = 0; t < T; t++) {                                                                               \
                 out[t * outStride + n] = NAME##_row(w + n * rowBytes, nb, xq + (int64_t) t * K, xd + (int64_t) t * (K / (G)), \
                                                     xs + (int64_t) t * (K / (S)));                                          \
@@ -284,9 +386,9 @@ static inline void q4_k_rows4(const uint8_t *w, int64_t rs, int32_t nb, const in
         }                                                                                                                   \
     }
 
-ENTRY(q8_0, 32, 2)
-ENTRY(q4_0, 32, 2)
-ENTRY(q4_k, 256, 64)
+ENTRY(q8_0, 32, 2, q8_0_tile44, 4)
+ENTRY(q4_0, 32, 2, q4_0_tile44, 4)
+ENTRY(q4_k, 256, 64, q4_k_tile42, 2)
 
 // The instruction set these kernels were compiled for, so a caller can check the build it loads.
 int32_t ggufc_native_abi(void) { return 1; }

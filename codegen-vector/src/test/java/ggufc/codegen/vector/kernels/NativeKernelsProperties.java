@@ -166,8 +166,10 @@ class NativeKernelsProperties {
     /**
      * Each property above fails on a build of kernels.c with one deliberate mistake: Q8_0's weight bias
      * taken as Q4_0's, Q4_0's nibble halves swapped, Q4_K's mins dropped, the four-row path
-     * writing its fourth row to the third's place. Each broken library is built and loaded beside the
-     * process's own, and the same checks run on it for a fixed set of cases.
+     * writing its fourth row to the third's place, the prompt tile scaling every row by the first
+     * row's scales, the Q4_K prompt tile reading the first token's activations for both. Each broken
+     * library is built and loaded beside the process's own, and the same checks run on it for a fixed
+     * set of cases.
      */
     @Test
     void brokenKernelsAreCaught() throws IOException {
@@ -177,7 +179,9 @@ class NativeKernelsProperties {
                 new Mutant("Q8_0 weight bias", "LEGACY_KERNEL(q8_0, Q8_0_BYTES, q8_0_levels, 0)", "LEGACY_KERNEL(q8_0, Q8_0_BYTES, q8_0_levels, 1)"),
                 new Mutant("Q4_0 nibble halves", "_mm256_set_epi64x(4, 4, 0, 0)", "_mm256_set_epi64x(0, 0, 4, 4)"),
                 new Mutant("Q4_K mins", "_mm_set1_ps(-(dx * f16(blk + 2)))", "_mm_set1_ps(0.0f)"),
-                new Mutant("four-row outputs", "o, o + d, o + 2 * d, o + 3 * d", "o, o + d, o + 2 * d, o + 2 * d"));
+                new Mutant("four-row outputs", "o, o + quarter, o + 2 * quarter, o + 3 * quarter", "o, o + quarter, o + 2 * quarter, o + 2 * quarter"),
+                new Mutant("prompt tile scales", "ACCUMULATE(acc[r][t], p, dw[r], dx);", "ACCUMULATE(acc[r][t], p, dw[0], dx);"),
+                new Mutant("Q4_K prompt tile tokens", "q4_k_pair(sc[r], q4l, q4h, xq + (int64_t) t * K + 256 * b, j)", "q4_k_pair(sc[r], q4l, q4h, xq + 256 * b, j)"));
         Path dir = Files.createTempDirectory("ggufc-mutants");
         try {
             for (Mutant m : mutants) {
@@ -186,9 +190,11 @@ class NativeKernelsProperties {
                 NativeKernels.build(src.replace(m.from(), m.to()), lib, List.of());
                 NativeKernels broken = NativeKernels.load(lib);
                 boolean caught = false;
-                for (long seed = 1; seed <= 12 && !caught; seed++) {
+                // one and several tokens (the one-token rows and the prompt tiles), one thread (whole row ranges) and two
+                for (int i = 0; i < 16 && !caught; i++) {
+                    long seed = i + 1;
                     Random r = new Random(seed);
-                    int T = 1 + r.nextInt(4), N = 8 + r.nextInt(24), threads = 1 + r.nextInt(2);
+                    int T = new int[] {1, 2, 4, 5}[i % 4], N = 8 + r.nextInt(24), threads = 1 + (i / 4) % 2;
                     caught = legacyMismatch(broken, DType.Q8_0, T, N, 1 + r.nextInt(6), threads, r.nextBoolean(), r.nextBoolean(), seed, false) != null
                             || legacyMismatch(broken, DType.Q4_0, T, N, 1 + r.nextInt(6), threads, r.nextBoolean(), r.nextBoolean(), seed, false) != null
                             || q4_kMismatch(broken, T, N, 1 + r.nextInt(2), threads, r.nextBoolean(), seed, false) != null;
