@@ -37,9 +37,9 @@ static inline float hsum8(__m256 v) {
 // ---- activations -------------------------------------------------------------------------------
 
 // Q8_0 as ActQuant.q8_0: per 32 values d = max|x| / 127, level roundf(x / d) (half away from zero),
-// d kept as its half rounding; also, per block, minus 128 and minus 8 times the sums of each four
-// consecutive levels (eight lanes each: what the weight biases of Q8_0 and Q4_0 times the block's
-// levels add to each lane of a block product).
+// d kept as its half rounding; also, per block (18 ints), minus 128 and minus 8 times the sums of
+// each four consecutive levels (eight lanes each: what the weight biases of Q8_0 and Q4_0 times the
+// block's levels add to each lane of a block product), then minus 128 and minus 8 times the block's sum.
 void ggufc_quant_q8_0(const float *x, int32_t K, int32_t rows, int8_t *q, float *d, int32_t *s) {
     int32_t nb = K / 32;
     for (int64_t b = 0; b < (int64_t) rows * nb; b++) {
@@ -51,6 +51,7 @@ void ggufc_quant_q8_0(const float *x, int32_t K, int32_t rows, int8_t *q, float 
         }
         float scale = amax / 127.0f;
         float id = scale != 0 ? 1.0f / scale : 0.0f;
+        int32_t total = 0;
         for (int l = 0; l < 8; l++) {
             int32_t sum = 0;
             for (int j = 4 * l; j < 4 * l + 4; j++) {
@@ -58,9 +59,12 @@ void ggufc_quant_q8_0(const float *x, int32_t K, int32_t rows, int8_t *q, float 
                 q[32 * b + j] = v;
                 sum += v;
             }
-            s[16 * b + l] = -128 * sum;
-            s[16 * b + 8 + l] = -8 * sum;
+            s[18 * b + l] = -128 * sum;
+            s[18 * b + 8 + l] = -8 * sum;
+            total += sum;
         }
+        s[18 * b + 16] = -128 * total;
+        s[18 * b + 17] = -8 * total;
         d[b] = round_f16(scale);
     }
 }
@@ -149,7 +153,7 @@ static inline __m256i q4_0_levels(const uint8_t *blk) {
         __m256 acc = _mm256_setzero_ps();                                                                             \
         for (int32_t b = 0; b < nb; b++) {                                                                            \
             const uint8_t *blk = w + (int64_t) BYTES * b;                                                             \
-            __m256i p = block_dot(LEVELS(blk), xq + 32 * b, lane_bias(xs + 16 * b, WHICH));                            \
+            __m256i p = block_dot(LEVELS(blk), xq + 32 * b, lane_bias(xs + 18 * b, WHICH));                            \
             ACCUMULATE(acc, p, f16(blk), xd[b]);                                                                      \
         }                                                                                                             \
         return hsum8(acc);                                                                                            \
@@ -160,7 +164,7 @@ static inline __m256i q4_0_levels(const uint8_t *blk) {
         const uint8_t *w1 = w + rs, *w2 = w + 2 * rs, *w3 = w + 3 * rs;                                               \
         for (int32_t b = 0; b < nb; b++) {                                                                            \
             int64_t ob = (int64_t) BYTES * b;                                                                         \
-            __m256i bs = lane_bias(xs + 16 * b, WHICH);                                                                \
+            __m256i bs = lane_bias(xs + 18 * b, WHICH);                                                                \
             float dx = xd[b];                                                                                         \
             const int8_t *x = xq + 32 * b;                                                                            \
             __m256i p0 = block_dot(LEVELS(w + ob), x, bs), p1 = block_dot(LEVELS(w1 + ob), x, bs);                    \
@@ -197,7 +201,7 @@ LEGACY_KERNEL(q4_0, Q4_0_BYTES, q4_0_levels, 1)
             }                                                                                                         \
             for (int t = 0; t < 4; t++) {                                                                             \
                 const int8_t *x = xq + (int64_t) t * K + 32 * b;                                                      \
-                __m256i bs = lane_bias(xs + (int64_t) t * (K / 2) + 16 * b, WHICH);                                   \
+                __m256i bs = lane_bias(xs + (int64_t) t * (K / 32) * 18 + 18 * b, WHICH);                                   \
                 float dx = xd[(int64_t) t * (K / 32) + b];                                                            \
                 for (int r = 0; r < 4; r++) {                                                                         \
                     __m256i p = block_dot(lv[r], x, bs);                                                              \
@@ -341,12 +345,12 @@ static inline void q4_k_tile42(const uint8_t *w, int64_t rowBytes, int32_t nb, c
 // ---- the entry points ------------------------------------------------------------------------------
 
 // out[t * outStride + n] = rows n in [0, rows) of w (rowBytes apart) . token t's activation (T
-// tokens: levels xq + t K, scales xd + t K/G, sums xs + t K/S) + res[t * outStride + n] if res.
+// tokens: levels xq + t K, scales xd + t K/G, sums xs + t (K/G) SPB) + res[t * outStride + n] if res.
 // One token: rows four at a time, a quarter of the range apart (four sequential streams through the
 // matrix, which the prefetchers follow), the last rows one at a time. Several tokens: four adjacent
 // rows with TT tokens at a time in a register tile (the rows' blocks stay in the L1 cache while
 // every token passes), the tokens left over one at a time. Every value is the same whichever path.
-#define ENTRY(NAME, G, S, TILE, TT)                                                                                         \
+#define ENTRY(NAME, G, SPB, TILE, TT)                                                                                         \
     void ggufc_mm_##NAME(const uint8_t *w, int64_t rowBytes, int32_t rows, int32_t K, const int8_t *xq, const float *xd,    \
                          const int32_t *xs, int32_t T, float *out, int64_t outStride, const float *res) {                   \
         int32_t nb = K / (G);                                                                                               \
@@ -363,12 +367,12 @@ static inline void q4_k_tile42(const uint8_t *w, int64_t rowBytes, int32_t nb, c
                 int32_t t = 0;                                                                                              \
                 for (; t + (TT) <= T; t += (TT)) {                                                                          \
                     TILE(w + n * rowBytes, rowBytes, nb, xq + (int64_t) t * K, K, xd + (int64_t) t * (K / (G)),             \
-                         xs + (int64_t) t * (K / (S)), out + t * outStride + n, outStride);                                 \
+                         xs + (int64_t) t * (K / (G)) * (SPB), out + t * outStride + n, outStride);                                 \
                 }                                                                                                           \
                 for (; t < T; t++) {                                                                                        \
                     float *o = out + t * outStride + n;                                                                     \
                     NAME##_rows4(w + n * rowBytes, rowBytes, nb, xq + (int64_t) t * K, xd + (int64_t) t * (K / (G)),        \
-                                 xs + (int64_t) t * (K / (S)), o, o + 1, o + 2, o + 3);                                     \
+                                 xs + (int64_t) t * (K / (G)) * (SPB), o, o + 1, o + 2, o + 3);                                     \
                 }                                                                                                           \
             }                                                                                                               \
             done = rows / 4 * 4;                                                                                            \
@@ -376,7 +380,7 @@ static inline void q4_k_tile42(const uint8_t *w, int64_t rowBytes, int32_t nb, c
         for (int32_t n = done; n < rows; n++) {                                                                             \
             for (int32_t t = 0; t < T; t++) {                                                                               \
                 out[t * outStride + n] = NAME##_row(w + n * rowBytes, nb, xq + (int64_t) t * K, xd + (int64_t) t * (K / (G)), \
-                                                    xs + (int64_t) t * (K / (S)));                                          \
+                                                    xs + (int64_t) t * (K / (G)) * (SPB));                                          \
             }                                                                                                               \
         }                                                                                                                   \
         if (res) {                                                                                                          \
@@ -386,9 +390,212 @@ static inline void q4_k_tile42(const uint8_t *w, int64_t rowBytes, int32_t nb, c
         }                                                                                                                   \
     }
 
-ENTRY(q8_0, 32, 2, q8_0_tile44, 4)
-ENTRY(q4_0, 32, 2, q4_0_tile44, 4)
-ENTRY(q4_k, 256, 64, q4_k_tile42, 2)
+ENTRY(q8_0, 32, 18, q8_0_tile44, 4)
+ENTRY(q4_0, 32, 18, q4_0_tile44, 4)
+ENTRY(q4_k, 256, 4, q4_k_tile42, 2)
+
+
+// ---- prompt GEMM: rows in vector lanes ---------------------------------------------------------------
+//
+// A prompt step multiplies every row with many tokens, so it pays to rearrange the rows first: a
+// group of 16 rows is repacked, 256 columns (a panel) at a time, into [column/4][row] 4-byte units
+// (unsigned levels), so one vpdpbusd of a 512-bit packed vector with one token's four activation
+// levels broadcast adds 64 products into 16 rows' sums at once. Each (row, token, block) sum is then
+// exact before any rounding, and per block acc = fma(sum, d_w * d_x, acc): the numerics of ggml's
+// repacked kernels (ggml_gemv/gemm_q4_0_8x8_q8_0), not of its vec_dot (decode's above). Speculative
+// verify steps, which must equal one-token steps, take ggufc_mm_* instead.
+
+#define PANEL 256
+#define GROUP 16
+#define TOKENS 8
+
+typedef struct {
+    uint32_t packed[PANEL / 4][GROUP];  // unsigned levels, 4 per unit
+    float d[8][GROUP];                  // legacy: each block's weight scale; Q4_K: d and dmin in [0], [1]
+    int32_t sc[8][GROUP], m[8][GROUP];  // Q4_K: sub-block scales and mins
+} Panel;
+
+static inline uint32_t load_u32(const uint8_t *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+// Blocks [b0, b0 + nbp) of rows [0, nr) (of GROUP; the others zero) into the panel.
+static void pack_q8_0(const uint8_t *w, int64_t rowBytes, int nr, int32_t b0, int nbp, Panel *p) {
+    memset(p, 0, sizeof(Panel));
+    for (int r = 0; r < nr; r++) {
+        for (int b = 0; b < nbp; b++) {
+            const uint8_t *blk = w + r * rowBytes + (int64_t) Q8_0_BYTES * (b0 + b);
+            p->d[b][r] = f16(blk);
+            for (int c = 0; c < 8; c++) p->packed[8 * b + c][r] = load_u32(blk + 2 + 4 * c) ^ 0x80808080u;
+        }
+    }
+}
+
+static void pack_q4_0(const uint8_t *w, int64_t rowBytes, int nr, int32_t b0, int nbp, Panel *p) {
+    memset(p, 0, sizeof(Panel));
+    for (int r = 0; r < nr; r++) {
+        for (int b = 0; b < nbp; b++) {
+            const uint8_t *blk = w + r * rowBytes + (int64_t) Q4_0_BYTES * (b0 + b);
+            p->d[b][r] = f16(blk);
+            for (int c = 0; c < 4; c++) {
+                uint32_t q = load_u32(blk + 2 + 4 * c);
+                p->packed[8 * b + c][r] = q & 0x0f0f0f0fu;
+                p->packed[8 * b + 4 + c][r] = (q >> 4) & 0x0f0f0f0fu;
+            }
+        }
+    }
+}
+
+static void pack_q4_k(const uint8_t *w, int64_t rowBytes, int nr, int32_t b0, Panel *p) {
+    memset(p, 0, sizeof(Panel));
+    for (int r = 0; r < nr; r++) {
+        const uint8_t *blk = w + r * rowBytes + (int64_t) Q4_K_BYTES * b0;
+        p->d[0][r] = f16(blk);
+        p->d[1][r] = f16(blk + 2);
+        const uint8_t *s = blk + 4;
+        for (int j = 0; j < 4; j++) {
+            p->sc[j][r] = s[j] & 63;
+            p->m[j][r] = s[j + 4] & 63;
+        }
+        for (int j = 4; j < 8; j++) {
+            p->sc[j][r] = (s[j + 4] & 0x0f) | ((s[j - 4] >> 6) << 4);
+            p->m[j][r] = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+        }
+        for (int g = 0; g < 4; g++) {
+            for (int c = 0; c < 8; c++) {
+                uint32_t q = load_u32(blk + 16 + 32 * g + 4 * c);
+                p->packed[16 * g + c][r] = q & 0x0f0f0f0fu;
+                p->packed[16 * g + 8 + c][r] = (q >> 4) & 0x0f0f0f0fu;
+            }
+        }
+    }
+}
+
+static inline __m512i bcast4(const int8_t *x) {
+    int32_t v;
+    memcpy(&v, x, 4);
+    return _mm512_set1_epi32(v);
+}
+
+// Tokens [0, NT) of the panel's nbp legacy blocks (b0 the first): acc[t] (16 rows) += per block
+// fma(exact sum, d_w * d_x, .). which: 0 Q8_0 (bias 128), 1 Q4_0 (bias 8).
+#define LEGACY_PANEL(NT)                                                                                                   \
+    static inline void legacy_panel_##NT(const Panel *p, int nbp, int32_t b0, int which, const int8_t *xq, int32_t K,     \
+                                         const float *xd, const int32_t *xs, __m512 *acc) {                              \
+        __m512 a[NT];                                                                                                      \
+        for (int t = 0; t < NT; t++) a[t] = _mm512_loadu_ps((const float *) (acc + t));                                 \
+        for (int b = 0; b < nbp; b++) {                                                                                    \
+            int32_t blk = b0 + b;                                                                                          \
+            __m512i s[NT];                                                                                                 \
+            for (int t = 0; t < NT; t++) s[t] = _mm512_set1_epi32(xs[(int64_t) t * (K / 32) * 18 + 18 * blk + 16 + which]); \
+            for (int c = 0; c < 8; c++) {                                                                                  \
+                __m512i wv = _mm512_loadu_si512((const void *) p->packed[8 * b + c]);                                      \
+                for (int t = 0; t < NT; t++) s[t] = _mm512_dpbusd_epi32(s[t], wv, bcast4(xq + (int64_t) t * K + 32 * blk + 4 * c)); \
+            }                                                                                                              \
+            __m512 dw = _mm512_loadu_ps(p->d[b]);                                                                          \
+            for (int t = 0; t < NT; t++) {                                                                                 \
+                __m512 dd = _mm512_mul_ps(dw, _mm512_set1_ps(xd[(int64_t) t * (K / 32) + blk]));                           \
+                a[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[t]), dd, a[t]);                                                \
+            }                                                                                                              \
+        }                                                                                                                  \
+        for (int t = 0; t < NT; t++) _mm512_storeu_ps((float *) (acc + t), a[t]);                                         \
+    }
+
+LEGACY_PANEL(8)
+LEGACY_PANEL(1)
+
+// Tokens [0, NT) of a Q4_K super-block panel (b the super-block): per sub-block exact sums times the
+// sub-block scale, summed exactly; acc[t] = fma(sum, d * dx, acc) then fma(mins . sub-block sums, -dmin * dx, acc).
+#define Q4K_PANEL(NT)                                                                                                      \
+    static inline void q4k_panel_##NT(const Panel *p, int32_t b, const int8_t *xq, int32_t K, const float *xd,            \
+                                      const int32_t *xs, __m512 *acc) {                                                   \
+        __m512i tot[NT], mins[NT];                                                                                         \
+        for (int t = 0; t < NT; t++) tot[t] = mins[t] = _mm512_setzero_si512();                                           \
+        for (int j = 0; j < 8; j++) {                                                                                      \
+            __m512i s[NT];                                                                                                 \
+            for (int t = 0; t < NT; t++) s[t] = _mm512_setzero_si512();                                                   \
+            for (int c = 0; c < 8; c++) {                                                                                  \
+                __m512i wv = _mm512_loadu_si512((const void *) p->packed[8 * j + c]);                                      \
+                for (int t = 0; t < NT; t++) s[t] = _mm512_dpbusd_epi32(s[t], wv, bcast4(xq + (int64_t) t * K + 256 * b + 32 * j + 4 * c)); \
+            }                                                                                                              \
+            __m512i scj = _mm512_loadu_si512((const void *) p->sc[j]), mj = _mm512_loadu_si512((const void *) p->m[j]);    \
+            for (int t = 0; t < NT; t++) {                                                                                 \
+                int16_t bs[8];                                                                                             \
+                memcpy(bs, xs + (int64_t) t * (K / 256) * 4 + 4 * b, 16);                                                  \
+                tot[t] = _mm512_add_epi32(tot[t], _mm512_mullo_epi32(s[t], scj));                                          \
+                mins[t] = _mm512_add_epi32(mins[t], _mm512_mullo_epi32(mj, _mm512_set1_epi32(bs[j])));                     \
+            }                                                                                                              \
+        }                                                                                                                  \
+        __m512 d = _mm512_loadu_ps(p->d[0]), dm = _mm512_loadu_ps(p->d[1]);                                                \
+        for (int t = 0; t < NT; t++) {                                                                                     \
+            float dx = xd[(int64_t) t * (K / 256) + b];                                                                    \
+            __m512 a = _mm512_loadu_ps((const float *) (acc + t));                                                        \
+            a = _mm512_fmadd_ps(_mm512_cvtepi32_ps(tot[t]), _mm512_mul_ps(d, _mm512_set1_ps(dx)), a);                      \
+            a = _mm512_fmadd_ps(_mm512_cvtepi32_ps(mins[t]), _mm512_mul_ps(dm, _mm512_set1_ps(-dx)), a);                   \
+            _mm512_storeu_ps((float *) (acc + t), a);                                                                      \
+        }                                                                                                                  \
+    }
+
+Q4K_PANEL(8)
+Q4K_PANEL(1)
+
+static __thread __m512 *gemm_acc;
+static __thread int64_t gemm_acc_n;
+
+// out[t * outStride + n] (+ res) for rows [0, rows) and T tokens, the activations as for ggufc_mm_*.
+static void gemm(int kind, const uint8_t *w, int64_t rowBytes, int32_t rows, int32_t K, const int8_t *xq, const float *xd,
+                 const int32_t *xs, int32_t T, float *out, int64_t outStride, const float *res) {
+    if (gemm_acc_n < T) {
+        _mm_free(gemm_acc);
+        gemm_acc = (__m512 *) _mm_malloc(sizeof(__m512) * (size_t) T, 64);
+        gemm_acc_n = T;
+    }
+    Panel p __attribute__((aligned(64)));
+    int32_t G = kind == 2 ? 256 : 32, nb = K / G, per = kind == 2 ? 1 : PANEL / 32;
+    for (int32_t n = 0; n < rows; n += GROUP) {
+        int nr = rows - n < GROUP ? rows - n : GROUP;
+        const uint8_t *wr = w + n * rowBytes;
+        for (int32_t t = 0; t < T; t++) gemm_acc[t] = _mm512_setzero_ps();
+        for (int32_t b0 = 0; b0 < nb; b0 += per) {
+            int nbp = nb - b0 < per ? nb - b0 : per;
+            if (kind == 0) pack_q8_0(wr, rowBytes, nr, b0, nbp, &p);
+            else if (kind == 1) pack_q4_0(wr, rowBytes, nr, b0, nbp, &p);
+            else pack_q4_k(wr, rowBytes, nr, b0, &p);
+            int32_t t = 0;
+            for (; t + TOKENS <= T; t += TOKENS) {
+                if (kind == 2) q4k_panel_8(&p, b0, xq + (int64_t) t * K, K, xd + (int64_t) t * nb, xs + (int64_t) t * nb * 4, gemm_acc + t);
+                else legacy_panel_8(&p, nbp, b0, kind, xq + (int64_t) t * K, K, xd + (int64_t) t * nb, xs + (int64_t) t * nb * 18, gemm_acc + t);
+            }
+            for (; t < T; t++) {
+                if (kind == 2) q4k_panel_1(&p, b0, xq + (int64_t) t * K, K, xd + (int64_t) t * nb, xs + (int64_t) t * nb * 4, gemm_acc + t);
+                else legacy_panel_1(&p, nbp, b0, kind, xq + (int64_t) t * K, K, xd + (int64_t) t * nb, xs + (int64_t) t * nb * 18, gemm_acc + t);
+            }
+        }
+        __mmask16 mask = (__mmask16) ((1u << nr) - 1);
+        for (int32_t t = 0; t < T; t++) {
+            __m512 v = gemm_acc[t];
+            if (res) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, res + t * outStride + n));
+            _mm512_mask_storeu_ps(out + t * outStride + n, mask, v);
+        }
+    }
+}
+
+void ggufc_gemm_q8_0(const uint8_t *w, int64_t rowBytes, int32_t rows, int32_t K, const int8_t *xq, const float *xd,
+                     const int32_t *xs, int32_t T, float *out, int64_t outStride, const float *res) {
+    gemm(0, w, rowBytes, rows, K, xq, xd, xs, T, out, outStride, res);
+}
+
+void ggufc_gemm_q4_0(const uint8_t *w, int64_t rowBytes, int32_t rows, int32_t K, const int8_t *xq, const float *xd,
+                     const int32_t *xs, int32_t T, float *out, int64_t outStride, const float *res) {
+    gemm(1, w, rowBytes, rows, K, xq, xd, xs, T, out, outStride, res);
+}
+
+void ggufc_gemm_q4_k(const uint8_t *w, int64_t rowBytes, int32_t rows, int32_t K, const int8_t *xq, const float *xd,
+                     const int32_t *xs, int32_t T, float *out, int64_t outStride, const float *res) {
+    gemm(2, w, rowBytes, rows, K, xq, xd, xs, T, out, outStride, res);
+}
 
 // The instruction set these kernels were compiled for, so a caller can check the build it loads.
 int32_t ggufc_native_abi(void) { return 1; }

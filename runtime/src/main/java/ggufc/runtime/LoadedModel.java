@@ -329,8 +329,10 @@ public final class LoadedModel implements AutoCloseable {
     public static LoadedModel openArtifact(Path dir, Path model, int ctx, int threads) {
         Artifact.Manifest m = Artifact.verify(dir, model);
         // the artifact's kernels: its native library (where this CPU runs it), or the Vector API kernels it was compiled for
-        if (!NativeKernels.use("native".equals(m.get("kernels")) && NativeKernels.missingCpuFlags() == null ? dir.resolve(m.require("kernels.library")) : null)) {
-            throw new IllegalStateException(dir + ": another model in this process already fixed the matmul kernels (ggufc.kernels)");
+        boolean nativeKernels = "native".equals(m.get("kernels")) && NativeKernels.missingCpuFlags() == null;
+        if (!NativeKernels.use(nativeKernels ? dir.resolve(m.require("kernels.library")) : null, m.get("kernels.source"))) {
+            throw new IllegalStateException(dir + ": compiled for the " + (nativeKernels ? "native" : "Vector API") + " matmul kernels, and this process already runs "
+                    + (NativeKernels.active() == null ? "the Vector API ones" : "another build of the native ones") + "; run it in a process of its own");
         }
         GgufFile f = GgufFile.open(model != null ? model : Path.of(m.require("model.path")));
         Prefault.start(f.bytes());

@@ -298,6 +298,7 @@ public final class Artifact {
                 NativeKernels.build(NativeKernels.source(), out.resolve(NATIVE_KERNELS), List.of());
                 m.put("kernels", "native");
                 m.put("kernels.library", NATIVE_KERNELS);
+                m.put("kernels.source", NativeKernels.key(NativeKernels.source()));
                 m.put("kernels.compiler", NativeKernels.compiler());
                 m.put("kernels.cpu", String.join(" ", NativeKernels.CPU_FLAGS));
                 return;

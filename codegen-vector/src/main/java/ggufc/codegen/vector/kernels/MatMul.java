@@ -48,7 +48,8 @@ public final class MatMul {
         }
     }
 
-    private static boolean rowwise(int T) { return T > 1 && T <= ROWWISE.get()[0]; }
+    /** Whether a step of T tokens runs inside {@link #rowwise(int, Runnable)}: each row's values must be a one-token step's. */
+    static boolean rowwise(int T) { return T > 1 && T <= ROWWISE.get()[0]; }
 
     /** {@link #sums} for token {@code s} of {@code T}, in an array of its own. */
     private static float[][] sumsPerToken(DType t, float[] x, int xo, int K, int T) {

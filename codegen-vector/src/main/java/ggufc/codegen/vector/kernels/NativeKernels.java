@@ -39,7 +39,7 @@ import java.util.concurrent.TimeUnit;
  * {@code native} (required: an error if unavailable), {@code vector} (the Vector API kernels only).
  */
 public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle quantQ8K, MethodHandle mmQ8_0, MethodHandle mmQ4_0,
-                            MethodHandle mmQ4K) {
+                            MethodHandle mmQ4K, MethodHandle gemmQ8_0, MethodHandle gemmQ4_0, MethodHandle gemmQ4K) {
 
     /** Instruction-set flags (as /proc/cpuinfo names them) the library is compiled for. */
     public static final List<String> CPU_FLAGS = List.of("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni");
@@ -53,24 +53,22 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
     // ---- which library runs --------------------------------------------------------------------------
 
     private static volatile Path chosen;
+    private static volatile String chosenKey;
     private static volatile boolean chosenNone, fixed;
 
     /**
-     * Asks for {@code lib} (an artifact's build; null: the Vector API kernels) to run this process's
-     * matmuls. Once a matmul has run the choice is fixed: then true only if it is the same (a library
-     * of the same bytes, or none).
+     * Asks for {@code lib} (an artifact's build of the source whose {@link #key} is {@code key}; null:
+     * the Vector API kernels) to run this process's matmuls. Once a matmul has run the choice is
+     * fixed: then true only if it is the same (a build of the same source and flags, or none).
      */
-    public static boolean use(Path lib) {
+    public static boolean use(Path lib, String key) {
         if (fixed) {
             NativeKernels a = Holder.ACTIVE;
             if (lib == null || a == null) return lib == null && a == null;
-            try {
-                return java.util.Arrays.equals(Files.readAllBytes(lib), Files.readAllBytes(a.library));
-            } catch (IOException e) {
-                return false;
-            }
+            return key != null && key.equals(Holder.activeKey);
         }
         chosen = lib;
+        chosenKey = key;
         chosenNone = lib == null;
         return true;
     }
@@ -92,7 +90,7 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
     }
 
     private static final class Holder {
-        static String why;
+        static String why, activeKey;
         static final NativeKernels ACTIVE = choose();
 
         private static NativeKernels choose() {
@@ -113,8 +111,10 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
                     return null;
                 }
                 Path lib = chosen;
+                activeKey = chosenKey;
                 if (lib == null) {
                     try {
+                        activeKey = key(source());
                         lib = cached();
                     } catch (IOException | RuntimeException e) {
                         why = e.getMessage();
@@ -171,7 +171,10 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
 
     /** Compiles {@code source} (the kernels, or a variant of them) into the shared library {@code out}, {@code defines} as -D flags. */
     public static void build(String source, Path out, List<String> defines) throws IOException {
-        Path dir = Files.createTempDirectory("ggufc-native");
+        Path parent = out.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        // beside the output, so the finished library is moved into place atomically (same file system)
+        Path dir = Files.createTempDirectory(parent, ".ggufc-native");
         try {
             Path c = dir.resolve("kernels.c");
             Files.writeString(c, source);
@@ -179,8 +182,9 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
             List<String> cmd = new ArrayList<>(List.of(compiler()));
             cmd.addAll(CFLAGS);
             for (String d : defines) cmd.add("-D" + d);
-            cmd.addAll(List.of("-o", tmp.toString(), c.toString(), "-lm"));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            cmd.addAll(List.of("-o", "kernels.so", "kernels.c", "-lm"));
+            // in the temporary folder, by relative names: no temporary path ends up in the library
+            Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
             String log;
             try {
                 log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -195,7 +199,6 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
             if (p.exitValue() != 0) {
                 throw new IOException(cmd.getFirst() + " failed on the native kernels: " + log.lines().findFirst().orElse("exit " + p.exitValue()));
             }
-            Files.createDirectories(out.toAbsolutePath().getParent());
             Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             try (var s = Files.list(dir)) {
@@ -205,18 +208,22 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
         }
     }
 
-    /** The library built from this version's source in the user's cache, built there first if absent. */
-    static Path cached() throws IOException {
-        String src = source();
-        String key;
+    /** What identifies a build of {@code src}: a hash of it and of {@link #CFLAGS}. */
+    public static String key(String src) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update(src.getBytes(StandardCharsets.UTF_8));
             md.update(String.join(" ", CFLAGS).getBytes(StandardCharsets.UTF_8));
-            key = HexFormat.of().formatHex(md.digest()).substring(0, 16);
+            return HexFormat.of().formatHex(md.digest()).substring(0, 16);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The library built from this version's source in the user's cache, built there first if absent. */
+    static Path cached() throws IOException {
+        String src = source();
+        String key = key(src);
         String base = System.getenv("XDG_CACHE_HOME");
         Path dir = (base == null || base.isBlank() ? Path.of(System.getProperty("user.home"), ".cache") : Path.of(base)).resolve("ggufc").resolve("native");
         Path lib = dir.resolve("kernels-" + key + ".so");
@@ -236,7 +243,8 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
                 symbols.find(name).orElseThrow(() -> new IllegalStateException(lib + ": no symbol " + name + " (not ggufc's native kernels)")), fd,
                 Linker.Option.critical(true));
         return new NativeKernels(lib, bind.apply("ggufc_quant_q8_0", quant), bind.apply("ggufc_quant_q8_k", quant), bind.apply("ggufc_mm_q8_0", mm),
-                bind.apply("ggufc_mm_q4_0", mm), bind.apply("ggufc_mm_q4_k", mm));
+                bind.apply("ggufc_mm_q4_0", mm), bind.apply("ggufc_mm_q4_k", mm), bind.apply("ggufc_gemm_q8_0", mm), bind.apply("ggufc_gemm_q4_0", mm),
+                bind.apply("ggufc_gemm_q4_k", mm));
     }
 
     /** Whether these kernels multiply a {@code t} weight of row length K by activations rounded to {@code act}. */
@@ -250,13 +258,12 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
 
     /**
      * Activations quantized for the kernels: T rows of K levels, a scale per block, and per block, for
-     * Q8_0, the 16 ints of its lane biases (every 2 levels); for Q8_K its 8 sub-block sums as int16 (4
-     * ints, every 64 levels).
+     * Q8_0, 18 ints (its lane biases and block biases); for Q8_K its 8 sub-block sums as int16 (4 ints).
      */
-    record Quantized(byte[] levels, float[] scales, int[] sums, int K, int blockSize, int sumGroup) {
+    record Quantized(byte[] levels, float[] scales, int[] sums, int K, int blockSize, int sumsPerBlock) {
         MemorySegment levelsOf(int t) { return MemorySegment.ofArray(levels).asSlice((long) t * K); }
         MemorySegment scalesOf(int t) { return MemorySegment.ofArray(scales).asSlice((long) t * (K / blockSize) * 4); }
-        MemorySegment sumsOf(int t) { return MemorySegment.ofArray(sums).asSlice((long) t * (K / sumGroup) * 4); }
+        MemorySegment sumsOf(int t) { return MemorySegment.ofArray(sums).asSlice((long) t * (K / blockSize) * sumsPerBlock * 4); }
     }
 
     /** This thread's quantized-activation buffers (they only grow). */
@@ -270,13 +277,13 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
 
     /** {@code x[xo + t K ..]} for t below T quantized to {@code act} (Q8_0 or Q8_K), in this thread's buffers, rows shared by the pool. */
     Quantized quantize(WorkerPool pool, DType act, float[] x, int xo, int K, int T) {
-        int block = act == DType.Q8_K ? 256 : 32, group = act == DType.Q8_K ? 64 : 2;
+        int block = act == DType.Q8_K ? 256 : 32, group = act == DType.Q8_K ? 4 : 18;
         Buffers b = BUFFERS.get();
         if (b.levels.length < T * K) {
             int cap = Math.max(T * K, b.levels.length * 3 / 2);
             b.levels = new byte[cap];
             b.scales = new float[cap / 16];
-            b.sums = new int[cap / 2];
+            b.sums = new int[cap / 32 * 18 + 16];
         }
         Quantized q = new Quantized(b.levels, b.scales, b.sums, K, block, group);
         Quantized qq = q;
@@ -300,12 +307,16 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
     /**
      * Rows {@code [lo, hi)} of {@code w} ({@code t}, rowBytes apart) times the T quantized tokens:
      * {@code out[oo + s outStride + n]} (+ {@code res[ro + s outStride + n]}) for n in the range.
+     * Several tokens go through the prompt GEMM (rows in vector lanes, ggml's repacked numerics) unless
+     * {@code exact}: then every value equals a one-token step's (speculative verify steps).
      */
-    void rows(DType t, MemorySegment w, long rowBytes, int K, Quantized q, int T, float[] out, int oo, int outStride, float[] res, int ro, int lo, int hi) {
+    void rows(DType t, MemorySegment w, long rowBytes, int K, Quantized q, int T, boolean exact, float[] out, int oo, int outStride, float[] res, int ro,
+              int lo, int hi) {
+        boolean gemm = T > 1 && !exact;
         MethodHandle h = switch (t) {
-            case Q8_0 -> mmQ8_0;
-            case Q4_0 -> mmQ4_0;
-            case Q4_K -> mmQ4K;
+            case Q8_0 -> gemm ? gemmQ8_0 : mmQ8_0;
+            case Q4_0 -> gemm ? gemmQ4_0 : mmQ4_0;
+            case Q4_K -> gemm ? gemmQ4K : mmQ4K;
             default -> throw new IllegalArgumentException("no native kernel for " + t);
         };
         MemorySegment o = MemorySegment.ofArray(out).asSlice((long) (oo + lo) * 4);
@@ -319,9 +330,21 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
 
     /** {@link MatMul#matmul} on these kernels (the caller checked {@link #handles}). */
     void matmul(WorkerPool pool, DType t, DType act, MemorySegment w, int K, int N, float[] x, int xo, int T, float[] out, int oo, int outStride, float[] res, int ro) {
+        matmul(pool, t, act, w, K, N, x, xo, T, MatMul.rowwise(T), out, oo, outStride, res, ro);
+    }
+
+    /** As above, {@code exact}: the multi-token values equal one-token steps' (else the prompt GEMM's when T > 1). */
+    void matmul(WorkerPool pool, DType t, DType act, MemorySegment w, int K, int N, float[] x, int xo, int T, boolean exact, float[] out, int oo, int outStride,
+                float[] res, int ro) {
         long rowBytes = t.bytesFor(K);
         Quantized q = quantize(pool, act, x, xo, K, T);
-        pool.run(N, MatMul.decodeGrain(K), (lo, hi, wk) -> rows(t, w, rowBytes, K, q, T, out, oo, outStride, res, ro, lo, hi));
+        pool.run(N, grain(K, T, exact), (lo, hi, wk) -> rows(t, w, rowBytes, K, q, T, exact, out, oo, outStride, res, ro, lo, hi));
+    }
+
+    /** Rows per parallel grain: the decode kernels' grain, whole 16-row groups for the GEMM. */
+    private static int grain(int K, int T, boolean exact) {
+        int g = MatMul.decodeGrain(K);
+        return T > 1 && !exact ? (g + 15) & ~15 : g;
     }
 
     /**
@@ -330,12 +353,17 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
      * depend on how the rows were sliced among threads.
      */
     void glu(WorkerPool pool, DType tg, MemorySegment wg, DType tu, MemorySegment wu, DType act, int K, int N, float[] x, int xo, int T, float[] out, int oo, boolean gelu) {
+        glu(pool, tg, wg, tu, wu, act, K, N, x, xo, T, MatMul.rowwise(T), out, oo, gelu);
+    }
+
+    void glu(WorkerPool pool, DType tg, MemorySegment wg, DType tu, MemorySegment wu, DType act, int K, int N, float[] x, int xo, int T, boolean exact,
+             float[] out, int oo, boolean gelu) {
         long gBytes = tg.bytesFor(K), uBytes = tu.bytesFor(K);
         Quantized q = quantize(pool, act, x, xo, K, T);
         float[] up = Scratch.floats(Scratch.GLU_UP, T * N);
-        pool.run(N, MatMul.decodeGrain(2 * K), (lo, hi, wk) -> {
-            rows(tu, wu, uBytes, K, q, T, up, 0, N, null, 0, lo, hi);
-            rows(tg, wg, gBytes, K, q, T, out, oo, N, null, 0, lo, hi);
+        pool.run(N, grain(2 * K, T, exact), (lo, hi, wk) -> {
+            rows(tu, wu, uBytes, K, q, T, exact, up, 0, N, null, 0, lo, hi);
+            rows(tg, wg, gBytes, K, q, T, exact, out, oo, N, null, 0, lo, hi);
         });
         pool.run(T, Math.max(1, (1 << 15) / N), (lo, hi, wk) -> {
             for (int s = lo; s < hi; s++) Ops.gatedAct(out, oo + s * N, up, s * N, N, gelu, out, oo + s * N);

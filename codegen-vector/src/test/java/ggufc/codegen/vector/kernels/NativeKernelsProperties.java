@@ -23,11 +23,13 @@ import org.junit.jupiter.api.Test;
 /**
  * The native kernels (kernels.c through {@link NativeKernels}) against independent statements of
  * what they compute: Q8_0 and Q4_0 weights times Q8_0 activations bit for bit against a scalar
- * restatement of ggml's AVX2 {@code ggml_vec_dot_q8_0_q8_0} / {@code ggml_vec_dot_q4_0_q8_0}
- * ({@link DotProperties#ggmlX86Dot}) on the activations {@link ActQuant#q8_0} rounds; Q4_K times Q8_K
- * against BlockCodecs' dequantized weights and Q8_K activations in double precision; a T-token step
- * equal, bit for bit, to T one-token steps (speculative verify steps rely on it). Each check is shown
- * to fail on a deliberately broken build of the kernels ({@link #brokenKernelsAreCaught}).
+ * restatement of ggml's x86 kernels ({@link DotProperties#ggmlX86Dot}) on the activations
+ * {@link ActQuant#q8_0} rounds: one token as its AVX2 {@code ggml_vec_dot_q8_0_q8_0} /
+ * {@code ggml_vec_dot_q4_0_q8_0}, several (the prompt GEMM) as its repacked
+ * {@code ggml_gemm_q4_0_8x8_q8_0}; Q4_K times Q8_K against BlockCodecs' dequantized weights and Q8_K
+ * activations in double precision; a speculative verify step ({@link MatMul#rowwise(int, Runnable)})
+ * equal, bit for bit, to one-token steps. Each check is shown to fail on a deliberately broken build
+ * of the kernels ({@link #brokenKernelsAreCaught}).
  */
 class NativeKernelsProperties {
 
@@ -79,11 +81,12 @@ class NativeKernelsProperties {
         }
         float[] q = new float[T * k], d = new float[T * blocks];
         for (int s = 0; s < T; s++) ActQuant.q8_0(x, s * k, k, q, s * k, d, s * blocks);
+        boolean gemm = T > 1; // a prompt step: the GEMM, with the numerics of ggml's repacked kernels
         for (int s = 0; s < T; s++) {
             float[] g = new float[N], u = new float[N], o = new float[N];
             for (int n = 0; n < N; n++) {
-                g[n] = DotProperties.ggmlX86Dot(t, w, n, k, q, s * k, d, s * blocks, false);
-                u[n] = DotProperties.ggmlX86Dot(t, wu, n, k, q, s * k, d, s * blocks, false);
+                g[n] = DotProperties.ggmlX86Dot(t, w, n, k, q, s * k, d, s * blocks, gemm);
+                u[n] = DotProperties.ggmlX86Dot(t, wu, n, k, q, s * k, d, s * blocks, gemm);
                 float want = residual ? g[n] + res[s * N + n] : g[n];
                 if (Float.floatToIntBits(want) != Float.floatToIntBits(out[s * N + n])) {
                     return t + " T=" + T + " N=" + N + " row " + n + " token " + s + ": " + want + " vs " + out[s * N + n];
@@ -136,7 +139,7 @@ class NativeKernelsProperties {
     Arbitrary<DType> nativeTypes() { return Arbitraries.of(DType.Q8_0, DType.Q4_0, DType.Q4_K); }
 
     @Property(tries = 100)
-    void multiTokenStepsAreOneTokenStepsBitForBit(@ForAll("nativeTypes") DType t, @ForAll @IntRange(min = 2, max = 12) int T,
+    void verifyStepsAreOneTokenStepsBitForBit(@ForAll("nativeTypes") DType t, @ForAll @IntRange(min = 2, max = 12) int T,
                                                   @ForAll @IntRange(min = 1, max = 37) int N, @ForAll @IntRange(min = 1, max = 3) int threads,
                                                   @ForAll boolean residual, @ForAll long seed) {
         assertEquals(null, multiTokenMismatch(kernels(), t, T, N, threads, residual, seed));
@@ -151,7 +154,8 @@ class NativeKernelsProperties {
         float[] res = residual ? QuantData.activations(T * N, rnd) : null;
         float[] all = new float[T * N], one = new float[N];
         try (WorkerPool pool = new WorkerPool(threads, true)) {
-            nk.matmul(pool, t, act, w, k, N, x, 0, T, all, 0, N, res, 0);
+            if (nk == NativeKernels.active()) MatMul.rowwise(T, () -> MatMul.matmul(pool, t, act, w, k, N, x, 0, T, all, 0, N, res, 0));
+            else nk.matmul(pool, t, act, w, k, N, x, 0, T, true, all, 0, N, res, 0);
             for (int s = 0; s < T; s++) {
                 float[] r1 = residual ? java.util.Arrays.copyOfRange(res, s * N, s * N + N) : null;
                 nk.matmul(pool, t, act, w, k, N, x, s * k, 1, one, 0, N, r1, 0);
@@ -166,8 +170,10 @@ class NativeKernelsProperties {
     /**
      * Each property above fails on a build of kernels.c with one deliberate mistake: Q8_0's weight bias
      * taken as Q4_0's, Q4_0's nibble halves swapped, Q4_K's mins dropped, the four-row path
-     * writing its fourth row to the third's place, the prompt tile scaling every row by the first
-     * row's scales, the Q4_K prompt tile reading the first token's activations for both. Each broken
+     * writing its fourth row to the third's place, the verify tile scaling every row by the first
+     * row's scales, the Q4_K verify tile reading the first token's activations for both, the prompt
+     * GEMM packing Q4_0's high nibbles shifted, Q8_0's block bias off by one, Q4_K's mins with the
+     * wrong sign. Each broken
      * library is built and loaded beside the process's own, and the same checks run on it for a fixed
      * set of cases.
      */
@@ -181,7 +187,10 @@ class NativeKernelsProperties {
                 new Mutant("Q4_K mins", "_mm_set1_ps(-(dx * f16(blk + 2)))", "_mm_set1_ps(0.0f)"),
                 new Mutant("four-row outputs", "o, o + quarter, o + 2 * quarter, o + 3 * quarter", "o, o + quarter, o + 2 * quarter, o + 2 * quarter"),
                 new Mutant("prompt tile scales", "ACCUMULATE(acc[r][t], p, dw[r], dx);", "ACCUMULATE(acc[r][t], p, dw[0], dx);"),
-                new Mutant("Q4_K prompt tile tokens", "q4_k_pair(sc[r], q4l, q4h, xq + (int64_t) t * K + 256 * b, j)", "q4_k_pair(sc[r], q4l, q4h, xq + 256 * b, j)"));
+                new Mutant("Q4_K verify tile tokens", "q4_k_pair(sc[r], q4l, q4h, xq + (int64_t) t * K + 256 * b, j)", "q4_k_pair(sc[r], q4l, q4h, xq + 256 * b, j)"),
+                new Mutant("GEMM Q4_0 high nibbles", "p->packed[8 * b + 4 + c][r] = (q >> 4) & 0x0f0f0f0fu;", "p->packed[8 * b + 4 + c][r] = (q >> 3) & 0x0f0f0f0fu;"),
+                new Mutant("GEMM Q8_0 block bias", "s[18 * b + 16] = -128 * total;", "s[18 * b + 16] = -127 * total;"),
+                new Mutant("GEMM Q4_K mins", "_mm512_mul_ps(dm, _mm512_set1_ps(-dx))", "_mm512_mul_ps(dm, _mm512_set1_ps(dx))"));
         Path dir = Files.createTempDirectory("ggufc-mutants");
         try {
             for (Mutant m : mutants) {
@@ -197,7 +206,9 @@ class NativeKernelsProperties {
                     int T = new int[] {1, 2, 4, 5}[i % 4], N = 8 + r.nextInt(24), threads = 1 + (i / 4) % 2;
                     caught = legacyMismatch(broken, DType.Q8_0, T, N, 1 + r.nextInt(6), threads, r.nextBoolean(), r.nextBoolean(), seed, false) != null
                             || legacyMismatch(broken, DType.Q4_0, T, N, 1 + r.nextInt(6), threads, r.nextBoolean(), r.nextBoolean(), seed, false) != null
-                            || q4_kMismatch(broken, T, N, 1 + r.nextInt(2), threads, r.nextBoolean(), seed, false) != null;
+                            || q4_kMismatch(broken, T, N, 1 + r.nextInt(2), threads, r.nextBoolean(), seed, false) != null
+                            || T > 1 && multiTokenMismatch(broken, DType.Q8_0, T, N, threads, r.nextBoolean(), seed) != null
+                            || T > 1 && multiTokenMismatch(broken, DType.Q4_K, T, N, threads, r.nextBoolean(), seed) != null;
                 }
                 assertTrue(caught, m.name() + ": a broken kernel passed the checks");
                 // and the same cases pass on the real kernels
