@@ -150,7 +150,7 @@ public final class LoadedModel implements AutoCloseable {
                 // artifact computes: fused kernels and llama.cpp's activation rounding for quantized matmuls
                 java.util.function.Function<String, ggufc.ir.TensorData> weights = sliced;
                 Graph g = pipeline(passes, Targets.VECTOR, lifted, weights);
-                Plan plan = Lowering.lower(g, allLogits ? 64 : 256);
+                Plan plan = Lowering.lower(g, allLogits ? 64 : 256, !"false".equals(System.getProperty("ggufc.pack-small")));
                 int[] perDevice = split.active() ? split.threadsPerDevice(threads) : new int[] {threads};
                 WorkerPool pool = new WorkerPool(perDevice[0]);
                 WorkerPool[] pools = new WorkerPool[perDevice.length];
