@@ -399,7 +399,7 @@ ENTRY(q4_k, 256, 4, q4_k_tile42, 2)
 //
 // A prompt step multiplies every row with many tokens, so it pays to rearrange the rows first: a
 // group of 16 rows is repacked, 256 columns (a panel) at a time, into [column/4][row] 4-byte units
-// (unsigned levels), so one vpdpbusd of a 512-bit packed vector with one token's four activation
+// (unsigned levels; one gather per unit of the 16 rows), so one vpdpbusd of a 512-bit packed vector with one token's four activation
 // levels broadcast adds 64 products into 16 rows' sums at once. Each (row, token, block) sum is then
 // exact before any rounding, and per block acc = fma(sum, d_w * d_x, acc): the numerics of ggml's
 // repacked kernels (ggml_gemv/gemm_q4_0_8x8_q8_0), not of its vec_dot (decode's above). Speculative
@@ -421,54 +421,66 @@ static inline uint32_t load_u32(const uint8_t *p) {
     return v;
 }
 
+// Packing gathers one 4-byte unit from each of the group's 16 rows at once (rows past nr read as zero).
+static inline __m512i gather_rows(const uint8_t *base, __m512i offsets, __mmask16 rows) {
+    return _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), rows, offsets, base, 1);
+}
+
+// The 16 rows' halves at base (the low 16 bits of a unit; high: the next 16) as floats.
+static inline __m512 gather_halves(__m512i units, int high) {
+    __m512i h = high ? _mm512_srli_epi32(units, 16) : _mm512_and_si512(units, _mm512_set1_epi32(0xffff));
+    return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(h));
+}
+
 // Blocks [b0, b0 + nbp) of rows [0, nr) (of GROUP; the others zero) into the panel.
-static void pack_q8_0(const uint8_t *w, int64_t rowBytes, int nr, int32_t b0, int nbp, Panel *p) {
-    memset(p, 0, sizeof(Panel));
-    for (int r = 0; r < nr; r++) {
-        for (int b = 0; b < nbp; b++) {
-            const uint8_t *blk = w + r * rowBytes + (int64_t) Q8_0_BYTES * (b0 + b);
-            p->d[b][r] = f16(blk);
-            for (int c = 0; c < 8; c++) p->packed[8 * b + c][r] = load_u32(blk + 2 + 4 * c) ^ 0x80808080u;
+static void pack_q8_0(const uint8_t *w, __m512i offsets, __mmask16 rows, int32_t b0, int nbp, Panel *p) {
+    for (int b = 0; b < nbp; b++) {
+        const uint8_t *blk = w + (int64_t) Q8_0_BYTES * (b0 + b);
+        _mm512_storeu_ps(p->d[b], gather_halves(gather_rows(blk, offsets, rows), 0));
+        for (int c = 0; c < 8; c++) {
+            __m512i u = _mm512_xor_si512(gather_rows(blk + 2 + 4 * c, offsets, rows), _mm512_set1_epi32((int) 0x80808080u));
+            _mm512_storeu_si512((void *) p->packed[8 * b + c], u);
         }
     }
 }
 
-static void pack_q4_0(const uint8_t *w, int64_t rowBytes, int nr, int32_t b0, int nbp, Panel *p) {
-    memset(p, 0, sizeof(Panel));
-    for (int r = 0; r < nr; r++) {
-        for (int b = 0; b < nbp; b++) {
-            const uint8_t *blk = w + r * rowBytes + (int64_t) Q4_0_BYTES * (b0 + b);
-            p->d[b][r] = f16(blk);
-            for (int c = 0; c < 4; c++) {
-                uint32_t q = load_u32(blk + 2 + 4 * c);
-                p->packed[8 * b + c][r] = q & 0x0f0f0f0fu;
-                p->packed[8 * b + 4 + c][r] = (q >> 4) & 0x0f0f0f0fu;
-            }
+static void pack_q4_0(const uint8_t *w, __m512i offsets, __mmask16 rows, int32_t b0, int nbp, Panel *p) {
+    const __m512i low = _mm512_set1_epi32(0x0f0f0f0f);
+    for (int b = 0; b < nbp; b++) {
+        const uint8_t *blk = w + (int64_t) Q4_0_BYTES * (b0 + b);
+        _mm512_storeu_ps(p->d[b], gather_halves(gather_rows(blk, offsets, rows), 0));
+        for (int c = 0; c < 4; c++) {
+            __m512i q = gather_rows(blk + 2 + 4 * c, offsets, rows);
+            _mm512_storeu_si512((void *) p->packed[8 * b + c], _mm512_and_si512(q, low));
+            _mm512_storeu_si512((void *) p->packed[8 * b + 4 + c], _mm512_and_si512(_mm512_srli_epi32(q, 4), low));
         }
     }
 }
 
-static void pack_q4_k(const uint8_t *w, int64_t rowBytes, int nr, int32_t b0, Panel *p) {
-    memset(p, 0, sizeof(Panel));
-    for (int r = 0; r < nr; r++) {
-        const uint8_t *blk = w + r * rowBytes + (int64_t) Q4_K_BYTES * b0;
-        p->d[0][r] = f16(blk);
-        p->d[1][r] = f16(blk + 2);
-        const uint8_t *s = blk + 4;
-        for (int j = 0; j < 4; j++) {
-            p->sc[j][r] = s[j] & 63;
-            p->m[j][r] = s[j + 4] & 63;
-        }
-        for (int j = 4; j < 8; j++) {
-            p->sc[j][r] = (s[j + 4] & 0x0f) | ((s[j - 4] >> 6) << 4);
-            p->m[j][r] = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-        }
-        for (int g = 0; g < 4; g++) {
-            for (int c = 0; c < 8; c++) {
-                uint32_t q = load_u32(blk + 16 + 32 * g + 4 * c);
-                p->packed[16 * g + c][r] = q & 0x0f0f0f0fu;
-                p->packed[16 * g + 8 + c][r] = (q >> 4) & 0x0f0f0f0fu;
-            }
+static void pack_q4_k(const uint8_t *w, __m512i offsets, __mmask16 rows, int32_t b0, Panel *p) {
+    const uint8_t *blk = w + (int64_t) Q4_K_BYTES * b0;
+    __m512i dd = gather_rows(blk, offsets, rows);
+    _mm512_storeu_ps(p->d[0], gather_halves(dd, 0));
+    _mm512_storeu_ps(p->d[1], gather_halves(dd, 1));
+    // the 6-bit scales and mins of 16 rows at once, as ggml's 32-bit unpacking does it for one
+    const __m512i k1 = _mm512_set1_epi32(0x3f3f3f3f), k2 = _mm512_set1_epi32(0x0f0f0f0f), k3 = _mm512_set1_epi32(0x03030303);
+    __m512i u0 = gather_rows(blk + 4, offsets, rows), u1 = gather_rows(blk + 8, offsets, rows), u2 = gather_rows(blk + 12, offsets, rows);
+    __m512i sc03 = _mm512_and_si512(u0, k1), m03 = _mm512_and_si512(u1, k1);
+    __m512i sc47 = _mm512_or_si512(_mm512_and_si512(u2, k2), _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(u0, 6), k3), 4));
+    __m512i m47 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(u2, 4), k2), _mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(u1, 6), k3), 4));
+    const __m512i byte = _mm512_set1_epi32(0xff);
+    for (int j = 0; j < 4; j++) {
+        _mm512_storeu_si512((void *) p->sc[j], _mm512_and_si512(_mm512_srli_epi32(sc03, 8 * j), byte));
+        _mm512_storeu_si512((void *) p->m[j], _mm512_and_si512(_mm512_srli_epi32(m03, 8 * j), byte));
+        _mm512_storeu_si512((void *) p->sc[4 + j], _mm512_and_si512(_mm512_srli_epi32(sc47, 8 * j), byte));
+        _mm512_storeu_si512((void *) p->m[4 + j], _mm512_and_si512(_mm512_srli_epi32(m47, 8 * j), byte));
+    }
+    const __m512i low = _mm512_set1_epi32(0x0f0f0f0f);
+    for (int g = 0; g < 4; g++) {
+        for (int c = 0; c < 8; c++) {
+            __m512i q = gather_rows(blk + 16 + 32 * g + 4 * c, offsets, rows);
+            _mm512_storeu_si512((void *) p->packed[16 * g + c], _mm512_and_si512(q, low));
+            _mm512_storeu_si512((void *) p->packed[16 * g + 8 + c], _mm512_and_si512(_mm512_srli_epi32(q, 4), low));
         }
     }
 }
@@ -554,15 +566,17 @@ static void gemm(int kind, const uint8_t *w, int64_t rowBytes, int32_t rows, int
     }
     Panel p __attribute__((aligned(64)));
     int32_t G = kind == 2 ? 256 : 32, nb = K / G, per = kind == 2 ? 1 : PANEL / 32;
+    const __m512i offsets = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32((int32_t) rowBytes));
     for (int32_t n = 0; n < rows; n += GROUP) {
         int nr = rows - n < GROUP ? rows - n : GROUP;
+        __mmask16 valid = (__mmask16) ((1u << nr) - 1);
         const uint8_t *wr = w + n * rowBytes;
         for (int32_t t = 0; t < T; t++) gemm_acc[t] = _mm512_setzero_ps();
         for (int32_t b0 = 0; b0 < nb; b0 += per) {
             int nbp = nb - b0 < per ? nb - b0 : per;
-            if (kind == 0) pack_q8_0(wr, rowBytes, nr, b0, nbp, &p);
-            else if (kind == 1) pack_q4_0(wr, rowBytes, nr, b0, nbp, &p);
-            else pack_q4_k(wr, rowBytes, nr, b0, &p);
+            if (kind == 0) pack_q8_0(wr, offsets, valid, b0, nbp, &p);
+            else if (kind == 1) pack_q4_0(wr, offsets, valid, b0, nbp, &p);
+            else pack_q4_k(wr, offsets, valid, b0, &p);
             int32_t t = 0;
             for (; t + TOKENS <= T; t += TOKENS) {
                 if (kind == 2) q4k_panel_8(&p, b0, xq + (int64_t) t * K, K, xd + (int64_t) t * nb, xs + (int64_t) t * nb * 4, gemm_acc + t);
@@ -573,11 +587,10 @@ static void gemm(int kind, const uint8_t *w, int64_t rowBytes, int32_t rows, int
                 else legacy_panel_1(&p, nbp, b0, kind, xq + (int64_t) t * K, K, xd + (int64_t) t * nb, xs + (int64_t) t * nb * 18, gemm_acc + t);
             }
         }
-        __mmask16 mask = (__mmask16) ((1u << nr) - 1);
         for (int32_t t = 0; t < T; t++) {
             __m512 v = gemm_acc[t];
-            if (res) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, res + t * outStride + n));
-            _mm512_mask_storeu_ps(out + t * outStride + n, mask, v);
+            if (res) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(valid, res + t * outStride + n));
+            _mm512_mask_storeu_ps(out + t * outStride + n, valid, v);
         }
     }
 }
@@ -595,6 +608,142 @@ void ggufc_gemm_q4_0(const uint8_t *w, int64_t rowBytes, int32_t rows, int32_t K
 void ggufc_gemm_q4_k(const uint8_t *w, int64_t rowBytes, int32_t rows, int32_t K, const int8_t *xq, const float *xd,
                      const int32_t *xs, int32_t T, float *out, int64_t outStride, const float *res) {
     gemm(2, w, rowBytes, rows, K, xq, xd, xs, T, out, outStride, res);
+}
+
+
+// ---- attention over the f32 KV cache ------------------------------------------------------------------
+//
+// Attention.java's cache layout (positions in blocks of 16, each block element-major: element e of
+// position j at ((j / 16) * rowLen + e) * 16 + j % 16) and Attention.headF32's arithmetic, step for
+// step: scores as 16-key vectors of FMAs over the head's dimensions (two blocks per pass), scaled and
+// masked to keys [lo, n), the maximum subtracted, exp, the sum halved lane by lane (Vec.sum), then
+// the probability-weighted values two dimensions per pass. exp is the C library's expf (the Vector
+// API's is its own; the two may differ in the last bit).
+
+static inline float vsum16(__m512 v) {
+    return hsum8(_mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
+}
+
+static inline __m512 scores16(__m512 s, int j, int lo, int n, float *p) {
+    __mmask16 keep = 0xffff;
+    if (j + 16 > n) keep &= (__mmask16) (n - j <= 0 ? 0 : (1u << (n - j)) - 1);
+    if (j < lo) keep &= (__mmask16) ~((1u << (lo - j < 16 ? lo - j : 16)) - 1);
+    s = _mm512_mask_blend_ps(keep, _mm512_set1_ps(-INFINITY), s);
+    _mm512_storeu_ps(p + j, s);
+    return s;
+}
+
+static void head_f32(const float *q, const float *k, const float *v, int lo, int n, int rowLen, int e0, int Dh, float scale, float *p, float *out) {
+    if (n <= lo) {
+        for (int d = 0; d < Dh; d++) out[d] = 0;
+        return;
+    }
+    int nb = (n + 15) / 16, b0 = lo / 16;
+    int64_t blockFloats = (int64_t) rowLen * 16, head = (int64_t) e0 * 16;
+    __m512 maxv = _mm512_set1_ps(-INFINITY), sc = _mm512_set1_ps(scale);
+    int b = b0;
+    for (; b + 2 <= nb; b += 2) {
+        const float *k0 = k + b * blockFloats + head, *k1 = k0 + blockFloats;
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0;
+        for (int d = 0; d < Dh; d++) {
+            __m512 qd = _mm512_set1_ps(q[d]);
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(k0 + 16 * d), qd, a0);
+            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(k1 + 16 * d), qd, a1);
+        }
+        maxv = _mm512_max_ps(maxv, scores16(_mm512_mul_ps(a0, sc), b * 16, lo, n, p));
+        maxv = _mm512_max_ps(maxv, scores16(_mm512_mul_ps(a1, sc), (b + 1) * 16, lo, n, p));
+    }
+    if (b < nb) {
+        const float *k0 = k + b * blockFloats + head;
+        __m512 a0 = _mm512_setzero_ps();
+        for (int d = 0; d < Dh; d++) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(k0 + 16 * d), _mm512_set1_ps(q[d]), a0);
+        maxv = _mm512_max_ps(maxv, scores16(_mm512_mul_ps(a0, sc), b * 16, lo, n, p));
+    }
+    __m512 mv = _mm512_set1_ps(_mm512_reduce_max_ps(maxv)), sumv = _mm512_setzero_ps();
+    for (int j = b0 * 16; j < nb * 16; j += 16) {
+        float e[16] __attribute__((aligned(64)));
+        _mm512_store_ps(e, _mm512_sub_ps(_mm512_loadu_ps(p + j), mv));
+        for (int l = 0; l < 16; l++) e[l] = expf(e[l]);
+        __m512 ev = _mm512_load_ps(e);
+        _mm512_storeu_ps(p + j, ev);
+        sumv = _mm512_add_ps(sumv, ev);
+    }
+    float inv = 1.0f / vsum16(sumv);
+    int d = 0;
+    for (; d + 2 <= Dh; d += 2) {
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0;
+        for (int c = b0; c < nb; c++) {
+            __m512 pc = _mm512_loadu_ps(p + c * 16);
+            const float *o = v + c * blockFloats + (int64_t) (e0 + d) * 16;
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(o), pc, a0);
+            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(o + 16), pc, a1);
+        }
+        out[d] = vsum16(a0) * inv;
+        out[d + 1] = vsum16(a1) * inv;
+    }
+    if (d < Dh) {
+        __m512 a0 = _mm512_setzero_ps();
+        for (int c = b0; c < nb; c++) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(v + c * blockFloats + (int64_t) (e0 + d) * 16), _mm512_loadu_ps(p + c * 16), a0);
+        out[d] = vsum16(a0) * inv;
+    }
+}
+
+static __thread float *attn_p;
+static __thread int64_t attn_p_n;
+
+// Units [u0, u1) of (token, kv head) pairs of Attention.attention: q[T, H, Dh] over the caches (Hkv heads of
+// Dh), token s seeing keys [max(0, pos[s] - window + 1) (window > 0), min(L, pos[s] + 1)); out[T, H, Dh].
+void ggufc_attention_f32(const float *q, const float *k, const float *v, const int32_t *pos, int32_t L, int32_t H, int32_t Hkv, int32_t Dh,
+                         float scale, int32_t window, int32_t u0, int32_t u1, float *out) {
+    int64_t need = ((int64_t) (L > 0 ? L : 1) + 15) / 16 * 16;
+    if (attn_p_n < need) {
+        _mm_free(attn_p);
+        attn_p = (float *) _mm_malloc(sizeof(float) * (size_t) need, 64);
+        attn_p_n = need;
+    }
+    int group = H / Hkv;
+    for (int32_t u = u0; u < u1; u++) {
+        int s = u / Hkv, kh = u % Hkv;
+        int n = pos[s] + 1 < L ? pos[s] + 1 : L;
+        int first = window > 0 ? (pos[s] - window + 1 > 0 ? pos[s] - window + 1 : 0) : 0;
+        for (int g = 0; g < group; g++) {
+            int h = kh * group + g;
+            head_f32(q + ((int64_t) s * H + h) * Dh, k, v, first, n, Hkv * Dh, kh * Dh, Dh, scale, attn_p, out + ((int64_t) s * H + h) * Dh);
+        }
+    }
+}
+
+
+// ---- norms and activations ---------------------------------------------------------------------------
+
+// Ops.rmsNorm's vector arithmetic, bit for bit: out[r] = (x[r] * scale) * w, scale = 1 / sqrt(mean(x^2) + eps)
+// with the sum of squares as 16 lanes of FMAs (then a scalar tail) halved lane by lane, the root in double.
+void ggufc_rms_norm(const float *x, const float *w, int32_t D, float eps, int32_t rows, float *out) {
+    for (int32_t r = 0; r < rows; r++) {
+        const float *xr = x + (int64_t) r * D;
+        float *o = out + (int64_t) r * D;
+        __m512 acc = _mm512_setzero_ps();
+        int i = 0;
+        for (; i + 16 <= D; i += 16) {
+            __m512 v = _mm512_loadu_ps(xr + i);
+            acc = _mm512_fmadd_ps(v, v, acc);
+        }
+        float sum = vsum16(acc);
+        for (; i < D; i++) sum += xr[i] * xr[i];
+        float scale = (float) (1.0 / sqrt((double) (sum / (float) D + eps)));
+        __m512 sv = _mm512_set1_ps(scale);
+        i = 0;
+        for (; i + 16 <= D; i += 16) _mm512_storeu_ps(o + i, _mm512_mul_ps(_mm512_mul_ps(_mm512_loadu_ps(xr + i), sv), _mm512_loadu_ps(w + i)));
+        for (; i < D; i++) o[i] = (xr[i] * scale) * w[i];
+    }
+}
+
+// out[i] = silu(g[i]) * u[i], silu(v) = v / (1 + expf(-v)) (Ops.silu with the C library's expf).
+void ggufc_silu_gate(const float *g, const float *u, int64_t n, float *out) {
+    for (int64_t i = 0; i < n; i++) {
+        float v = g[i];
+        out[i] = v / (1.0f + expf(-v)) * u[i];
+    }
 }
 
 // The instruction set these kernels were compiled for, so a caller can check the build it loads.

@@ -25,7 +25,9 @@ import jdk.incubator.vector.VectorOperators;
  * <p>Numerics follow the interpreter's attention: scores {@code (q . k) scale}, masked to keys
  * {@code j <= pos[t]} (and {@code j < L}; with a sliding window {@code w > 0} also {@code pos[t] - j < w}: only
  * the blocks from key {@code pos[t] - w + 1} on are read), softmax with the maximum subtracted, then the
- * probability-weighted sum of values; f32 accumulation throughout, exp by the Vector API.
+ * probability-weighted sum of values; f32 accumulation throughout, exp by the Vector API. Where the
+ * native kernels run ({@link NativeKernels}), an f32 cache without soft-capping is read by their C
+ * version of {@link #headF32} (the same arithmetic; exp by the C library).
  */
 public final class Attention {
     private Attention() {}
@@ -91,6 +93,11 @@ public final class Attention {
         int group = H / Hkv;
         long work = (long) group * Dh * Math.max(1, L);
         int grain = (int) Math.max(1, GRAIN_WORK / work);
+        NativeKernels nk = NativeKernels.active();
+        if (nk != null && !half && softcap == 0 && k.isNative() && v.isNative()) {
+            pool.run(T * Hkv, grain, (lo, hi, wk) -> nk.attention(q, qo, k, v, pos, L, H, Hkv, Dh, scale, window, lo, hi, out, oo));
+            return;
+        }
         pool.run(T * Hkv, grain, (lo, hi, wk) -> {
             float[] p = Scratch.floats(Scratch.ATTENTION, (int) rows(Math.max(1, L)));
             for (int u = lo; u < hi; u++) {

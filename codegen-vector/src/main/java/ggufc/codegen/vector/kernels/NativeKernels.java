@@ -26,10 +26,11 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The native matmul kernels ({@code ggufc/native/kernels.c}): Q8_0, Q4_0 and Q4_K weights times
+ * The native kernels ({@code ggufc/native/kernels.c}): matmuls of Q8_0, Q4_0 and Q4_K weights times
  * activations quantized as llama.cpp quantizes them (Q8_0, Q8_K), with exact integer block sums
- * by AVX-512 VNNI, which the Vector API cannot express (it has no integer dot product). They are
- * machine code from the first call, so a fresh process does not wait for C2 to compile them.
+ * by AVX-512 VNNI, which the Vector API cannot express (it has no integer dot product); attention
+ * over the f32 KV cache, RMS norm and the SiLU gate. They are machine code from the first call, so a fresh process does not wait
+ * for C2 to compile them (Vector API code runs boxed, many times slower, until it has).
  *
  * <p>Built by the machine's C compiler ({@link #build}): {@code ggufc compile} stores the library in
  * the artifact; a {@code --model} run builds it once into {@code ~/.cache/ggufc/native}. Called
@@ -39,7 +40,8 @@ import java.util.concurrent.TimeUnit;
  * {@code native} (required: an error if unavailable), {@code vector} (the Vector API kernels only).
  */
 public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle quantQ8K, MethodHandle mmQ8_0, MethodHandle mmQ4_0,
-                            MethodHandle mmQ4K, MethodHandle gemmQ8_0, MethodHandle gemmQ4_0, MethodHandle gemmQ4K) {
+                            MethodHandle mmQ4K, MethodHandle gemmQ8_0, MethodHandle gemmQ4_0, MethodHandle gemmQ4K, MethodHandle attentionF32,
+                            MethodHandle rmsNorm, MethodHandle siluGate) {
 
     /** Instruction-set flags (as /proc/cpuinfo names them) the library is compiled for. */
     public static final List<String> CPU_FLAGS = List.of("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni");
@@ -244,7 +246,11 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
                 Linker.Option.critical(true));
         return new NativeKernels(lib, bind.apply("ggufc_quant_q8_0", quant), bind.apply("ggufc_quant_q8_k", quant), bind.apply("ggufc_mm_q8_0", mm),
                 bind.apply("ggufc_mm_q4_0", mm), bind.apply("ggufc_mm_q4_k", mm), bind.apply("ggufc_gemm_q8_0", mm), bind.apply("ggufc_gemm_q4_0", mm),
-                bind.apply("ggufc_gemm_q4_k", mm));
+                bind.apply("ggufc_gemm_q4_k", mm),
+                bind.apply("ggufc_attention_f32", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
+                        java.lang.foreign.ValueLayout.JAVA_FLOAT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS)),
+                bind.apply("ggufc_rms_norm", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, JAVA_INT, java.lang.foreign.ValueLayout.JAVA_FLOAT, JAVA_INT, ADDRESS)),
+                bind.apply("ggufc_silu_gate", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, JAVA_LONG, ADDRESS)));
     }
 
     /** Whether these kernels multiply a {@code t} weight of row length K by activations rounded to {@code act}. */
@@ -368,6 +374,39 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
         pool.run(T, Math.max(1, (1 << 15) / N), (lo, hi, wk) -> {
             for (int s = lo; s < hi; s++) Ops.gatedAct(out, oo + s * N, up, s * N, N, gelu, out, oo + s * N);
         });
+    }
+
+    /**
+     * {@link Attention#attention} over an f32 cache without soft-capping (the caller checked): units
+     * {@code [lo, hi)} of (token, kv head) pairs, Attention.headF32's arithmetic in C.
+     */
+    void attention(float[] q, int qo, MemorySegment k, MemorySegment v, int[] pos, int L, int H, int Hkv, int Dh, float scale, int window,
+                   int lo, int hi, float[] out, int oo) {
+        try {
+            attentionF32.invokeExact(MemorySegment.ofArray(q).asSlice((long) qo * 4), k, v, MemorySegment.ofArray(pos), L, H, Hkv, Dh, scale, window, lo, hi,
+                    MemorySegment.ofArray(out).asSlice((long) oo * 4));
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
+    /** {@link Ops#rmsNorm} (the same arithmetic as its vector path, bit for bit) on an f32 weight in native memory. */
+    void rmsNorm(float[] x, int xo, MemorySegment w, int D, float eps, int rows, float[] out, int oo) {
+        try {
+            rmsNorm.invokeExact(MemorySegment.ofArray(x).asSlice((long) xo * 4), w, D, eps, rows, MemorySegment.ofArray(out).asSlice((long) oo * 4));
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
+    }
+
+    /** {@code out[i] = silu(g[i]) * u[i]} with the C library's expf ({@link Ops#silu} with Math.exp: within an ulp or two). */
+    void siluGate(float[] g, int go, float[] u, int uo, int n, float[] out, int oo) {
+        try {
+            siluGate.invokeExact(MemorySegment.ofArray(g).asSlice((long) go * 4), MemorySegment.ofArray(u).asSlice((long) uo * 4), (long) n,
+                    MemorySegment.ofArray(out).asSlice((long) oo * 4));
+        } catch (Throwable e) {
+            throw rethrow(e);
+        }
     }
 
     private static RuntimeException rethrow(Throwable e) {

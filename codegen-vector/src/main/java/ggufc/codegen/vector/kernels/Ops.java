@@ -42,6 +42,17 @@ public final class Ops {
 
     /** {@code out[r] = x[r] / sqrt(mean(x[r]^2) + eps) * w} for {@code rows} rows of {@code D}; w is f32. */
     public static void rmsNorm(float[] x, int xo, MemorySegment w, int D, float eps, int rows, float[] out, int oo) {
+        NativeKernels nk = NativeKernels.active();
+        if (nk != null && w.isNative() && LANES == 16) {
+            // the same arithmetic, compiled before the process starts (the Vector API's runs boxed until C2 has it)
+            nk.rmsNorm(x, xo, w, D, eps, rows, out, oo);
+            return;
+        }
+        rmsNormVector(x, xo, w, D, eps, rows, out, oo);
+    }
+
+    /** {@link #rmsNorm} on the Vector API (or scalar where there is none). */
+    static void rmsNormVector(float[] x, int xo, MemorySegment w, int D, float eps, int rows, float[] out, int oo) {
         for (int r = 0; r < rows; r++) {
             int xr = xo + r * D, or = oo + r * D;
             int i = 0;
@@ -219,8 +230,13 @@ public final class Ops {
         for (int i = 0; i < n; i++) out[oo + i] = gelu(x[xo + i]);
     }
 
-    /** {@code out[i] = act(g[i]) * u[i]}: the gated product of a GLU. */
+    /** {@code out[i] = act(g[i]) * u[i]}: the gated product of a GLU (SiLU on the native kernels where they run). */
     public static void gatedAct(float[] g, int go, float[] u, int uo, int n, boolean gelu, float[] out, int oo) {
+        NativeKernels nk = NativeKernels.active();
+        if (nk != null && !gelu) {
+            nk.siluGate(g, go, u, uo, n, out, oo);
+            return;
+        }
         int i = 0;
         if (Vec.ENABLED && !gelu) {
             for (; i + LANES <= n; i += LANES) {

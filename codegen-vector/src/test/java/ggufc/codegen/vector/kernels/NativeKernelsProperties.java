@@ -167,13 +167,97 @@ class NativeKernelsProperties {
         return null;
     }
 
+    @Property(tries = 100)
+    void rmsNormIsTheVectorPathBitForBit(@ForAll @IntRange(min = 1, max = 300) int D, @ForAll @IntRange(min = 1, max = 4) int rows, @ForAll long seed) {
+        assertEquals(null, rmsNormMismatch(kernels(), D, rows, seed));
+    }
+
+    static String rmsNormMismatch(NativeKernels nk, int D, int rows, long seed) {
+        Random rnd = new Random(seed);
+        float[] x = QuantData.activations(rows * D + 3, rnd), want = new float[rows * D + 5], got = new float[rows * D + 5];
+        MemorySegment w = java.lang.foreign.Arena.ofAuto().allocate(4L * D, 16);
+        for (int i = 0; i < D; i++) w.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, i, (float) rnd.nextGaussian());
+        Ops.rmsNormVector(x, 3, w, D, 1e-5f, rows, want, 2);
+        nk.rmsNorm(x, 3, w, D, 1e-5f, rows, got, 2);
+        for (int i = 0; i < want.length; i++) {
+            if (Float.floatToIntBits(want[i]) != Float.floatToIntBits(got[i])) return "rms_norm D=" + D + " element " + i + ": " + want[i] + " vs " + got[i];
+        }
+        return null;
+    }
+
+    @Property(tries = 100)
+    void siluGateIsTheDefinition(@ForAll @IntRange(min = 1, max = 600) int n, @ForAll long seed) {
+        assertEquals(null, siluGateMismatch(kernels(), n, seed));
+    }
+
+    /** silu(g) u against Ops.silu (Math.exp) times u: within 4 ulps (expf and Math.exp may round exp(-g) apart). */
+    static String siluGateMismatch(NativeKernels nk, int n, long seed) {
+        Random rnd = new Random(seed);
+        float[] g = new float[n], u = new float[n], out = new float[n + 1];
+        for (int i = 0; i < n; i++) {
+            g[i] = (float) (rnd.nextGaussian() * (1 + rnd.nextInt(20)));
+            u[i] = (float) rnd.nextGaussian();
+        }
+        nk.siluGate(g, 0, u, 0, n, out, 1);
+        for (int i = 0; i < n; i++) {
+            float want = Ops.silu(g[i]) * u[i];
+            if (Math.abs(want - out[i + 1]) > 4 * Math.ulp(want) + Float.MIN_NORMAL) return "silu gate " + g[i] + " x " + u[i] + ": " + want + " vs " + out[i + 1];
+        }
+        return null;
+    }
+
+    private static float[] gaussian(int n, Random rnd) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) rnd.nextGaussian();
+        return x;
+    }
+
+    /** The C attention against Attention's scalar head on the same cache (f32, no soft-capping), within 1e-5 of the output's scale (unit-scale rows). */
+    static String attentionMismatch(NativeKernels nk, int Hkv, int group, int Dh, int T, int start, int window, long seed) {
+        Random rnd = new Random(seed);
+        int H = Hkv * group, rowLen = Hkv * Dh, L = start + T;
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment k = arena.allocate(Attention.rows(L) * rowLen * 4), v = arena.allocate(Attention.rows(L) * rowLen * 4);
+            // unit-scale rows: scores of order one, so the two summation orders differ by rounding, not by exp's amplification of it
+            float[] keys = gaussian(L * rowLen, rnd), values = gaussian(L * rowLen, rnd), q = gaussian(T * H * Dh, rnd);
+            int[] all = new int[L], pos = new int[T];
+            for (int j = 0; j < L; j++) all[j] = j;
+            for (int s = 0; s < T; s++) pos[s] = start + s;
+            Attention.kvWrite(k, false, L, rowLen, keys, 0, all, L);
+            Attention.kvWrite(v, false, L, rowLen, values, 0, all, L);
+            float scale = (float) (1 / Math.sqrt(Dh));
+            float[] got = new float[T * H * Dh], want = new float[T * H * Dh], p = new float[(int) Attention.rows(L)];
+            nk.attention(q, 0, k, v, pos, L, H, Hkv, Dh, scale, window, 0, T * Hkv, got, 0);
+            for (int s = 0; s < T; s++) {
+                for (int h = 0; h < H; h++) {
+                    int kh = h / group, n = Math.min(L, pos[s] + 1);
+                    Attention.scalarHead(q, (s * H + h) * Dh, k, v, false, Attention.firstKey(pos[s], window), n, rowLen, kh * Dh, Dh, scale, 0f, p, want, (s * H + h) * Dh);
+                }
+            }
+            double mag = 1e-30;
+            for (float x : want) mag = Math.max(mag, Math.abs(x));
+            for (int i = 0; i < want.length; i++) {
+                if (Math.abs(want[i] - got[i]) > 1e-5 * mag) return "attention element " + i + ": " + want[i] + " vs " + got[i] + " (scale " + mag + ")";
+            }
+        }
+        return null;
+    }
+
+    @Property(tries = 100)
+    void attentionIsTheScalarHead(@ForAll @IntRange(min = 1, max = 3) int Hkv, @ForAll @IntRange(min = 1, max = 4) int group, @ForAll @IntRange(min = 1, max = 70) int Dh,
+                                  @ForAll @IntRange(min = 1, max = 5) int T, @ForAll @IntRange(min = 0, max = 50) int start, @ForAll @IntRange(min = 0, max = 30) int window,
+                                  @ForAll long seed) {
+        assertEquals(null, attentionMismatch(kernels(), Hkv, group, Dh, T, start, window, seed));
+    }
+
     /**
      * Each property above fails on a build of kernels.c with one deliberate mistake: Q8_0's weight bias
      * taken as Q4_0's, Q4_0's nibble halves swapped, Q4_K's mins dropped, the four-row path
      * writing its fourth row to the third's place, the verify tile scaling every row by the first
      * row's scales, the Q4_K verify tile reading the first token's activations for both, the prompt
      * GEMM packing Q4_0's high nibbles shifted, Q8_0's block bias off by one, Q4_K's mins with the
-     * wrong sign. Each broken
+     * wrong sign, attention reading one value dimension twice or ignoring its sliding window, the RMS
+     * norm summing values instead of squares, SiLU with exp's sign flipped. Each broken
      * library is built and loaded beside the process's own, and the same checks run on it for a fixed
      * set of cases.
      */
@@ -188,9 +272,13 @@ class NativeKernelsProperties {
                 new Mutant("four-row outputs", "o, o + quarter, o + 2 * quarter, o + 3 * quarter", "o, o + quarter, o + 2 * quarter, o + 2 * quarter"),
                 new Mutant("prompt tile scales", "ACCUMULATE(acc[r][t], p, dw[r], dx);", "ACCUMULATE(acc[r][t], p, dw[0], dx);"),
                 new Mutant("Q4_K verify tile tokens", "q4_k_pair(sc[r], q4l, q4h, xq + (int64_t) t * K + 256 * b, j)", "q4_k_pair(sc[r], q4l, q4h, xq + 256 * b, j)"),
-                new Mutant("GEMM Q4_0 high nibbles", "p->packed[8 * b + 4 + c][r] = (q >> 4) & 0x0f0f0f0fu;", "p->packed[8 * b + 4 + c][r] = (q >> 3) & 0x0f0f0f0fu;"),
+                new Mutant("GEMM Q4_0 high nibbles", "p->packed[8 * b + 4 + c], _mm512_and_si512(_mm512_srli_epi32(q, 4), low)", "p->packed[8 * b + 4 + c], _mm512_and_si512(_mm512_srli_epi32(q, 3), low)"),
                 new Mutant("GEMM Q8_0 block bias", "s[18 * b + 16] = -128 * total;", "s[18 * b + 16] = -127 * total;"),
-                new Mutant("GEMM Q4_K mins", "_mm512_mul_ps(dm, _mm512_set1_ps(-dx))", "_mm512_mul_ps(dm, _mm512_set1_ps(dx))"));
+                new Mutant("GEMM Q4_K mins", "_mm512_mul_ps(dm, _mm512_set1_ps(-dx))", "_mm512_mul_ps(dm, _mm512_set1_ps(dx))"),
+                new Mutant("attention value dims", "a1 = _mm512_fmadd_ps(_mm512_loadu_ps(o + 16), pc, a1);", "a1 = _mm512_fmadd_ps(_mm512_loadu_ps(o), pc, a1);"),
+                new Mutant("attention window", "if (j < lo) keep", "if (j < 0) keep"),
+                new Mutant("rms norm squares", "acc = _mm512_fmadd_ps(v, v, acc);", "acc = _mm512_add_ps(v, acc);"),
+                new Mutant("silu sign", "out[i] = v / (1.0f + expf(-v)) * u[i];", "out[i] = v / (1.0f + expf(v)) * u[i];"));
         Path dir = Files.createTempDirectory("ggufc-mutants");
         try {
             for (Mutant m : mutants) {
@@ -208,7 +296,10 @@ class NativeKernelsProperties {
                             || legacyMismatch(broken, DType.Q4_0, T, N, 1 + r.nextInt(6), threads, r.nextBoolean(), r.nextBoolean(), seed, false) != null
                             || q4_kMismatch(broken, T, N, 1 + r.nextInt(2), threads, r.nextBoolean(), seed, false) != null
                             || T > 1 && multiTokenMismatch(broken, DType.Q8_0, T, N, threads, r.nextBoolean(), seed) != null
-                            || T > 1 && multiTokenMismatch(broken, DType.Q4_K, T, N, threads, r.nextBoolean(), seed) != null;
+                            || T > 1 && multiTokenMismatch(broken, DType.Q4_K, T, N, threads, r.nextBoolean(), seed) != null
+                            || attentionMismatch(broken, 1 + i % 3, 1 + i % 2, 16 + i, T, 20 + 3 * i, i % 3 == 0 ? 0 : 5 + i, seed) != null
+                            || rmsNormMismatch(broken, 16 + 7 * i, 1 + i % 3, seed) != null
+                            || siluGateMismatch(broken, 40 + i, seed) != null;
                 }
                 assertTrue(caught, m.name() + ": a broken kernel passed the checks");
                 // and the same cases pass on the real kernels
