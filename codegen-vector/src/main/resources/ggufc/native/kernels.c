@@ -399,7 +399,8 @@ ENTRY(q4_k, 256, 4, q4_k_tile42, 2)
 //
 // A prompt step multiplies every row with many tokens, so it pays to rearrange the rows first: a
 // group of 16 rows is repacked, 256 columns (a panel) at a time, into [column/4][row] 4-byte units
-// (unsigned levels; one gather per unit of the 16 rows), so one vpdpbusd of a 512-bit packed vector with one token's four activation
+// (unsigned levels; a whole group transposed in registers, a partial one gathered; the next panel
+// prefetched), so one vpdpbusd of a 512-bit packed vector with one token's four activation
 // levels broadcast adds 64 products into 16 rows' sums at once. Each (row, token, block) sum is then
 // exact before any rounding, and per block acc = fma(sum, d_w * d_x, acc): the numerics of ggml's
 // repacked kernels (ggml_gemv/gemm_q4_0_8x8_q8_0), not of its vec_dot (decode's above). Speculative
@@ -433,6 +434,37 @@ static inline __m512 gather_halves(__m512i units, int high) {
 }
 
 // Blocks [b0, b0 + nbp) of rows [0, nr) (of GROUP; the others zero) into the panel.
+// A whole group of 16 Q8_0 rows, rowBytes apart: each block's 16 x 8 units transposed in registers
+// (rows i and i + 8 in one vector, then ggml-style unpacks and a cross-lane permute), not gathered.
+static void pack_q8_0_whole(const uint8_t *w, int64_t rowBytes, int32_t b0, int nbp, Panel *p) {
+    const __m512i lo = _mm512_set_epi64(13, 12, 5, 4, 9, 8, 1, 0), hi = _mm512_set_epi64(15, 14, 7, 6, 11, 10, 3, 2);
+    const __m512i bias = _mm512_set1_epi32((int) 0x80808080u);
+    for (int b = 0; b < nbp; b++) {
+        const uint8_t *blk = w + (int64_t) Q8_0_BYTES * (b0 + b);
+        __m512i z[8], t[8], u[8];
+        for (int i = 0; i < 8; i++) {
+            __m256i a = _mm256_loadu_si256((const __m256i *) (blk + i * rowBytes + 2)), c = _mm256_loadu_si256((const __m256i *) (blk + (i + 8) * rowBytes + 2));
+            z[i] = _mm512_inserti64x4(_mm512_castsi256_si512(a), c, 1);
+        }
+        for (int i = 0; i < 8; i += 2) {
+            t[i] = _mm512_unpacklo_epi32(z[i], z[i + 1]);
+            t[i + 1] = _mm512_unpackhi_epi32(z[i], z[i + 1]);
+        }
+        for (int g = 0; g < 8; g += 4) {
+            u[g] = _mm512_unpacklo_epi64(t[g], t[g + 2]);
+            u[g + 1] = _mm512_unpackhi_epi64(t[g], t[g + 2]);
+            u[g + 2] = _mm512_unpacklo_epi64(t[g + 1], t[g + 3]);
+            u[g + 3] = _mm512_unpackhi_epi64(t[g + 1], t[g + 3]);
+        }
+        // u[c] (c < 4) holds column c of rows 0-3 and 8-11 in its low 128-bit halves, column c + 4 in its high ones; u[c + 4] rows 4-7, 12-15
+        for (int c = 0; c < 4; c++) {
+            _mm512_storeu_si512((void *) p->packed[8 * b + c], _mm512_xor_si512(_mm512_permutex2var_epi64(u[c], lo, u[c + 4]), bias));
+            _mm512_storeu_si512((void *) p->packed[8 * b + c + 4], _mm512_xor_si512(_mm512_permutex2var_epi64(u[c], hi, u[c + 4]), bias));
+        }
+        for (int r = 0; r < 16; r++) p->d[b][r] = f16(blk + r * rowBytes);
+    }
+}
+
 static void pack_q8_0(const uint8_t *w, __m512i offsets, __mmask16 rows, int32_t b0, int nbp, Panel *p) {
     for (int b = 0; b < nbp; b++) {
         const uint8_t *blk = w + (int64_t) Q8_0_BYTES * (b0 + b);
@@ -441,6 +473,30 @@ static void pack_q8_0(const uint8_t *w, __m512i offsets, __mmask16 rows, int32_t
             __m512i u = _mm512_xor_si512(gather_rows(blk + 2 + 4 * c, offsets, rows), _mm512_set1_epi32((int) 0x80808080u));
             _mm512_storeu_si512((void *) p->packed[8 * b + c], u);
         }
+    }
+}
+
+// A whole group of 16 Q4_0 rows: rows j, j + 4, j + 8, j + 12 in the four 128-bit lanes of one vector,
+// then a 4 x 4 transpose in every lane gives each 4-byte column of the 16 rows in order.
+static void pack_q4_0_whole(const uint8_t *w, int64_t rowBytes, int32_t b0, int nbp, Panel *p) {
+    const __m512i low = _mm512_set1_epi32(0x0f0f0f0f);
+    for (int b = 0; b < nbp; b++) {
+        const uint8_t *blk = w + (int64_t) Q4_0_BYTES * (b0 + b) + 2;
+        __m512i z[4];
+        for (int j = 0; j < 4; j++) {
+            __m512i v = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *) (blk + j * rowBytes)));
+            v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *) (blk + (j + 4) * rowBytes)), 1);
+            v = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *) (blk + (j + 8) * rowBytes)), 2);
+            z[j] = _mm512_inserti32x4(v, _mm_loadu_si128((const __m128i *) (blk + (j + 12) * rowBytes)), 3);
+        }
+        __m512i t0 = _mm512_unpacklo_epi32(z[0], z[1]), t1 = _mm512_unpackhi_epi32(z[0], z[1]);
+        __m512i t2 = _mm512_unpacklo_epi32(z[2], z[3]), t3 = _mm512_unpackhi_epi32(z[2], z[3]);
+        __m512i col[4] = {_mm512_unpacklo_epi64(t0, t2), _mm512_unpackhi_epi64(t0, t2), _mm512_unpacklo_epi64(t1, t3), _mm512_unpackhi_epi64(t1, t3)};
+        for (int c = 0; c < 4; c++) {
+            _mm512_storeu_si512((void *) p->packed[8 * b + c], _mm512_and_si512(col[c], low));
+            _mm512_storeu_si512((void *) p->packed[8 * b + 4 + c], _mm512_and_si512(_mm512_srli_epi32(col[c], 4), low));
+        }
+        for (int r = 0; r < 16; r++) p->d[b][r] = f16(blk - 2 + r * rowBytes);
     }
 }
 
@@ -566,6 +622,7 @@ static void gemm(int kind, const uint8_t *w, int64_t rowBytes, int32_t rows, int
     }
     Panel p __attribute__((aligned(64)));
     int32_t G = kind == 2 ? 256 : 32, nb = K / G, per = kind == 2 ? 1 : PANEL / 32;
+    int64_t blockBytes = kind == 0 ? Q8_0_BYTES : kind == 1 ? Q4_0_BYTES : Q4_K_BYTES;
     const __m512i offsets = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32((int32_t) rowBytes));
     for (int32_t n = 0; n < rows; n += GROUP) {
         int nr = rows - n < GROUP ? rows - n : GROUP;
@@ -574,7 +631,16 @@ static void gemm(int kind, const uint8_t *w, int64_t rowBytes, int32_t rows, int
         for (int32_t t = 0; t < T; t++) gemm_acc[t] = _mm512_setzero_ps();
         for (int32_t b0 = 0; b0 < nb; b0 += per) {
             int nbp = nb - b0 < per ? nb - b0 : per;
-            if (kind == 0) pack_q8_0(wr, offsets, valid, b0, nbp, &p);
+            if (b0 + per < nb) {
+                // the next panel's bytes of the 16 rows, requested now: the gathers would otherwise wait on 16 streams from memory
+                int64_t at = (int64_t) (b0 + per) * blockBytes, len = (int64_t) per * blockBytes;
+                for (int r = 0; r < nr; r++) {
+                    for (int64_t o = 0; o < len; o += 64) _mm_prefetch((const char *) (wr + r * rowBytes + at + o), _MM_HINT_T0);
+                }
+            }
+            if (kind == 0 && nr == GROUP) pack_q8_0_whole(wr, rowBytes, b0, nbp, &p);
+            else if (kind == 0) pack_q8_0(wr, offsets, valid, b0, nbp, &p);
+            else if (kind == 1 && nr == GROUP) pack_q4_0_whole(wr, rowBytes, b0, nbp, &p);
             else if (kind == 1) pack_q4_0(wr, offsets, valid, b0, nbp, &p);
             else pack_q4_k(wr, offsets, valid, b0, &p);
             int32_t t = 0;

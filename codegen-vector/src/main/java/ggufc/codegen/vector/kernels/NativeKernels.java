@@ -313,12 +313,13 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
     /**
      * Rows {@code [lo, hi)} of {@code w} ({@code t}, rowBytes apart) times the T quantized tokens:
      * {@code out[oo + s outStride + n]} (+ {@code res[ro + s outStride + n]}) for n in the range.
-     * Several tokens go through the prompt GEMM (rows in vector lanes, ggml's repacked numerics) unless
-     * {@code exact}: then every value equals a one-token step's (speculative verify steps).
+     * Steps of {@link #GEMM_MIN_TOKENS} or more go through the prompt GEMM (rows in vector lanes, ggml's
+     * repacked numerics) unless {@code exact}; shorter ones, and exact ones (speculative verify steps),
+     * give every value a one-token step's.
      */
     void rows(DType t, MemorySegment w, long rowBytes, int K, Quantized q, int T, boolean exact, float[] out, int oo, int outStride, float[] res, int ro,
               int lo, int hi) {
-        boolean gemm = T > 1 && !exact;
+        boolean gemm = gemm(T, exact);
         MethodHandle h = switch (t) {
             case Q8_0 -> gemm ? gemmQ8_0 : mmQ8_0;
             case Q4_0 -> gemm ? gemmQ4_0 : mmQ4_0;
@@ -347,10 +348,19 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
         pool.run(N, grain(K, T, exact), (lo, hi, wk) -> rows(t, w, rowBytes, K, q, T, exact, out, oo, outStride, res, ro, lo, hi));
     }
 
+    /**
+     * Steps of at least this many tokens run the prompt GEMM (unless exact): below it, the one-token
+     * kernels in register tiles cost less than repacking the rows (1B-class Q4_0 rows from memory on
+     * Zen 5: 2 / 3 / 4 / 6 tokens 12 / 19 / 25 / 37 ms one-token passes against 19 / 21 / 22 / 26 ms).
+     */
+    static final int GEMM_MIN_TOKENS = 4;
+
+    static boolean gemm(int T, boolean exact) { return T >= GEMM_MIN_TOKENS && !exact; }
+
     /** Rows per parallel grain: the decode kernels' grain, whole 16-row groups for the GEMM. */
     private static int grain(int K, int T, boolean exact) {
         int g = MatMul.decodeGrain(K);
-        return T > 1 && !exact ? (g + 15) & ~15 : g;
+        return gemm(T, exact) ? (g + 15) & ~15 : g;
     }
 
     /**

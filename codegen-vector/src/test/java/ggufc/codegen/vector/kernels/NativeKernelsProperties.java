@@ -81,7 +81,7 @@ class NativeKernelsProperties {
         }
         float[] q = new float[T * k], d = new float[T * blocks];
         for (int s = 0; s < T; s++) ActQuant.q8_0(x, s * k, k, q, s * k, d, s * blocks);
-        boolean gemm = T > 1; // a prompt step: the GEMM, with the numerics of ggml's repacked kernels
+        boolean gemm = NativeKernels.gemm(T, false); // a prompt step: the GEMM, with the numerics of ggml's repacked kernels
         for (int s = 0; s < T; s++) {
             float[] g = new float[N], u = new float[N], o = new float[N];
             for (int n = 0; n < N; n++) {
@@ -255,7 +255,8 @@ class NativeKernelsProperties {
      * taken as Q4_0's, Q4_0's nibble halves swapped, Q4_K's mins dropped, the four-row path
      * writing its fourth row to the third's place, the verify tile scaling every row by the first
      * row's scales, the Q4_K verify tile reading the first token's activations for both, the prompt
-     * GEMM packing Q4_0's high nibbles shifted, Q8_0's block bias off by one, Q4_K's mins with the
+     * GEMM packing Q4_0's high nibbles shifted (gathered or transposed), transposing Q8_0's columns
+     * wrongly, Q8_0's block bias off by one, Q4_K's mins with the
      * wrong sign, attention reading one value dimension twice or ignoring its sliding window, the RMS
      * norm summing values instead of squares, SiLU with exp's sign flipped. Each broken
      * library is built and loaded beside the process's own, and the same checks run on it for a fixed
@@ -273,6 +274,8 @@ class NativeKernelsProperties {
                 new Mutant("prompt tile scales", "ACCUMULATE(acc[r][t], p, dw[r], dx);", "ACCUMULATE(acc[r][t], p, dw[0], dx);"),
                 new Mutant("Q4_K verify tile tokens", "q4_k_pair(sc[r], q4l, q4h, xq + (int64_t) t * K + 256 * b, j)", "q4_k_pair(sc[r], q4l, q4h, xq + 256 * b, j)"),
                 new Mutant("GEMM Q4_0 high nibbles", "p->packed[8 * b + 4 + c], _mm512_and_si512(_mm512_srli_epi32(q, 4), low)", "p->packed[8 * b + 4 + c], _mm512_and_si512(_mm512_srli_epi32(q, 3), low)"),
+                new Mutant("GEMM Q4_0 whole-group high nibbles", "_mm512_and_si512(_mm512_srli_epi32(col[c], 4), low)", "_mm512_and_si512(_mm512_srli_epi32(col[c], 3), low)"),
+                new Mutant("GEMM Q8_0 whole-group transpose", "_mm512_permutex2var_epi64(u[c], hi, u[c + 4])", "_mm512_permutex2var_epi64(u[c], lo, u[c + 4])"),
                 new Mutant("GEMM Q8_0 block bias", "s[18 * b + 16] = -128 * total;", "s[18 * b + 16] = -127 * total;"),
                 new Mutant("GEMM Q4_K mins", "_mm512_mul_ps(dm, _mm512_set1_ps(-dx))", "_mm512_mul_ps(dm, _mm512_set1_ps(dx))"),
                 new Mutant("attention value dims", "a1 = _mm512_fmadd_ps(_mm512_loadu_ps(o + 16), pc, a1);", "a1 = _mm512_fmadd_ps(_mm512_loadu_ps(o), pc, a1);"),
