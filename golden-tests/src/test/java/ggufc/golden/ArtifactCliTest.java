@@ -155,6 +155,19 @@ class ArtifactCliTest {
     }
 
     @Test
+    void nativeKernelsOfAnotherSourceAreRefusedInOneLine() throws IOException {
+        // an artifact built by another version of kernels.c (its library may lack a kernel this runtime calls)
+        Path a = copyArtifact("old-kernels.aot");
+        String manifest = Files.readString(a.resolve("manifest.properties"));
+        assertTrue(manifest.contains("\nkernels=native\n"), "this machine builds the native kernels into artifacts: " + manifest);
+        ggufc.runtime.fuzz.ArtifactMutator.resign(a, body -> body.replaceFirst("\nkernels.source=[0-9a-f]+", "\nkernels.source=0123456789abcdef"));
+        CliTest.Run r = CliTest.ggufc("run", "--artifact", a.toString(), "--prompt", "Hi", "-n", "2");
+        String err = oneLineError(r);
+        assertTrue(err.contains(a.toString()) && err.contains("another version of the native kernels") && err.contains("recompile"), err);
+        assertTrue(!r.err().contains("\tat "), r.err());
+    }
+
+    @Test
     void nonNumericManifestValueIsRefusedInOneLine() throws IOException {
         Path a = copyArtifact("ctx-x.aot");
         ggufc.runtime.fuzz.ArtifactMutator.resign(a, body -> body.replaceFirst("\nctx=\\d+", "\nctx=x"));

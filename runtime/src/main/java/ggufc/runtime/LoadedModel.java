@@ -330,6 +330,10 @@ public final class LoadedModel implements AutoCloseable {
         Artifact.Manifest m = Artifact.verify(dir, model);
         // the artifact's kernels: its native library (where this CPU runs it), or the Vector API kernels it was compiled for
         boolean nativeKernels = "native".equals(m.get("kernels")) && NativeKernels.missingCpuFlags() == null;
+        if (nativeKernels && !NativeKernels.key(NativeKernels.source()).equals(m.get("kernels.source"))) {
+            throw new IllegalStateException(dir + ": compiled with another version of the native kernels (kernels.source " + m.get("kernels.source") + ", this ggufc's "
+                    + NativeKernels.key(NativeKernels.source()) + "); recompile with `ggufc compile`");
+        }
         if (!NativeKernels.use(nativeKernels ? dir.resolve(m.require("kernels.library")) : null, m.get("kernels.source"))) {
             throw new IllegalStateException(dir + ": compiled for the " + (nativeKernels ? "native" : "Vector API") + " matmul kernels, and this process already runs "
                     + (NativeKernels.active() == null ? "the Vector API ones" : "another build of the native ones") + "; run it in a process of its own");

@@ -124,7 +124,13 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
                         return null;
                     }
                 }
-                return load(lib);
+                try {
+                    return load(lib);
+                } catch (RuntimeException e) {
+                    why = e.getMessage();
+                    if (mode.equals("native")) throw new IllegalStateException("native kernels: " + why);
+                    return null;
+                }
             } finally {
                 fixed = true;
             }
