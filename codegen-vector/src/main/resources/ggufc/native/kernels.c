@@ -416,12 +416,6 @@ typedef struct {
     int32_t sc[8][GROUP], m[8][GROUP];  // Q4_K: sub-block scales and mins
 } Panel;
 
-static inline uint32_t load_u32(const uint8_t *p) {
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
 // Packing gathers one 4-byte unit from each of the group's 16 rows at once (rows past nr read as zero).
 static inline __m512i gather_rows(const uint8_t *base, __m512i offsets, __mmask16 rows) {
     return _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), rows, offsets, base, 1);
@@ -811,6 +805,3 @@ void ggufc_silu_gate(const float *g, const float *u, int64_t n, float *out) {
         out[i] = v / (1.0f + expf(-v)) * u[i];
     }
 }
-
-// The instruction set these kernels were compiled for, so a caller can check the build it loads.
-int32_t ggufc_native_abi(void) { return 1; }

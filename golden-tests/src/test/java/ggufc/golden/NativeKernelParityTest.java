@@ -36,26 +36,24 @@ class NativeKernelParityTest {
         Goldens.Logits golden = Goldens.Logits.read(Goldens.root().resolve(v.goldenDir()).resolve("p" + prompt + ".logits.bin"));
         String old = System.getProperty("ggufc.pack-small");
         System.setProperty("ggufc.pack-small", "false");
-        try (LoadedModel m = LoadedModel.open(v.file(), 256, DType.F32, true, LoadedModel.Backend.VECTOR, 2)) {
-            assertNotNull(NativeKernels.active(), "native kernels not running: " + NativeKernels.whyNot());
-            int[] ids = m.tokenizer().encode(text, true, false);
-            assertArrayEquals(golden.tokens(), ids);
-            float[][] rows = ((VectorExecutor) m.executor()).run(ids, 0, true);
-            double worst = 0;
-            for (int r = 0; r < golden.rows().length; r++) worst = Math.max(worst, VectorParityTest.maxDiff(rows[golden.rowPositions()[r]], golden.rows()[r]));
-            System.out.printf("native kernels %-45s prompt %d: max |logit diff| vs llama.cpp = %.3g%n", v, prompt, worst);
-            // the kernels follow ggml's x86 numerics (vec_dot for a step, the repacked GEMM's for a prompt): where no expert
-            // routing reorders the work, the logits equal llama.cpp's to float rounding (measured 0 to 1.9e-6), far inside
-            // the variant's tolerance for other summation orders
-            double tol = v.name().contains("moe") ? v.tolerance() : 1e-4;
-            assertTrue(worst <= tol, String.format("%s prompt %d: max |logit diff| %.3g exceeds %.3g", v, prompt, worst, tol));
-        } finally {
-            if (old == null) System.clearProperty("ggufc.pack-small");
-            else System.setProperty("ggufc.pack-small", old);
-        }
-        System.setProperty("ggufc.pack-small", "false");
-        try (LoadedModel m = LoadedModel.open(v.file(), 256, DType.F32, false, LoadedModel.Backend.VECTOR, 2)) {
-            LlamaParityTest.greedyTeacherForced(v, prompt, m.executor(), "native kernels greedy");
+        try {
+            try (LoadedModel m = LoadedModel.open(v.file(), 256, DType.F32, true, LoadedModel.Backend.VECTOR, 2)) {
+                assertNotNull(NativeKernels.active(), "native kernels not running: " + NativeKernels.whyNot());
+                int[] ids = m.tokenizer().encode(text, true, false);
+                assertArrayEquals(golden.tokens(), ids);
+                float[][] rows = ((VectorExecutor) m.executor()).run(ids, 0, true);
+                double worst = 0;
+                for (int r = 0; r < golden.rows().length; r++) worst = Math.max(worst, VectorParityTest.maxDiff(rows[golden.rowPositions()[r]], golden.rows()[r]));
+                System.out.printf("native kernels %-45s prompt %d: max |logit diff| vs llama.cpp = %.3g%n", v, prompt, worst);
+                // the kernels follow ggml's x86 numerics (vec_dot for a step, the repacked GEMM's for a prompt): where no expert
+                // routing reorders the work, the logits equal llama.cpp's to float rounding (measured 0 to 1.9e-6), far inside
+                // the variant's tolerance for other summation orders
+                double tol = v.name().contains("moe") ? v.tolerance() : 1e-4;
+                assertTrue(worst <= tol, String.format("%s prompt %d: max |logit diff| %.3g exceeds %.3g", v, prompt, worst, tol));
+            }
+            try (LoadedModel m = LoadedModel.open(v.file(), 256, DType.F32, false, LoadedModel.Backend.VECTOR, 2)) {
+                LlamaParityTest.greedyTeacherForced(v, prompt, m.executor(), "native kernels greedy");
+            }
         } finally {
             if (old == null) System.clearProperty("ggufc.pack-small");
             else System.setProperty("ggufc.pack-small", old);

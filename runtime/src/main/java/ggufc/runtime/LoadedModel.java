@@ -14,7 +14,6 @@ import ggufc.passes.PassManager;
 import ggufc.passes.PassRegistry;
 import ggufc.passes.Targets;
 import ggufc.tokenizer.Tokenizer;
-import ggufc.codegen.vector.kernels.NativeKernels;
 import ggufc.codegen.vector.CompiledModel;
 import ggufc.codegen.vector.ModelBinding;
 import ggufc.codegen.vector.SourceCompiler;
@@ -330,9 +329,9 @@ public final class LoadedModel implements AutoCloseable {
         Artifact.Manifest m = Artifact.verify(dir, model);
         // the artifact's kernels: its native library (where this CPU runs it), or the Vector API kernels it was compiled for
         boolean nativeKernels = "native".equals(m.get("kernels")) && NativeKernels.missingCpuFlags() == null;
-        if (nativeKernels && !NativeKernels.key(NativeKernels.source()).equals(m.get("kernels.source"))) {
+        if (nativeKernels && !NativeKernels.sourceKey().equals(m.get("kernels.source"))) {
             throw new IllegalStateException(dir + ": compiled with another version of the native kernels (kernels.source " + m.get("kernels.source") + ", this ggufc's "
-                    + NativeKernels.key(NativeKernels.source()) + "); recompile with `ggufc compile`");
+                    + NativeKernels.sourceKey() + "); recompile with `ggufc compile`");
         }
         if (!NativeKernels.use(nativeKernels ? dir.resolve(m.require("kernels.library")) : null, m.get("kernels.source"))) {
             throw new IllegalStateException(dir + ": compiled for the " + (nativeKernels ? "native" : "Vector API") + " matmul kernels, and this process already runs "

@@ -23,13 +23,16 @@ public final class Prefault {
         t.start();
     }
 
-    static long touch(MemorySegment file) {
+    /** Where the bytes read go, so the compiler cannot drop the reads as unused. */
+    private static volatile long sink;
+
+    static void touch(MemorySegment file) {
         long sum = 0, n = file.byteSize();
         try {
             for (long o = 0; o < n; o += PAGE) sum += file.get(ValueLayout.JAVA_BYTE, o);
         } catch (IllegalStateException e) {
             // the file was closed before the end: nothing left to prepare
         }
-        return sum;
+        sink = sum;
     }
 }

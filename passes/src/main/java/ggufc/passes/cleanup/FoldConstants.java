@@ -20,10 +20,12 @@ import ggufc.passes.rewrite.Rule;
 import ggufc.passes.rewrite.RuleSet;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -47,10 +49,10 @@ public final class FoldConstants implements Pass {
         return Pass.unlessNotReached(state, Stage.KERNELS_GROUPED, "fold-constants rewrites nodes and would break kernel groups: run it before fuse-elementwise and fuse-horizontal");
     }
 
-    public static RuleSet rules(Function<String, TensorData> weights) { return rules(weights, java.util.Set.of()); }
+    public static RuleSet rules(Function<String, TensorData> weights) { return rules(weights, Set.of()); }
 
     /** The rules, where {@code dead} holds nodes no output depends on: their uses of a weight do not count. */
-    static RuleSet rules(Function<String, TensorData> weights, java.util.Set<Node> dead) {
+    static RuleSet rules(Function<String, TensorData> weights, Set<Node> dead) {
         return RuleSet.of("fold-constants",
                 // op(constants...) -> constant(value)
                 Rule.of("evaluate", "op(c1, ..., cn) -> constant when every operand is a constant and the result is small f32/i32",
@@ -63,15 +65,14 @@ public final class FoldConstants implements Pass {
     @Override
     public Graph run(Graph g, PassContext cx) {
         // canonicalize's rules run in the same sweeps: a folded constant can complete one of their
-        // patterns (mul by a scalar constant is a scale), and the graph should leave this pass canonical
-
-        // a folded value can equal a constant already there (gelu(4) is 4 at f16 precision), and two
+        // patterns (mul by a scalar constant is a scale), and the graph should leave this pass canonical.
+        // A folded value can equal a constant already there (gelu(4) is 4 at f16 precision), and two
         // users of equal constants then compute the same: merge them here, so the cleanup pipeline
-        // leaves a graph that another round of it does not change
-        // a weight read by a dead matmul (dce drops it later) is still folded, so one cleanup round does what two would
+        // leaves a graph that another round of it does not change. A weight read by a dead matmul (dce
+        // drops it later) is still folded, so one cleanup round does what two would.
         for (int round = 0; round < 8; round++) {
-            java.util.Set<Node> dead = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-            java.util.Set<Node> live = Dce.liveNodes(g);
+            Set<Node> dead = Collections.newSetFromMap(new IdentityHashMap<>());
+            Set<Node> live = Dce.liveNodes(g);
             for (Node n : g.nodes()) if (!live.contains(n)) dead.add(n);
             List<Rule> all = new ArrayList<>(rules(cx.weights(), dead).rules());
             all.addAll(Canonicalize.RULES.rules());
@@ -101,7 +102,7 @@ public final class FoldConstants implements Pass {
         return rw.builder().add(OpKind.CONSTANT, List.of(), Attrs.of("values", values(v)), root.type());
     }
 
-    private static Node dequantSmallWeight(Node root, Rewrite rw, Function<String, TensorData> weights, java.util.Set<Node> dead) {
+    private static Node dequantSmallWeight(Node root, Rewrite rw, Function<String, TensorData> weights, Set<Node> dead) {
         if (weights == null || root.op() != OpKind.DEQUANT || root.input(0).op() != OpKind.PARAM || !foldableResult(root)
                 || root.shape().staticElements() > MAX_DEQUANT_ELEMENTS) return null;
         // a matmul or embedding reads its weight's blocks in place (fold-quant-dequant): an f32 constant would only add traffic

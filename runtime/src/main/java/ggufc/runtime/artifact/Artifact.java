@@ -4,6 +4,7 @@ import com.palantir.javapoet.JavaFile;
 import ggufc.codegen.vector.JavaEmitter;
 import ggufc.codegen.vector.QuantizeActivations;
 import ggufc.codegen.vector.SourceCompiler;
+import ggufc.codegen.vector.kernels.NativeKernels;
 import ggufc.codegen.vector.kernels.Vec;
 import ggufc.codegen.vector.plan.Lowering;
 import ggufc.codegen.vector.plan.Plan;
@@ -27,7 +28,6 @@ import ggufc.runtime.KvBudget;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import ggufc.codegen.vector.kernels.NativeKernels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -295,11 +295,11 @@ public final class Artifact {
         String mode = NativeKernels.mode(), why = mode.equals("vector") ? "ggufc.kernels=vector at compile time" : NativeKernels.missingCpuFlags();
         if (why == null) {
             try {
-                NativeKernels.build(NativeKernels.source(), out.resolve(NATIVE_KERNELS), List.of());
+                String compiler = NativeKernels.build(NativeKernels.source(), out.resolve(NATIVE_KERNELS));
                 m.put("kernels", "native");
                 m.put("kernels.library", NATIVE_KERNELS);
-                m.put("kernels.source", NativeKernels.key(NativeKernels.source()));
-                m.put("kernels.compiler", NativeKernels.compiler());
+                m.put("kernels.source", NativeKernels.sourceKey());
+                m.put("kernels.compiler", compiler);
                 m.put("kernels.cpu", String.join(" ", NativeKernels.CPU_FLAGS));
                 return;
             } catch (IOException e) {

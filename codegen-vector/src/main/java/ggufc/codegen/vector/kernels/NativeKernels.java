@@ -98,42 +98,28 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
         private static NativeKernels choose() {
             try {
                 String mode = mode();
-                if (mode.equals("vector")) {
-                    why = "ggufc.kernels=vector";
-                    return null;
-                }
-                if (chosenNone) {
-                    why = "the artifact was compiled for the Vector API kernels";
-                    return null;
-                }
+                if (mode.equals("vector")) return none("ggufc.kernels=vector", false);
+                if (chosenNone) return none("the artifact was compiled for the Vector API kernels", false);
                 String cpu = missingCpuFlags();
-                if (cpu != null) {
-                    why = "this CPU lacks " + cpu;
-                    if (mode.equals("native")) throw new IllegalStateException("native kernels: " + why);
-                    return null;
-                }
-                Path lib = chosen;
-                activeKey = chosenKey;
-                if (lib == null) {
-                    try {
-                        activeKey = key(source());
-                        lib = cached();
-                    } catch (IOException | RuntimeException e) {
-                        why = e.getMessage();
-                        if (mode.equals("native")) throw new IllegalStateException("native kernels: " + why);
-                        return null;
-                    }
-                }
+                if (cpu != null) return none("this CPU lacks " + cpu, mode.equals("native"));
                 try {
+                    // an artifact's build, else this version's in the user's cache
+                    Path lib = chosen != null ? chosen : cached();
+                    activeKey = chosen != null ? chosenKey : sourceKey();
                     return load(lib);
-                } catch (RuntimeException e) {
-                    why = e.getMessage();
-                    if (mode.equals("native")) throw new IllegalStateException("native kernels: " + why);
-                    return null;
+                } catch (IOException | RuntimeException e) {
+                    return none(e.getMessage(), mode.equals("native"));
                 }
             } finally {
                 fixed = true;
             }
+        }
+
+        /** No native kernels, for {@code reason}; an error instead where they are {@code required}. */
+        private static NativeKernels none(String reason, boolean required) {
+            why = reason;
+            if (required) throw new IllegalStateException("native kernels: " + reason);
+            return null;
         }
     }
 
@@ -177,8 +163,8 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
         throw new IOException("no C compiler (clang or gcc) on the PATH to build the native kernels; set GGUFC_CC");
     }
 
-    /** Compiles {@code source} (the kernels, or a variant of them) into the shared library {@code out}, {@code defines} as -D flags. */
-    public static void build(String source, Path out, List<String> defines) throws IOException {
+    /** Compiles {@code source} (the kernels, or a variant of them) into the shared library {@code out}; returns the compiler it used. */
+    public static String build(String source, Path out) throws IOException {
         Path parent = out.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         // beside the output, so the finished library is moved into place atomically (same file system)
@@ -189,7 +175,6 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
             Path tmp = dir.resolve("kernels.so");
             List<String> cmd = new ArrayList<>(List.of(compiler()));
             cmd.addAll(CFLAGS);
-            for (String d : defines) cmd.add("-D" + d);
             cmd.addAll(List.of("-o", "kernels.so", "kernels.c", "-lm"));
             // in the temporary folder, by relative names: no temporary path ends up in the library
             Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
@@ -208,6 +193,7 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
                 throw new IOException(cmd.getFirst() + " failed on the native kernels: " + log.lines().findFirst().orElse("exit " + p.exitValue()));
             }
             Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return cmd.getFirst();
         } finally {
             try (var s = Files.list(dir)) {
                 for (Path f : s.toList()) Files.deleteIfExists(f);
@@ -228,14 +214,20 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
         }
     }
 
+    private static final class SourceKey {
+        static final String KEY = key(source());
+    }
+
+    /** {@link #key} of this version's source (what an artifact records as {@code kernels.source}). */
+    public static String sourceKey() { return SourceKey.KEY; }
+
     /** The library built from this version's source in the user's cache, built there first if absent. */
     static Path cached() throws IOException {
-        String src = source();
-        String key = key(src);
+        String key = sourceKey();
         String base = System.getenv("XDG_CACHE_HOME");
         Path dir = (base == null || base.isBlank() ? Path.of(System.getProperty("user.home"), ".cache") : Path.of(base)).resolve("ggufc").resolve("native");
         Path lib = dir.resolve("kernels-" + key + ".so");
-        if (!Files.isRegularFile(lib)) build(src, lib, List.of());
+        if (!Files.isRegularFile(lib)) build(source(), lib);
         return lib;
     }
 
@@ -289,7 +281,7 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
 
     /** {@code x[xo + t K ..]} for t below T quantized to {@code act} (Q8_0 or Q8_K), in this thread's buffers, rows shared by the pool. */
     Quantized quantize(WorkerPool pool, DType act, float[] x, int xo, int K, int T) {
-        int block = act == DType.Q8_K ? 256 : 32, group = act == DType.Q8_K ? 4 : 18;
+        int block = act == DType.Q8_K ? 256 : 32, sumsPerBlock = act == DType.Q8_K ? 4 : 18;
         Buffers b = BUFFERS.get();
         if (b.levels.length < T * K) {
             int cap = Math.max(T * K, b.levels.length * 3 / 2);
@@ -297,12 +289,11 @@ public record NativeKernels(Path library, MethodHandle quantQ8_0, MethodHandle q
             b.scales = new float[cap / 16];
             b.sums = new int[cap / 32 * 18 + 16];
         }
-        Quantized q = new Quantized(b.levels, b.scales, b.sums, K, block, group);
-        Quantized qq = q;
+        Quantized q = new Quantized(b.levels, b.scales, b.sums, K, block, sumsPerBlock);
         MethodHandle h = act == DType.Q8_K ? quantQ8K : quantQ8_0;
         Range body = (lo, hi) -> {
             try {
-                h.invokeExact(MemorySegment.ofArray(x).asSlice((long) (xo + lo * K) * 4), K, hi - lo, qq.levelsOf(lo), qq.scalesOf(lo), qq.sumsOf(lo));
+                h.invokeExact(MemorySegment.ofArray(x).asSlice((long) (xo + lo * K) * 4), K, hi - lo, q.levelsOf(lo), q.scalesOf(lo), q.sumsOf(lo));
             } catch (Throwable e) {
                 throw rethrow(e);
             }

@@ -287,7 +287,7 @@ class NativeKernelsProperties {
             for (Mutant m : mutants) {
                 assertTrue(src.contains(m.from()), m.name() + ": the text to break is not in kernels.c any more");
                 Path lib = dir.resolve(m.name().replace(' ', '-') + ".so");
-                NativeKernels.build(src.replace(m.from(), m.to()), lib, List.of());
+                NativeKernels.build(src.replace(m.from(), m.to()), lib);
                 NativeKernels broken = NativeKernels.load(lib);
                 boolean caught = false;
                 // one and several tokens (the one-token rows and the prompt tiles), one thread (whole row ranges) and two
